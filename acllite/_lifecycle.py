@@ -1,0 +1,50 @@
+"""What the Python objects need to know about the C runtime's state, so that a release run by the garbage
+collector never comes out of order or after the C side has released the resource itself.
+
+The C API frees everything of a device at its last aclrtResetDevice, and everything at aclFinalize; a handle
+released there must not be released again. Each object records the generation and device epoch it was
+created in; its release is skipped when either has moved on.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Dict
+
+_lock = threading.Lock()
+_generation = 0  # bumped by every aclFinalize
+_device_epoch: Dict[int, int] = {}  # bumped when a device's last Device object is closed
+_device_users: Dict[int, int] = {}  # open Device objects per device (mirrors the C reference count)
+
+
+def generation() -> int:
+    return _generation
+
+
+def epoch(device: int) -> int:
+    return _device_epoch.get(device, 0)
+
+
+def alive(gen: int, device: int = -1, dev_epoch: int = 0) -> bool:
+    """True while a resource created at (gen, device epoch) has not been released by the C runtime."""
+    return gen == _generation and (device < 0 or _device_epoch.get(device, 0) == dev_epoch)
+
+
+def finalized() -> None:
+    global _generation
+    with _lock:
+        _generation += 1
+        _device_users.clear()
+
+
+def device_opened(device: int) -> None:
+    with _lock:
+        _device_users[device] = _device_users.get(device, 0) + 1
+
+
+def device_closed(device: int) -> None:
+    with _lock:
+        n = _device_users.get(device, 0) - 1
+        _device_users[device] = max(n, 0)
+        if n <= 0:
+            _device_epoch[device] = _device_epoch.get(device, 0) + 1

@@ -1,0 +1,82 @@
+"""The ``acllite`` command: ``acllite info``, ``acllite bench {memcpy,calls}``."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import List, Optional
+
+
+def _info(args: argparse.Namespace) -> int:
+    import acllite
+
+    info = acllite.backend_info()
+    report = {
+        "backend": info.name,
+        "libraries": info.libraries,
+        "ascendcl_version": "%d.%d.%d" % info.version,
+        "missing_functions": list(info.missing),
+        "run_mode": "ACL_HOST" if acllite.run_mode() == 1 else "ACL_DEVICE",
+    }
+    with acllite.init():
+        report["soc_name"] = acllite.soc_name()
+        report["device_count"] = acllite.device_count()
+        devices = []
+        for i in range(report["device_count"]):
+            with acllite.Device(i) as dev:
+                free, total = dev.memory_info()
+                devices.append({"id": i, "memory_free": free, "memory_total": total})
+        report["devices"] = devices
+    if args.json:
+        print(json.dumps(report, indent=2))
+        return 0
+    print("backend:       %s" % report["backend"])
+    for group, path in info.libraries.items():
+        print("  %-12s %s" % (group + ":", path))
+    print("AscendCL:      %s" % report["ascendcl_version"])
+    if info.missing:
+        print("missing:       %s" % ", ".join(info.missing))
+    print("run mode:      %s" % report["run_mode"])
+    print("SoC:           %s" % report["soc_name"])
+    print("devices:       %d" % report["device_count"])
+    for d in devices:
+        print("  device %d:    %.1f GiB total, %.1f GiB free" % (d["id"], d["memory_total"] / 2**30, d["memory_free"] / 2**30))
+    return 0
+
+
+def _bench(args: argparse.Namespace) -> int:
+    from .bench import calls, memcpy
+
+    runners = {"memcpy": memcpy.run, "calls": calls.run}
+    records = []
+    for name in (["memcpy", "calls"] if args.what == "all" else [args.what]):
+        records += runners[name](args)
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump(records, f, indent=1)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="acllite", description="AscendCL from Python, on a device or the emulator")
+    sub = p.add_subparsers(dest="command", required=True)
+    info = sub.add_parser("info", help="backend, libraries, versions, SoC, devices and memory")
+    info.add_argument("--json", action="store_true", help="print JSON")
+    info.set_defaults(func=_info)
+    bench = sub.add_parser("bench", help="microbenchmarks (medians, with baselines measured in the same run)")
+    bench.add_argument("what", choices=["memcpy", "calls", "all"])
+    bench.add_argument("--json", metavar="FILE", help="write one record per measurement to FILE")
+    bench.add_argument("--repeat", type=int, default=None, help="timed repetitions per measurement")
+    bench.add_argument("--max-size", type=int, default=256 << 20, help="largest memcpy size in bytes")
+    bench.set_defaults(func=_bench)
+    return p
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    args = build_parser().parse_args(argv)
+    return int(args.func(args) or 0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

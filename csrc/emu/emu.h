@@ -1,0 +1,120 @@
+/* Internal interfaces of the emulator. Everything here is private to libacllite_emu. */
+#ifndef ACLLITE_EMU_INTERNAL_H
+#define ACLLITE_EMU_INTERNAL_H
+
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+
+#include "acl_runtime.h"
+#include "acllite_emu.h"
+
+#define EMU_EXPORT __attribute__((visibility("default")))
+#define EMU_MAX_DEVICES 64
+#define EMU_ALIGN 128u /* start alignment of every allocation (DVPP needs 128) */
+
+/* ---- errors and logging (errors.c) ---- */
+/* Set the calling thread's recent error message to "func: <formatted>" and return code. */
+aclError emu_fail(aclError code, const char *func, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+void emu_log(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+const char *emu_recent_message(void);
+void emu_set_recent_message(const char *msg);
+
+/* ---- configuration and process state (init.c) ---- */
+typedef struct {
+    int device_count;
+    char soc_name[64];
+    size_t device_memory; /* bytes per device */
+    bool strict;
+} emu_config;
+
+extern emu_config emu_cfg;
+/* ACL_SUCCESS when aclInit has run (and aclFinalize has not), else the error, with the message set. */
+aclError emu_require_init(const char *func);
+/* The global lock that guards devices, contexts, the handle registry and report subscriptions. */
+void emu_lock(void);
+void emu_unlock(void);
+uint64_t emu_now_ns(void);
+
+/* ---- handle registry (registry.c): which pointers are live objects of which kind ---- */
+typedef enum {
+    EMU_H_NONE = 0,
+    EMU_H_CONTEXT,
+    EMU_H_STREAM,
+    EMU_H_EVENT,
+    EMU_H_DATABUFFER,
+    EMU_H_KIND_COUNT
+} emu_handle_kind;
+
+/* All registry functions require emu_lock held. */
+bool emu_reg_add(const void *p, emu_handle_kind kind, int32_t device);
+bool emu_reg_remove(const void *p, emu_handle_kind kind);
+bool emu_reg_has(const void *p, emu_handle_kind kind);
+/* Collect up to max handles of kind on device (device < 0: any); returns how many exist. */
+size_t emu_reg_collect(emu_handle_kind kind, int32_t device, void **out, size_t max);
+size_t emu_reg_count(emu_handle_kind kind, int32_t device);
+void emu_reg_clear(void);
+
+/* ---- devices and contexts (device.c) ---- */
+typedef struct emu_stream emu_stream;
+typedef struct emu_context {
+    int32_t device;
+    bool is_default;
+    emu_stream *default_stream; /* created on first use */
+} emu_context;
+
+/* The calling thread's current context, or NULL with the message set (requires emu_lock). */
+emu_context *emu_current_context_locked(const char *func, aclError *err);
+/* Release everything on one device; counts what was still alive into leaks (requires emu_lock). */
+void emu_device_teardown_locked(int32_t device, acllite_emu_counts *leaks);
+void emu_devices_reset_all_locked(acllite_emu_counts *leaks);
+void emu_record_leaks(const acllite_emu_counts *leaks, const char *what);
+
+/* ---- memory (memory.c) ---- */
+typedef enum { EMU_MEM_PAGEABLE = 0, EMU_MEM_DEVICE, EMU_MEM_HOST, EMU_MEM_DVPP, EMU_MEM_KIND_COUNT } emu_mem_kind;
+
+typedef struct {
+    emu_mem_kind kind; /* EMU_MEM_PAGEABLE when the pointer is outside every arena */
+    int32_t device;
+    void *base;        /* start of the live allocation holding the range */
+    size_t size;       /* its requested size */
+} emu_mem_where;
+
+aclError emu_mem_init(void);
+/* Locate [p, p+len): ACL_SUCCESS with *where filled, or an error naming what is wrong (arg names the pointer). */
+aclError emu_mem_locate(const void *p, size_t len, emu_mem_where *where, const char *func, const char *arg);
+aclError emu_mem_alloc(emu_mem_kind kind, int32_t device, size_t size, void **out, const char *func);
+aclError emu_mem_free(emu_mem_kind kind, void *p, const char *func);
+void emu_mem_release_device(int32_t device, acllite_emu_counts *leaks);
+void emu_mem_count(int32_t device, acllite_emu_counts *counts);
+size_t emu_mem_used(emu_mem_kind kind, int32_t device);
+const char *emu_mem_kind_name(emu_mem_kind kind);
+
+/* ---- streams, tasks and events (stream.c) ----
+ * Each stream has a worker thread that runs its tasks in order. Tasks never take emu_lock, so a thread that
+ * holds emu_lock may wait for a worker. */
+typedef aclError (*emu_task_fn)(void *arg);
+typedef void (*emu_task_drop)(void *arg);
+
+/* Resolve a user stream handle (NULL = the current context's default stream) and take a reference on it,
+ * or return NULL with *err set. Requires emu_lock. Release with emu_stream_unref. */
+emu_stream *emu_stream_resolve_locked(aclrtStream stream, const char *func, aclError *err);
+void emu_stream_unref(emu_stream *s);
+/* Queue fn(arg) on the stream; drop(arg) runs after it, or instead of it when the stream is destroyed first. */
+aclError emu_stream_enqueue(emu_stream *s, emu_task_fn fn, void *arg, emu_task_drop drop, const char *func);
+/* Wait for the tasks queued so far (timeout_ms < 0: no limit); returns the first error a task reported. */
+aclError emu_stream_sync(emu_stream *s, int32_t timeout_ms, const char *func);
+emu_stream *emu_stream_create_locked(emu_context *ctx, const char *func, aclError *err);
+/* Stop the stream's worker after its queue drains and drop the owner's reference. Requires emu_lock. */
+void emu_stream_destroy_locked(emu_stream *s);
+/* Destroy the user streams of a device (and of one context, if ctx is not NULL); returns how many. */
+uint64_t emu_streams_release_locked(int32_t device, const emu_context *ctx);
+/* Release the events of a device (device < 0: all); returns how many there were. Requires emu_lock. */
+uint64_t emu_events_release_locked(int32_t device);
+void emu_reports_clear(void);
+
+/* ---- data buffers (databuf.c) ---- */
+uint64_t emu_databuffers_release_locked(void);
+
+#endif
