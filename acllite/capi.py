@@ -52,6 +52,8 @@ def _convert_out(cell: Any, ctype: str) -> Any:
 
 
 def _to_c(value: Any, ctype: str) -> Any:
+    if value is None and ctype.endswith("*"):
+        return ffi.NULL
     if isinstance(value, int) and ctype.endswith("*"):
         return ffi.cast(ctype.replace("const ", ""), value)
     if isinstance(value, str) and ctype in ("const char *", "char *"):

@@ -25,7 +25,10 @@ API_DIR = Path(__file__).resolve().parent / "api"
 
 #: Declaration files in dependency order. A file's first ``acllite-library`` directive names the library
 #: group its functions are looked up in at run time.
-API_FILES = ("acl_base.h", "acl_runtime.h", "acllite_emu.h")
+API_FILES = ("acl_base.h", "acl_runtime.h", "acl_model.h", "acl_dvpp.h", "acllite_emu.h")
+
+#: cffi-only declarations of the functions implemented in Python (``extern "Python"``), appended to the cdef.
+PYTHON_CALLBACKS = "python_callbacks.cdef"
 
 #: Library groups: which loaded object provides the functions of a group.
 LIBRARY_GROUPS = ("ascendcl", "acl_dvpp", "emulator")
@@ -244,6 +247,7 @@ def cdef_text(api: Api) -> str:
     parts += ["#define %s %d" % (c.name, c.value) for c in api.constants if isinstance(c.value, int)]
     parts += [f.prototype() + ";" for f in api.functions]
     parts.append(_LOADER_CDEF)
+    parts.append((API_DIR / PYTHON_CALLBACKS).read_text())
     return "\n".join(parts) + "\n"
 
 
@@ -363,6 +367,8 @@ int acllite_binding_present(int i) { return (i >= 0 && i < @COUNT@) ? acllite_pr
 CONFORMANCE_FILES = {
     "acl_base.h": ("acl/acl.h", "acl/error_codes/rt_error_codes.h", "acl/error_codes/ge_error_codes.h"),
     "acl_runtime.h": ("acl/acl.h",),
+    "acl_model.h": ("acl/acl.h",),
+    "acl_dvpp.h": ("acl/acl.h", "acl/ops/acl_dvpp.h"),
 }
 
 

@@ -74,6 +74,22 @@ EMU_EXPORT size_t aclGetDataBufferSizeV2(const aclDataBuffer *dataBuffer) {
     return live(dataBuffer, "aclGetDataBufferSizeV2") ? dataBuffer->size : 0;
 }
 
+bool emu_databuffer_read(const aclDataBuffer *b, void **data, size_t *size, const char *func, const char *what) {
+    if (!b) {
+        emu_fail(ACL_ERROR_INVALID_PARAM, func, "%s: the data buffer is NULL", what);
+        return false;
+    }
+    emu_lock();
+    bool ok = emu_reg_has(b, EMU_H_DATABUFFER);
+    if (ok) {
+        *data = b->data;
+        *size = b->size;
+    }
+    emu_unlock();
+    if (!ok) emu_fail(ACL_ERROR_INVALID_PARAM, func, "%s: %p is not a live data buffer", what, (const void *)b);
+    return ok;
+}
+
 uint64_t emu_databuffers_release_locked(void) {
     size_t n = emu_reg_count(EMU_H_DATABUFFER, -1);
     void **list = calloc(n + 1, sizeof *list);

@@ -44,6 +44,8 @@ typedef enum {
     EMU_H_STREAM,
     EMU_H_EVENT,
     EMU_H_DATABUFFER,
+    EMU_H_MODEL_DESC,
+    EMU_H_DATASET,
     EMU_H_KIND_COUNT
 } emu_handle_kind;
 
@@ -116,5 +118,12 @@ void emu_reports_clear(void);
 
 /* ---- data buffers (databuf.c) ---- */
 uint64_t emu_databuffers_release_locked(void);
+/* The (data, size) of a live data buffer, or false with the message set. Takes emu_lock. */
+bool emu_databuffer_read(const aclDataBuffer *b, void **data, size_t *size, const char *func, const char *what);
+
+/* ---- models (model.c, dataset.c) ---- */
+/* Unload every model and release descriptions and datasets (aclFinalize); counts into leaks. */
+void emu_models_release_all(acllite_emu_counts *leaks);
+uint64_t emu_model_count(void);
 
 #endif

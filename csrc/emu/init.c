@@ -135,6 +135,7 @@ EMU_EXPORT aclError aclFinalize(void) {
     leaks.dataBuffers += emu_databuffers_release_locked();
     atomic_store(&initialized, 0);
     emu_unlock();
+    emu_models_release_all(&leaks); /* after the streams: queued executions have run */
     emu_reports_clear();
     emu_record_leaks(&leaks, "aclFinalize");
     return ACL_SUCCESS;
@@ -146,17 +147,18 @@ void emu_record_leaks(const acllite_emu_counts *leaks, const char *what) {
     emu_unlock();
     const acllite_emu_counts *l = leaks;
     if (!(l->deviceAllocations || l->hostAllocations || l->dvppAllocations || l->contexts || l->streams ||
-          l->events || l->dataBuffers)) {
+          l->events || l->dataBuffers || l->models || l->modelDescs || l->datasets)) {
         return;
     }
     emu_log(ACLLITE_EMU_LOG_WARNING,
             "%s released resources the program had not: %llu device allocation(s) (%llu bytes), %llu pinned host "
             "allocation(s) (%llu bytes), %llu DVPP allocation(s) (%llu bytes), %llu context(s), %llu stream(s), "
-            "%llu event(s), %llu data buffer(s)",
+            "%llu event(s), %llu data buffer(s), %llu model(s), %llu model description(s), %llu dataset(s)",
             what, (unsigned long long)l->deviceAllocations, (unsigned long long)l->deviceBytes,
             (unsigned long long)l->hostAllocations, (unsigned long long)l->hostBytes,
             (unsigned long long)l->dvppAllocations, (unsigned long long)l->dvppBytes, (unsigned long long)l->contexts,
-            (unsigned long long)l->streams, (unsigned long long)l->events, (unsigned long long)l->dataBuffers);
+            (unsigned long long)l->streams, (unsigned long long)l->events, (unsigned long long)l->dataBuffers,
+            (unsigned long long)l->models, (unsigned long long)l->modelDescs, (unsigned long long)l->datasets);
 }
 
 EMU_EXPORT aclError acllite_emu_last_leak_report(acllite_emu_counts *counts) {
@@ -176,7 +178,10 @@ EMU_EXPORT aclError acllite_emu_live_counts(acllite_emu_counts *counts) {
     counts->streams = emu_reg_count(EMU_H_STREAM, -1);
     counts->events = emu_reg_count(EMU_H_EVENT, -1);
     counts->dataBuffers = emu_reg_count(EMU_H_DATABUFFER, -1);
+    counts->modelDescs = emu_reg_count(EMU_H_MODEL_DESC, -1);
+    counts->datasets = emu_reg_count(EMU_H_DATASET, -1);
     emu_unlock();
+    counts->models = emu_model_count();
     return ACL_SUCCESS;
 }
 

@@ -1,0 +1,379 @@
+"""Models: load, describe, execute with numpy arrays or device buffers.
+
+``Model`` owns the model id and its description. Execution state (device buffers for inputs and outputs, the
+data buffers and the two datasets) lives in an :class:`Executor`, built once and reused, so a loop of
+``execute`` calls allocates nothing when outputs go to caller arrays (``out=``). In ACL_HOST run mode the only
+copies are the ones the hardware makes too: host inputs to the device, outputs back to the host. Device inputs
+(a :class:`~acllite.memory.DeviceBuffer`, a DVPP buffer, an image) are passed by pointer without a copy.
+
+``Model.execute`` serializes callers on one default executor; threads that want to run one model concurrently
+create one executor each with :meth:`Model.executor`.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import weakref
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, List, Optional, Sequence, Tuple, Union
+
+import numpy as np
+
+from . import _lifecycle
+from ._native import ffi, lib
+from .errors import check, raise_for
+from .memory import Buffer, DeviceBuffer, H2D, D2H
+
+if TYPE_CHECKING:
+    from .runtime import Device, Stream
+
+__all__ = ["Model", "Executor", "TensorInfo", "AsyncResult", "ACL_TO_NUMPY"]
+
+#: aclDataType -> numpy dtype (the types a model tensor can have here).
+ACL_TO_NUMPY = {
+    0: np.dtype(np.float32), 1: np.dtype(np.float16), 2: np.dtype(np.int8), 3: np.dtype(np.int32),
+    4: np.dtype(np.uint8), 6: np.dtype(np.int16), 7: np.dtype(np.uint16), 8: np.dtype(np.uint32),
+    9: np.dtype(np.int64), 10: np.dtype(np.uint64), 11: np.dtype(np.float64), 12: np.dtype(np.bool_),
+}
+_FORMATS = {-1: "UNDEFINED", 0: "NCHW", 1: "NHWC", 2: "ND", 3: "NC1HWC0"}
+# Hot-path functions, bound once.
+_memcpy = lib.aclrtMemcpy
+_memcpy_async = lib.aclrtMemcpyAsync
+_execute = lib.aclmdlExecute
+_from_buffer = ffi.from_buffer
+
+
+@dataclass(frozen=True)
+class TensorInfo:
+    """One model input or output as the device describes it."""
+
+    name: str
+    shape: Tuple[int, ...]  #: -1 marks a dynamic dimension
+    dtype: np.dtype
+    acl_dtype: int  #: aclDataType
+    format: int  #: aclFormat
+    nbytes: int  #: aclmdlGet{Input,Output}SizeByIndex (per sample when the batch is dynamic)
+
+    @property
+    def batch_dynamic(self) -> bool:
+        """Only the first dimension is dynamic: the batch follows from the data."""
+        return bool(self.shape) and self.shape[0] < 0 and all(d >= 0 for d in self.shape[1:])
+
+    @property
+    def format_name(self) -> str:
+        return _FORMATS.get(self.format, str(self.format))
+
+
+def _describe(desc: Any, output: bool) -> List[TensorInfo]:
+    count = (lib.aclmdlGetNumOutputs if output else lib.aclmdlGetNumInputs)(desc)
+    dims_fn = lib.aclmdlGetOutputDims if output else lib.aclmdlGetInputDims
+    size_fn = lib.aclmdlGetOutputSizeByIndex if output else lib.aclmdlGetInputSizeByIndex
+    dtype_fn = lib.aclmdlGetOutputDataType if output else lib.aclmdlGetInputDataType
+    fmt_fn = lib.aclmdlGetOutputFormat if output else lib.aclmdlGetInputFormat
+    infos = []
+    dims = ffi.new("aclmdlIODims *")
+    for i in range(count):
+        check(dims_fn(desc, i, dims), "aclmdlGetOutputDims" if output else "aclmdlGetInputDims")
+        acl_dtype = int(dtype_fn(desc, i))
+        if acl_dtype not in ACL_TO_NUMPY:
+            raise_for(100026, "aclmdlGetInputDataType", "data type %d has no numpy equivalent" % acl_dtype)
+        infos.append(TensorInfo(ffi.string(dims.name).decode(errors="replace"),
+                                tuple(int(dims.dims[k]) for k in range(dims.dimCount)), ACL_TO_NUMPY[acl_dtype],
+                                acl_dtype, int(fmt_fn(desc, i)), int(size_fn(desc, i))))
+    return infos
+
+
+def _release_model(model_id: int, desc: Any, gen: int) -> None:
+    if not _lifecycle.alive(gen):
+        return  # aclFinalize unloaded it
+    lib.aclmdlUnload(model_id)
+    lib.aclmdlDestroyDesc(desc)
+
+
+class Model:
+    """A loaded model (aclmdlLoadFromFile / aclmdlLoadFromMem) and its description.
+
+    ``source`` is a path (``.onnx`` on the emulator; ``.om`` runs through its ONNX twin ``X.onnx``) or the
+    model's bytes. The model is loaded in the device's context; ``close()`` (or ``with``) unloads it.
+    """
+
+    def __init__(self, source: Union[str, "os.PathLike[str]", bytes, bytearray, memoryview], device: "Device"):
+        device.make_current()
+        cell = ffi.new("uint32_t *")
+        if isinstance(source, (bytes, bytearray, memoryview)):
+            data = ffi.from_buffer(source)
+            check(lib.aclmdlLoadFromMem(data, len(data), cell), "aclmdlLoadFromMem")
+        else:
+            check(lib.aclmdlLoadFromFile(os.fsencode(source), cell), "aclmdlLoadFromFile")
+        self.id = int(cell[0])
+        self.device = device
+        desc = lib.aclmdlCreateDesc()
+        if desc == ffi.NULL:
+            lib.aclmdlUnload(self.id)
+            raise_for(200000, "aclmdlCreateDesc")
+        self._finalizer = weakref.finalize(self, _release_model, self.id, desc, _lifecycle.generation())
+        self._desc = desc
+        check(lib.aclmdlGetDesc(desc, self.id), "aclmdlGetDesc")
+        self.inputs = _describe(desc, False)
+        self.outputs = _describe(desc, True)
+        self._lock = threading.Lock()
+        self._default: Optional[Executor] = None
+        self._executors: "weakref.WeakSet[Executor]" = weakref.WeakSet()
+
+    def __repr__(self) -> str:
+        return "<acllite.Model id=%d inputs=%s outputs=%s%s>" % (
+            self.id, [(t.name, t.shape) for t in self.inputs], [(t.name, t.shape) for t in self.outputs],
+            " closed" if self.closed else "")
+
+    @property
+    def closed(self) -> bool:
+        return not self._finalizer.alive
+
+    def close(self) -> None:
+        """Release the executors' buffers and unload the model (idempotent)."""
+        for ex in list(self._executors):
+            ex.close()
+        self._finalizer()
+
+    def __enter__(self) -> "Model":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+    def executor(self) -> "Executor":
+        """A new set of device buffers and datasets: one per thread that executes concurrently."""
+        if self.closed:
+            raise ValueError("the model is closed")
+        ex = Executor(self)
+        self._executors.add(ex)
+        return ex
+
+    def current_output_dims(self, index: int) -> Tuple[int, ...]:
+        """aclmdlGetCurOutputDims: the output's shape at the last execution."""
+        dims = ffi.new("aclmdlIODims *")
+        check(lib.aclmdlGetCurOutputDims(self._desc, index, dims), "aclmdlGetCurOutputDims")
+        return tuple(int(dims.dims[k]) for k in range(dims.dimCount))
+
+    def execute(self, inputs: Sequence[Any], out: Optional[Sequence[np.ndarray]] = None) -> List[np.ndarray]:
+        """Run once. ``inputs``: numpy arrays (copied to the device) or device buffers (used in place), one per
+        model input; the batch of a model with a dynamic batch is the arrays' first dimension. Returns the
+        outputs as numpy arrays (written into ``out`` when given)."""
+        with self._lock:
+            if self._default is None:
+                self._default = self.executor()
+            return self._default.execute(inputs, out)
+
+    def execute_async(self, inputs: Sequence[Any], stream: "Stream",
+                      out: Optional[Sequence[np.ndarray]] = None) -> "AsyncResult":
+        """Queue one run on ``stream`` (copies in, aclmdlExecuteAsync, copies out) with a new executor; the
+        returned AsyncResult's ``wait()`` gives the outputs. Errors surface at ``wait()``."""
+        return self.executor().execute_async(inputs, stream, out, close_after=True)
+
+
+def _release_executor(datasets: List[Any], data_buffers: List[Any], gen: int) -> None:
+    if not _lifecycle.alive(gen):
+        return
+    for ds in datasets:
+        lib.aclmdlDestroyDataset(ds)
+    for db in data_buffers:
+        lib.aclDestroyDataBuffer(db)
+
+
+class _Slot:
+    """One model input or output: its data buffer, the device buffer we own for it, what it points at now, and
+    the facts the hot path checks (looked up once here, not on every call)."""
+
+    __slots__ = ("info", "db", "own", "ptr", "size", "dtype", "dynamic", "nbytes", "shape")
+
+    def __init__(self, info: TensorInfo, own: DeviceBuffer, db: Any):
+        self.info = info
+        self.own = own
+        self.db = db
+        self.ptr = own._cdata
+        self.size = own.nbytes
+        self.dtype = info.dtype
+        self.dynamic = info.batch_dynamic
+        self.nbytes = info.nbytes
+        self.shape = info.shape
+
+
+class Executor:
+    """Device buffers and datasets for running one model, built once and reused."""
+
+    def __init__(self, model: Model):
+        self.model = model
+        device = model.device
+        self._slots_in: List[_Slot] = []
+        self._slots_out: List[_Slot] = []
+        dbs: List[Any] = []
+        datasets = [lib.aclmdlCreateDataset(), lib.aclmdlCreateDataset()]
+        if ffi.NULL in datasets:
+            raise_for(200000, "aclmdlCreateDataset")
+        self._finalizer = weakref.finalize(self, _release_executor, datasets, dbs, _lifecycle.generation())
+        self._in_ds, self._out_ds = datasets
+        for infos, slots, ds in ((model.inputs, self._slots_in, self._in_ds), (model.outputs, self._slots_out,
+                                                                                   self._out_ds)):
+            for info in infos:
+                if info.nbytes <= 0:
+                    raise ValueError("%s has a size that depends on dynamic dimensions other than the batch; "
+                                     "use the raw API with buffers of your own" % info.name)
+                own = DeviceBuffer(info.nbytes, device)
+                db = lib.aclCreateDataBuffer(own._cdata, info.nbytes)
+                if db == ffi.NULL:
+                    raise_for(200000, "aclCreateDataBuffer")
+                dbs.append(db)
+                check(lib.aclmdlAddDatasetBuffer(ds, db), "aclmdlAddDatasetBuffer")
+                slots.append(_Slot(info, own, db))
+        self._pending: Optional[AsyncResult] = None
+
+    @property
+    def closed(self) -> bool:
+        return not self._finalizer.alive
+
+    def close(self) -> None:
+        """Destroy the datasets and data buffers and free the device buffers (idempotent)."""
+        self._finalizer()
+        for slot in self._slots_in + self._slots_out:
+            slot.own.close()
+
+    def __enter__(self) -> "Executor":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+    def _point(self, slot: _Slot, ptr: Any, size: int) -> None:
+        if slot.ptr != ptr or slot.size != size:
+            check(lib.aclUpdateDataBuffer(slot.db, ptr, size), "aclUpdateDataBuffer")
+            slot.ptr, slot.size = ptr, size
+
+    def _grow(self, slot: _Slot, nbytes: int) -> None:
+        """A bigger batch than before: a bigger device buffer of our own."""
+        old = slot.own
+        slot.own = DeviceBuffer(nbytes, self.model.device)
+        old.close()
+
+    def _stage_inputs(self, inputs: Sequence[Any], stream: Optional["Stream"]) -> int:
+        slots = self._slots_in
+        if len(inputs) != len(slots):
+            raise ValueError("model %d takes %d input(s), %d given" % (self.model.id, len(slots), len(inputs)))
+        batch = 0
+        for slot, x in zip(slots, inputs):
+            if isinstance(x, np.ndarray):
+                nbytes = x.nbytes
+                if x.dtype != slot.dtype:
+                    raise TypeError("input '%s' is %s, the model takes %s" % (slot.info.name, x.dtype, slot.dtype))
+                if slot.dynamic:
+                    if x.ndim != len(slot.shape) or x.shape[1:] != slot.shape[1:]:
+                        raise ValueError("input '%s' has shape %s; the model takes %s" % (slot.info.name, x.shape,
+                                                                                         slot.shape))
+                    batch = batch or x.shape[0]
+                elif nbytes != slot.nbytes:
+                    raise ValueError("input '%s' holds %d bytes (shape %s); the model takes %d bytes, shape %s" % (
+                        slot.info.name, nbytes, x.shape, slot.nbytes, slot.shape))
+                if not x.flags.c_contiguous:
+                    x = np.ascontiguousarray(x)
+                if nbytes > slot.own.nbytes:
+                    self._grow(slot, nbytes)
+                own = slot.own._cdata
+                if slot.ptr != own or slot.size != nbytes:
+                    self._point(slot, own, nbytes)
+                if stream is None:
+                    rc = _memcpy(own, nbytes, _from_buffer(x), nbytes, H2D)
+                else:
+                    rc = _memcpy_async(own, nbytes, _from_buffer(x), nbytes, H2D, stream.handle)
+                    stream._keep(x)
+                if rc:
+                    check(rc, "aclrtMemcpy")
+            else:
+                buf = getattr(x, "buffer", x)  # an image carries its buffer
+                if not isinstance(buf, Buffer) or not buf.on_device:
+                    raise TypeError("input '%s': expected a numpy array or a device buffer, got %s" % (
+                        slot.info.name, type(x).__name__))
+                nbytes = getattr(x, "nbytes", buf.nbytes)
+                if slot.dynamic:
+                    batch = batch or max(1, nbytes // slot.nbytes)
+                self._point(slot, buf._c(), nbytes)
+        return batch
+
+    def _stage_outputs(self, batch: int, out: Optional[Sequence[np.ndarray]]) -> List[np.ndarray]:
+        results = []
+        for i, slot in enumerate(self._slots_out):
+            if batch and slot.dynamic:
+                shape = (batch,) + slot.shape[1:]
+                nbytes = slot.nbytes * batch
+                if nbytes > slot.own.nbytes:
+                    self._grow(slot, nbytes)
+            else:
+                shape = slot.shape
+                nbytes = slot.nbytes
+            own = slot.own._cdata
+            if slot.ptr != own or slot.size != nbytes:
+                self._point(slot, own, nbytes)
+            if out is not None:
+                arr = out[i]
+                if arr.dtype != slot.dtype or arr.nbytes != nbytes or not arr.flags.c_contiguous:
+                    raise ValueError("out[%d] must be a C-contiguous %s array of %d bytes (shape %s)" % (
+                        i, slot.dtype, nbytes, shape))
+            else:
+                arr = np.empty(tuple(max(d, 1) for d in shape), slot.dtype)
+            results.append(arr)
+        return results
+
+    def execute(self, inputs: Sequence[Any], out: Optional[Sequence[np.ndarray]] = None) -> List[np.ndarray]:
+        """Run once, synchronously (aclmdlExecute); see :meth:`Model.execute`."""
+        if self._pending is not None:
+            self._pending.wait()
+        batch = self._stage_inputs(inputs, None)
+        results = self._stage_outputs(batch, out)
+        rc = _execute(self.model.id, self._in_ds, self._out_ds)
+        if rc:
+            check(rc, "aclmdlExecute")
+        for slot, arr in zip(self._slots_out, results):
+            rc = _memcpy(_from_buffer(arr, require_writable=True), arr.nbytes, slot.ptr, arr.nbytes, D2H)
+            if rc:
+                check(rc, "aclrtMemcpy")
+        return results
+
+    def execute_async(self, inputs: Sequence[Any], stream: "Stream", out: Optional[Sequence[np.ndarray]] = None,
+                      close_after: bool = False) -> "AsyncResult":
+        """Queue copies in, aclmdlExecuteAsync and copies out on ``stream``."""
+        if self._pending is not None:
+            self._pending.wait()
+        batch = self._stage_inputs(inputs, stream)
+        results = self._stage_outputs(batch, out)
+        check(lib.aclmdlExecuteAsync(self.model.id, self._in_ds, self._out_ds, stream.handle), "aclmdlExecuteAsync")
+        for slot, arr in zip(self._slots_out, results):
+            check(lib.aclrtMemcpyAsync(ffi.from_buffer(arr, require_writable=True), arr.nbytes, slot.ptr, arr.nbytes,
+                                       D2H, stream.handle), "aclrtMemcpyAsync")
+            stream._keep(arr)
+        self._pending = AsyncResult(stream, results, self, close_after)
+        return self._pending
+
+
+class AsyncResult:
+    """Outputs of a queued execution; ``wait()`` synchronizes the stream and returns them."""
+
+    def __init__(self, stream: "Stream", outputs: List[np.ndarray], owner: Executor, close_owner: bool):
+        self._stream = stream
+        self._outputs = outputs
+        self._owner = owner
+        self._close_owner = close_owner
+        self._done = False
+
+    def wait(self, timeout_ms: Optional[int] = None) -> List[np.ndarray]:
+        if not self._done:
+            try:
+                self._stream.synchronize(timeout_ms)
+            finally:
+                self._done = True
+                self._owner._pending = None
+                if self._close_owner:
+                    self._owner.close()
+        return self._outputs
+
+    @property
+    def done(self) -> bool:
+        return self._done

@@ -1,0 +1,859 @@
+/* Models: loading (through the registered engine), descriptions, execution (sync and on a stream), unloading.
+ * The emulator does every check a device does; the engine only runs the graph on the buffers it is given. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "model.h"
+
+typedef struct {
+    acllite_emu_tensor_desc desc;
+    size_t size;         /* bytes at batch 1 when dim 0 is dynamic; 0 when the size depends on other dims */
+    size_t sample_bytes; /* bytes per batch item when only dim 0 is dynamic, else 0 */
+} emu_io;
+
+typedef struct emu_model {
+    struct emu_model *next;
+    uint32_t id;
+    uint64_t engine_model;
+    size_t n_in, n_out;
+    emu_io *in, *out;
+    acllite_emu_tensor_desc *cur_out; /* output shapes of the last execution */
+    size_t weight_bytes, work_bytes;
+    int inflight;
+    bool unloading;
+} emu_model;
+
+struct aclmdlDesc {
+    uint32_t model_id;
+    size_t n_in, n_out;
+    emu_io *in, *out;
+};
+
+static pthread_mutex_t model_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t model_cond = PTHREAD_COND_INITIALIZER;
+static emu_model *models;
+static uint32_t next_model_id = 1;
+static acllite_emu_model_engine engine;
+static bool have_engine;
+
+EMU_EXPORT void acllite_emu_set_model_engine(const acllite_emu_model_engine *e) {
+    pthread_mutex_lock(&model_lock);
+    have_engine = e != NULL;
+    if (e) engine = *e;
+    pthread_mutex_unlock(&model_lock);
+}
+
+static bool engine_copy(acllite_emu_model_engine *out) {
+    pthread_mutex_lock(&model_lock);
+    bool ok = have_engine;
+    if (ok) *out = engine;
+    pthread_mutex_unlock(&model_lock);
+    return ok;
+}
+
+/* ------------------------------------------------------------------------------------------ loading */
+
+static void io_free(emu_io *in, emu_io *out) {
+    free(in);
+    free(out);
+}
+
+static aclError describe_all(const acllite_emu_model_engine *e, uint64_t handle, size_t n, int is_output,
+                             emu_io **out, const char *func) {
+    emu_io *io = calloc(n ? n : 1, sizeof *io);
+    if (!io) return emu_fail(ACL_ERROR_BAD_ALLOC, func, "out of host memory");
+    for (size_t i = 0; i < n; i++) {
+        acllite_emu_tensor_desc *d = &io[i].desc;
+        aclError err = e->describe(handle, is_output, i, d);
+        if (err) {
+            free(io);
+            return emu_fail(err, func, "the engine cannot describe %s %zu", is_output ? "output" : "input", i);
+        }
+        d->name[sizeof d->name - 1] = '\0';
+        size_t elem = aclDataTypeSize(d->dataType);
+        if (elem == 0 || d->dimCount > ACLLITE_EMU_MAX_DIMS) {
+            free(io);
+            return emu_fail(elem == 0 ? ACL_ERROR_UNSUPPORTED_DATA_TYPE : ACL_ERROR_PARSE_MODEL, func,
+                            "%s %zu '%s': %s", is_output ? "output" : "input", i, d->name,
+                            elem == 0 ? "its data type has no fixed element size" : "too many dimensions");
+        }
+        size_t bytes = elem, rest_dynamic = 0;
+        for (size_t k = 0; k < d->dimCount; k++) {
+            if (d->dims[k] < 0) {
+                if (k > 0) rest_dynamic++;
+            } else {
+                bytes *= (size_t)d->dims[k];
+            }
+        }
+        bool batch_dynamic = d->dimCount > 0 && d->dims[0] < 0;
+        if (!is_output && rest_dynamic) {
+            free(io);
+            return emu_fail(ACL_ERROR_PARSE_MODEL, func,
+                            "input %zu '%s' has dynamic dimensions other than the batch (dim 0); the emulator runs "
+                            "static shapes and a symbolic batch", i, d->name);
+        }
+        io[i].size = rest_dynamic ? 0 : bytes;
+        io[i].sample_bytes = batch_dynamic && !rest_dynamic ? bytes : 0;
+    }
+    *out = io;
+    return ACL_SUCCESS;
+}
+
+static bool ends_with(const char *s, const char *suffix) {
+    size_t n = strlen(s), m = strlen(suffix);
+    return n >= m && strcmp(s + n - m, suffix) == 0;
+}
+
+/* Parse with the engine; on success *handle is an engine model (describeOnly: for sizes only). */
+static aclError engine_load(const void *data, size_t size, int describe_only, acllite_emu_model_engine *e,
+                            uint64_t *handle, size_t *n_in, size_t *n_out, size_t *weights, const char *func) {
+    if (!engine_copy(e)) {
+        return emu_fail(ACL_ERROR_API_NOT_SUPPORT, func,
+                        "no model engine is registered: the emulator runs models through acllite's onnxruntime "
+                        "engine (import acllite before loading)");
+    }
+    char message[512] = "";
+    aclError err = e->load(data, size, describe_only, handle, n_in, n_out, weights, message, sizeof message);
+    if (err) return emu_fail(err, func, "%s", message[0] ? message : "the engine rejected the model");
+    return ACL_SUCCESS;
+}
+
+static aclError load_mem(const void *data, size_t size, uint32_t *model_id, const char *func) {
+    if (!data || size == 0) return emu_fail(ACL_ERROR_INVALID_PARAM, func, "%s", data ? "modelSize is 0" : "model is NULL");
+    if (!model_id) return emu_fail(ACL_ERROR_INVALID_PARAM, func, "modelId is NULL");
+    acllite_emu_model_engine e;
+    uint64_t handle = 0;
+    size_t n_in = 0, n_out = 0, weights = 0;
+    aclError err = engine_load(data, size, 0, &e, &handle, &n_in, &n_out, &weights, func);
+    if (err) return err;
+    emu_model *m = calloc(1, sizeof *m);
+    if (!m) {
+        e.unload(handle);
+        return emu_fail(ACL_ERROR_BAD_ALLOC, func, "out of host memory");
+    }
+    m->engine_model = handle;
+    m->n_in = n_in;
+    m->n_out = n_out;
+    m->weight_bytes = weights;
+    if ((err = describe_all(&e, handle, n_in, 0, &m->in, func)) ||
+        (err = describe_all(&e, handle, n_out, 1, &m->out, func))) {
+        free(m->in);
+        free(m);
+        e.unload(handle);
+        return err;
+    }
+    m->cur_out = calloc(n_out ? n_out : 1, sizeof *m->cur_out);
+    if (!m->cur_out) {
+        io_free(m->in, m->out);
+        free(m);
+        e.unload(handle);
+        return emu_fail(ACL_ERROR_BAD_ALLOC, func, "out of host memory");
+    }
+    for (size_t i = 0; i < n_out; i++) m->cur_out[i] = m->out[i].desc;
+    for (size_t i = 0; i < n_in; i++) m->work_bytes += m->in[i].size;
+    for (size_t i = 0; i < n_out; i++) m->work_bytes += m->out[i].size;
+    pthread_mutex_lock(&model_lock);
+    m->id = next_model_id++;
+    if (next_model_id == 0) next_model_id = 1; /* ids are never 0 (programs test them for truth) */
+    m->next = models;
+    models = m;
+    pthread_mutex_unlock(&model_lock);
+    *model_id = m->id;
+    return ACL_SUCCESS;
+}
+
+/* Read a model file; X.om is served by its ONNX twin X.onnx (an .om holds Ascend machine code). */
+static aclError read_model_file(const char *path, void **data, size_t *size, const char *func) {
+    if (!path) return emu_fail(ACL_ERROR_INVALID_PARAM, func, "modelPath is NULL");
+    char twin[4096];
+    const char *use = path;
+    if (ends_with(path, ".om")) {
+        snprintf(twin, sizeof twin, "%.*s.onnx", (int)(strlen(path) - 3), path);
+        FILE *probe = fopen(twin, "rb");
+        if (!probe) {
+            return emu_fail(ACL_ERROR_INVALID_FILE, func,
+                            "%s is an offline model for Ascend hardware, which the emulator cannot run; put the "
+                            "ONNX model it was converted from beside it as %s", path, twin);
+        }
+        fclose(probe);
+        emu_log(ACLLITE_EMU_LOG_INFO, "%s: running %s through its ONNX twin %s", func, path, twin);
+        use = twin;
+    }
+    FILE *f = fopen(use, "rb");
+    if (!f) return emu_fail(ACL_ERROR_INVALID_FILE, func, "cannot open model file %s", use);
+    if (fseek(f, 0, SEEK_END) != 0) {
+        fclose(f);
+        return emu_fail(ACL_ERROR_INVALID_FILE, func, "cannot read model file %s", use);
+    }
+    long len = ftell(f);
+    rewind(f);
+    if (len <= 0) {
+        fclose(f);
+        return emu_fail(ACL_ERROR_INVALID_FILE_SIZE, func, "model file %s is empty or unreadable", use);
+    }
+    void *buf = malloc((size_t)len);
+    size_t got = buf ? fread(buf, 1, (size_t)len, f) : 0;
+    fclose(f);
+    if (!buf || got != (size_t)len) {
+        free(buf);
+        return emu_fail(buf ? ACL_ERROR_INVALID_FILE : ACL_ERROR_BAD_ALLOC, func, "cannot read model file %s", use);
+    }
+    *data = buf;
+    *size = (size_t)len;
+    return ACL_SUCCESS;
+}
+
+static aclError require_context(const char *func) {
+    aclError err = emu_require_init(func);
+    if (err) return err;
+    emu_lock();
+    emu_current_context_locked(func, &err);
+    emu_unlock();
+    return err;
+}
+
+EMU_EXPORT aclError aclmdlLoadFromMem(const void *model, size_t modelSize, uint32_t *modelId) {
+    aclError err = require_context("aclmdlLoadFromMem");
+    return err ? err : load_mem(model, modelSize, modelId, "aclmdlLoadFromMem");
+}
+
+static aclError load_file(const char *path, uint32_t *modelId, const char *func) {
+    aclError err = require_context(func);
+    if (err) return err;
+    if (!modelId) return emu_fail(ACL_ERROR_INVALID_PARAM, func, "modelId is NULL");
+    void *data;
+    size_t size;
+    if ((err = read_model_file(path, &data, &size, func))) return err;
+    err = load_mem(data, size, modelId, func);
+    free(data);
+    return err;
+}
+
+EMU_EXPORT aclError aclmdlLoadFromFile(const char *modelPath, uint32_t *modelId) {
+    return load_file(modelPath, modelId, "aclmdlLoadFromFile");
+}
+
+static aclError query_mem(const void *data, size_t size, size_t *work, size_t *weight, const char *func) {
+    if (!work || !weight) return emu_fail(ACL_ERROR_INVALID_PARAM, func, "%s is NULL", work ? "weightSize" : "workSize");
+    if (!data || size == 0) return emu_fail(ACL_ERROR_INVALID_PARAM, func, "the model is empty");
+    acllite_emu_model_engine e;
+    uint64_t handle = 0;
+    size_t n_in = 0, n_out = 0, weights = 0;
+    aclError err = engine_load(data, size, 1, &e, &handle, &n_in, &n_out, &weights, func);
+    if (err) return err;
+    emu_io *in = NULL, *out = NULL;
+    if (!(err = describe_all(&e, handle, n_in, 0, &in, func)) && !(err = describe_all(&e, handle, n_out, 1, &out, func))) {
+        size_t total = 0;
+        for (size_t i = 0; i < n_in; i++) total += in[i].size;
+        for (size_t i = 0; i < n_out; i++) total += out[i].size;
+        *work = total;
+        *weight = weights;
+    }
+    io_free(in, out);
+    e.unload(handle);
+    return err;
+}
+
+EMU_EXPORT aclError aclmdlQuerySizeFromMem(const void *model, size_t modelSize, size_t *workSize, size_t *weightSize) {
+    aclError err = emu_require_init("aclmdlQuerySizeFromMem");
+    return err ? err : query_mem(model, modelSize, workSize, weightSize, "aclmdlQuerySizeFromMem");
+}
+
+EMU_EXPORT aclError aclmdlQuerySize(const char *fileName, size_t *workSize, size_t *weightSize) {
+    const char *func = "aclmdlQuerySize";
+    aclError err = emu_require_init(func);
+    if (err) return err;
+    void *data;
+    size_t size;
+    if ((err = read_model_file(fileName, &data, &size, func))) return err;
+    err = query_mem(data, size, workSize, weightSize, func);
+    free(data);
+    return err;
+}
+
+/* User-provided work and weight memory must be device memory of at least the queried sizes. */
+static aclError check_user_memory(const void *data, size_t size, void *ptr, size_t ptr_size, bool weights,
+                                  const char *func) {
+    if (!ptr && ptr_size == 0) return ACL_SUCCESS;
+    const char *what = weights ? "weightPtr" : "workPtr";
+    if (!ptr) return emu_fail(ACL_ERROR_INVALID_PARAM, func, "%s is NULL but its size is %zu", what, ptr_size);
+    size_t work = 0, weight = 0;
+    aclError err = query_mem(data, size, &work, &weight, func);
+    if (err) return err;
+    size_t need = weights ? weight : work;
+    if (ptr_size < need) {
+        return emu_fail(ACL_ERROR_INVALID_PARAM, func, "%s holds %zu bytes; the model needs %zu (aclmdlQuerySize)",
+                        what, ptr_size, need);
+    }
+    emu_mem_where w;
+    if ((err = emu_mem_locate(ptr, ptr_size, &w, func, what))) return err;
+    if (w.kind != EMU_MEM_DEVICE) {
+        return emu_fail(ACL_ERROR_RT_PARAM_INVALID, func, "%s %p is %s; it must be device memory (aclrtMalloc)", what,
+                        ptr, emu_mem_kind_name(w.kind));
+    }
+    return ACL_SUCCESS;
+}
+
+static aclError load_mem_with_mem(const void *data, size_t size, uint32_t *modelId, void *workPtr, size_t workSize,
+                                  void *weightPtr, size_t weightSize, const char *func) {
+    aclError err;
+    if (!data || size == 0) return emu_fail(ACL_ERROR_INVALID_PARAM, func, "the model is empty");
+    if ((err = check_user_memory(data, size, workPtr, workSize, false, func)) ||
+        (err = check_user_memory(data, size, weightPtr, weightSize, true, func))) {
+        return err;
+    }
+    return load_mem(data, size, modelId, func); /* the engine keeps its own working memory */
+}
+
+EMU_EXPORT aclError aclmdlLoadFromMemWithMem(const void *model, size_t modelSize, uint32_t *modelId, void *workPtr,
+                                             size_t workSize, void *weightPtr, size_t weightSize) {
+    const char *func = "aclmdlLoadFromMemWithMem";
+    aclError err = require_context(func);
+    return err ? err : load_mem_with_mem(model, modelSize, modelId, workPtr, workSize, weightPtr, weightSize, func);
+}
+
+EMU_EXPORT aclError aclmdlLoadFromFileWithMem(const char *modelPath, uint32_t *modelId, void *workPtr, size_t workSize,
+                                              void *weightPtr, size_t weightSize) {
+    const char *func = "aclmdlLoadFromFileWithMem";
+    aclError err = require_context(func);
+    if (err) return err;
+    void *data;
+    size_t size;
+    if ((err = read_model_file(modelPath, &data, &size, func))) return err;
+    err = load_mem_with_mem(data, size, modelId, workPtr, workSize, weightPtr, weightSize, func);
+    free(data);
+    return err;
+}
+
+/* Find a model and count one more user of it, or fail with ACL_ERROR_INVALID_MODEL_ID. */
+static emu_model *model_acquire(uint32_t id, const char *func) {
+    pthread_mutex_lock(&model_lock);
+    emu_model *m = models;
+    while (m && m->id != id) m = m->next;
+    if (m && !m->unloading) m->inflight++;
+    else m = NULL;
+    pthread_mutex_unlock(&model_lock);
+    if (!m) emu_fail(ACL_ERROR_INVALID_MODEL_ID, func, "model id %u is not loaded (unloaded already?)", id);
+    return m;
+}
+
+static void model_release(emu_model *m) {
+    pthread_mutex_lock(&model_lock);
+    m->inflight--;
+    pthread_cond_broadcast(&model_cond);
+    pthread_mutex_unlock(&model_lock);
+}
+
+static void model_free(emu_model *m, const acllite_emu_model_engine *e) {
+    if (e) e->unload(m->engine_model);
+    io_free(m->in, m->out);
+    free(m->cur_out);
+    free(m);
+}
+
+EMU_EXPORT aclError aclmdlUnload(uint32_t modelId) {
+    const char *func = "aclmdlUnload";
+    aclError err = emu_require_init(func);
+    if (err) return err;
+    pthread_mutex_lock(&model_lock);
+    emu_model **pp = &models;
+    while (*pp && (*pp)->id != modelId) pp = &(*pp)->next;
+    emu_model *m = *pp;
+    if (!m || m->unloading) {
+        pthread_mutex_unlock(&model_lock);
+        return emu_fail(ACL_ERROR_INVALID_MODEL_ID, func, "model id %u is not loaded (unloaded already?)", modelId);
+    }
+    m->unloading = true; /* new executions are refused; the ones in flight finish first */
+    while (m->inflight > 0) pthread_cond_wait(&model_cond, &model_lock);
+    pp = &models;
+    while (*pp != m) pp = &(*pp)->next;
+    *pp = m->next;
+    acllite_emu_model_engine e = engine;
+    bool has = have_engine;
+    pthread_mutex_unlock(&model_lock);
+    model_free(m, has ? &e : NULL);
+    return ACL_SUCCESS;
+}
+
+uint64_t emu_model_count(void) {
+    uint64_t n = 0;
+    pthread_mutex_lock(&model_lock);
+    for (emu_model *m = models; m; m = m->next) n++;
+    pthread_mutex_unlock(&model_lock);
+    return n;
+}
+
+/* ------------------------------------------------------------------------------------- descriptions */
+
+EMU_EXPORT aclmdlDesc *aclmdlCreateDesc(void) {
+    aclmdlDesc *d = calloc(1, sizeof *d);
+    if (!d) {
+        emu_fail(ACL_ERROR_BAD_ALLOC, "aclmdlCreateDesc", "out of host memory");
+        return NULL;
+    }
+    emu_lock();
+    bool ok = emu_reg_add(d, EMU_H_MODEL_DESC, -1);
+    emu_unlock();
+    if (!ok) {
+        free(d);
+        emu_fail(ACL_ERROR_BAD_ALLOC, "aclmdlCreateDesc", "out of host memory");
+        return NULL;
+    }
+    return d;
+}
+
+static void desc_free(aclmdlDesc *d) {
+    io_free(d->in, d->out);
+    free(d);
+}
+
+EMU_EXPORT aclError aclmdlDestroyDesc(aclmdlDesc *modelDesc) {
+    if (!modelDesc) return emu_fail(ACL_ERROR_INVALID_PARAM, "aclmdlDestroyDesc", "modelDesc is NULL");
+    emu_lock();
+    bool ok = emu_reg_remove(modelDesc, EMU_H_MODEL_DESC);
+    emu_unlock();
+    if (!ok) {
+        return emu_fail(ACL_ERROR_INVALID_PARAM, "aclmdlDestroyDesc",
+                        "modelDesc %p is not a live description (destroyed already?)", (void *)modelDesc);
+    }
+    desc_free(modelDesc);
+    return ACL_SUCCESS;
+}
+
+static bool desc_live(const aclmdlDesc *d, const char *func) {
+    if (!d) {
+        emu_fail(ACL_ERROR_INVALID_PARAM, func, "modelDesc is NULL");
+        return false;
+    }
+    emu_lock();
+    bool ok = emu_reg_has(d, EMU_H_MODEL_DESC);
+    emu_unlock();
+    if (!ok) emu_fail(ACL_ERROR_INVALID_PARAM, func, "modelDesc %p is not a live description", (const void *)d);
+    return ok;
+}
+
+EMU_EXPORT aclError aclmdlGetDesc(aclmdlDesc *modelDesc, uint32_t modelId) {
+    const char *func = "aclmdlGetDesc";
+    aclError err = emu_require_init(func);
+    if (err) return err;
+    if (!desc_live(modelDesc, func)) return ACL_ERROR_INVALID_PARAM;
+    emu_model *m = model_acquire(modelId, func);
+    if (!m) return ACL_ERROR_INVALID_MODEL_ID;
+    emu_io *in = calloc(m->n_in ? m->n_in : 1, sizeof *in), *out = calloc(m->n_out ? m->n_out : 1, sizeof *out);
+    if (!in || !out) {
+        io_free(in, out);
+        model_release(m);
+        return emu_fail(ACL_ERROR_BAD_ALLOC, func, "out of host memory");
+    }
+    memcpy(in, m->in, m->n_in * sizeof *in);
+    memcpy(out, m->out, m->n_out * sizeof *out);
+    io_free(modelDesc->in, modelDesc->out);
+    modelDesc->model_id = modelId;
+    modelDesc->n_in = m->n_in;
+    modelDesc->n_out = m->n_out;
+    modelDesc->in = in;
+    modelDesc->out = out;
+    model_release(m);
+    return ACL_SUCCESS;
+}
+
+/* The description's entry for (output?, index), or NULL with the message set. */
+static const emu_io *desc_io(const aclmdlDesc *d, bool output, size_t index, const char *func) {
+    if (!desc_live(d, func)) return NULL;
+    size_t n = output ? d->n_out : d->n_in;
+    if (index >= n) {
+        emu_fail(ACL_ERROR_INVALID_PARAM, func, "index %zu out of range: the model has %zu %s", index, n,
+                 output ? "output(s)" : "input(s)");
+        return NULL;
+    }
+    return output ? &d->out[index] : &d->in[index];
+}
+
+EMU_EXPORT size_t aclmdlGetNumInputs(aclmdlDesc *modelDesc) {
+    return desc_live(modelDesc, "aclmdlGetNumInputs") ? modelDesc->n_in : 0;
+}
+
+EMU_EXPORT size_t aclmdlGetNumOutputs(aclmdlDesc *modelDesc) {
+    return desc_live(modelDesc, "aclmdlGetNumOutputs") ? modelDesc->n_out : 0;
+}
+
+EMU_EXPORT size_t aclmdlGetInputSizeByIndex(aclmdlDesc *modelDesc, size_t index) {
+    const emu_io *io = desc_io(modelDesc, false, index, "aclmdlGetInputSizeByIndex");
+    return io ? io->size : 0;
+}
+
+EMU_EXPORT size_t aclmdlGetOutputSizeByIndex(aclmdlDesc *modelDesc, size_t index) {
+    const emu_io *io = desc_io(modelDesc, true, index, "aclmdlGetOutputSizeByIndex");
+    return io ? io->size : 0;
+}
+
+static aclError fill_dims(const acllite_emu_tensor_desc *t, aclmdlIODims *dims, const char *func) {
+    if (!dims) return emu_fail(ACL_ERROR_INVALID_PARAM, func, "dims is NULL");
+    memset(dims, 0, sizeof *dims);
+    snprintf(dims->name, sizeof dims->name, "%s", t->name);
+    dims->dimCount = t->dimCount;
+    for (size_t k = 0; k < t->dimCount; k++) dims->dims[k] = t->dims[k];
+    return ACL_SUCCESS;
+}
+
+static aclError get_dims(const aclmdlDesc *d, bool output, size_t index, aclmdlIODims *dims, const char *func) {
+    const emu_io *io = desc_io(d, output, index, func);
+    return io ? fill_dims(&io->desc, dims, func) : ACL_ERROR_INVALID_PARAM;
+}
+
+EMU_EXPORT aclError aclmdlGetInputDims(const aclmdlDesc *modelDesc, size_t index, aclmdlIODims *dims) {
+    return get_dims(modelDesc, false, index, dims, "aclmdlGetInputDims");
+}
+
+EMU_EXPORT aclError aclmdlGetInputDimsV2(const aclmdlDesc *modelDesc, size_t index, aclmdlIODims *dims) {
+    return get_dims(modelDesc, false, index, dims, "aclmdlGetInputDimsV2");
+}
+
+EMU_EXPORT aclError aclmdlGetOutputDims(const aclmdlDesc *modelDesc, size_t index, aclmdlIODims *dims) {
+    return get_dims(modelDesc, true, index, dims, "aclmdlGetOutputDims");
+}
+
+EMU_EXPORT aclError aclmdlGetCurOutputDims(const aclmdlDesc *modelDesc, size_t index, aclmdlIODims *dims) {
+    const char *func = "aclmdlGetCurOutputDims";
+    const emu_io *io = desc_io(modelDesc, true, index, func);
+    if (!io) return ACL_ERROR_INVALID_PARAM;
+    acllite_emu_tensor_desc cur = io->desc;
+    pthread_mutex_lock(&model_lock);
+    for (emu_model *m = models; m; m = m->next) {
+        if (m->id == modelDesc->model_id && index < m->n_out) cur = m->cur_out[index];
+    }
+    pthread_mutex_unlock(&model_lock);
+    return fill_dims(&cur, dims, func);
+}
+
+EMU_EXPORT const char *aclmdlGetInputNameByIndex(const aclmdlDesc *modelDesc, size_t index) {
+    const emu_io *io = desc_io(modelDesc, false, index, "aclmdlGetInputNameByIndex");
+    return io ? io->desc.name : NULL;
+}
+
+EMU_EXPORT const char *aclmdlGetOutputNameByIndex(const aclmdlDesc *modelDesc, size_t index) {
+    const emu_io *io = desc_io(modelDesc, true, index, "aclmdlGetOutputNameByIndex");
+    return io ? io->desc.name : NULL;
+}
+
+EMU_EXPORT aclFormat aclmdlGetInputFormat(const aclmdlDesc *modelDesc, size_t index) {
+    const emu_io *io = desc_io(modelDesc, false, index, "aclmdlGetInputFormat");
+    return io ? io->desc.format : ACL_FORMAT_UNDEFINED;
+}
+
+EMU_EXPORT aclFormat aclmdlGetOutputFormat(const aclmdlDesc *modelDesc, size_t index) {
+    const emu_io *io = desc_io(modelDesc, true, index, "aclmdlGetOutputFormat");
+    return io ? io->desc.format : ACL_FORMAT_UNDEFINED;
+}
+
+EMU_EXPORT aclDataType aclmdlGetInputDataType(const aclmdlDesc *modelDesc, size_t index) {
+    const emu_io *io = desc_io(modelDesc, false, index, "aclmdlGetInputDataType");
+    return io ? io->desc.dataType : ACL_DT_UNDEFINED;
+}
+
+EMU_EXPORT aclDataType aclmdlGetOutputDataType(const aclmdlDesc *modelDesc, size_t index) {
+    const emu_io *io = desc_io(modelDesc, true, index, "aclmdlGetOutputDataType");
+    return io ? io->desc.dataType : ACL_DT_UNDEFINED;
+}
+
+static aclError index_by_name(const aclmdlDesc *d, bool output, const char *name, size_t *index, const char *func) {
+    if (!name || !index) return emu_fail(ACL_ERROR_INVALID_PARAM, func, "%s is NULL", name ? "index" : "name");
+    if (!desc_live(d, func)) return ACL_ERROR_INVALID_PARAM;
+    size_t n = output ? d->n_out : d->n_in;
+    const emu_io *io = output ? d->out : d->in;
+    for (size_t i = 0; i < n; i++) {
+        if (strcmp(io[i].desc.name, name) == 0) {
+            *index = i;
+            return ACL_SUCCESS;
+        }
+    }
+    return emu_fail(ACL_ERROR_INVALID_PARAM, func, "the model has no %s named '%s'", output ? "output" : "input", name);
+}
+
+EMU_EXPORT aclError aclmdlGetInputIndexByName(const aclmdlDesc *modelDesc, const char *name, size_t *index) {
+    return index_by_name(modelDesc, false, name, index, "aclmdlGetInputIndexByName");
+}
+
+EMU_EXPORT aclError aclmdlGetOutputIndexByName(const aclmdlDesc *modelDesc, const char *name, size_t *index) {
+    return index_by_name(modelDesc, true, name, index, "aclmdlGetOutputIndexByName");
+}
+
+/* ------------------------------------------------------------------------------------------ execution */
+
+/* Check the buffers against the model and give each input tensor the shape to run at. */
+static aclError prepare(const emu_model *m, acllite_emu_tensor *in, size_t n_in, acllite_emu_tensor *out,
+                        size_t n_out, const char *func) {
+    if (n_in != m->n_in) {
+        return emu_fail(ACL_ERROR_MODEL_INPUT_NOT_MATCH, func, "the input dataset has %zu buffer(s); model %u has %zu "
+                        "input(s)", n_in, m->id, m->n_in);
+    }
+    if (n_out != m->n_out) {
+        return emu_fail(ACL_ERROR_MODEL_OUTPUT_NOT_MATCH, func, "the output dataset has %zu buffer(s); model %u has %zu "
+                        "output(s)", n_out, m->id, m->n_out);
+    }
+    size_t batch = 0;
+    for (size_t i = 0; i < n_in + n_out; i++) {
+        bool is_out = i >= n_in;
+        acllite_emu_tensor *t = is_out ? &out[i - n_in] : &in[i];
+        const emu_io *io = is_out ? &m->out[i - n_in] : &m->in[i];
+        size_t idx = is_out ? i - n_in : i;
+        const char *what = is_out ? "output" : "input";
+        emu_mem_where w;
+        if (!t->data) {
+            return emu_fail(ACL_ERROR_INVALID_PARAM, func, "%s %zu '%s': the buffer's data is NULL", what, idx,
+                            io->desc.name);
+        }
+        aclError err = emu_mem_locate(t->data, t->size, &w, func, is_out ? "output buffer" : "input buffer");
+        if (err) return err;
+        if (w.kind != EMU_MEM_DEVICE && w.kind != EMU_MEM_DVPP) {
+            if (emu_cfg.strict) {
+                return emu_fail(ACL_ERROR_RT_PARAM_INVALID, func,
+                                "%s %zu '%s' at %p is %s: in ACL_HOST run mode model buffers must be device memory "
+                                "(set ACLLITE_EMU_STRICT=0 to allow)", what, idx, io->desc.name, t->data,
+                                emu_mem_kind_name(w.kind));
+            }
+            emu_log(ACLLITE_EMU_LOG_WARNING, "%s: %s %zu '%s' is %s, not device memory", func, what, idx, io->desc.name,
+                    emu_mem_kind_name(w.kind));
+        }
+        aclError mismatch = is_out ? ACL_ERROR_MODEL_OUTPUT_NOT_MATCH : ACL_ERROR_MODEL_INPUT_NOT_MATCH;
+        if (!is_out) {
+            t->dimCount = io->desc.dimCount;
+            memcpy(t->dims, io->desc.dims, sizeof t->dims);
+        }
+        if (io->sample_bytes) {
+            if (!is_out) {
+                if (t->size == 0 || t->size % io->sample_bytes) {
+                    return emu_fail(mismatch, func, "%s %zu '%s' holds %zu bytes, not a whole number of %zu-byte samples",
+                                    what, idx, io->desc.name, t->size, io->sample_bytes);
+                }
+                size_t b = t->size / io->sample_bytes;
+                if (batch && b != batch) {
+                    return emu_fail(mismatch, func, "%s %zu '%s' holds %zu samples but an earlier input holds %zu", what,
+                                    idx, io->desc.name, b, batch);
+                }
+                batch = b;
+                t->dims[0] = (int64_t)b;
+            } else if (t->size < io->sample_bytes * (batch ? batch : 1)) {
+                return emu_fail(mismatch, func, "%s %zu '%s' holds %zu bytes; batch %zu needs %zu", what, idx, io->desc.name,
+                                t->size, batch ? batch : 1, io->sample_bytes * (batch ? batch : 1));
+            }
+        } else if (io->size && t->size < io->size) {
+            return emu_fail(mismatch, func, "%s %zu '%s' holds %zu bytes; the model needs %zu", what, idx, io->desc.name,
+                            t->size, io->size);
+        }
+    }
+    /* Outputs whose shape follows from the batch get it here; the engine writes the others. */
+    for (size_t i = 0; i < n_out; i++) {
+        const acllite_emu_tensor_desc *d = &m->out[i].desc;
+        out[i].dimCount = d->dimCount;
+        memcpy(out[i].dims, d->dims, sizeof out[i].dims);
+        if (m->out[i].sample_bytes && batch) out[i].dims[0] = (int64_t)batch;
+    }
+    return ACL_SUCCESS;
+}
+
+static aclError run(emu_model *m, acllite_emu_tensor *in, acllite_emu_tensor *out, const char *func) {
+    acllite_emu_model_engine e;
+    if (!engine_copy(&e)) return emu_fail(ACL_ERROR_API_NOT_SUPPORT, func, "no model engine is registered");
+    char message[512] = "";
+    aclError err = e.execute(m->engine_model, in, m->n_in, out, m->n_out, message, sizeof message);
+    if (err) return emu_fail(err, func, "model %u: %s", m->id, message[0] ? message : "execution failed");
+    pthread_mutex_lock(&model_lock);
+    for (size_t i = 0; i < m->n_out; i++) {
+        m->cur_out[i].dimCount = out[i].dimCount;
+        memcpy(m->cur_out[i].dims, out[i].dims, sizeof out[i].dims);
+    }
+    pthread_mutex_unlock(&model_lock);
+    return ACL_SUCCESS;
+}
+
+static aclError begin(uint32_t modelId, const aclmdlDataset *input, aclmdlDataset *output, emu_model **m_out,
+                      acllite_emu_tensor **in, acllite_emu_tensor **out, const char *func) {
+    aclError err = emu_require_init(func);
+    if (err) return err;
+    emu_model *m = model_acquire(modelId, func);
+    if (!m) return ACL_ERROR_INVALID_MODEL_ID;
+    size_t n_in = 0, n_out = 0;
+    *in = *out = NULL;
+    if ((err = emu_dataset_tensors(input, in, &n_in, func, "input")) ||
+        (err = emu_dataset_tensors(output, out, &n_out, func, "output")) ||
+        (err = prepare(m, *in, n_in, *out, n_out, func))) {
+        free(*in);
+        free(*out);
+        model_release(m);
+        return err;
+    }
+    *m_out = m;
+    return ACL_SUCCESS;
+}
+
+EMU_EXPORT aclError aclmdlExecute(uint32_t modelId, const aclmdlDataset *input, aclmdlDataset *output) {
+    const char *func = "aclmdlExecute";
+    emu_model *m;
+    acllite_emu_tensor *in, *out;
+    aclError err = begin(modelId, input, output, &m, &in, &out, func);
+    if (err) return err;
+    err = run(m, in, out, func);
+    free(in);
+    free(out);
+    model_release(m);
+    return err;
+}
+
+typedef struct {
+    emu_model *model;
+    acllite_emu_tensor *in, *out;
+} execute_task;
+
+static aclError run_execute_task(void *arg) {
+    execute_task *t = arg;
+    return run(t->model, t->in, t->out, "aclmdlExecuteAsync");
+}
+
+static void drop_execute_task(void *arg) {
+    execute_task *t = arg;
+    free(t->in);
+    free(t->out);
+    model_release(t->model);
+    free(t);
+}
+
+EMU_EXPORT aclError aclmdlExecuteAsync(uint32_t modelId, const aclmdlDataset *input, aclmdlDataset *output,
+                                       aclrtStream stream) {
+    const char *func = "aclmdlExecuteAsync";
+    emu_model *m;
+    acllite_emu_tensor *in, *out;
+    aclError err = begin(modelId, input, output, &m, &in, &out, func);
+    if (err) return err;
+    emu_lock();
+    emu_stream *s = emu_stream_resolve_locked(stream, func, &err);
+    emu_unlock();
+    execute_task *t = s ? malloc(sizeof *t) : NULL;
+    if (!t) {
+        if (s) {
+            emu_stream_unref(s);
+            err = emu_fail(ACL_ERROR_BAD_ALLOC, func, "out of host memory");
+        }
+        free(in);
+        free(out);
+        model_release(m);
+        return err;
+    }
+    *t = (execute_task){m, in, out};
+    err = emu_stream_enqueue(s, run_execute_task, t, drop_execute_task, func); /* the model stays held until it ran */
+    emu_stream_unref(s);
+    return err;
+}
+
+/* ------------------------------------------------------------------------------ dynamic shapes, AIPP */
+
+EMU_EXPORT aclError aclmdlGetDynamicBatch(const aclmdlDesc *modelDesc, aclmdlBatch *batch) {
+    if (!batch) return emu_fail(ACL_ERROR_INVALID_PARAM, "aclmdlGetDynamicBatch", "batch is NULL");
+    if (!desc_live(modelDesc, "aclmdlGetDynamicBatch")) return ACL_ERROR_INVALID_PARAM;
+    memset(batch, 0, sizeof *batch); /* no batch gears: ATC's --dynamic_batch_size was not used */
+    return ACL_SUCCESS;
+}
+
+EMU_EXPORT aclError aclmdlGetDynamicHW(const aclmdlDesc *modelDesc, size_t index, aclmdlHW *hw) {
+    (void)index;
+    if (!hw) return emu_fail(ACL_ERROR_INVALID_PARAM, "aclmdlGetDynamicHW", "hw is NULL");
+    if (!desc_live(modelDesc, "aclmdlGetDynamicHW")) return ACL_ERROR_INVALID_PARAM;
+    memset(hw, 0, sizeof *hw);
+    return ACL_SUCCESS;
+}
+
+static aclError not_dynamic(uint32_t modelId, const aclmdlDataset *dataset, const char *func, const char *what) {
+    aclError err = emu_require_init(func);
+    if (err) return err;
+    if (!dataset) return emu_fail(ACL_ERROR_INVALID_PARAM, func, "dataset is NULL");
+    emu_model *m = model_acquire(modelId, func);
+    if (!m) return ACL_ERROR_INVALID_MODEL_ID;
+    model_release(m);
+    return emu_fail(ACL_ERROR_MODEL_NOT_DYNAMIC, func, "model %u has no dynamic %s gears (ATC's --dynamic_%s)", modelId,
+                    what, strcmp(what, "batch") == 0 ? "batch_size" : "image_size");
+}
+
+EMU_EXPORT aclError aclmdlSetDynamicBatchSize(uint32_t modelId, aclmdlDataset *dataset, size_t index, uint64_t batchSize) {
+    (void)index;
+    (void)batchSize;
+    return not_dynamic(modelId, dataset, "aclmdlSetDynamicBatchSize", "batch");
+}
+
+EMU_EXPORT aclError aclmdlSetDynamicHWSize(uint32_t modelId, aclmdlDataset *dataset, size_t index, uint64_t height,
+                                           uint64_t width) {
+    (void)index;
+    (void)height;
+    (void)width;
+    return not_dynamic(modelId, dataset, "aclmdlSetDynamicHWSize", "image size");
+}
+
+static aclError aipp_lookup(uint32_t modelId, size_t index, const char *func) {
+    aclError err = emu_require_init(func);
+    if (err) return err;
+    emu_model *m = model_acquire(modelId, func);
+    if (!m) return ACL_ERROR_INVALID_MODEL_ID;
+    size_t n = m->n_in;
+    model_release(m);
+    if (index >= n) return emu_fail(ACL_ERROR_INVALID_PARAM, func, "index %zu out of range: %zu input(s)", index, n);
+    return ACL_SUCCESS;
+}
+
+EMU_EXPORT aclError aclmdlGetAippType(uint32_t modelId, size_t index, aclmdlInputAippType *type,
+                                      size_t *dynamicAttachedDataIndex) {
+    const char *func = "aclmdlGetAippType";
+    if (!type || !dynamicAttachedDataIndex) {
+        return emu_fail(ACL_ERROR_INVALID_PARAM, func, "%s is NULL", type ? "dynamicAttachedDataIndex" : "type");
+    }
+    aclError err = aipp_lookup(modelId, index, func);
+    if (err) return err;
+    *type = ACL_DATA_WITHOUT_AIPP;
+    *dynamicAttachedDataIndex = ACL_INVALID_NODE_INDEX;
+    return ACL_SUCCESS;
+}
+
+EMU_EXPORT aclError aclmdlGetFirstAippInfo(uint32_t modelId, size_t index, aclAippInfo *aippInfo) {
+    const char *func = "aclmdlGetFirstAippInfo";
+    if (!aippInfo) return emu_fail(ACL_ERROR_INVALID_PARAM, func, "aippInfo is NULL");
+    aclError err = aipp_lookup(modelId, index, func);
+    if (err) return err;
+    return emu_fail(ACL_ERROR_GE_AIPP_NOT_EXIST, func, "input %zu of model %u has no static AIPP", index, modelId);
+}
+
+/* ---------------------------------------------------------------------------------------- teardown */
+
+void emu_models_release_all(acllite_emu_counts *leaks) {
+    pthread_mutex_lock(&model_lock);
+    for (emu_model *m = models; m; m = m->next) m->unloading = true;
+    for (;;) {
+        bool busy = false;
+        for (emu_model *m = models; m; m = m->next) busy |= m->inflight > 0;
+        if (!busy) break;
+        pthread_cond_wait(&model_cond, &model_lock);
+    }
+    emu_model *list = models;
+    models = NULL;
+    acllite_emu_model_engine e = engine;
+    bool has = have_engine;
+    pthread_mutex_unlock(&model_lock);
+    while (list) {
+        emu_model *next = list->next;
+        leaks->models++;
+        model_free(list, has ? &e : NULL);
+        list = next;
+    }
+    emu_lock();
+    size_t n = emu_reg_count(EMU_H_MODEL_DESC, -1);
+    void **descs = calloc(n + 1, sizeof *descs);
+    if (descs) {
+        emu_reg_collect(EMU_H_MODEL_DESC, -1, descs, n);
+        for (size_t i = 0; i < n; i++) {
+            emu_reg_remove(descs[i], EMU_H_MODEL_DESC);
+            desc_free(descs[i]);
+        }
+        free(descs);
+        leaks->modelDescs += n;
+    }
+    leaks->datasets += emu_datasets_release_locked();
+    emu_unlock();
+}
