@@ -70,9 +70,11 @@ _handles = itertools.count(1)
 
 
 def _threads() -> int:
-    value = os.environ.get("ACLLITE_EMU_ORT_THREADS")
+    value = os.environ.get("ACLLITE_EMU_ORT_THREADS", "").strip()
     if value:
-        return max(1, int(value))
+        if not value.isdigit() or int(value) < 1:
+            raise _EngineError(100000, "ACLLITE_EMU_ORT_THREADS=%r: expected a positive number of threads" % value)
+        return int(value)
     return max(1, min(4, os.cpu_count() or 1))
 
 
@@ -251,4 +253,4 @@ def register() -> None:
     engine.unload = lib.acllite_py_model_unload
     lib.acllite_emu_set_model_engine(engine)
     _engine = engine
-    logger.debug("model engine registered (onnxruntime, %d intra-op threads)", _threads())
+    logger.debug("model engine registered (onnxruntime)")

@@ -13,6 +13,7 @@ handles and data pointers are passed as they are (ints or cdata); a non-zero ``a
 
 from __future__ import annotations
 
+import functools
 from typing import Any, Callable, Dict, List, Tuple
 
 from . import binding
@@ -42,23 +43,34 @@ def _is_output(func: str, ctype: str, name: str) -> bool:
     return True
 
 
-def _convert_out(cell: Any, ctype: str) -> Any:
-    t = ffi.typeof(ctype[:-1].strip())
-    if t.kind in ("primitive", "enum"):
-        return cell[0]
-    if t.kind == "pointer":
-        return int(ffi.cast("uintptr_t", cell[0]))
-    return cell  # a struct: the cdata owns it
+def _out_converter(ctype: str) -> Any:
+    """How to turn the filled cell of an output parameter into a Python value (decided once per parameter)."""
+    kind = ffi.typeof(ctype[:-1].strip()).kind
+    if kind in ("primitive", "enum"):
+        return lambda cell: cell[0]
+    if kind == "pointer":
+        return lambda cell: int(ffi.cast("uintptr_t", cell[0]))
+    return lambda cell: cell  # a struct: the cdata owns it
 
 
-def _to_c(value: Any, ctype: str) -> Any:
-    if value is None and ctype.endswith("*"):
-        return ffi.NULL
-    if isinstance(value, int) and ctype.endswith("*"):
-        return ffi.cast(ctype.replace("const ", ""), value)
-    if isinstance(value, str) and ctype in ("const char *", "char *"):
-        return value.encode()
-    return value
+def _in_converter(ctype: str) -> Any:
+    """How to pass a Python value for an input parameter (decided once per parameter): ints and None become
+    pointers for pointer types (handles such as aclrtStream are pointers too), str becomes bytes for char *."""
+    t = ffi.typeof(ctype.replace("const ", ""))
+    if t.kind != "pointer":
+        return lambda value: value
+    is_text = t.item.kind == "primitive" and t.item.cname == "char"
+
+    def convert(value: Any) -> Any:
+        if value is None:
+            return ffi.NULL
+        if isinstance(value, int):
+            return ffi.cast(t, value)
+        if is_text and isinstance(value, str):
+            return value.encode()
+        return value
+
+    return convert
 
 
 def _make(proto: binding.Prototype) -> Callable[..., Any]:
@@ -75,28 +87,36 @@ def _make(proto: binding.Prototype) -> Callable[..., Any]:
     inputs = [p for p in plan if p[0] != "out"]
     returns_error = proto.returns == "aclError"
     returns_handle = proto.returns.endswith("*") and proto.returns != "const char *"
+    # Per parameter, decided once: (kind, C type for ffi.new or the cast, converter of an output cell).
+    steps = [(kind, ffi.typeof(ctype.replace("const ", "")),
+              _in_converter(ctype) if kind == "in" else _out_converter(ctype)) for kind, ctype, _ in plan]
+    n_inputs = len(inputs)
 
     def wrapper(*args: Any) -> Any:
-        if len(args) != len(inputs):
+        if len(args) != n_inputs:
             raise TypeError("%s takes %d argument(s) (%s), %d given" % (
-                name, len(inputs), ", ".join(p[2] for p in inputs), len(args)))
+                name, n_inputs, ", ".join(p[2] for p in inputs), len(args)))
         it = iter(args)
         call: List[Any] = []
-        outs: List[Tuple[Any, str]] = []
-        for kind, ctype, _ in plan:
+        outs: List[Tuple[Any, Any]] = []
+        for kind, ctype_obj, convert in steps:
             if kind == "in":
-                call.append(_to_c(next(it), ctype))
+                call.append(convert(next(it)))
             else:
-                cell = ffi.new(ctype.replace("const ", ""))
+                cell = ffi.new(ctype_obj)
                 if kind == "inout":
                     cell[0] = next(it)
                 call.append(cell)
-                outs.append((cell, ctype))
+                outs.append((cell, convert))
         result = fn(*call)
         if returns_error:
-            check(result, name)
-            values = [_convert_out(c, t) for c, t in outs]
-            return None if not values else values[0] if len(values) == 1 else tuple(values)
+            if result:
+                check(result, name)
+            if not outs:
+                return None
+            if len(outs) == 1:
+                return outs[0][1](outs[0][0])
+            return tuple(convert(cell) for cell, convert in outs)
         if returns_handle:
             if result == ffi.NULL:
                 raise_for(100000, name, "returned NULL")

@@ -40,16 +40,24 @@ class Buffer(_Owned):
 
     @property
     def ptr(self) -> int:
-        return int(ffi.cast("uintptr_t", self._cdata))
+        return int(ffi.cast("uintptr_t", self._c()))
 
     def _c(self) -> Any:
-        if self.closed:
+        # close() drops the pointer, so the hot path tests one attribute (the finalizer's .alive costs more).
+        cdata = self._cdata
+        if cdata is None:
             raise ValueError("%s is closed" % type(self).__name__)
-        return self._cdata
+        return cdata
+
+    def close(self) -> None:
+        """Free the memory now (idempotent)."""
+        super().close()
+        self._cdata = None
 
     def __repr__(self) -> str:
-        return "<acllite.%s %d bytes at 0x%x%s>" % (type(self).__name__, self.nbytes, self.ptr,
-                                                    " closed" if self.closed else "")
+        if self._cdata is None:
+            return "<acllite.%s %d bytes, closed>" % (type(self).__name__, self.nbytes)
+        return "<acllite.%s %d bytes at 0x%x>" % (type(self).__name__, self.nbytes, self.ptr)
 
     # -- copies -------------------------------------------------------------------------------------
     def copy_from(self, src: Union[np.ndarray, "Buffer", bytes], stream: Optional["Stream"] = None,

@@ -708,7 +708,16 @@ typedef struct {
 
 static aclError run_execute_task(void *arg) {
     execute_task *t = arg;
-    return run(t->model, t->in, t->out, "aclmdlExecuteAsync");
+    const char *func = "aclmdlExecuteAsync";
+    /* The buffers were checked when the execution was queued; they may have been released since. */
+    for (size_t i = 0; i < t->model->n_in + t->model->n_out; i++) {
+        bool is_out = i >= t->model->n_in;
+        const acllite_emu_tensor *x = is_out ? &t->out[i - t->model->n_in] : &t->in[i];
+        emu_mem_where w;
+        aclError err = emu_mem_locate(x->data, x->size, &w, func, is_out ? "output buffer" : "input buffer");
+        if (err) return err;
+    }
+    return run(t->model, t->in, t->out, func);
 }
 
 static void drop_execute_task(void *arg) {
