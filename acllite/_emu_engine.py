@@ -14,6 +14,7 @@ Environment: ``ACLLITE_EMU_ORT_THREADS`` sets onnxruntime's intra-op threads (de
 from __future__ import annotations
 
 import itertools
+import json
 import logging
 import os
 import threading
@@ -49,11 +50,20 @@ class _Tensor:
     name: str
     acl_dtype: int
     dtype: Any
-    dims: Tuple[int, ...]  # -1: dynamic
+    dims: Tuple[int, ...]  # as described to the emulator; -1: dynamic
+    graph_dims: Optional[Tuple[int, ...]] = None  # the onnxruntime tensor's shape, when it differs from dims
+    size: int = 0  # bytes the device reports when dims x element size is not it (AIPP inputs)
+    acl_format: int = -2  # -2: NCHW for 4-D tensors, else ND
+    synthetic: bool = False  # described, not a graph tensor (the dynamic batch input)
+    aipp: Optional[Dict[str, Any]] = None  # static AIPP settings recorded by acllite atc
 
     @property
     def batch_dynamic(self) -> bool:
         return bool(self.dims) and self.dims[0] < 0 and all(d >= 0 for d in self.dims[1:])
+
+    @property
+    def bind_dims(self) -> Tuple[int, ...]:
+        return self.graph_dims if self.graph_dims is not None else self.dims
 
 
 @dataclass
@@ -63,6 +73,8 @@ class _Model:
     session: Any = None
     bindings: "OrderedDict[Any, Tuple[Any, List[Any]]]" = field(default_factory=OrderedDict)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    gears: Tuple[int, ...] = ()  # dynamic batch gears (acllite atc --dynamic_batch_size)
+    dynamic_index: int = -1  # index of the described input that carries the batch
 
 
 _models: Dict[int, _Model] = {}
@@ -104,7 +116,39 @@ def _write_message(buf: Any, size: int, text: str) -> None:
     ffi.memmove(buf, raw + b"\0", len(raw) + 1)
 
 
-def _parse(data: bytes) -> Tuple[List[_Tensor], List[_Tensor], int]:
+#: Metadata keys written by acllite atc (acllite/atc.py) into the ONNX model it produces.
+META_AIPP = "acllite.aipp."
+META_DYNAMIC_BATCH = "acllite.dynamic_batch"
+ACL_UINT8, ACL_UINT64, ACL_FORMAT_NHWC = 4, 10, 1
+DYNAMIC_TENSOR_NAME = "ascend_mbatch_shape_data"
+
+
+def _apply_metadata(proto: Any, inputs: List[_Tensor]) -> Tuple[int, ...]:
+    """AIPP inputs are described as the device describes them; a dynamic-batch model gets its extra input."""
+    meta = {p.key: p.value for p in proto.metadata_props}
+    for t in inputs:
+        raw = meta.get(META_AIPP + t.name)
+        if raw is None:
+            continue
+        try:
+            aipp = json.loads(raw)
+            dims = tuple(int(d) for d in aipp["described_dims"])
+            size = int(aipp["described_size"])
+        except (ValueError, KeyError, TypeError) as exc:
+            raise _EngineError(ACL_ERROR_PARSE_MODEL, "input '%s': unreadable AIPP record (%s)" % (t.name, exc)) from None
+        t.graph_dims, t.dims, t.size, t.aipp = t.dims, dims, size, aipp
+        t.acl_dtype, t.dtype, t.acl_format = ACL_UINT8, np.uint8, ACL_FORMAT_NHWC
+    gears: Tuple[int, ...] = ()
+    if META_DYNAMIC_BATCH in meta:
+        try:
+            gears = tuple(int(g) for g in meta[META_DYNAMIC_BATCH].split(","))
+        except ValueError:
+            raise _EngineError(ACL_ERROR_PARSE_MODEL, "unreadable dynamic batch gears %r" % meta[META_DYNAMIC_BATCH]) from None
+        inputs.append(_Tensor(DYNAMIC_TENSOR_NAME, ACL_UINT64, np.uint64, (1,), acl_format=2, synthetic=True))
+    return gears
+
+
+def _parse(data: bytes) -> Tuple[List[_Tensor], List[_Tensor], int, Tuple[int, ...]]:
     import onnx
 
     try:
@@ -116,6 +160,7 @@ def _parse(data: bytes) -> Tuple[List[_Tensor], List[_Tensor], int]:
     init = {t.name for t in proto.graph.initializer}
     inputs = _describe(proto.graph.input, "input", init)
     outputs = _describe(proto.graph.output, "output", set())
+    gears = _apply_metadata(proto, inputs)
     weights = 0
     for t in proto.graph.initializer:
         if t.raw_data:
@@ -123,7 +168,7 @@ def _parse(data: bytes) -> Tuple[List[_Tensor], List[_Tensor], int]:
         else:
             n = int(np.prod(t.dims, dtype=np.int64)) if t.dims else 1
             weights += n * np.dtype(_ONNX_TYPES.get(t.data_type, (0, np.float32))[1]).itemsize
-    return inputs, outputs, weights
+    return inputs, outputs, weights, gears
 
 
 def _session(data: bytes) -> Any:
@@ -143,8 +188,9 @@ def _session(data: bytes) -> Any:
 def acllite_py_model_load(data, size, describe_only, handle_out, n_in, n_out, weight_bytes, message, message_len):  # type: ignore[no-untyped-def]
     try:
         blob = bytes(ffi.buffer(data, size))
-        inputs, outputs, weights = _parse(blob)
-        model = _Model(inputs, outputs, None if describe_only else _session(blob))
+        inputs, outputs, weights, gears = _parse(blob)
+        model = _Model(inputs, outputs, None if describe_only else _session(blob), gears=gears,
+                       dynamic_index=len(inputs) - 1 if gears else -1)
     except _EngineError as exc:
         _write_message(message, message_len, str(exc))
         return exc.code
@@ -169,10 +215,11 @@ def acllite_py_model_describe(handle, is_output, index, desc):  # type: ignore[n
     name = t.name.encode()[:127]
     ffi.memmove(desc.name, name + b"\0", len(name) + 1)
     desc.dataType = t.acl_dtype
-    desc.format = ACL_FORMAT_NCHW if len(t.dims) == 4 else ACL_FORMAT_ND
+    desc.format = t.acl_format if t.acl_format != -2 else (ACL_FORMAT_NCHW if len(t.dims) == 4 else ACL_FORMAT_ND)
     desc.dimCount = len(t.dims)
     for k, d in enumerate(t.dims[:32]):
         desc.dims[k] = d
+    desc.size = t.size
     return 0
 
 
@@ -182,7 +229,10 @@ def _bind(model: _Model, inputs: Any, outputs: Any) -> Tuple[Any, List[int]]:
     allocates and the engine copies after the run."""
     binding = model.session.io_binding()
     for i, t in enumerate(model.inputs):
-        shape = [inputs[i].dims[k] for k in range(inputs[i].dimCount)]
+        if t.synthetic:
+            continue
+        batch = inputs[i].dims[0] if inputs[i].dimCount else 1
+        shape = [batch if d < 0 else d for d in t.bind_dims]
         binding.bind_input(t.name, "cpu", 0, t.dtype, shape, int(ffi.cast("uintptr_t", inputs[i].data)))
     unbound = []
     for i, t in enumerate(model.outputs):
@@ -240,6 +290,70 @@ def acllite_py_model_unload(handle):  # type: ignore[no-untyped-def]
     _models.pop(handle, None)
 
 
+_AIPP_FORMATS = {"YUV420SP_U8": 1, "XRGB8888_U8": 2, "RGB888_U8": 3, "YUV400_U8": 4, "ARGB8888_U8": 7,
+                 "YUYV_U8": 8, "YUV422SP_U8": 9, "AYUV444_U8": 10}
+ACL_ERROR_GE_AIPP_NOT_EXIST = 145015
+
+
+def _fill_dims(target: Any, name: str, dims: List[int]) -> None:
+    raw = name.encode()[:127]
+    ffi.memmove(target.name, raw + b"\0", len(raw) + 1)
+    target.dimCount = len(dims)
+    for k, d in enumerate(dims[:128]):
+        target.dims[k] = d
+
+
+@ffi.def_extern(error=ACL_ERROR_INTERNAL_ERROR)
+def acllite_py_model_aipp_info(handle, index, info):  # type: ignore[no-untyped-def]
+    model = _models.get(handle)
+    if model is None:
+        return ACL_ERROR_INVALID_MODEL_ID
+    aipp = model.inputs[index].aipp if index < len(model.inputs) else None
+    if aipp is None:
+        return ACL_ERROR_GE_AIPP_NOT_EXIST
+    p = aipp["params"]
+    info.inputFormat = _AIPP_FORMATS.get(aipp["input_format"], 0xFFFF)
+    info.srcImageSizeW, info.srcImageSizeH = p["src_image_size_w"], p["src_image_size_h"]
+    info.cropSwitch, info.loadStartPosW, info.loadStartPosH = p["crop"], p["load_start_pos_w"], p["load_start_pos_h"]
+    info.cropSizeW, info.cropSizeH = p["crop_size_w"], p["crop_size_h"]
+    info.paddingSwitch = p["padding"]
+    info.leftPaddingSize, info.rightPaddingSize = p["left_padding_size"], p["right_padding_size"]
+    info.topPaddingSize, info.bottomPaddingSize = p["top_padding_size"], p["bottom_padding_size"]
+    info.cscSwitch, info.rbuvSwapSwitch, info.axSwapSwitch = p["csc_switch"], p["rbuv_swap_switch"], p["ax_swap_switch"]
+    for r in range(3):
+        for c in range(3):
+            setattr(info, "matrixR%dC%d" % (r, c), p["matrix_r%dc%d" % (r, c)])
+    for k in range(3):
+        setattr(info, "outputBias%d" % k, p["output_bias_%d" % k])
+        setattr(info, "inputBias%d" % k, p["input_bias_%d" % k])
+    for k in range(4):
+        setattr(info, "meanChn%d" % k, int(p["mean_chn_%d" % k]))
+        setattr(info, "minChn%d" % k, float(p["min_chn_%d" % k]))
+        setattr(info, "varReciChn%d" % k, float(p["var_reci_chn_%d" % k]))
+    info.srcFormat = ACL_FORMAT_NCHW
+    info.srcDatatype = 0  # the model consumes float
+    model_dims = [int(d) for d in aipp["model_dims"]]
+    info.srcDimNum = len(model_dims)
+    info.shapeCount = 1
+    _fill_dims(info.outDims[0].srcDims, model.inputs[index].name, list(model.inputs[index].dims))
+    info.outDims[0].srcSize = model.inputs[index].size
+    _fill_dims(info.outDims[0].aippOutdims, model.inputs[index].name, model_dims)
+    info.outDims[0].aippOutSize = 4 * int(np.prod([max(d, 1) for d in model_dims]))
+    return 0
+
+
+@ffi.def_extern(error=ACL_ERROR_INTERNAL_ERROR)
+def acllite_py_model_dynamic_batch(handle, batch, dynamic_index):  # type: ignore[no-untyped-def]
+    model = _models.get(handle)
+    if model is None:
+        return ACL_ERROR_INVALID_MODEL_ID
+    batch.batchCount = len(model.gears)
+    for k, g in enumerate(model.gears[:128]):
+        batch.batch[k] = g
+    dynamic_index[0] = max(model.dynamic_index, 0)
+    return 0
+
+
 _engine: Optional[Any] = None
 
 
@@ -251,6 +365,8 @@ def register() -> None:
     engine.describe = lib.acllite_py_model_describe
     engine.execute = lib.acllite_py_model_execute
     engine.unload = lib.acllite_py_model_unload
+    engine.aippInfo = lib.acllite_py_model_aipp_info
+    engine.dynamicBatch = lib.acllite_py_model_dynamic_batch
     lib.acllite_emu_set_model_engine(engine)
     _engine = engine
     logger.debug("model engine registered (onnxruntime)")

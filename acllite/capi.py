@@ -13,7 +13,6 @@ handles and data pointers are passed as they are (ints or cdata); a non-zero ``a
 
 from __future__ import annotations
 
-import functools
 from typing import Any, Callable, Dict, List, Tuple
 
 from . import binding

@@ -145,10 +145,11 @@ class _Owned:
 
 
 def _reset_device(device_id: int, gen: int) -> None:
-    if gen == _lifecycle.generation():
-        rc = lib.aclrtResetDevice(device_id)
-        if rc:
-            logger.warning("aclrtResetDevice(%d) failed with %d", device_id, rc)
+    if gen != _lifecycle.generation():
+        return  # aclFinalize released the device; its count belongs to an older generation
+    rc = lib.aclrtResetDevice(device_id)
+    if rc:
+        logger.warning("aclrtResetDevice(%d) failed with %d", device_id, rc)
     _lifecycle.device_closed(device_id)
 
 

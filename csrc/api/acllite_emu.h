@@ -6,7 +6,7 @@
 #ifndef ACLLITE_API_ACLLITE_EMU_H
 #define ACLLITE_API_ACLLITE_EMU_H
 
-#include "acl_base.h"
+#include "acl_model.h"
 
 #define ACLLITE_EMU_LOG_DEBUG 0
 #define ACLLITE_EMU_LOG_INFO 1
@@ -28,7 +28,9 @@ typedef struct {
     uint64_t models;
     uint64_t modelDescs;
     uint64_t datasets;
-    uint64_t reserved[5];
+    uint64_t dvppChannels; /* DVPP channel descriptions (acldvppCreateChannelDesc) */
+    uint64_t dvppDescs;    /* DVPP picture descriptions and ROI, resize and JPEG-encode configurations */
+    uint64_t reserved[3];
 } acllite_emu_counts;
 
 typedef void (*acllite_emu_log_fn)(int32_t level, const char *message);
@@ -54,6 +56,8 @@ typedef struct {
     aclFormat format;
     size_t dimCount;
     int64_t dims[32]; /* -1: dynamic */
+    size_t size;      /* 0: dims x element size; else the bytes the device reports (per batch item when dim 0
+                         is dynamic), e.g. W*H*3/2 for a YUV420SP AIPP input described as [N, H, W, 3] */
 } acllite_emu_tensor_desc;
 
 typedef struct {
@@ -73,11 +77,55 @@ typedef struct {
     aclError (*execute)(uint64_t engineModel, const acllite_emu_tensor *inputs, size_t numInputs,
                         acllite_emu_tensor *outputs, size_t numOutputs, char *message, size_t messageLen);
     void (*unload)(uint64_t engineModel);
+    /* Optional (NULL: not offered). Load an offline model file (.om): describe it from the file itself and run
+     * it through an ONNX twin; same outputs as load. Without it, X.om is served by X.onnx alone. */
+    aclError (*loadOm)(const char *path, uint64_t *engineModel, size_t *numInputs, size_t *numOutputs,
+                       size_t *weightBytes, char *message, size_t messageLen);
+    /* Optional. Static AIPP of an input: fill info and return ACL_SUCCESS, or ACL_ERROR_GE_AIPP_NOT_EXIST. */
+    aclError (*aippInfo)(uint64_t engineModel, size_t index, aclAippInfo *info);
+    /* Optional. Dynamic batch gears (ATC --dynamic_batch_size): fill batch (batchCount 0: none) and the index of
+     * the extra input that carries the chosen batch (ACL_DYNAMIC_TENSOR_NAME). */
+    aclError (*dynamicBatch)(uint64_t engineModel, aclmdlBatch *batch, size_t *dynamicInputIndex);
 } acllite_emu_model_engine;
 
 /* Register the engine (copied). NULL unregisters: model loading then fails with ACL_ERROR_API_NOT_SUPPORT. */
 void acllite_emu_set_model_engine(const acllite_emu_model_engine *engine);
 
-/* ---- DVPP and image codecs ---- */
+/* ---- DVPP and image codecs ----
+ * The emulator parses and checks every image, owns every buffer and descriptor and does all the pixel work
+ * (layouts, strides, chroma sampling, resizing) in C. Only entropy coding is delegated, to a codec registered
+ * here (acllite registers Pillow's libjpeg-turbo and zlib). A decoder hands its decoded rows to
+ * acllite_emu_image_put_rows, which converts them straight into the DVPP output buffer: no intermediate image. */
+#define ACLLITE_EMU_PIXELS_L 1     /* luma (grey) */
+#define ACLLITE_EMU_PIXELS_YCBCR 2 /* Y, Cb, Cr: JFIF full range */
+#define ACLLITE_EMU_PIXELS_RGB 3
+#define ACLLITE_EMU_PIXELS_RGBA 4
+
+/* Where a decoder delivers its rows; valid only during the decode callback that received it. */
+typedef struct acllite_emu_image_sink acllite_emu_image_sink;
+
+typedef struct {
+    /* Decode a JPEG the emulator has checked (baseline Huffman, supported sampling and size), turned by the EXIF
+     * orientation given (1..8, the TIFF values; 1: as stored), and deliver every row to sink. */
+    aclError (*jpeg_decode)(acllite_emu_image_sink *sink, const void *data, size_t size, int32_t orientation,
+                            char *message, size_t messageLen);
+    /* Decode a PNG the emulator has checked (signature, chunk CRCs, header) and deliver RGB (keepAlpha 0) or RGBA
+     * rows to sink. */
+    aclError (*png_decode)(acllite_emu_image_sink *sink, const void *data, size_t size, int32_t keepAlpha,
+                           char *message, size_t messageLen);
+    /* Encode width x height pixels of packed Y, Cb, Cr (3 bytes each, rows rowStride bytes apart) as a baseline
+     * JPEG with 4:2:0 sampling at quality 1..100 into out (capacity bytes); *written receives its size. */
+    aclError (*jpeg_encode)(const void *pixels, uint32_t width, uint32_t height, size_t rowStride, int32_t quality,
+                            void *out, size_t capacity, size_t *written, char *message, size_t messageLen);
+} acllite_emu_image_codec;
+
+/* Register the codec (copied). NULL unregisters: decoding and encoding then fail with ACL_ERROR_API_NOT_SUPPORT. */
+void acllite_emu_set_image_codec(const acllite_emu_image_codec *codec);
+/* For a decoder: rows [firstRow, firstRow + rowCount) of a width-pixel-wide image, pixelBytes bytes per pixel
+ * (the layout, ACLLITE_EMU_PIXELS_*, in the first bytes), rowStride bytes apart. Rows come in order; a row count
+ * must be even unless it ends the image. */
+aclError acllite_emu_image_put_rows(acllite_emu_image_sink *sink, const void *pixels, uint32_t width,
+                                    size_t rowStride, int32_t layout, int32_t pixelBytes, uint32_t firstRow,
+                                    uint32_t rowCount);
 
 #endif

@@ -44,6 +44,7 @@ static emu_context *context_new_locked(int32_t device, bool is_default, const ch
 }
 
 static void context_free_locked(emu_context *c) {
+    emu_streams_stop_locked(c->device, c);
     emu_streams_release_locked(c->device, c);
     if (c->default_stream) emu_stream_destroy_locked(c->default_stream);
     emu_reg_remove(c, EMU_H_CONTEXT);
@@ -53,6 +54,7 @@ static void context_free_locked(emu_context *c) {
 
 void emu_device_teardown_locked(int32_t device, acllite_emu_counts *leaks) {
     /* Streams first (their queued work runs to the end), then contexts, events and memory. */
+    emu_streams_stop_locked(device, NULL);
     leaks->streams += emu_streams_release_locked(device, NULL);
     size_t n = emu_reg_count(EMU_H_CONTEXT, device);
     void **list = calloc(n + 1, sizeof *list);
@@ -68,10 +70,12 @@ void emu_device_teardown_locked(int32_t device, acllite_emu_counts *leaks) {
     devices[device].default_ctx = NULL;
     devices[device].refcount = 0;
     leaks->events += emu_events_release_locked(device);
+    emu_dvpp_release_device_locked(device, leaks); /* its DVPP channels */
     emu_mem_release_device(device, leaks);
 }
 
 void emu_devices_reset_all_locked(acllite_emu_counts *leaks) {
+    emu_streams_stop_locked(-1, NULL); /* a stream of one device may wait for an event of another */
     for (int32_t d = 0; d < emu_cfg.device_count; d++) emu_device_teardown_locked(d, leaks);
     current_ctx = NULL;
 }

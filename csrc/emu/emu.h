@@ -46,6 +46,11 @@ typedef enum {
     EMU_H_DATABUFFER,
     EMU_H_MODEL_DESC,
     EMU_H_DATASET,
+    EMU_H_DVPP_CHANNEL, /* acldvppChannelDesc */
+    EMU_H_DVPP_PIC,     /* acldvppPicDesc */
+    EMU_H_DVPP_ROI,     /* acldvppRoiConfig */
+    EMU_H_DVPP_RESIZE,  /* acldvppResizeConfig */
+    EMU_H_DVPP_JPEGE,   /* acldvppJpegeConfig */
     EMU_H_KIND_COUNT
 } emu_handle_kind;
 
@@ -110,6 +115,10 @@ aclError emu_stream_sync(emu_stream *s, int32_t timeout_ms, const char *func);
 emu_stream *emu_stream_create_locked(emu_context *ctx, const char *func, aclError *err);
 /* Stop the stream's worker after its queue drains and drop the owner's reference. Requires emu_lock. */
 void emu_stream_destroy_locked(emu_stream *s);
+/* Mark the streams about to be released (user and default streams of a device, device < 0: all; or of one
+ * context) as stopping before any is joined, so that none waits forever for another: a blocking callback gives
+ * up when its stream stops, and an event wait then sees its record run. Queued tasks still run. */
+void emu_streams_stop_locked(int32_t device, const emu_context *ctx);
 /* Destroy the user streams of a device (and of one context, if ctx is not NULL); returns how many. */
 uint64_t emu_streams_release_locked(int32_t device, const emu_context *ctx);
 /* Release the events of a device (device < 0: all); returns how many there were. Requires emu_lock. */
@@ -125,5 +134,13 @@ bool emu_databuffer_read(const aclDataBuffer *b, void **data, size_t *size, cons
 /* Unload every model and release descriptions and datasets (aclFinalize); counts into leaks. */
 void emu_models_release_all(acllite_emu_counts *leaks);
 uint64_t emu_model_count(void);
+
+/* ---- DVPP (dvpp_*.c) ---- */
+/* Destroy the channels created on a device (its last aclrtResetDevice); counts them into leaks. Requires emu_lock. */
+void emu_dvpp_release_device_locked(int32_t device, acllite_emu_counts *leaks);
+/* Release every DVPP object (aclFinalize); counts into leaks. Requires emu_lock. */
+void emu_dvpp_release_all_locked(acllite_emu_counts *leaks);
+/* Add the live DVPP objects to counts. Requires emu_lock. */
+void emu_dvpp_count_locked(acllite_emu_counts *counts);
 
 #endif

@@ -20,6 +20,8 @@ typedef struct emu_model {
     emu_io *in, *out;
     acllite_emu_tensor_desc *cur_out; /* output shapes of the last execution */
     size_t weight_bytes, work_bytes;
+    aclmdlBatch gears;  /* dynamic batch gears (ATC --dynamic_batch_size); batchCount 0: none */
+    size_t dyn_index;   /* the input carrying the chosen batch (ACL_DYNAMIC_TENSOR_NAME) */
     int inflight;
     bool unloading;
 } emu_model;
@@ -28,6 +30,7 @@ struct aclmdlDesc {
     uint32_t model_id;
     size_t n_in, n_out;
     emu_io *in, *out;
+    aclmdlBatch gears;
 };
 
 static pthread_mutex_t model_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -86,6 +89,7 @@ static aclError describe_all(const acllite_emu_model_engine *e, uint64_t handle,
                 bytes *= (size_t)d->dims[k];
             }
         }
+        if (d->size) bytes = d->size; /* the engine knows better (AIPP inputs) */
         bool batch_dynamic = d->dimCount > 0 && d->dims[0] < 0;
         if (!is_output && rest_dynamic) {
             free(io);
@@ -106,6 +110,8 @@ static bool ends_with(const char *s, const char *suffix) {
 }
 
 /* Parse with the engine; on success *handle is an engine model (describeOnly: for sizes only). */
+static void model_free(struct emu_model *m, const acllite_emu_model_engine *e);
+
 static aclError engine_load(const void *data, size_t size, int describe_only, acllite_emu_model_engine *e,
                             uint64_t *handle, size_t *n_in, size_t *n_out, size_t *weights, const char *func) {
     if (!engine_copy(e)) {
@@ -119,6 +125,10 @@ static aclError engine_load(const void *data, size_t size, int describe_only, ac
     return ACL_SUCCESS;
 }
 
+/* Register a model the engine has loaded: describe it, give it an id. */
+static aclError register_model(acllite_emu_model_engine *e, uint64_t handle, size_t n_in, size_t n_out,
+                               size_t weights, uint32_t *model_id, const char *func);
+
 static aclError load_mem(const void *data, size_t size, uint32_t *model_id, const char *func) {
     if (!data || size == 0) return emu_fail(ACL_ERROR_INVALID_PARAM, func, "%s", data ? "modelSize is 0" : "model is NULL");
     if (!model_id) return emu_fail(ACL_ERROR_INVALID_PARAM, func, "modelId is NULL");
@@ -127,6 +137,13 @@ static aclError load_mem(const void *data, size_t size, uint32_t *model_id, cons
     size_t n_in = 0, n_out = 0, weights = 0;
     aclError err = engine_load(data, size, 0, &e, &handle, &n_in, &n_out, &weights, func);
     if (err) return err;
+    return register_model(&e, handle, n_in, n_out, weights, model_id, func);
+}
+
+static aclError register_model(acllite_emu_model_engine *e_in, uint64_t handle, size_t n_in, size_t n_out,
+                               size_t weights, uint32_t *model_id, const char *func) {
+    acllite_emu_model_engine e = *e_in;
+    aclError err;
     emu_model *m = calloc(1, sizeof *m);
     if (!m) {
         e.unload(handle);
@@ -151,6 +168,21 @@ static aclError load_mem(const void *data, size_t size, uint32_t *model_id, cons
         return emu_fail(ACL_ERROR_BAD_ALLOC, func, "out of host memory");
     }
     for (size_t i = 0; i < n_out; i++) m->cur_out[i] = m->out[i].desc;
+    if (e.dynamicBatch && (err = e.dynamicBatch(handle, &m->gears, &m->dyn_index)) != ACL_SUCCESS) {
+        model_free(m, &e);
+        return emu_fail(err, func, "the engine cannot describe the model's dynamic batch");
+    }
+    if (m->gears.batchCount > ACL_MAX_BATCH_NUM || (m->gears.batchCount && m->dyn_index >= n_in)) {
+        model_free(m, &e);
+        return emu_fail(ACL_ERROR_PARSE_MODEL, func, "the model's dynamic batch description is inconsistent");
+    }
+    if (m->gears.batchCount) {
+        /* Buffers are sized for the largest gear, as on a device. */
+        uint64_t max_gear = 0;
+        for (size_t g = 0; g < m->gears.batchCount; g++) max_gear = m->gears.batch[g] > max_gear ? m->gears.batch[g] : max_gear;
+        for (size_t i = 0; i < n_in; i++) if (m->in[i].sample_bytes) m->in[i].size = m->in[i].sample_bytes * max_gear;
+        for (size_t i = 0; i < n_out; i++) if (m->out[i].sample_bytes) m->out[i].size = m->out[i].sample_bytes * max_gear;
+    }
     for (size_t i = 0; i < n_in; i++) m->work_bytes += m->in[i].size;
     for (size_t i = 0; i < n_out; i++) m->work_bytes += m->out[i].size;
     pthread_mutex_lock(&model_lock);
@@ -222,6 +254,15 @@ static aclError load_file(const char *path, uint32_t *modelId, const char *func)
     aclError err = require_context(func);
     if (err) return err;
     if (!modelId) return emu_fail(ACL_ERROR_INVALID_PARAM, func, "modelId is NULL");
+    acllite_emu_model_engine e;
+    if (path && ends_with(path, ".om") && engine_copy(&e) && e.loadOm) {
+        uint64_t handle = 0;
+        size_t n_in = 0, n_out = 0, weights = 0;
+        char message[512] = "";
+        err = e.loadOm(path, &handle, &n_in, &n_out, &weights, message, sizeof message);
+        if (err) return emu_fail(err, func, "%s", message[0] ? message : "the engine rejected the offline model");
+        return register_model(&e, handle, n_in, n_out, weights, modelId, func);
+    }
     void *data;
     size_t size;
     if ((err = read_model_file(path, &data, &size, func))) return err;
@@ -454,6 +495,7 @@ EMU_EXPORT aclError aclmdlGetDesc(aclmdlDesc *modelDesc, uint32_t modelId) {
     modelDesc->n_out = m->n_out;
     modelDesc->in = in;
     modelDesc->out = out;
+    modelDesc->gears = m->gears;
     model_release(m);
     return ACL_SUCCESS;
 }
@@ -593,8 +635,31 @@ static aclError prepare(const emu_model *m, acllite_emu_tensor *in, size_t n_in,
                         "output(s)", n_out, m->id, m->n_out);
     }
     size_t batch = 0;
+    bool geared = m->gears.batchCount > 0;
+    if (geared) {
+        /* The batch comes from the dynamic-batch input, written by aclmdlSetDynamicBatchSize. */
+        const acllite_emu_tensor *t = &in[m->dyn_index];
+        uint64_t chosen = 0;
+        emu_mem_where w;
+        aclError err = emu_mem_locate(t->data, sizeof chosen, &w, func, "dynamic batch input");
+        if (err) return err;
+        if (t->size < sizeof chosen) {
+            return emu_fail(ACL_ERROR_MODEL_INPUT_NOT_MATCH, func, "input %zu '%s' (the dynamic batch) holds %zu bytes",
+                            m->dyn_index, m->in[m->dyn_index].desc.name, t->size);
+        }
+        memcpy(&chosen, t->data, sizeof chosen);
+        bool known = false;
+        for (size_t g = 0; g < m->gears.batchCount; g++) known |= m->gears.batch[g] == chosen;
+        if (!known) {
+            return emu_fail(ACL_ERROR_GE_DYNAMIC_BATCH_SIZE_INVALID, func,
+                            "the dynamic batch is %llu, not one of the model's gears: call aclmdlSetDynamicBatchSize "
+                            "on the input dataset first", (unsigned long long)chosen);
+        }
+        batch = (size_t)chosen;
+    }
     for (size_t i = 0; i < n_in + n_out; i++) {
         bool is_out = i >= n_in;
+        if (geared && !is_out && i == m->dyn_index) continue;
         acllite_emu_tensor *t = is_out ? &out[i - n_in] : &in[i];
         const emu_io *io = is_out ? &m->out[i - n_in] : &m->in[i];
         size_t idx = is_out ? i - n_in : i;
@@ -621,7 +686,15 @@ static aclError prepare(const emu_model *m, acllite_emu_tensor *in, size_t n_in,
             t->dimCount = io->desc.dimCount;
             memcpy(t->dims, io->desc.dims, sizeof t->dims);
         }
-        if (io->sample_bytes) {
+        if (io->sample_bytes && geared) {
+            size_t need = io->sample_bytes * batch;
+            if (t->size < need) {
+                return emu_fail(mismatch, func, "%s %zu '%s' holds %zu bytes; batch %zu needs %zu", what, idx,
+                                io->desc.name, t->size, batch, need);
+            }
+            t->size = need; /* the engine reads and writes the chosen batch only */
+            if (!is_out) t->dims[0] = (int64_t)batch;
+        } else if (io->sample_bytes) {
             if (!is_out) {
                 if (t->size == 0 || t->size % io->sample_bytes) {
                     return emu_fail(mismatch, func, "%s %zu '%s' holds %zu bytes, not a whole number of %zu-byte samples",
@@ -760,7 +833,7 @@ EMU_EXPORT aclError aclmdlExecuteAsync(uint32_t modelId, const aclmdlDataset *in
 EMU_EXPORT aclError aclmdlGetDynamicBatch(const aclmdlDesc *modelDesc, aclmdlBatch *batch) {
     if (!batch) return emu_fail(ACL_ERROR_INVALID_PARAM, "aclmdlGetDynamicBatch", "batch is NULL");
     if (!desc_live(modelDesc, "aclmdlGetDynamicBatch")) return ACL_ERROR_INVALID_PARAM;
-    memset(batch, 0, sizeof *batch); /* no batch gears: ATC's --dynamic_batch_size was not used */
+    *batch = modelDesc->gears; /* batchCount 0: ATC's --dynamic_batch_size was not used */
     return ACL_SUCCESS;
 }
 
@@ -768,44 +841,91 @@ EMU_EXPORT aclError aclmdlGetDynamicHW(const aclmdlDesc *modelDesc, size_t index
     (void)index;
     if (!hw) return emu_fail(ACL_ERROR_INVALID_PARAM, "aclmdlGetDynamicHW", "hw is NULL");
     if (!desc_live(modelDesc, "aclmdlGetDynamicHW")) return ACL_ERROR_INVALID_PARAM;
-    memset(hw, 0, sizeof *hw);
+    memset(hw, 0, sizeof *hw); /* dynamic image sizes are not emulated */
     return ACL_SUCCESS;
 }
 
-static aclError not_dynamic(uint32_t modelId, const aclmdlDataset *dataset, const char *func, const char *what) {
+EMU_EXPORT aclError aclmdlSetDynamicBatchSize(uint32_t modelId, aclmdlDataset *dataset, size_t index, uint64_t batchSize) {
+    const char *func = "aclmdlSetDynamicBatchSize";
+    aclError err = emu_require_init(func);
+    if (err) return err;
+    if (!dataset) return emu_fail(ACL_ERROR_INVALID_PARAM, func, "dataset is NULL");
+    emu_model *m = model_acquire(modelId, func);
+    if (!m) return ACL_ERROR_INVALID_MODEL_ID;
+    aclmdlBatch gears = m->gears;
+    size_t dyn = m->dyn_index;
+    model_release(m);
+    if (!gears.batchCount) {
+        return emu_fail(ACL_ERROR_MODEL_NOT_DYNAMIC, func, "model %u has no dynamic batch gears (ATC's "
+                        "--dynamic_batch_size)", modelId);
+    }
+    if (index != dyn) {
+        return emu_fail(ACL_ERROR_INVALID_PARAM, func, "index %zu is not the model's dynamic batch input (%zu, '%s')",
+                        index, dyn, ACL_DYNAMIC_TENSOR_NAME);
+    }
+    bool known = false;
+    char list[256] = "";
+    for (size_t g = 0; g < gears.batchCount; g++) {
+        known |= gears.batch[g] == batchSize;
+        size_t used = strlen(list);
+        snprintf(list + used, sizeof list - used, "%s%llu", g ? "," : "", (unsigned long long)gears.batch[g]);
+    }
+    if (!known) {
+        return emu_fail(ACL_ERROR_GE_DYNAMIC_BATCH_SIZE_INVALID, func, "batch %llu is not one of the model's gears (%s)",
+                        (unsigned long long)batchSize, list);
+    }
+    acllite_emu_tensor *t = NULL;
+    size_t n = 0;
+    if ((err = emu_dataset_tensors(dataset, &t, &n, func, "input"))) return err;
+    if (index >= n) {
+        free(t);
+        return emu_fail(ACL_ERROR_INVALID_PARAM, func, "the dataset has %zu buffer(s); the dynamic batch input is %zu",
+                        n, index);
+    }
+    emu_mem_where w;
+    uint64_t value = batchSize;
+    err = t[index].size < sizeof value
+              ? emu_fail(ACL_ERROR_INVALID_PARAM, func, "buffer %zu holds %zu bytes; the batch needs %zu", index,
+                         t[index].size, sizeof value)
+              : emu_mem_locate(t[index].data, sizeof value, &w, func, "the dynamic batch buffer");
+    if (!err) memcpy(t[index].data, &value, sizeof value); /* what the runtime writes into the device buffer */
+    free(t);
+    return err;
+}
+
+EMU_EXPORT aclError aclmdlSetDynamicHWSize(uint32_t modelId, aclmdlDataset *dataset, size_t index, uint64_t height,
+                                           uint64_t width) {
+    const char *func = "aclmdlSetDynamicHWSize";
+    (void)index;
+    (void)height;
+    (void)width;
     aclError err = emu_require_init(func);
     if (err) return err;
     if (!dataset) return emu_fail(ACL_ERROR_INVALID_PARAM, func, "dataset is NULL");
     emu_model *m = model_acquire(modelId, func);
     if (!m) return ACL_ERROR_INVALID_MODEL_ID;
     model_release(m);
-    return emu_fail(ACL_ERROR_MODEL_NOT_DYNAMIC, func, "model %u has no dynamic %s gears (ATC's --dynamic_%s)", modelId,
-                    what, strcmp(what, "batch") == 0 ? "batch_size" : "image_size");
+    return emu_fail(ACL_ERROR_MODEL_NOT_DYNAMIC, func, "model %u has no dynamic image size gears (ATC's "
+                    "--dynamic_image_size is not emulated)", modelId);
 }
 
-EMU_EXPORT aclError aclmdlSetDynamicBatchSize(uint32_t modelId, aclmdlDataset *dataset, size_t index, uint64_t batchSize) {
-    (void)index;
-    (void)batchSize;
-    return not_dynamic(modelId, dataset, "aclmdlSetDynamicBatchSize", "batch");
-}
-
-EMU_EXPORT aclError aclmdlSetDynamicHWSize(uint32_t modelId, aclmdlDataset *dataset, size_t index, uint64_t height,
-                                           uint64_t width) {
-    (void)index;
-    (void)height;
-    (void)width;
-    return not_dynamic(modelId, dataset, "aclmdlSetDynamicHWSize", "image size");
-}
-
-static aclError aipp_lookup(uint32_t modelId, size_t index, const char *func) {
+/* The engine's static AIPP record of an input, or ACL_ERROR_GE_AIPP_NOT_EXIST. */
+static aclError aipp_query(uint32_t modelId, size_t index, aclAippInfo *info, const char *func) {
     aclError err = emu_require_init(func);
     if (err) return err;
     emu_model *m = model_acquire(modelId, func);
     if (!m) return ACL_ERROR_INVALID_MODEL_ID;
     size_t n = m->n_in;
+    acllite_emu_model_engine e;
+    bool has = engine_copy(&e) && e.aippInfo;
+    if (index >= n) {
+        model_release(m);
+        return emu_fail(ACL_ERROR_INVALID_PARAM, func, "index %zu out of range: %zu input(s)", index, n);
+    }
+    memset(info, 0, sizeof *info);
+    err = has ? e.aippInfo(m->engine_model, index, info) : ACL_ERROR_GE_AIPP_NOT_EXIST;
     model_release(m);
-    if (index >= n) return emu_fail(ACL_ERROR_INVALID_PARAM, func, "index %zu out of range: %zu input(s)", index, n);
-    return ACL_SUCCESS;
+    return err;
 }
 
 EMU_EXPORT aclError aclmdlGetAippType(uint32_t modelId, size_t index, aclmdlInputAippType *type,
@@ -814,9 +934,10 @@ EMU_EXPORT aclError aclmdlGetAippType(uint32_t modelId, size_t index, aclmdlInpu
     if (!type || !dynamicAttachedDataIndex) {
         return emu_fail(ACL_ERROR_INVALID_PARAM, func, "%s is NULL", type ? "dynamicAttachedDataIndex" : "type");
     }
-    aclError err = aipp_lookup(modelId, index, func);
-    if (err) return err;
-    *type = ACL_DATA_WITHOUT_AIPP;
+    aclAippInfo info;
+    aclError err = aipp_query(modelId, index, &info, func);
+    if (err && err != ACL_ERROR_GE_AIPP_NOT_EXIST) return err;
+    *type = err ? ACL_DATA_WITHOUT_AIPP : ACL_DATA_WITH_STATIC_AIPP;
     *dynamicAttachedDataIndex = ACL_INVALID_NODE_INDEX;
     return ACL_SUCCESS;
 }
@@ -824,9 +945,11 @@ EMU_EXPORT aclError aclmdlGetAippType(uint32_t modelId, size_t index, aclmdlInpu
 EMU_EXPORT aclError aclmdlGetFirstAippInfo(uint32_t modelId, size_t index, aclAippInfo *aippInfo) {
     const char *func = "aclmdlGetFirstAippInfo";
     if (!aippInfo) return emu_fail(ACL_ERROR_INVALID_PARAM, func, "aippInfo is NULL");
-    aclError err = aipp_lookup(modelId, index, func);
-    if (err) return err;
-    return emu_fail(ACL_ERROR_GE_AIPP_NOT_EXIST, func, "input %zu of model %u has no static AIPP", index, modelId);
+    aclError err = aipp_query(modelId, index, aippInfo, func);
+    if (err == ACL_ERROR_GE_AIPP_NOT_EXIST) {
+        return emu_fail(err, func, "input %zu of model %u has no static AIPP", index, modelId);
+    }
+    return err;
 }
 
 /* ---------------------------------------------------------------------------------------- teardown */

@@ -108,11 +108,15 @@ void emu_stream_unref(emu_stream *s) {
     free(s);
 }
 
-void emu_stream_destroy_locked(emu_stream *s) {
+static void stream_stop(emu_stream *s) {
     pthread_mutex_lock(&s->lock);
     s->stopping = true;
     pthread_cond_broadcast(&s->cond);
     pthread_mutex_unlock(&s->lock);
+}
+
+void emu_stream_destroy_locked(emu_stream *s) {
+    stream_stop(s);
     if (s->has_worker) pthread_join(s->worker, NULL); /* runs the queued tasks first */
     s->has_worker = false;
     emu_stream_unref(s);
@@ -741,6 +745,27 @@ EMU_EXPORT aclError aclrtProcessReport(int32_t timeout) {
     if (r) drop_sub_if_idle(r);
     pthread_mutex_unlock(&report_lock);
     return ACL_SUCCESS;
+}
+
+void emu_streams_stop_locked(int32_t device, const emu_context *ctx) {
+    size_t n = emu_reg_count(EMU_H_STREAM, device), nctx = ctx ? 0 : emu_reg_count(EMU_H_CONTEXT, device);
+    void **list = calloc(n + nctx + 1, sizeof *list);
+    if (!list) return;
+    emu_reg_collect(EMU_H_STREAM, device, list, n);
+    for (size_t i = 0; i < n; i++) {
+        emu_stream *s = list[i];
+        if (!ctx || s->ctx == ctx) stream_stop(s);
+    }
+    if (ctx) {
+        if (ctx->default_stream) stream_stop(ctx->default_stream);
+    } else {
+        emu_reg_collect(EMU_H_CONTEXT, device, list, nctx);
+        for (size_t i = 0; i < nctx; i++) {
+            emu_context *c = list[i];
+            if (c->default_stream) stream_stop(c->default_stream);
+        }
+    }
+    free(list);
 }
 
 uint64_t emu_streams_release_locked(int32_t device, const emu_context *ctx) {
