@@ -61,6 +61,8 @@ def _bench(args: argparse.Namespace) -> int:
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="acllite", description="AscendCL from Python, on a device or the emulator")
     sub = p.add_subparsers(dest="command", required=True)
+    sub.add_parser("atc", help="ATC's command line: ONNX (+AIPP config) -> a model the emulator runs "
+                   "(acllite atc --help)", add_help=False)
     info = sub.add_parser("info", help="backend, libraries, versions, SoC, devices and memory")
     info.add_argument("--json", action="store_true", help="print JSON")
     info.set_defaults(func=_info)
@@ -74,6 +76,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Optional[List[str]] = None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv[:1] == ["atc"]:  # ATC's own option syntax (--key=value), parsed by acllite.atc
+        from . import atc
+
+        return atc.main(argv[1:])
     args = build_parser().parse_args(argv)
     return int(args.func(args) or 0)
 

@@ -37,6 +37,7 @@ ACL_TO_NUMPY = {
     9: np.dtype(np.int64), 10: np.dtype(np.uint64), 11: np.dtype(np.float64), 12: np.dtype(np.bool_),
 }
 _FORMATS = {-1: "UNDEFINED", 0: "NCHW", 1: "NHWC", 2: "ND", 3: "NC1HWC0"}
+DYNAMIC_TENSOR_NAME = "ascend_mbatch_shape_data"  # ACL_DYNAMIC_TENSOR_NAME
 # Hot-path functions, bound once.
 _memcpy = lib.aclrtMemcpy
 _memcpy_async = lib.aclrtMemcpyAsync
@@ -117,6 +118,18 @@ class Model:
         check(lib.aclmdlGetDesc(desc, self.id), "aclmdlGetDesc")
         self.inputs = _describe(desc, False)
         self.outputs = _describe(desc, True)
+        gears = ffi.new("aclmdlBatch *")
+        check(lib.aclmdlGetDynamicBatch(desc, gears), "aclmdlGetDynamicBatch")
+        #: Batch sizes of a model converted with --dynamic_batch_size (empty otherwise).
+        self.batch_gears: Tuple[int, ...] = tuple(int(gears.batch[i]) for i in range(gears.batchCount))
+        self.dynamic_input = -1  #: index of ascend_mbatch_shape_data, the input that carries the batch
+        if self.batch_gears:
+            index = ffi.new("size_t *")
+            check(lib.aclmdlGetInputIndexByName(desc, DYNAMIC_TENSOR_NAME.encode(), index),
+                  "aclmdlGetInputIndexByName")
+            self.dynamic_input = int(index[0])
+        #: The inputs a caller passes to execute (all but the dynamic batch input).
+        self.data_inputs = [t for i, t in enumerate(self.inputs) if i != self.dynamic_input]
         self._lock = threading.Lock()
         self._default: Optional[Executor] = None
         self._executors: "weakref.WeakSet[Executor]" = weakref.WeakSet()
@@ -185,9 +198,9 @@ class _Slot:
     """One model input or output: its data buffer, the device buffer we own for it, what it points at now, and
     the facts the hot path checks (looked up once here, not on every call)."""
 
-    __slots__ = ("info", "db", "own", "ptr", "size", "dtype", "dynamic", "nbytes", "shape")
+    __slots__ = ("info", "db", "own", "ptr", "size", "dtype", "dynamic", "nbytes", "shape", "sample")
 
-    def __init__(self, info: TensorInfo, own: DeviceBuffer, db: Any):
+    def __init__(self, info: TensorInfo, own: DeviceBuffer, db: Any, max_gear: int = 0):
         self.info = info
         self.own = own
         self.db = db
@@ -197,6 +210,9 @@ class _Slot:
         self.dynamic = info.batch_dynamic
         self.nbytes = info.nbytes
         self.shape = info.shape
+        # Bytes per batch item of a dynamic input or output: the description gives the largest gear's size
+        # for a model with gears, one item's for a symbolic batch.
+        self.sample = info.nbytes // max_gear if (max_gear and self.dynamic) else info.nbytes
 
 
 class Executor:
@@ -225,8 +241,11 @@ class Executor:
                     raise_for(200000, "aclCreateDataBuffer")
                 dbs.append(db)
                 check(lib.aclmdlAddDatasetBuffer(ds, db), "aclmdlAddDatasetBuffer")
-                slots.append(_Slot(info, own, db))
+                slots.append(_Slot(info, own, db, max(model.batch_gears, default=0)))
         self._pending: Optional[AsyncResult] = None
+        self._gears = model.batch_gears
+        self._batch_set = 0  # the batch last written with aclmdlSetDynamicBatchSize
+        self._data_slots = [s for i, s in enumerate(self._slots_in) if i != model.dynamic_input]
 
     @property
     def closed(self) -> bool:
@@ -256,7 +275,7 @@ class Executor:
         old.close()
 
     def _stage_inputs(self, inputs: Sequence[Any], stream: Optional["Stream"]) -> int:
-        slots = self._slots_in
+        slots = self._data_slots
         if len(inputs) != len(slots):
             raise ValueError("model %d takes %d input(s), %d given" % (self.model.id, len(slots), len(inputs)))
         batch = 0
@@ -266,20 +285,25 @@ class Executor:
                 if x.dtype != slot.dtype:
                     raise TypeError("input '%s' is %s, the model takes %s" % (slot.info.name, x.dtype, slot.dtype))
                 if slot.dynamic:
-                    if x.ndim != len(slot.shape) or x.shape[1:] != slot.shape[1:]:
+                    if nbytes % slot.sample or (x.ndim == len(slot.shape) and x.shape[1:] != slot.shape[1:]
+                                                and slot.info.format_name != "NHWC"):
                         raise ValueError("input '%s' has shape %s; the model takes %s" % (slot.info.name, x.shape,
                                                                                          slot.shape))
-                    batch = batch or x.shape[0]
+                    batch = batch or nbytes // slot.sample
                 elif nbytes != slot.nbytes:
                     raise ValueError("input '%s' holds %d bytes (shape %s); the model takes %d bytes, shape %s" % (
                         slot.info.name, nbytes, x.shape, slot.nbytes, slot.shape))
                 if not x.flags.c_contiguous:
                     x = np.ascontiguousarray(x)
                 if nbytes > slot.own.nbytes:
+                    if self._gears:
+                        raise ValueError("input '%s': a batch of %d is more than the largest gear %d" % (
+                            slot.info.name, nbytes // slot.sample, max(self._gears)))
                     self._grow(slot, nbytes)
                 own = slot.own._cdata
-                if slot.ptr != own or slot.size != nbytes:
-                    self._point(slot, own, nbytes)
+                size = slot.own.nbytes if self._gears else nbytes  # geared models read the chosen batch only
+                if slot.ptr != own or slot.size != size:
+                    self._point(slot, own, size)
                 if stream is None:
                     rc = _memcpy(own, nbytes, _from_buffer(x), nbytes, H2D)
                 else:
@@ -294,8 +318,16 @@ class Executor:
                         slot.info.name, type(x).__name__))
                 nbytes = getattr(x, "nbytes", buf.nbytes)
                 if slot.dynamic:
-                    batch = batch or max(1, nbytes // slot.nbytes)
+                    batch = batch or max(1, nbytes // slot.sample)
                 self._point(slot, buf._c(), nbytes)
+        if self._gears:
+            batch = batch or self._gears[0]
+            if batch not in self._gears:
+                raise ValueError("batch %d is not one of the model's gears %s" % (batch, self._gears))
+            if batch != self._batch_set:
+                check(lib.aclmdlSetDynamicBatchSize(self.model.id, self._in_ds, self.model.dynamic_input, batch),
+                      "aclmdlSetDynamicBatchSize")
+                self._batch_set = batch
         return batch
 
     def _stage_outputs(self, batch: int, out: Optional[Sequence[np.ndarray]]) -> List[np.ndarray]:
@@ -303,15 +335,16 @@ class Executor:
         for i, slot in enumerate(self._slots_out):
             if batch and slot.dynamic:
                 shape = (batch,) + slot.shape[1:]
-                nbytes = slot.nbytes * batch
+                nbytes = slot.sample * batch
                 if nbytes > slot.own.nbytes:
                     self._grow(slot, nbytes)
             else:
                 shape = slot.shape
                 nbytes = slot.nbytes
             own = slot.own._cdata
-            if slot.ptr != own or slot.size != nbytes:
-                self._point(slot, own, nbytes)
+            size = slot.own.nbytes if self._gears else nbytes
+            if slot.ptr != own or slot.size != size:
+                self._point(slot, own, size)
             if out is not None:
                 arr = out[i]
                 if arr.dtype != slot.dtype or arr.nbytes != nbytes or not arr.flags.c_contiguous:

@@ -255,7 +255,9 @@ static aclError load_file(const char *path, uint32_t *modelId, const char *func)
     if (err) return err;
     if (!modelId) return emu_fail(ACL_ERROR_INVALID_PARAM, func, "modelId is NULL");
     acllite_emu_model_engine e;
-    if (path && ends_with(path, ".om") && engine_copy(&e) && e.loadOm) {
+    FILE *om = path && ends_with(path, ".om") ? fopen(path, "rb") : NULL;
+    if (om) fclose(om); /* no .om file (acllite atc writes only the ONNX twin): the twin alone serves it */
+    if (om && engine_copy(&e) && e.loadOm) {
         uint64_t handle = 0;
         size_t n_in = 0, n_out = 0, weights = 0;
         char message[512] = "";

@@ -1,0 +1,405 @@
+"""``acllite atc``: ATC's command-line shape, producing a model the emulator runs.
+
+On a device, ATC compiles a framework model into an ``.om`` and can insert AIPP (hardware preprocessing) so the
+model takes the YUV420SP images DVPP produces. The emulator needs the same model with the same description, so
+this converter takes an ONNX model (``--framework=5``) and writes ``OUTPUT.onnx``:
+
+* ``--insert_op_conf``: the static AIPP of each block becomes ONNX operators in front of the input it feeds
+  (unpacking YUV420SP/RGB/XRGB/YUV400 bytes, crop, swaps, color conversion, mean/min/var, padding: see
+  :mod:`acllite.aipp`), so onnxruntime runs it with the rest of the graph. The new input takes the image bytes
+  (uint8) and is described as the device describes it (``[N, H, W, C]``, NHWC, W*H*3/2 bytes for YUV420SP); the
+  settings are recorded in the model's metadata so ``aclmdlGetAippType``/``aclmdlGetFirstAippInfo`` answer.
+* ``--input_shape``: fixes input dimensions; ``-1`` with ``--dynamic_batch_size`` makes the batch dynamic: the
+  description then has the extra ``ascend_mbatch_shape_data`` input and the gears, and
+  ``aclmdlSetDynamicBatchSize`` selects the batch, as on a device.
+* ``--output_type``: FP32 (default), FP16 or UINT8 for every output, or ``name:index:TYPE;...`` per output.
+* ``--input_format`` (NCHW, NHWC, ND) and ``--soc_version`` are checked and recorded.
+
+Programs that load ``OUTPUT.om`` get this file: the emulator serves ``X.om`` from its ONNX twin ``X.onnx``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import re
+import shlex
+from pathlib import Path
+from typing import Any, Dict, List, Optional, Sequence, Tuple
+
+import numpy as np
+
+from .aipp import AippConfigError, AippParams, input_bytes, parse_aipp_config
+
+__all__ = ["AtcError", "convert", "main", "build_parser"]
+
+logger = logging.getLogger("acllite.atc")
+
+META_AIPP = "acllite.aipp."
+META_DYNAMIC_BATCH = "acllite.dynamic_batch"
+BATCH = "batch"  # the name of the dynamic batch dimension in converted models
+_OUTPUT_TYPES = {"FP32": 1, "FP16": 10, "UINT8": 2}  # ONNX element types
+_FORMATS = ("NCHW", "NHWC", "ND")
+
+
+class AtcError(ValueError):
+    """The conversion cannot be done; the message says why."""
+
+
+# ----------------------------------------------------------------------------------------------- options
+
+
+def _parse_input_shape(text: str) -> Dict[str, List[int]]:
+    shapes: Dict[str, List[int]] = {}
+    for part in filter(None, (p.strip() for p in text.split(";"))):
+        name, sep, dims = part.rpartition(":")
+        if not sep or not name:
+            raise AtcError("--input_shape: %r is not NAME:d0,d1,..." % part)
+        try:
+            shapes[name] = [int(d) for d in dims.split(",")]
+        except ValueError:
+            raise AtcError("--input_shape: dimensions of %r must be integers, got %r" % (name, dims)) from None
+        if any(d < -1 or d == 0 for d in shapes[name]):
+            raise AtcError("--input_shape: dimensions of %r must be positive (or -1), got %r" % (name, dims))
+    return shapes
+
+
+def _parse_gears(text: str) -> List[int]:
+    try:
+        gears = [int(g) for g in text.replace(" ", "").split(",") if g]
+    except ValueError:
+        raise AtcError("--dynamic_batch_size: expected comma-separated batch sizes, got %r" % text) from None
+    if not gears or any(g < 1 for g in gears) or len(set(gears)) != len(gears) or len(gears) > 100:
+        raise AtcError("--dynamic_batch_size: expected 1 to 100 distinct positive batch sizes, got %r" % text)
+    return gears
+
+
+# ------------------------------------------------------------------------------------------ graph surgery
+
+
+class _Builder:
+    """Adds nodes and constants to a graph under unique names."""
+
+    def __init__(self, graph: Any, prefix: str):
+        self.graph = graph
+        self.prefix = prefix
+        self.nodes: List[Any] = []
+        self.count = 0
+
+    def name(self, what: str) -> str:
+        self.count += 1
+        return "%s_%s_%d" % (self.prefix, what, self.count)
+
+    def const(self, value: Any, dtype: Any = np.float32) -> str:
+        from onnx import numpy_helper
+
+        name = self.name("const")
+        self.graph.initializer.append(numpy_helper.from_array(np.asarray(value, dtype), name))
+        return name
+
+    def op(self, op_type: str, inputs: Sequence[str], **attrs: Any) -> str:
+        from onnx import helper
+
+        out = self.name(op_type.lower())
+        self.nodes.append(helper.make_node(op_type, list(inputs), [out], name=out, **attrs))
+        return out
+
+    def slice(self, x: str, starts: Sequence[int], ends: Sequence[int], axes: Sequence[int]) -> str:
+        return self.op("Slice", [x, self.const(starts, np.int64), self.const(ends, np.int64),
+                                 self.const(axes, np.int64)])
+
+
+def _aipp_nodes(b: _Builder, raw: str, p: Dict[str, Any], nhwc_out: bool) -> str:
+    """ONNX operators computing the AIPP of :mod:`acllite.aipp` from the uint8 input ``raw`` [N, bytes]; returns
+    the float32 output [N, C, H, W] (or NHWC)."""
+    w, h, fmt = p["src_image_size_w"], p["src_image_size_h"], p["input_format"]
+    x = b.op("Cast", [raw], to=1)
+    if fmt in ("YUV420SP_U8", "YVU420SP_U8"):
+        y = b.op("Reshape", [b.slice(x, [0], [w * h], [1]), b.const([-1, 1, h, w], np.int64)])
+        uv = b.op("Reshape", [b.slice(x, [w * h], [w * h * 3 // 2], [1]), b.const([-1, h // 2, 1, w // 2, 1, 2],
+                                                                                np.int64)])
+        uv = b.op("Expand", [uv, b.const([1, 1, 2, 1, 2, 1], np.int64)])  # each chroma sample covers 2x2 pixels
+        uv = b.op("Reshape", [uv, b.const([-1, h, w, 2], np.int64)])
+        img = b.op("Concat", [y, b.op("Transpose", [uv], perm=[0, 3, 1, 2])], axis=1)
+    elif fmt == "YUV400_U8":
+        img = b.op("Reshape", [x, b.const([-1, 1, h, w], np.int64)])
+    else:
+        c = 3 if fmt == "RGB888_U8" else 4
+        img = b.op("Transpose", [b.op("Reshape", [x, b.const([-1, h, w, c], np.int64)])], perm=[0, 3, 1, 2])
+    if p["crop"]:
+        x0, y0 = p["load_start_pos_w"], p["load_start_pos_h"]
+        img = b.slice(img, [y0, x0], [y0 + p["crop_size_h"], x0 + p["crop_size_w"]], [2, 3])
+    order: Optional[List[int]] = None
+    if fmt == "XRGB8888_U8":
+        # XRGB: the colors are channels 1-3; with ax_swap the input is RGBA (alpha last), colors 0-2.
+        order = [0, 1, 2] if p["ax_swap_switch"] else [1, 2, 3]
+    if p["rbuv_swap_switch"] and fmt != "YUV400_U8":
+        base = order or [0, 1, 2]
+        order = [base[0], base[2], base[1]] if fmt in ("YUV420SP_U8", "YVU420SP_U8") else [base[2], base[1], base[0]]
+    if order is not None:
+        img = b.op("Gather", [img, b.const(order, np.int64)], axis=1)
+    channels = 1 if fmt == "YUV400_U8" else 3
+    if p["csc_switch"]:
+        m = np.array([[p["matrix_r%dc%d" % (r, c)] for c in range(3)] for r in range(3)], np.float64) / 256.0
+        if fmt in ("YUV420SP_U8", "YVU420SP_U8"):
+            bias = -m @ np.array([p["input_bias_%d" % i] for i in range(3)], np.float64)
+        else:
+            bias = np.zeros(3)
+        # the output bias is added after rounding (it is an integer); +0.5 then Floor rounds halves up
+        img = b.op("Conv", [img, b.const(m.reshape(3, 3, 1, 1)), b.const(bias + 0.5)])
+        img = b.op("Floor", [img])
+        if fmt not in ("YUV420SP_U8", "YVU420SP_U8"):
+            img = b.op("Add", [img, b.const(np.array([p["output_bias_%d" % i] for i in range(3)],
+                                                     np.float32).reshape(1, 3, 1, 1))])
+        img = b.op("Clip", [img, b.const(0.0), b.const(255.0)])
+    sub = np.array([p["mean_chn_%d" % i] + p["min_chn_%d" % i] for i in range(channels)], np.float32)
+    mul = np.array([p["var_reci_chn_%d" % i] for i in range(channels)], np.float32)
+    img = b.op("Mul", [b.op("Sub", [img, b.const(sub.reshape(1, channels, 1, 1))]),
+                       b.const(mul.reshape(1, channels, 1, 1))])
+    if p["padding"]:
+        pads = [0, 0, p["top_padding_size"], p["left_padding_size"], 0, 0, p["bottom_padding_size"],
+                p["right_padding_size"]]
+        img = b.op("Pad", [img, b.const(pads, np.int64), b.const(p["padding_value"])], mode="constant")
+    if nhwc_out:
+        img = b.op("Transpose", [img], perm=[0, 2, 3, 1])
+    return img
+
+
+def _set_dims(value_info: Any, dims: Sequence[Any]) -> None:
+    shape = value_info.type.tensor_type.shape
+    while len(shape.dim):
+        shape.dim.pop()
+    for d in dims:
+        dim = shape.dim.add()
+        if isinstance(d, str):
+            dim.dim_param = d
+        else:
+            dim.dim_value = d
+
+
+def _dims(value_info: Any) -> List[Any]:
+    return [d.dim_value if d.HasField("dim_value") else (d.dim_param or -1)
+            for d in value_info.type.tensor_type.shape.dim]
+
+
+def convert(model: str, output: str, insert_op_conf: Optional[str] = None, input_shape: Optional[str] = None,
+            input_format: Optional[str] = None, dynamic_batch_size: Optional[str] = None,
+            output_type: Optional[str] = None, soc_version: Optional[str] = None, command: str = "") -> Path:
+    """Convert an ONNX model as ATC would; returns the path written (``output + ".onnx"``)."""
+    import onnx
+
+    try:
+        proto = onnx.load(model)
+    except FileNotFoundError:
+        raise AtcError("--model: %s does not exist" % model) from None
+    except Exception as exc:
+        raise AtcError("--model: %s is not a readable ONNX model (%s)" % (model, exc)) from None
+    graph = proto.graph
+    inits = {t.name for t in graph.initializer}
+    inputs = [vi for vi in graph.input if vi.name not in inits]
+    by_name = {vi.name: vi for vi in inputs}
+    fmt = (input_format or "NCHW").upper()
+    if fmt not in _FORMATS:
+        raise AtcError("--input_format: expected one of %s, got %r" % (", ".join(_FORMATS), input_format))
+    if soc_version is not None and not re.fullmatch(r"Ascend[0-9A-Za-z]+", soc_version):
+        raise AtcError("--soc_version: expected a SoC name such as Ascend310 or Ascend310P3, got %r" % soc_version)
+
+    gears = _parse_gears(dynamic_batch_size) if dynamic_batch_size else []
+    shapes = _parse_input_shape(input_shape) if input_shape else {}
+    for name, dims in shapes.items():
+        if name not in by_name:
+            raise AtcError("--input_shape: the model has no input %r (inputs: %s)" % (name, ", ".join(by_name)))
+        old = _dims(by_name[name])
+        if len(dims) != len(old):
+            raise AtcError("--input_shape: %r has %d dimensions, the model's input %s" % (name, len(dims), old))
+        if -1 in dims and (not gears or dims.index(-1) != 0 or dims.count(-1) > 1):
+            raise AtcError("--input_shape: -1 in %r needs --dynamic_batch_size, and only the first dimension "
+                           "may be -1" % name)
+        _set_dims(by_name[name], [BATCH if d == -1 else d for d in dims])
+    if gears:
+        dynamic = [vi.name for vi in inputs if _dims(vi) and not isinstance(_dims(vi)[0], int)]
+        if not dynamic:
+            raise AtcError("--dynamic_batch_size needs an input whose batch is -1 in --input_shape")
+        for vi in inputs:
+            d = _dims(vi)
+            if d and not isinstance(d[0], int):
+                _set_dims(vi, [BATCH] + d[1:])
+        for vo in graph.output:
+            d = _dims(vo)
+            if d:
+                _set_dims(vo, [BATCH] + d[1:])
+    for vi in inputs:
+        rest = [d for d in _dims(vi)[1:]]
+        if any(not isinstance(d, int) or d < 1 for d in rest):
+            raise AtcError("input %r has dynamic dimensions %s: give them with --input_shape" % (vi.name, _dims(vi)))
+
+    meta: Dict[str, str] = {}
+    if insert_op_conf:
+        try:
+            blocks = parse_aipp_config(insert_op_conf)
+        except AippConfigError as exc:
+            raise AtcError(str(exc)) from None
+        for block in blocks:
+            _insert_aipp(proto, inputs, block, fmt, meta)
+    if gears:
+        meta[META_DYNAMIC_BATCH] = ",".join(str(g) for g in gears)
+    if output_type:
+        _cast_outputs(proto, output_type)
+    if soc_version:
+        meta["acllite.soc_version"] = soc_version
+    meta["acllite.atc_command"] = command or "acllite atc"
+    for key, value in meta.items():
+        entry = proto.metadata_props.add()
+        entry.key, entry.value = key, value
+    try:
+        onnx.checker.check_model(proto)
+    except Exception as exc:
+        raise AtcError("the converted model does not check: %s" % exc) from None
+    out = Path(output + ".onnx")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    onnx.save(proto, str(out))
+    return out
+
+
+def _insert_aipp(proto: Any, inputs: List[Any], block: AippParams, fmt: str, meta: Dict[str, str]) -> None:
+    from onnx import TensorProto
+
+    name = block.get("related_input_name")
+    if name is not None:
+        matches = [vi for vi in inputs if vi.name == name]
+        if not matches:
+            raise AtcError("%s:%d: aipp_op: related_input_name %r is not a model input" % (block.source, block.line,
+                                                                                          name))
+        vi = matches[0]
+    else:
+        if not 0 <= block.rank < len(inputs):
+            raise AtcError("%s:%d: aipp_op: related_input_rank %d, but the model has %d input(s)" % (
+                block.source, block.line, block.rank, len(inputs)))
+        vi = inputs[block.rank]
+    if vi.type.tensor_type.elem_type not in (TensorProto.FLOAT, TensorProto.FLOAT16):
+        raise AtcError("AIPP feeds input %r, which is not a float tensor" % vi.name)
+    dims = _dims(vi)
+    if len(dims) != 4 or fmt == "ND":
+        raise AtcError("AIPP needs a 4-D NCHW or NHWC input; %r is %s with --input_format=%s" % (vi.name, dims, fmt))
+    n = dims[0]
+    c, h, w = (dims[1], dims[2], dims[3]) if fmt == "NCHW" else (dims[3], dims[1], dims[2])
+    try:
+        params = block.resolve((c, h, w))
+    except AippConfigError as exc:
+        raise AtcError(str(exc)) from None
+    per_image = input_bytes(params)
+    original = vi.name
+    internal = original + "__aipp_out"
+    for node in proto.graph.node:
+        for k, x in enumerate(node.input):
+            if x == original:
+                node.input[k] = internal
+    b = _Builder(proto.graph, "aipp_" + re.sub(r"\W", "_", original))
+    out = _aipp_nodes(b, original, params, nhwc_out=(fmt == "NHWC"))
+    if vi.type.tensor_type.elem_type == TensorProto.FLOAT16:
+        out = b.op("Cast", [out], to=TensorProto.FLOAT16)
+    b.nodes.append(_rename(b.nodes.pop(), out, internal))
+    for k, node in enumerate(b.nodes):
+        proto.graph.node.insert(k, node)
+    vi.type.tensor_type.elem_type = TensorProto.UINT8
+    _set_dims(vi, [n, per_image])
+    described_n = n if isinstance(n, int) else -1
+    channels = {"YUV400_U8": 1, "XRGB8888_U8": 4}.get(params["input_format"], 3)
+    record = {
+        "input_format": params["input_format"] if params["input_format"] != "YVU420SP_U8" else "YUV420SP_U8",
+        "params": {k: (int(v) if isinstance(v, bool) else v) for k, v in params.items()},
+        "described_dims": [described_n, params["src_image_size_h"], params["src_image_size_w"], channels],
+        "described_size": per_image,
+        "model_dims": [described_n, c, h, w] if fmt == "NCHW" else [described_n, h, w, c],
+    }
+    meta[META_AIPP + original] = json.dumps(record, sort_keys=True)
+
+
+def _rename(node: Any, old: str, new: str) -> Any:
+    for k, x in enumerate(node.output):
+        if x == old:
+            node.output[k] = new
+    return node
+
+
+def _cast_outputs(proto: Any, spec: str) -> None:
+    from onnx import helper
+
+    outputs = list(proto.graph.output)
+    wanted: Dict[int, int] = {}
+    if ":" not in spec:
+        if spec.upper() not in _OUTPUT_TYPES:
+            raise AtcError("--output_type: expected FP32, FP16 or UINT8, got %r" % spec)
+        wanted = {i: _OUTPUT_TYPES[spec.upper()] for i in range(len(outputs))}
+    else:
+        for part in filter(None, spec.split(";")):
+            bits = part.split(":")
+            if len(bits) != 3 or bits[2].upper() not in _OUTPUT_TYPES:
+                raise AtcError("--output_type: %r is not NODE:INDEX:TYPE (TYPE: FP32, FP16, UINT8)" % part)
+            index = next((i for i, o in enumerate(outputs) if o.name in (bits[0], "%s:%s" % (bits[0], bits[1]))),
+                         None)
+            if index is None:
+                raise AtcError("--output_type: the model has no output %r" % bits[0])
+            wanted[index] = _OUTPUT_TYPES[bits[2].upper()]
+    for i, elem in wanted.items():
+        vo = outputs[i]
+        if vo.type.tensor_type.elem_type == elem:
+            continue
+        internal = vo.name + "__before_cast"
+        for node in proto.graph.node:
+            _rename(node, vo.name, internal)
+        proto.graph.node.append(helper.make_node("Cast", [internal], [vo.name], to=elem,
+                                                 name="output_type_" + vo.name))
+        vo.type.tensor_type.elem_type = elem
+
+
+# --------------------------------------------------------------------------------------------------- CLI
+
+_OPTIONS = ("framework", "model", "output", "insert_op_conf", "input_shape", "input_format", "dynamic_batch_size",
+            "output_type", "soc_version", "log", "mode")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="acllite atc", description="ATC's command line for the emulator: ONNX (+AIPP) "
+                                "-> OUTPUT.onnx", allow_abbrev=False)
+    p.add_argument("--framework", required=True, help="5 (ONNX); the only framework the emulator runs")
+    p.add_argument("--model", required=True, help="the ONNX model")
+    p.add_argument("--output", required=True, help="output path without extension (writes OUTPUT.onnx)")
+    p.add_argument("--insert_op_conf", help="AIPP configuration file")
+    p.add_argument("--input_shape", help='"name:n,c,h,w[;name2:...]", -1 for the dynamic batch')
+    p.add_argument("--input_format", help="NCHW (default), NHWC or ND")
+    p.add_argument("--dynamic_batch_size", help='"1,2,4,8": the batch gears')
+    p.add_argument("--output_type", help="FP32, FP16, UINT8, or NODE:INDEX:TYPE;...")
+    p.add_argument("--soc_version", help="Ascend310, Ascend310P3, ... (recorded)")
+    p.add_argument("--log", help="accepted for compatibility (error, warning, info, debug, null)")
+    p.add_argument("--mode", help="0 (convert) only")
+    return p
+
+
+def main(argv: Sequence[str]) -> int:
+    """``acllite atc ...``: returns the exit status; errors are printed as ATC prints them (one line)."""
+    import sys
+
+    unknown = [a.split("=", 1)[0] for a in argv if a.startswith("--") and a[2:].split("=", 1)[0] not in _OPTIONS]
+    if unknown:
+        sys.stderr.write("acllite atc: unknown option %s (supported: %s)\n" % (
+            ", ".join(unknown), " ".join("--" + o for o in _OPTIONS)))
+        return 2
+    args = build_parser().parse_args(list(argv))
+    if str(args.framework) != "5":
+        sys.stderr.write("acllite atc: --framework=%s: only ONNX (5) models can run on the emulator\n" % args.framework)
+        return 2
+    if args.mode not in (None, "0"):
+        sys.stderr.write("acllite atc: --mode=%s: only 0 (convert) is supported; for inspecting, use acllite "
+                         "inspect\n" % args.mode)
+        return 2
+    try:
+        out = convert(args.model, args.output, args.insert_op_conf, args.input_shape, args.input_format,
+                      args.dynamic_batch_size, args.output_type, args.soc_version,
+                      command="acllite atc " + " ".join(shlex.quote(a) for a in argv))
+    except AtcError as exc:
+        sys.stderr.write("acllite atc: %s\n" % exc)
+        return 1
+    print("ATC run success: wrote %s (load it as %s or %s)" % (out, out, out.with_suffix(".om")))
+    return 0
