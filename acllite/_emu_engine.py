@@ -8,7 +8,8 @@ Why callbacks into onnxruntime's Python API rather than its C library: the wheel
 but no header, and its C API is a versioned table of function pointers whose layout we would have to re-declare
 by hand; the Python API is stable, and the callback costs about a microsecond (``acllite bench execute``).
 
-Environment: ``ACLLITE_EMU_ORT_THREADS`` sets onnxruntime's intra-op threads (default: the CPU count, at most 4).
+Environment: ``ACLLITE_EMU_ORT_THREADS`` sets onnxruntime's intra-op threads (default: the CPU count, at most 4);
+``ACLLITE_EMU_ORT_SPINNING=0`` stops idle intra-op threads from spinning (default: onnxruntime's, spinning).
 """
 
 from __future__ import annotations
@@ -178,6 +179,10 @@ def _session(data: bytes) -> Any:
     options.intra_op_num_threads = _threads()
     options.inter_op_num_threads = 1
     options.log_severity_level = 3
+    if os.environ.get("ACLLITE_EMU_ORT_SPINNING", "1").strip() == "0":
+        # Idle intra-op threads otherwise spin: cheaper latency for one session, but several live sessions on
+        # few cores slow each other down (acllite bench execute turns it off for that reason).
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
     try:
         return ort.InferenceSession(data, options, providers=["CPUExecutionProvider"])
     except Exception as exc:

@@ -46,11 +46,11 @@ def _info(args: argparse.Namespace) -> int:
 
 
 def _bench(args: argparse.Namespace) -> int:
-    from .bench import calls, memcpy
+    from .bench import calls, dvpp, execute, memcpy
 
-    runners = {"memcpy": memcpy.run, "calls": calls.run}
+    runners = {"memcpy": memcpy.run, "calls": calls.run, "execute": execute.run, "dvpp": dvpp.run}
     records = []
-    for name in (["memcpy", "calls"] if args.what == "all" else [args.what]):
+    for name in (list(runners) if args.what == "all" else [args.what]):
         records += runners[name](args)
     if args.json:
         with open(args.json, "w") as f:
@@ -61,16 +61,20 @@ def _bench(args: argparse.Namespace) -> int:
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="acllite", description="AscendCL from Python, on a device or the emulator")
     sub = p.add_subparsers(dest="command", required=True)
+    sub.add_parser("classify", help="classify photos through the full ACL flow (acllite classify --help)",
+                   add_help=False)
     sub.add_parser("atc", help="ATC's command line: ONNX (+AIPP config) -> a model the emulator runs "
                    "(acllite atc --help)", add_help=False)
     info = sub.add_parser("info", help="backend, libraries, versions, SoC, devices and memory")
     info.add_argument("--json", action="store_true", help="print JSON")
     info.set_defaults(func=_info)
     bench = sub.add_parser("bench", help="microbenchmarks (medians, with baselines measured in the same run)")
-    bench.add_argument("what", choices=["memcpy", "calls", "all"])
+    bench.add_argument("what", choices=["memcpy", "calls", "execute", "dvpp", "all"])
     bench.add_argument("--json", metavar="FILE", help="write one record per measurement to FILE")
     bench.add_argument("--repeat", type=int, default=None, help="timed repetitions per measurement")
     bench.add_argument("--max-size", type=int, default=256 << 20, help="largest memcpy size in bytes")
+    bench.add_argument("--model", help="execute: an ONNX model to time (default: a small model and EfficientNet-Lite0)")
+    bench.add_argument("--batch", default="1,8", help="execute: batch sizes, comma-separated (default 1,8)")
     bench.set_defaults(func=_bench)
     return p
 
@@ -81,6 +85,10 @@ def main(argv: Optional[List[str]] = None) -> int:
         from . import atc
 
         return atc.main(argv[1:])
+    if argv[:1] == ["classify"]:
+        from . import classify
+
+        return classify.main(argv[1:])
     args = build_parser().parse_args(argv)
     return int(args.func(args) or 0)
 
