@@ -8,6 +8,7 @@ Layers, each built on the one before: :mod:`acllite.binding` (the compiled cffi 
 from ._native import BackendInfo, backend_info
 from .errors import *  # noqa: F401,F403
 from .memory import DeviceBuffer, HostBuffer
+from .dvpp import DvppBuffer, Image, ImageProcessor, PixelFormat
 from .model import AsyncResult, Executor, Model, TensorInfo
 from .runtime import (Context, Device, Event, Stream, emulator_leak_report, emulator_live_counts, finalize, init,
                       is_initialized, run_mode, soc_name, device_count, version)

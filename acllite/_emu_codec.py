@@ -68,13 +68,13 @@ def _arrow_pixels(im: Any) -> Optional[Tuple[Any, Any]]:
     addr = _capsule_pointer(array, b"arrow_array")
     head = ffi.cast("int64_t *", addr)  # length, null_count, offset, n_buffers, n_children, then pointers
     if head[4]:
-        child = ffi.cast("int64_t **", addr + 48)[0][0]
-        addr = int(ffi.cast("uintptr_t", child))
+        children = ffi.cast("void ***", addr + 48)[0]
+        addr = int(ffi.cast("uintptr_t", children[0]))
         head = ffi.cast("int64_t *", addr)
     if head[3] < 2 or head[2] != 0:
         return None
-    data = ffi.cast("uint8_t **", addr + 40)[0][1]
-    return data, array
+    buffers = ffi.cast("void ***", addr + 40)[0]
+    return buffers[1], array
 
 
 def _deliver(sink: Any, im: Any, layout: int) -> int:

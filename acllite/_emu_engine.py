@@ -57,6 +57,7 @@ class _Tensor:
     acl_format: int = -2  # -2: NCHW for 4-D tensors, else ND
     synthetic: bool = False  # described, not a graph tensor (the dynamic batch input)
     aipp: Optional[Dict[str, Any]] = None  # static AIPP settings recorded by acllite atc
+    graph_name: Optional[str] = None  # the onnxruntime tensor's name, when it differs from name (OM twins)
 
     @property
     def batch_dynamic(self) -> bool:
@@ -65,6 +66,10 @@ class _Tensor:
     @property
     def bind_dims(self) -> Tuple[int, ...]:
         return self.graph_dims if self.graph_dims is not None else self.dims
+
+    @property
+    def bind_name(self) -> str:
+        return self.graph_name if self.graph_name is not None else self.name
 
 
 @dataclass
@@ -76,6 +81,7 @@ class _Model:
     lock: threading.Lock = field(default_factory=threading.Lock)
     gears: Tuple[int, ...] = ()  # dynamic batch gears (acllite atc --dynamic_batch_size)
     dynamic_index: int = -1  # index of the described input that carries the batch
+    missing: Optional["_EngineError"] = None  # why there is no session (an OM without twin): execute fails with it
 
 
 _models: Dict[int, _Model] = {}
@@ -238,14 +244,14 @@ def _bind(model: _Model, inputs: Any, outputs: Any) -> Tuple[Any, List[int]]:
             continue
         batch = inputs[i].dims[0] if inputs[i].dimCount else 1
         shape = [batch if d < 0 else d for d in t.bind_dims]
-        binding.bind_input(t.name, "cpu", 0, t.dtype, shape, int(ffi.cast("uintptr_t", inputs[i].data)))
+        binding.bind_input(t.bind_name, "cpu", 0, t.dtype, shape, int(ffi.cast("uintptr_t", inputs[i].data)))
     unbound = []
     for i, t in enumerate(model.outputs):
         shape = [outputs[i].dims[k] for k in range(outputs[i].dimCount)]
         if all(d >= 0 for d in shape):
-            binding.bind_output(t.name, "cpu", 0, t.dtype, shape, int(ffi.cast("uintptr_t", outputs[i].data)))
+            binding.bind_output(t.bind_name, "cpu", 0, t.dtype, shape, int(ffi.cast("uintptr_t", outputs[i].data)))
         else:
-            binding.bind_output(t.name, "cpu")
+            binding.bind_output(t.bind_name, "cpu")
             unbound.append(i)
     return binding, unbound
 
@@ -256,6 +262,9 @@ _TENSOR_BYTES = ffi.sizeof("acllite_emu_tensor")
 @ffi.def_extern(error=ACL_ERROR_INTERNAL_ERROR)
 def acllite_py_model_execute(handle, inputs, n_in, outputs, n_out, message, message_len):  # type: ignore[no-untyped-def]
     model = _models.get(handle)
+    if model is not None and model.missing is not None:
+        _write_message(message, message_len, str(model.missing))
+        return model.missing.code
     if model is None or model.session is None:
         _write_message(message, message_len, "no session for engine model %d" % handle)
         return ACL_ERROR_INVALID_MODEL_ID
@@ -372,6 +381,9 @@ def register() -> None:
     engine.unload = lib.acllite_py_model_unload
     engine.aippInfo = lib.acllite_py_model_aipp_info
     engine.dynamicBatch = lib.acllite_py_model_dynamic_batch
+    from . import _emu_om  # noqa: F401  (defines acllite_py_model_load_om; it builds on this module)
+
+    engine.loadOm = lib.acllite_py_model_load_om
     lib.acllite_emu_set_model_engine(engine)
     _engine = engine
     logger.debug("model engine registered (onnxruntime)")

@@ -59,6 +59,12 @@ def _bench(args: argparse.Namespace) -> int:
     return 0
 
 
+def _inspect(args: argparse.Namespace) -> int:
+    from .inspect import main as inspect_main
+
+    return inspect_main(args)
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="acllite", description="AscendCL from Python, on a device or the emulator")
     sub = p.add_subparsers(dest="command", required=True)
@@ -79,6 +85,11 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--images", type=int, default=None, help="pipeline: images per round (default 48)")
     bench.add_argument("--workers", type=int, default=None, help="pipeline: threads of the overlapped flow (2)")
     bench.set_defaults(func=_bench)
+    inspect = sub.add_parser("inspect", help="describe an .om (read without CANN) or an ONNX model: inputs, outputs, "
+                             "gears, AIPP, platform")
+    inspect.add_argument("model", help="an .om file, or an ONNX model as the emulator describes it")
+    inspect.add_argument("--json", action="store_true", help="print JSON")
+    inspect.set_defaults(func=_inspect)
     return p
 
 

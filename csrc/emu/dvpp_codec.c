@@ -371,13 +371,16 @@ static aclError parse_png(const uint8_t *d, size_t n, bool header_only, png_info
         }
         uint32_t len = be32(d + pos);
         const uint8_t *type = d + pos + 4;
+        char name[5]; /* the chunk type, printable */
+        for (int k = 0; k < 4; k++) name[k] = (type[k] >= 'A' && type[k] <= 'z') ? (char)type[k] : '?';
+        name[4] = '\0';
         if (len > 0x7FFFFFFFu || pos + 12 + (uint64_t)len > n) {
-            return emu_fail(ACL_ERROR_INVALID_PARAM, func, "the PNG is truncated: chunk %.4s at byte %zu claims %u "
-                            "bytes", (const char *)type, pos, len);
+            return emu_fail(ACL_ERROR_INVALID_PARAM, func, "the PNG is truncated: chunk %s at byte %zu claims %u "
+                            "bytes", name, pos, len);
         }
         if (!header_only && crc32_of(type, (size_t)len + 4) != be32(type + 4 + len)) {
-            return emu_fail(ACL_ERROR_INVALID_PARAM, func, "the PNG is corrupt: chunk %.4s at byte %zu has a bad CRC",
-                            (const char *)type, pos);
+            return emu_fail(ACL_ERROR_INVALID_PARAM, func, "the PNG is corrupt: chunk %s at byte %zu has a bad CRC",
+                            name, pos);
         }
         const uint8_t *c = type + 4;
         if (!have_ihdr) {

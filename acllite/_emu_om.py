@@ -1,0 +1,149 @@
+"""The model engine's offline-model loader: ``aclmdlLoadFromFile("X.om")`` on the emulator.
+
+The description (names, aclDataType, aclFormat, dims, sizes, batch gears) comes from the OM file itself
+(:mod:`acllite.om`), so every ``aclmdlGet*`` answers as a device would. An OM holds Ascend machine code, so the
+computation comes from its ONNX twin (:func:`acllite.om.twin_for`: ``set_twin``, ``ACLLITE_EMU_OM_TWINS``, or
+``X.onnx`` beside ``X.om``), checked first: same number of inputs and outputs, and at each index the same data
+type, the same rank and the same dims (a dynamic dimension on either side matches any). Tensors are bound to the
+twin by index, so their names may differ. Without a twin the model loads with its description only and
+execution fails with ``ACL_ERROR_API_NOT_SUPPORT``, saying what to provide.
+
+Codes: a malformed or encrypted OM file fails with :class:`acllite.om.OmError`'s code (see docs/OM.md); a twin
+that does not match with ``ACL_ERROR_MODEL_INPUT_NOT_MATCH``/``ACL_ERROR_MODEL_OUTPUT_NOT_MATCH``; a mapped twin
+that cannot be read with ``ACL_ERROR_INVALID_FILE``; an unreadable twin with the engine's ONNX codes.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from typing import List, Optional, Sequence, Tuple
+
+from . import om
+from ._emu_engine import (ACL_ERROR_INTERNAL_ERROR, DYNAMIC_TENSOR_NAME, _EngineError, _handles, _Model, _models,
+                          _parse, _session, _Tensor, _write_message)
+from ._native import ffi
+from .om._modeldef import tensor_bytes
+from .om._types import dtype_name, numpy_dtype
+
+__all__ = ["load_om"]
+
+logger = logging.getLogger("acllite.emulator")
+
+ACL_ERROR_INVALID_PARAM = 100000
+ACL_ERROR_INVALID_FILE = 100003
+ACL_ERROR_MODEL_INPUT_NOT_MATCH = 100017
+ACL_ERROR_MODEL_OUTPUT_NOT_MATCH = 100018
+ACL_ERROR_API_NOT_SUPPORT = 200001
+
+
+def _dims(dims: Sequence[int]) -> str:
+    return "[%s]" % ", ".join(str(d) for d in dims)
+
+
+def _size_override(t: om.OmTensor) -> int:
+    """desc.size for the emulator: 0 (dims x element size) unless the device reports another size (AIPP inputs)."""
+    computed = tensor_bytes(t.dims, t.acl_dtype)
+    return t.size if computed >= 0 and t.size > 0 and t.size != computed else 0
+
+
+def _mismatch(role: str, i: int, t: om.OmTensor, twin: _Tensor, om_path: str, twin_path: str) -> Optional[str]:
+    if t.acl_dtype != twin.acl_dtype:
+        what = "is %s; the twin's '%s' is %s" % (t.dtype_name, twin.name, dtype_name(twin.acl_dtype))
+    elif len(t.dims) != len(twin.dims) or any(a != b and a >= 0 and b >= 0 for a, b in zip(t.dims, twin.dims)):
+        what = "has dims %s; the twin's '%s' has %s" % (_dims(t.dims), twin.name, _dims(twin.dims))
+    else:
+        return None
+    return "%s does not match its ONNX twin %s: %s %d '%s' %s" % (om_path, twin_path, role, i, t.name, what)
+
+
+def _check(role: str, described: Sequence[om.OmTensor], twins: List[_Tensor], om_path: str, twin_path: str) -> None:
+    code = ACL_ERROR_MODEL_INPUT_NOT_MATCH if role == "input" else ACL_ERROR_MODEL_OUTPUT_NOT_MATCH
+    if len(described) != len(twins):
+        raise _EngineError(code, "%s does not match its ONNX twin %s: it has %d %s(s), the twin %d" % (
+            om_path, twin_path, len(described), role, len(twins)))
+    for i, (t, twin) in enumerate(zip(described, twins)):
+        problem = _mismatch(role, i, t, twin, om_path, twin_path)
+        if problem:
+            raise _EngineError(code, problem)
+
+
+def _tensor(t: om.OmTensor, twin: Optional[_Tensor]) -> _Tensor:
+    """The engine's tensor: described as the OM says, bound to the twin's tensor (by its name and shape)."""
+    if twin is None:
+        return _Tensor(t.name, t.acl_dtype, numpy_dtype(t.acl_dtype), t.dims, size=_size_override(t),
+                       acl_format=t.format)
+    return _Tensor(t.name, t.acl_dtype, twin.dtype, t.dims, graph_dims=twin.graph_dims,
+                   size=_size_override(t) or twin.size, acl_format=t.format, synthetic=twin.synthetic,
+                   aipp=twin.aipp, graph_name=twin.name)
+
+
+def _read_twin(path: str, how: str, om_path: str) -> bytes:
+    try:
+        with open(path, "rb") as f:
+            return f.read()
+    except OSError as exc:
+        raise _EngineError(ACL_ERROR_INVALID_FILE, "cannot read %s, the ONNX twin of %s (from %s): %s" % (
+            path, om_path, how, exc.strerror or exc)) from None
+
+
+def _dynamic_index(inputs: Sequence[_Tensor]) -> int:
+    return next((i for i, t in enumerate(inputs) if t.name == DYNAMIC_TENSOR_NAME or t.synthetic), -1)
+
+
+def load_om(path: str) -> Tuple[_Model, om.OmModel]:
+    """The engine model of the OM file at path, and its description (raises OmError or _EngineError)."""
+    desc = om.read(path)
+    try:
+        twin_path, how = om.twin_for(path)
+    except om.TwinConfigError as exc:
+        raise _EngineError(ACL_ERROR_INVALID_PARAM, str(exc)) from None
+    gears = tuple(desc.dynamic_batch)
+    if twin_path is None:
+        stem = os.path.splitext(path)[0]
+        missing = _EngineError(ACL_ERROR_API_NOT_SUPPORT, "%s holds Ascend machine code, which the emulator cannot run;"
+                               " put the ONNX model it was converted from beside it as %s.onnx (or map one with %s "
+                               "or acllite.om.set_twin)" % (path, stem, om.ENV_TWINS))
+        inputs = [_tensor(t, None) for t in desc.inputs]
+        logger.info("%s: described by the file; no ONNX twin, so it cannot execute", path)
+        return _Model(inputs, [_tensor(t, None) for t in desc.outputs], None, gears=gears,
+                      dynamic_index=_dynamic_index(inputs) if gears else -1, missing=missing), desc
+    blob = _read_twin(twin_path, how, path)
+    try:
+        twin_in, twin_out, _weights, twin_gears = _parse(blob)
+    except _EngineError as exc:
+        raise _EngineError(exc.code, "the ONNX twin %s of %s: %s" % (twin_path, path, exc)) from None
+    _check("input", desc.inputs, twin_in, path, twin_path)
+    _check("output", desc.outputs, twin_out, path, twin_path)
+    if gears and twin_gears and gears != twin_gears:
+        raise _EngineError(ACL_ERROR_MODEL_INPUT_NOT_MATCH, "%s does not match its ONNX twin %s: batch gears %s, the "
+                           "twin's %s" % (path, twin_path, list(gears), list(twin_gears)))
+    gears = gears or twin_gears
+    inputs = [_tensor(t, twin) for t, twin in zip(desc.inputs, twin_in)]
+    outputs = [_tensor(t, twin) for t, twin in zip(desc.outputs, twin_out)]
+    if gears:  # outputs recorded at the largest gear follow the chosen batch, as the twin's do
+        for out, twin in zip(outputs, twin_out):
+            if out.dims and twin.dims and twin.dims[0] < 0 <= out.dims[0]:
+                out.dims = (-1,) + out.dims[1:]
+    model = _Model(inputs, outputs, _session(blob), gears=gears, dynamic_index=_dynamic_index(inputs) if gears else -1)
+    logger.info("%s: described by the file, run through its ONNX twin %s (%s)", path, twin_path, how)
+    return model, desc
+
+
+@ffi.def_extern(error=ACL_ERROR_INTERNAL_ERROR)
+def acllite_py_model_load_om(path, handle_out, n_in, n_out, weight_bytes, message, message_len):  # type: ignore[no-untyped-def]
+    try:
+        model, desc = load_om(os.fsdecode(ffi.string(path)))
+    except (om.OmError, _EngineError) as exc:
+        _write_message(message, message_len, str(exc))
+        return exc.code
+    except Exception as exc:  # never let an exception cross into C
+        _write_message(message, message_len, "offline model load failed: %r" % (exc,))
+        return ACL_ERROR_INTERNAL_ERROR
+    handle = next(_handles)
+    _models[handle] = model
+    handle_out[0] = handle
+    n_in[0] = len(model.inputs)
+    n_out[0] = len(model.outputs)
+    weight_bytes[0] = desc.weight_bytes
+    return 0

@@ -1,0 +1,504 @@
+"""DVPP from Python: DVPP memory (:class:`DvppBuffer`) and an :class:`ImageProcessor` that decodes, encodes,
+resizes, crops, pastes and converts :class:`~acllite.image.Image` objects.
+
+The processor owns one DVPP channel (every mode the SoC has) and makes the picture descriptions and
+configurations each call needs, releasing them when the work has run. Without ``stream=`` a call waits for its
+result (on a stream of the processor's own); with ``stream=`` it only queues the work and returns the output
+image at once: its pixels, and for decodes its size (``width``, ``height``...), are valid after
+``stream.synchronize()``, and the descriptions stay alive until then.
+
+Inputs go to DVPP memory first when they are elsewhere (a host JPEG, a numpy array, device memory) or when
+their strides do not meet VPC's rules (width stride a multiple of 16, height stride even): that copy is the one
+a program on a real device makes too. Outputs are new images in DVPP memory, owned by the caller (``close()``).
+"""
+
+from __future__ import annotations
+
+import weakref
+from typing import TYPE_CHECKING, Any, List, Optional, Sequence, Tuple, Union
+
+import numpy as np
+
+from . import _lifecycle
+from ._native import ffi, lib
+from .errors import check, raise_for
+from .image import DVPP, HOST, JPEG, PNG, Image, PixelFormat, align, layout
+from .memory import Buffer
+from .runtime import _Owned
+
+if TYPE_CHECKING:
+    from .runtime import Device, Stream
+
+__all__ = ["DvppBuffer", "ImageProcessor", "INTERPOLATION_DEFAULT", "INTERPOLATION_BILINEAR",
+           "INTERPOLATION_NEAREST"]
+
+INTERPOLATION_DEFAULT, INTERPOLATION_BILINEAR, INTERPOLATION_NEAREST = 0, 1, 2
+_CHANNEL_ALL = 0  # let the channel keep the SoC's default modes
+Box = Tuple[int, int, int, int]
+
+
+class DvppBuffer(Buffer):
+    """DVPP memory (acldvppMalloc): what DVPP reads and writes; 128-byte aligned, device-side.
+
+    Like a :class:`~acllite.memory.DeviceBuffer`: the host reaches it through ``copy_from`` / ``copy_to`` /
+    ``to_numpy``; it can be passed to :meth:`acllite.Model.execute` by pointer. ``close()`` calls acldvppFree.
+    """
+
+    on_device = True
+
+    def __init__(self, nbytes: int, device: "Device"):
+        super().__init__(nbytes, device)
+        device.make_current()
+        cell = ffi.new("void **")
+        check(lib.acldvppMalloc(cell, nbytes), "acldvppMalloc")
+        self._cdata = cell[0]
+        self._own(lib.acldvppFree, "acldvppFree", self._cdata, device.id)
+
+    def numpy(self, *args: Any, **kwargs: Any) -> np.ndarray:
+        raise TypeError("DVPP memory is device memory, not addressable by the host in ACL_HOST run mode; "
+                        "use to_numpy() for a copy")
+
+
+# ----------------------------------------------------------------------------------------- owned handles
+
+
+def _created(handle: Any, function: str) -> Any:
+    if handle == ffi.NULL:
+        raise_for(lib.ACL_ERROR_BAD_ALLOC if lib.aclGetRecentErrMsg() == ffi.NULL else 100000, function)
+    return handle
+
+
+class _PicDesc(_Owned):
+    """One acldvppPicDesc describing an image's memory."""
+
+    def __init__(self, data: Any, size: int, fmt: int, width: int = 0, height: int = 0, width_stride: int = 0,
+                 height_stride: int = 0):
+        self.handle = _created(lib.acldvppCreatePicDesc(), "acldvppCreatePicDesc")
+        self._own(lib.acldvppDestroyPicDesc, "acldvppDestroyPicDesc", self.handle, -1)
+        h = self.handle
+        for fn, name, value in ((lib.acldvppSetPicDescData, "acldvppSetPicDescData", data),
+                                (lib.acldvppSetPicDescSize, "acldvppSetPicDescSize", size),
+                                (lib.acldvppSetPicDescFormat, "acldvppSetPicDescFormat", fmt),
+                                (lib.acldvppSetPicDescWidth, "acldvppSetPicDescWidth", width),
+                                (lib.acldvppSetPicDescHeight, "acldvppSetPicDescHeight", height),
+                                (lib.acldvppSetPicDescWidthStride, "acldvppSetPicDescWidthStride", width_stride),
+                                (lib.acldvppSetPicDescHeightStride, "acldvppSetPicDescHeightStride", height_stride)):
+            rc = fn(h, value)
+            if rc:
+                self.close()
+                check(rc, name)
+
+    @classmethod
+    def of(cls, image: Image) -> "_PicDesc":
+        return cls(image._c(), image.nbytes, int(image.format), image.width, image.height, image.width_stride,
+                   image.height_stride)
+
+
+class _Config(_Owned):
+    """A ROI, resize or JPEG-encode configuration."""
+
+    def __init__(self, kind: str, *values: int):
+        if kind == "roi":
+            self.handle = _created(lib.acldvppCreateRoiConfig(*values), "acldvppCreateRoiConfig")
+            self._own(lib.acldvppDestroyRoiConfig, "acldvppDestroyRoiConfig", self.handle, -1)
+        elif kind == "resize":
+            self.handle = _created(lib.acldvppCreateResizeConfig(), "acldvppCreateResizeConfig")
+            self._own(lib.acldvppDestroyResizeConfig, "acldvppDestroyResizeConfig", self.handle, -1)
+            self._set(lib.acldvppSetResizeConfigInterpolation, "acldvppSetResizeConfigInterpolation", values[0])
+        else:
+            self.handle = _created(lib.acldvppCreateJpegeConfig(), "acldvppCreateJpegeConfig")
+            self._own(lib.acldvppDestroyJpegeConfig, "acldvppDestroyJpegeConfig", self.handle, -1)
+            self._set(lib.acldvppSetJpegeConfigLevel, "acldvppSetJpegeConfigLevel", values[0])
+
+    def _set(self, fn: Any, name: str, value: int) -> None:
+        rc = fn(self.handle, value)
+        if rc:
+            self.close()
+            check(rc, name)
+
+
+def _roi(box: Box, what: str) -> _Config:
+    """(left, top, right, bottom), right and bottom exclusive, as an inclusive DVPP ROI."""
+    left, top, right, bottom = (int(v) for v in box)
+    if right <= left or bottom <= top or left < 0 or top < 0:
+        raise ValueError("%s %r is empty or negative: give (left, top, right, bottom), right and bottom exclusive"
+                         % (what, tuple(box)))
+    return _Config("roi", left, right - 1, top, bottom - 1)
+
+
+def _release_channel(channel: Any, gen: int, device: int, dev_epoch: int) -> None:
+    if not _lifecycle.alive(gen):
+        return  # aclFinalize released it
+    if _lifecycle.alive(gen, device, dev_epoch):
+        lib.acldvppDestroyChannel(channel)  # a device reset has destroyed the channel already otherwise
+    lib.acldvppDestroyChannelDesc(channel)
+
+
+# ----------------------------------------------------------------------------------------- the processor
+
+
+class ImageProcessor:
+    """DVPP image operations on one channel.
+
+    Parameters
+    ----------
+    device:
+        the :class:`~acllite.runtime.Device` whose DVPP runs the work (kept open while the processor lives).
+    stream:
+        default stream for every call (None: each call waits for its result).
+
+    ``close()`` (idempotent, also at the end of a ``with`` block) destroys the channel.
+    """
+
+    def __init__(self, device: "Device", stream: Optional["Stream"] = None):
+        self.device = device
+        self.stream = stream
+        device.make_current()
+        channel = _created(lib.acldvppCreateChannelDesc(), "acldvppCreateChannelDesc")
+        rc = lib.acldvppCreateChannel(channel)
+        if rc:
+            lib.acldvppDestroyChannelDesc(channel)
+            check(rc, "acldvppCreateChannel")
+        self._channel = channel
+        self._finalizer = weakref.finalize(self, _release_channel, channel, _lifecycle.generation(), device.id,
+                                           _lifecycle.epoch(device.id))
+        self._waiter = device.create_stream()  # what calls without a stream run on
+
+    @property
+    def closed(self) -> bool:
+        return not self._finalizer.alive
+
+    def close(self) -> None:
+        """Destroy the channel (idempotent)."""
+        if self._finalizer.alive:
+            self._waiter.close()
+            self._finalizer()
+
+    def __enter__(self) -> "ImageProcessor":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+    def _check_open(self) -> Any:
+        if self.closed:
+            raise ValueError("the ImageProcessor is closed")
+        return self._channel
+
+    # -- plumbing -------------------------------------------------------------------------------------------
+    def _new(self, fmt: PixelFormat, width: int, height: int, width_stride: int = 0, height_stride: int = 0,
+             nbytes: int = 0) -> Image:
+        bpp = layout(fmt)[0] if fmt != PixelFormat.UNKNOWN else 1
+        ws = width_stride or align(width, 16) * bpp
+        hs = height_stride or align(height, 2)
+        img = Image(None, fmt, width, height, ws, hs, nbytes or None)
+        buf = DvppBuffer(max(img.nbytes, 1), self.device)
+        img._data, img.memory, img._owns = buf, DVPP, True
+        return img
+
+    def _dvpp_encoded(self, image: Union[Image, bytes]) -> Tuple[Image, Optional[np.ndarray]]:
+        """The encoded image in DVPP memory, and its bytes on the host when at hand (for the size queries)."""
+        if not isinstance(image, Image):
+            image = Image.from_bytes(image)
+        if not image.encoded:
+            raise TypeError("expected an encoded JPEG/PNG image, got %r" % (image,))
+        host = image.to_numpy() if image.memory == HOST else None
+        if image.memory == DVPP:
+            return image, host
+        return _temp(image.copy_to(DVPP, self.device)), host
+
+    def _dvpp_pixels(self, image: Image) -> Image:
+        """The image in DVPP memory with strides VPC takes (a copy only when it is not already so)."""
+        if image.encoded:
+            raise TypeError("decode %r first (decode_jpeg / decode_png)" % (image,))
+        bpp = layout(image.format)[0]  # type: ignore[arg-type]
+        ws_ok = image.width_stride % 16 == 0 and image.width_stride >= align(image.width, 16) * bpp
+        hs_ok = image.height_stride % 2 == 0 and image.height_stride >= image.height
+        if image.memory == DVPP and ws_ok and hs_ok:
+            return image
+        if ws_ok and hs_ok:
+            return _temp(image.copy_to(DVPP, self.device))
+        # restride on the host, then one copy in
+        fmt = PixelFormat(image.format)
+        staged = Image.from_numpy(_restride(image, fmt), fmt)
+        out = self._new(fmt, image.width, image.height)
+        rows = np.zeros(out.nbytes, np.uint8)
+        _place(staged, out, rows)
+        out.buffer.copy_from(rows)  # type: ignore[union-attr]
+        return _temp(out)
+
+    def _run(self, submit: Any, name: str, stream: Optional["Stream"], keep: Sequence[Any]) -> bool:
+        """Submit on the stream; without one, wait and release what ``keep`` owns. True when it waited."""
+        s = stream if stream is not None else self.stream
+        waiter = s is None
+        if waiter:
+            s = self._waiter
+        rc = submit(s.handle)
+        if rc:
+            check(rc, name)
+        if waiter:
+            s.synchronize()
+            for obj in keep:
+                if isinstance(obj, _Owned) or getattr(obj, "_temp", False):
+                    obj.close()
+        else:
+            s._keep(list(keep))
+        return waiter
+
+    # -- decoding -------------------------------------------------------------------------------------------
+    def decode_jpeg(self, image: Union[Image, bytes], format: PixelFormat = PixelFormat.NV12,
+                    stream: Optional["Stream"] = None) -> Image:
+        """JPEGD: a JPEG (Image or bytes) to a picture in DVPP memory (NV12 by default; PixelFormat.UNKNOWN: the
+        JPEG's own sampling). Odd sizes of 4:2:x outputs are rounded down to even, as the device does."""
+        return self._decode(image, format, stream, png=False)
+
+    def decode_png(self, image: Union[Image, bytes], format: PixelFormat = PixelFormat.RGB888,
+                   stream: Optional["Stream"] = None) -> Image:
+        """PNGD: a PNG to RGB888 (or RGBA8888, or PixelFormat.UNKNOWN: as stored) in DVPP memory."""
+        return self._decode(image, format, stream, png=True)
+
+    def _decode(self, image: Union[Image, bytes], fmt: PixelFormat, stream: Optional["Stream"], png: bool) -> Image:
+        channel = self._check_open()
+        if isinstance(image, Image) and image.encoded and image.format != (PNG if png else JPEG):
+            raise TypeError("expected a %s image, got %r" % ("PNG" if png else "JPEG", image))
+        src, host = self._dvpp_encoded(image)
+        try:
+            if host is None:
+                host = src.to_numpy()
+            size = ffi.new("uint32_t *")
+            predict = lib.acldvppPngPredictDecSize if png else lib.acldvppJpegPredictDecSize
+            name = "acldvppPngPredictDecSize" if png else "acldvppJpegPredictDecSize"
+            check(predict(ffi.from_buffer(host), host.size, int(fmt), size), name)
+            out = self._new(PixelFormat.UNKNOWN, 0, 0, 0, 0, nbytes=int(size[0]))
+            out._set_geometry(*_predict_geometry(host, PixelFormat(fmt), png))
+        except BaseException:
+            _drop(src)
+            raise
+        try:
+            desc = _PicDesc(out._c(), int(size[0]), int(fmt))
+            decode = lib.acldvppPngDecodeAsync if png else lib.acldvppJpegDecodeAsync
+            data = src._c()
+            out._pending = desc  # format, size and strides come from the description once the decode has run
+            waited = self._run(lambda s: decode(channel, data, src.nbytes, desc.handle, s),
+                               "acldvppPngDecodeAsync" if png else "acldvppJpegDecodeAsync", stream, [src])
+        except BaseException:
+            out.close()
+            _drop(src)
+            raise
+        if waited:
+            out._settle()
+            desc.close()
+        else:
+            (stream or self.stream)._keep(desc)  # type: ignore[union-attr]
+        return out
+
+    def encode_jpeg(self, image: Image, level: int = 95, stream: Optional["Stream"] = None) -> Image:
+        """JPEGE: an NV12/NV21 (or packed 4:2:2) picture to a JPEG in DVPP memory. ``level`` 1..100 (0: like 100).
+
+        With a stream, ``nbytes`` of the result is the encoded size once the stream is synchronized."""
+        channel = self._check_open()
+        src = self._dvpp_pixels(image)
+        config = desc = None
+        try:
+            config = _Config("jpege", int(level))
+            desc = _PicDesc.of(src)
+            size = ffi.new("uint32_t *")
+            check(lib.acldvppJpegPredictEncSize(desc.handle, config.handle, size), "acldvppJpegPredictEncSize")
+            out = self._new(PixelFormat.UNKNOWN, 0, 0, nbytes=int(size[0]))
+        except BaseException:
+            for obj in (config, desc, src):
+                _drop(obj)
+            raise
+        out._format = JPEG
+        out._width, out._height = src.width, src.height
+        out._size_cell = size
+        try:
+            data = out._c()
+            self._run(lambda s: lib.acldvppJpegEncodeAsync(channel, desc.handle, data, size, config.handle, s),
+                      "acldvppJpegEncodeAsync", stream, [src, desc, config, size])
+        except BaseException:
+            out.close()
+            for obj in (config, desc, src):
+                _drop(obj)
+            raise
+        return out
+
+    # -- VPC ------------------------------------------------------------------------------------------------
+    def resize(self, image: Image, width: int, height: int, interpolation: int = INTERPOLATION_BILINEAR,
+               format: PixelFormat = PixelFormat.NV12, stream: Optional["Stream"] = None) -> Image:
+        """Scale the whole picture to width x height (NV12 by default). ``interpolation``: 0 the SoC's default,
+        1 bilinear, 2 nearest (OpenCV-like), 3/4 TensorFlow-like where the SoC has them."""
+        return self._vpc(image, None, (width, height), None, None, interpolation, format, stream)
+
+    def crop(self, image: Image, box: Box, size: Optional[Tuple[int, int]] = None,
+             interpolation: Optional[int] = None, format: PixelFormat = PixelFormat.NV12,
+             stream: Optional["Stream"] = None) -> Image:
+        """Cut ``box`` = (left, top, right, bottom) (right and bottom exclusive; left/top even, width/height even)
+        out of the picture, scaled to ``size`` (default: the box's size)."""
+        left, top, right, bottom = box
+        if right <= left or bottom <= top:
+            raise ValueError("box %r is empty: give (left, top, right, bottom), right and bottom exclusive"
+                             % (tuple(box),))
+        size = size or (right - left, bottom - top)
+        return self._vpc(image, box, size, None, None, interpolation, format, stream)
+
+    def crop_and_paste(self, image: Image, box: Box, dest: Image, dest_box: Box,
+                       interpolation: Optional[int] = None, stream: Optional["Stream"] = None) -> Image:
+        """Cut ``box`` out of ``image`` and paste it, scaled, into ``dest_box`` of ``dest`` (a DVPP NV12/NV21
+        picture, written in place; dest_box's left a multiple of 16). Returns ``dest``."""
+        if dest.memory != DVPP:
+            raise ValueError("crop_and_paste writes into a DVPP picture; dest is in %s memory" % dest.memory)
+        return self._vpc(image, box, None, dest, dest_box, interpolation, dest.format, stream)
+
+    def convert_color(self, image: Image, format: PixelFormat, stream: Optional["Stream"] = None) -> Image:
+        """The picture in another pixel format, same size (acldvppVpcConvertColorAsync; Ascend310P and newer)."""
+        channel = self._check_open()
+        src = self._dvpp_pixels(image)
+        din = dout = out = None
+        try:
+            out = self._new(PixelFormat(format), src.width, src.height)
+            din = _PicDesc.of(src)
+            dout = _PicDesc.of(out)
+            self._run(lambda s: lib.acldvppVpcConvertColorAsync(channel, din.handle, dout.handle, s),
+                      "acldvppVpcConvertColorAsync", stream, [src, din, dout])
+        except BaseException:
+            for obj in (out, din, dout, src):
+                _drop(obj)
+            raise
+        return out
+
+    def _vpc(self, image: Image, box: Optional[Box], size: Optional[Tuple[int, int]], dest: Optional[Image],
+             dest_box: Optional[Box], interpolation: Optional[int], fmt: Any, stream: Optional["Stream"]) -> Image:
+        channel = self._check_open()
+        if dest is None:
+            width, height = (int(v) for v in size)  # type: ignore[union-attr]
+            if width <= 0 or height <= 0:
+                raise ValueError("output size %r must be positive" % (size,))
+        src = self._dvpp_pixels(image)
+        try:
+            out = self._new(PixelFormat(fmt), width, height) if dest is None else dest
+        except BaseException:
+            _drop(src)
+            raise
+        keep: List[Any] = [src]
+        try:
+            din = _PicDesc.of(src)
+            keep.append(din)
+            dout = _PicDesc.of(out)
+            keep.append(dout)
+            crop = _roi(box, "box") if box is not None else None
+            paste = _roi(dest_box, "dest_box") if dest_box is not None else None
+            keep += [c for c in (crop, paste) if c is not None]
+            resize = _Config("resize", int(interpolation)) if interpolation is not None or box is None else None
+            if resize is None and box is None:
+                resize = _Config("resize", INTERPOLATION_BILINEAR)
+            if resize is not None:
+                keep.append(resize)
+            ih, oh = din.handle, dout.handle
+            if crop is None:
+                submit, name = (lambda s: lib.acldvppVpcResizeAsync(channel, ih, oh, resize.handle, s)), \
+                    "acldvppVpcResizeAsync"
+            elif paste is None:
+                if resize is None:
+                    submit, name = (lambda s: lib.acldvppVpcCropAsync(channel, ih, oh, crop.handle, s)), \
+                        "acldvppVpcCropAsync"
+                else:
+                    submit, name = (lambda s: lib.acldvppVpcCropResizeAsync(channel, ih, oh, crop.handle,
+                                                                            resize.handle, s)), \
+                        "acldvppVpcCropResizeAsync"
+            elif resize is None:
+                submit, name = (lambda s: lib.acldvppVpcCropAndPasteAsync(channel, ih, oh, crop.handle, paste.handle,
+                                                                          s)), "acldvppVpcCropAndPasteAsync"
+            else:
+                submit, name = (lambda s: lib.acldvppVpcCropResizePasteAsync(channel, ih, oh, crop.handle,
+                                                                             paste.handle, resize.handle, s)), \
+                    "acldvppVpcCropResizePasteAsync"
+            self._run(submit, name, stream, keep)
+        except BaseException:
+            for obj in keep:
+                _drop(obj)
+            if dest is None:
+                out.close()
+            raise
+        return out
+
+
+def _wstride_align() -> int:
+    """JPEGD's output width stride alignment on this SoC: 128 on Ascend310/910, 64 on 310P and newer."""
+    from .runtime import soc_name
+
+    soc = soc_name()
+    return 64 if soc.startswith(("Ascend310P", "Ascend310B", "Ascend910B", "Ascend910_93")) else 128
+
+
+def _predict_geometry(host: np.ndarray, fmt: PixelFormat, png: bool) -> Tuple[PixelFormat, int, int, int, int]:
+    """The (format, width, height, width stride, height stride) a decode will write, known before it has run
+    (the decoder writes the same into the output description), so that work on the result can be queued."""
+    data = ffi.from_buffer(host)
+    cells = ffi.new("uint32_t[2]")
+    comps = ffi.new("int32_t *")
+    if png:
+        check(lib.acldvppPngGetImageInfo(data, host.size, cells, cells + 1, comps), "acldvppPngGetImageInfo")
+        alpha = comps[0] in (2, 4)
+        out = fmt if fmt != PixelFormat.UNKNOWN else (PixelFormat.RGBA8888 if alpha else PixelFormat.RGB888)
+        bpp = layout(out)[0]
+        w, h = int(cells[0]), int(cells[1])
+        return out, w, h, align(w, 128) * bpp, align(h, 16)
+    sampling = ffi.new("acldvppJpegFormat *")
+    check(lib.acldvppJpegGetImageInfoV2(data, host.size, cells, cells + 1, comps, sampling),
+          "acldvppJpegGetImageInfoV2")
+    w, h = int(cells[0]), int(cells[1])
+    if _exif_orientation(host) >= 5:
+        w, h = h, w
+    if fmt == PixelFormat.UNKNOWN:
+        fmt = {lib.ACL_JPEG_CSS_444: PixelFormat.YVU444SP, lib.ACL_JPEG_CSS_422: PixelFormat.YVU422SP,
+               lib.ACL_JPEG_CSS_440: PixelFormat.YVU440SP}.get(int(sampling[0]), PixelFormat.NV21)
+    if layout(fmt)[1] != (0, 0):
+        w, h = w & ~1, h & ~1
+    return fmt, w, h, align(w, _wstride_align()), align(h, 16)
+
+
+def _exif_orientation(host: np.ndarray) -> int:
+    """The EXIF orientation of a JPEG (1 when absent), as Pillow reads it."""
+    import io
+
+    from PIL import Image as PILImage
+
+    try:
+        return int(PILImage.open(io.BytesIO(host.tobytes())).getexif().get(0x0112, 1))
+    except Exception:  # unreadable EXIF: the device does not turn the picture either
+        return 1
+
+
+def _temp(image: Image) -> Image:
+    """Mark an image as the processor's own temporary copy (released when the work has run)."""
+    image._temp = True  # type: ignore[attr-defined]
+    return image
+
+
+def _drop(obj: Any) -> None:
+    """Release an object the processor made (a description, a configuration, a temporary copy)."""
+    if obj is not None and (isinstance(obj, _Owned) or getattr(obj, "_temp", False)):
+        obj.close()
+
+
+def _restride(image: Image, fmt: PixelFormat) -> np.ndarray:
+    """The image's pixels without padding (host)."""
+    return np.ascontiguousarray(image.to_numpy())
+
+
+def _place(src: Image, dst: Image, flat: np.ndarray) -> None:
+    """Write src's planes (host, no padding) into flat, laid out with dst's strides."""
+    bpp, chroma, _num = layout(dst.format)  # type: ignore[arg-type]
+    ws, hs, w, h = dst.width_stride, dst.height_stride, dst.width, dst.height
+    px = src.to_numpy()
+    rows = flat.reshape(-1, ws)
+    if chroma is None:
+        rows[:h, : w * bpp] = px.reshape(h, w * bpp)
+        return
+    sx, sy = chroma
+    rows[:h, :w] = px[:h]
+    ch, cb = (h + (1 << sy) - 1) >> sy, ((w + (1 << sx) - 1) >> sx) * 2
+    cstride = ws * (2 if sx == 0 else 1)
+    cplane = flat[ws * hs: ws * hs + cstride * ch].reshape(ch, cstride)
+    cplane[:, :cb] = px[h:].reshape(ch, cb)

@@ -1,0 +1,186 @@
+"""``acllite inspect MODEL``: what a model says about itself, without a device and without CANN.
+
+* An OM file (``.om``, or any file starting with "IMOD") is read by :mod:`acllite.om`: header, partitions, inputs
+  and outputs as ``aclmdlGetDesc`` reports them on a device, batch/image-size/dims gears, static AIPP, the
+  platform and the ATC version where the file records them.
+* Any other file is read as an ONNX model and described the way the emulator describes it (its model engine's
+  own reading, including what ``acllite atc`` records in the metadata: ``acllite.aipp.<input>`` and
+  ``acllite.dynamic_batch``).
+
+``describe(path)`` returns the report as a dict (the ``--json`` output); ``format_text(report)`` renders it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from typing import Any, Dict, List, Sequence, Union
+
+from . import om
+from .om._modeldef import tensor_bytes
+from .om._types import dtype_name, format_name
+
+__all__ = ["InspectError", "describe", "format_text", "main"]
+
+PathLike = Union[str, "os.PathLike[str]"]
+_NOT_RECORDED = "(not recorded)"
+
+
+class InspectError(ValueError):
+    """The file cannot be described; the message says why."""
+
+
+def _is_om(path: str) -> bool:
+    if path.lower().endswith(".om"):
+        return True
+    with open(path, "rb") as f:
+        return f.read(4) == b"IMOD"
+
+
+def _describe_om(path: str) -> Dict[str, Any]:
+    try:
+        model = om.read(path)
+    except om.OmError as exc:
+        raise InspectError(str(exc)) from None
+    report = model.to_dict()
+    report["aipp"] = {t.name: t.aipp for t in model.inputs if t.aipp is not None}
+    return report
+
+
+def _onnx_tensor(t: Any) -> Dict[str, Any]:
+    fmt = t.acl_format if t.acl_format != -2 else (0 if len(t.dims) == 4 else 2)
+    batch_dynamic = bool(t.dims) and t.dims[0] < 0 and all(d >= 0 for d in t.dims[1:])
+    size = t.size or tensor_bytes(tuple(t.dims[1:]) if batch_dynamic else t.dims, t.acl_dtype)
+    out = {"name": t.name, "dtype": dtype_name(t.acl_dtype), "acl_dtype": t.acl_dtype, "format": format_name(fmt),
+           "acl_format": fmt, "dims": list(t.dims), "size": size}
+    if batch_dynamic:
+        out["size_per_batch_item"] = True
+    return out
+
+
+def _describe_onnx(path: str) -> Dict[str, Any]:
+    import onnx
+
+    from ._emu_engine import META_AIPP, _EngineError, _parse
+
+    with open(path, "rb") as f:
+        data = f.read()
+    try:
+        inputs, outputs, weights, gears = _parse(data)
+    except _EngineError as exc:
+        raise InspectError("%s: %s" % (path, exc)) from None
+    proto = onnx.load_model_from_string(data)
+    metadata: Dict[str, Any] = {}
+    for prop in proto.metadata_props:
+        try:
+            metadata[prop.key] = json.loads(prop.value) if prop.key.startswith(META_AIPP) else prop.value
+        except ValueError:
+            metadata[prop.key] = prop.value
+    return {
+        "path": path, "kind": "onnx", "file_size": len(data),
+        "producer": (proto.producer_name + " " + proto.producer_version).strip(), "ir_version": proto.ir_version,
+        "opset": {o.domain or "ai.onnx": o.version for o in proto.opset_import},
+        "inputs": [_onnx_tensor(t) for t in inputs], "outputs": [_onnx_tensor(t) for t in outputs],
+        "dynamic_batch": list(gears), "dynamic_hw": [], "dynamic_dims": [],
+        "aipp": {t.name: t.aipp for t in inputs if t.aipp is not None}, "weight_bytes": weights,
+        "metadata": metadata,
+    }
+
+
+def describe(path: PathLike) -> Dict[str, Any]:
+    """The report of the model at path (raises InspectError when it cannot be described)."""
+    source = os.fspath(path)
+    if not os.path.isfile(source):
+        raise InspectError("%s: no such file" % source)
+    return _describe_om(source) if _is_om(source) else _describe_onnx(source)
+
+
+def _table(tensors: Sequence[Dict[str, Any]]) -> List[str]:
+    rows = [["#", "name", "dtype", "format", "dims", "size"]]
+    for i, t in enumerate(tensors):
+        size = "dynamic" if t["size"] < 0 else "%d%s" % (t["size"], " per batch item" if t.get(
+            "size_per_batch_item") else "")
+        dims = "[%s]" % ", ".join(str(d) for d in t["dims"])
+        if t.get("dims_v2"):
+            dims += " (V2 %s)" % ("[%s]" % ", ".join(str(d) for d in t["dims_v2"]))
+        rows.append([str(i), t["name"], t["dtype"], t["format"], dims, size])
+    widths = [max(len(r[k]) for r in rows) for k in range(len(rows[0]))]
+    return ["  " + "  ".join(cell.ljust(w) for cell, w in zip(r, widths)).rstrip() for r in rows]
+
+
+def _gears(report: Dict[str, Any]) -> List[str]:
+    def show(gears: Sequence[Any]) -> str:
+        return ", ".join("x".join(str(v) for v in g) if isinstance(g, list) else str(g) for g in gears) or "none"
+
+    return ["dynamic batch:      %s" % show(report["dynamic_batch"]),
+            "dynamic image size: %s" % show(report["dynamic_hw"]),
+            "dynamic dims:       %s" % show(report["dynamic_dims"])]
+
+
+def _om_head(r: Dict[str, Any]) -> List[str]:
+    h = r["header"]
+    attrs = r["attributes"]
+    parts = []
+    for s in r["submodels"]:
+        listed = ", ".join("%s %d" % (p["type"], p["size"]) for p in s["partitions"])
+        table = s["partitions"][0]["table"] if s["partitions"] else "?"
+        parts.append("  sub-model %d%s: %s (%s table)" % (s["index"], " '%s'" % s["name"] if s["name"] else "",
+                                                          listed, table))
+    return [
+        "%s: offline model (OM), %d bytes" % (r["path"], r["file_size"]),
+        "model:        %s (graph %s), ModelDef version %d%s" % (
+            r["name"], r["graph"], r["ir_version"], ", custom version " + r["custom_version"] if r["custom_version"]
+            else ""),
+        "header:       %s layout (version %s), model type %s, om_ir_version %d, %s" % (
+            h["layout"], h["version"], h["model_type_name"], h["om_ir_version"],
+            "encrypted" if h["is_encrypt"] else "not encrypted"),
+        "platform:     platform_version %s, platform_type %d%s" % (
+            h["platform_version"] or "''", h["platform_type"],
+            ", target_type %s" % attrs["target_type"] if "target_type" in attrs else ""),
+        "SoC version:  %s" % (r["soc_version"] or _NOT_RECORDED),
+        "ATC version:  %s" % (r["atc_version"] or _NOT_RECORDED),
+        "weights:      %d bytes" % r["weight_bytes"],
+        "described by: %s" % r["described_by"],
+        "partitions:",
+    ] + parts
+
+
+def _onnx_head(r: Dict[str, Any]) -> List[str]:
+    return [
+        "%s: ONNX model (as the emulator describes it), %d bytes" % (r["path"], r["file_size"]),
+        "producer:     %s" % (r["producer"] or _NOT_RECORDED),
+        "IR version:   %d, opset %s" % (r["ir_version"], ", ".join("%s %d" % kv for kv in r["opset"].items())),
+        "weights:      %d bytes" % r["weight_bytes"],
+    ]
+
+
+def format_text(report: Dict[str, Any]) -> str:
+    """The report as ``acllite inspect`` prints it."""
+    lines = _om_head(report) if report["kind"] == "om" else _onnx_head(report)
+    lines += ["inputs (%d):" % len(report["inputs"])] + _table(report["inputs"])
+    lines += ["outputs (%d):" % len(report["outputs"])] + _table(report["outputs"])
+    lines += _gears(report)
+    if report["aipp"]:
+        lines.append("AIPP:")
+        for name, params in report["aipp"].items():
+            lines.append("  input '%s': %s" % (name, json.dumps(params, sort_keys=True)))
+    else:
+        lines.append("AIPP:               none")
+    if report.get("metadata"):
+        lines.append("metadata:")
+        lines += ["  %s: %s" % (k, json.dumps(v, sort_keys=True) if not isinstance(v, str) else v)
+                  for k, v in sorted(report["metadata"].items())]
+    return "\n".join(lines)
+
+
+def main(args: argparse.Namespace) -> int:
+    """The ``acllite inspect`` command (args: ``model``, ``json``)."""
+    try:
+        report = describe(args.model)
+    except (InspectError, OSError) as exc:
+        print("acllite inspect: %s" % exc, file=sys.stderr)
+        return 1
+    print(json.dumps(report, indent=2, sort_keys=False) if args.json else format_text(report))
+    return 0
