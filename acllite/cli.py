@@ -70,6 +70,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", required=True)
     sub.add_parser("classify", help="classify photos through the full ACL flow (acllite classify --help)",
                    add_help=False)
+    sub.add_parser("pyacl", help="run a pyACL program with `import acl` resolving to acllite (acllite pyacl --help)",
+                   add_help=False)
     sub.add_parser("atc", help="ATC's command line: ONNX (+AIPP config) -> a model the emulator runs "
                    "(acllite atc --help)", add_help=False)
     info = sub.add_parser("info", help="backend, libraries, versions, SoC, devices and memory")
@@ -83,6 +85,7 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--model", help="execute: an ONNX model to time (default: a small model and EfficientNet-Lite0)")
     bench.add_argument("--batch", default="1,8", help="execute: batch sizes, comma-separated (default 1,8)")
     bench.add_argument("--images", type=int, default=None, help="pipeline: images per round (default 48)")
+    bench.add_argument("--image-dir", default=None, help="pipeline: JPEGs to cycle (default: examples/images)")
     bench.add_argument("--workers", type=int, default=None, help="pipeline: threads of the overlapped flow (2)")
     bench.set_defaults(func=_bench)
     inspect = sub.add_parser("inspect", help="describe an .om (read without CANN) or an ONNX model: inputs, outputs, "
@@ -99,6 +102,10 @@ def main(argv: Optional[List[str]] = None) -> int:
         from . import atc
 
         return atc.main(argv[1:])
+    if argv[:1] == ["pyacl"]:  # the program's own arguments follow: parsed by acllite.pyacl.__main__
+        from .pyacl.__main__ import main as pyacl_main
+
+        return pyacl_main(argv[1:])
     if argv[:1] == ["classify"]:
         from . import classify
 

@@ -26,12 +26,16 @@ import numpy as np
 from . import _timing as T
 
 
-def _images() -> List[bytes]:
-    root = Path(__file__).resolve().parents[2] / "examples" / "images"
-    paths = sorted(root.glob("*.jpg"))
-    if not paths:
-        raise FileNotFoundError("no sample images in %s" % root)
-    return [p.read_bytes() for p in paths]
+def _images(directory: Any = None) -> List[bytes]:
+    """The sample photographs: ``directory``, else examples/images of the working directory or the checkout."""
+    candidates = [Path(directory)] if directory else [Path("examples") / "images",
+                                                       Path(__file__).resolve().parents[2] / "examples" / "images"]
+    for root in candidates:
+        paths = sorted(root.glob("*.jpg"))
+        if paths:
+            return [p.read_bytes() for p in paths]
+    raise FileNotFoundError("no JPEG images in %s: run from the checkout or give --image-dir" % " or ".join(
+        str(c) for c in candidates))
 
 
 def _baseline(plain: Path, images: List[bytes], count: int) -> float:
@@ -102,7 +106,7 @@ def run(args: argparse.Namespace) -> List[Dict[str, Any]]:
     os.environ["ACLLITE_EMU_ORT_SPINNING"] = "0"
     om = prepare_demo_model()
     plain = om.parent / efficientnet.MODEL_FILENAME
-    images = _images()
+    images = _images(getattr(args, "image_dir", None))
     count = getattr(args, "images", None) or 48
     repeat = args.repeat or 3
     workers = getattr(args, "workers", None) or 2
