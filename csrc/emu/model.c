@@ -76,10 +76,11 @@ static aclError describe_all(const acllite_emu_model_engine *e, uint64_t handle,
         d->name[sizeof d->name - 1] = '\0';
         size_t elem = aclDataTypeSize(d->dataType);
         if (elem == 0 || d->dimCount > ACLLITE_EMU_MAX_DIMS) {
-            free(io);
-            return emu_fail(elem == 0 ? ACL_ERROR_UNSUPPORTED_DATA_TYPE : ACL_ERROR_PARSE_MODEL, func,
-                            "%s %zu '%s': %s", is_output ? "output" : "input", i, d->name,
-                            elem == 0 ? "its data type has no fixed element size" : "too many dimensions");
+            aclError err = emu_fail(elem == 0 ? ACL_ERROR_UNSUPPORTED_DATA_TYPE : ACL_ERROR_PARSE_MODEL, func,
+                                    "%s %zu '%s': %s", is_output ? "output" : "input", i, d->name,
+                                    elem == 0 ? "its data type has no fixed element size" : "too many dimensions");
+            free(io); /* after the message: d points into io */
+            return err;
         }
         size_t bytes = elem, rest_dynamic = 0;
         for (size_t k = 0; k < d->dimCount; k++) {
@@ -92,10 +93,11 @@ static aclError describe_all(const acllite_emu_model_engine *e, uint64_t handle,
         if (d->size) bytes = d->size; /* the engine knows better (AIPP inputs) */
         bool batch_dynamic = d->dimCount > 0 && d->dims[0] < 0;
         if (!is_output && rest_dynamic) {
-            free(io);
-            return emu_fail(ACL_ERROR_PARSE_MODEL, func,
-                            "input %zu '%s' has dynamic dimensions other than the batch (dim 0); the emulator runs "
-                            "static shapes and a symbolic batch", i, d->name);
+            aclError err = emu_fail(ACL_ERROR_PARSE_MODEL, func,
+                                    "input %zu '%s' has dynamic dimensions other than the batch (dim 0); the "
+                                    "emulator runs static shapes and a symbolic batch", i, d->name);
+            free(io); /* after the message: d points into io */
+            return err;
         }
         io[i].size = rest_dynamic ? 0 : bytes;
         io[i].sample_bytes = batch_dynamic && !rest_dynamic ? bytes : 0;
