@@ -7,6 +7,7 @@ because in ACL_HOST run mode the host cannot address it: copy it out with :meth:
 
 from __future__ import annotations
 
+import weakref
 from typing import TYPE_CHECKING, Any, Optional, Sequence, Tuple, Union
 
 import numpy as np
@@ -24,6 +25,8 @@ H2H, H2D, D2H, D2D = 0, 1, 2, 3
 _memcpy = lib.aclrtMemcpy
 _memcpy_async = lib.aclrtMemcpyAsync
 _from_buffer = ffi.from_buffer
+_CHARS = ffi.typeof("char[]")  # from_buffer(_CHARS, obj, True): writable, with no keyword argument to parse
+_ndarray = np.ndarray
 
 
 class Buffer(_Owned):
@@ -63,6 +66,34 @@ class Buffer(_Owned):
     def copy_from(self, src: Union[np.ndarray, "Buffer", bytes], stream: Optional["Stream"] = None,
                   offset: int = 0) -> None:
         """Copy all of src into this buffer at offset (sync, or queued on stream)."""
+        if stream is None and not offset:
+            # Fast path, the common call (a whole array or buffer, synchronously, to the start of this buffer):
+            # no helper calls, no pointer arithmetic. Anything it does not take, or would reject, goes on to the
+            # general path below, which raises the precise error. (from_buffer refuses arrays that are not
+            # C-contiguous with ValueError.)
+            dst = self._cdata
+            if dst is not None:
+                if type(src) is _ndarray:
+                    try:
+                        s = _from_buffer(src)
+                    except ValueError:
+                        s = None
+                    s_dev = False
+                elif isinstance(src, Buffer):
+                    s, s_dev = src._cdata, src.on_device
+                else:
+                    s = None
+                if s is not None:
+                    count = src.nbytes
+                    room = self.nbytes
+                    if count <= room:
+                        if self.on_device:
+                            rc = _memcpy(dst, room, s, count, D2D if s_dev else H2D)
+                        else:
+                            rc = _memcpy(dst, room, s, count, D2H if s_dev else H2H)
+                        if rc:
+                            check(rc, "aclrtMemcpy")
+                        return
         s_ptr, s_dev, count = _source(src)
         if offset < 0 or count > self.nbytes - offset:
             raise ValueError("copy of %d bytes at offset %d does not fit a %d-byte buffer" % (count, offset,
@@ -73,6 +104,22 @@ class Buffer(_Owned):
 
     def copy_to(self, dst: Union[np.ndarray, "Buffer"], stream: Optional["Stream"] = None) -> None:
         """Copy this buffer's first dst-size bytes into dst (a writable C-contiguous array, or a Buffer)."""
+        if stream is None and type(dst) is _ndarray:
+            # Fast path, as in copy_from: a synchronous copy into a whole array (from_buffer refuses a read-only
+            # or non-C-contiguous one with ValueError; the general path then says which).
+            src = self._cdata
+            if src is not None:
+                try:
+                    d = _from_buffer(_CHARS, dst, True)
+                except ValueError:
+                    d = None
+                if d is not None:
+                    room = dst.nbytes
+                    if room <= self.nbytes:
+                        rc = _memcpy(d, room, src, room, D2H if self.on_device else H2H)
+                        if rc:
+                            check(rc, "aclrtMemcpy")
+                        return
         if isinstance(dst, Buffer):
             d_ptr, d_dev, room = dst._c(), dst.on_device, dst.nbytes
         else:
@@ -134,7 +181,16 @@ class HostBuffer(Buffer):
         cell = ffi.new("void **")
         check(lib.aclrtMallocHost(cell, nbytes), "aclrtMallocHost")
         self._cdata = cell[0]
+        self._views: "list[weakref.ref[np.ndarray]]" = []
         self._own(lib.aclrtFreeHost, "aclrtFreeHost", self._cdata, device.id)
+
+    def close(self) -> None:
+        """Free the memory now (idempotent). Refused while numpy views of it are alive: they would dangle."""
+        alive = sum(1 for ref in self._views if ref() is not None)
+        if alive and self._cdata is not None:
+            raise BufferError("%d numpy view(s) of this HostBuffer are still alive; delete them before close()"
+                              % alive)
+        super().close()
 
     def numpy(self, dtype: Any = np.uint8, shape: Optional[Sequence[int]] = None) -> np.ndarray:
         """A numpy view of the buffer (no copy; the view keeps the buffer alive)."""
@@ -145,7 +201,10 @@ class HostBuffer(Buffer):
         shape = tuple(int(s) for s in shape)
         if int(np.prod(shape, dtype=np.int64)) * dt.itemsize > self.nbytes:
             raise ValueError("a %s view of shape %s needs more than %d bytes" % (dt, shape, self.nbytes))
-        return np.asarray(_ArrayView(self, dt.str, shape))
+        view = np.asarray(_ArrayView(self, dt.str, shape))
+        # Views derived from this one keep it alive, so tracking it covers them.
+        self._views = [ref for ref in self._views if ref() is not None] + [weakref.ref(view)]
+        return view
 
     def memoryview(self) -> memoryview:
         """The buffer's bytes as a writable memoryview (no copy)."""

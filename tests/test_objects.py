@@ -357,6 +357,10 @@ def test_host_buffer_views_share_memory(device: acllite.Device) -> None:
     with pytest.raises(ValueError, match="needs more than 256 bytes"):
         h.numpy(np.float64, (33,))
     del mv
+    with pytest.raises(BufferError, match="3 numpy view"):
+        h.close()  # the views would dangle
+    assert not h.closed
+    del a, b, f
     h.close()
     d.close()
 
