@@ -90,18 +90,7 @@ bool emu_databuffer_read(const aclDataBuffer *b, void **data, size_t *size, cons
     return ok;
 }
 
-uint64_t emu_databuffers_release_locked(void) {
-    size_t n = emu_reg_count(EMU_H_DATABUFFER, -1);
-    void **list = calloc(n + 1, sizeof *list);
-    if (!list) return n;
-    emu_reg_collect(EMU_H_DATABUFFER, -1, list, n);
-    for (size_t i = 0; i < n; i++) {
-        emu_reg_remove(list[i], EMU_H_DATABUFFER);
-        free(list[i]);
-    }
-    free(list);
-    return n;
-}
+uint64_t emu_databuffers_release_locked(void) { return emu_reg_release_all(EMU_H_DATABUFFER, -1, free); }
 
 EMU_EXPORT size_t aclDataTypeSize(aclDataType dataType) {
     switch (dataType) {

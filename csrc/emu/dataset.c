@@ -123,15 +123,6 @@ aclError emu_dataset_tensors(const aclmdlDataset *dataset, acllite_emu_tensor **
     return ACL_SUCCESS;
 }
 
-uint64_t emu_datasets_release_locked(void) {
-    size_t n = emu_reg_count(EMU_H_DATASET, -1);
-    void **list = calloc(n + 1, sizeof *list);
-    if (!list) return n;
-    emu_reg_collect(EMU_H_DATASET, -1, list, n);
-    for (size_t i = 0; i < n; i++) {
-        emu_reg_remove(list[i], EMU_H_DATASET);
-        dataset_free(list[i]);
-    }
-    free(list);
-    return n;
-}
+static void dataset_release(void *d) { dataset_free(d); }
+
+uint64_t emu_datasets_release_locked(void) { return emu_reg_release_all(EMU_H_DATASET, -1, dataset_release); }

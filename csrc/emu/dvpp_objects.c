@@ -508,18 +508,10 @@ void emu_dvpp_release_device_locked(int32_t device, acllite_emu_counts *leaks) {
     free(list);
 }
 
+static void pic_release(void *p) { dvpp_pic_unref(p); }
+
 static uint64_t release_kind(emu_handle_kind kind) {
-    size_t n = emu_reg_count(kind, -1);
-    void **list = calloc(n + 1, sizeof *list);
-    if (!list) return 0;
-    emu_reg_collect(kind, -1, list, n);
-    for (size_t i = 0; i < n; i++) {
-        emu_reg_remove(list[i], kind);
-        if (kind == EMU_H_DVPP_PIC) dvpp_pic_unref(list[i]);
-        else free(list[i]);
-    }
-    free(list);
-    return n;
+    return emu_reg_release_all(kind, -1, kind == EMU_H_DVPP_PIC ? pic_release : free);
 }
 
 void emu_dvpp_release_all_locked(acllite_emu_counts *leaks) {

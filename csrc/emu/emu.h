@@ -61,6 +61,8 @@ bool emu_reg_has(const void *p, emu_handle_kind kind);
 /* Collect up to max handles of kind on device (device < 0: any); returns how many exist. */
 size_t emu_reg_collect(emu_handle_kind kind, int32_t device, void **out, size_t max);
 size_t emu_reg_count(emu_handle_kind kind, int32_t device);
+/* Unregister every handle of kind on device (device < 0: any) and pass each to release; returns how many. */
+size_t emu_reg_release_all(emu_handle_kind kind, int32_t device, void (*release)(void *));
 void emu_reg_clear(void);
 
 /* ---- devices and contexts (device.c) ---- */

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "emu.h"
 #include "json_check.h"
@@ -15,6 +16,25 @@ static pthread_mutex_t state_lock = PTHREAD_MUTEX_INITIALIZER;
 static atomic_int initialized; /* 1 between aclInit and aclFinalize */
 static bool ever_initialized, configured;
 static acllite_emu_counts last_leaks;
+static pid_t forked_from; /* in a child forked while AscendCL was initialized: the parent's pid (0 otherwise) */
+
+#define FORK_MESSAGE "AscendCL was initialized in process %d, which forked this one: a forked child cannot use " \
+                     "it (CANN does not support fork after aclInit); start workers with the 'spawn' method"
+
+/* The child of fork() has only the forking thread: stream workers and report threads did not come along, and a
+ * lock another thread held stays held. The inherited state is unusable, so a child forked while AscendCL was
+ * initialized refuses every call (with FORK_MESSAGE) instead of hanging on a stream no worker serves. */
+static void after_fork_in_child(void) {
+    pthread_mutex_init(&state_lock, NULL);
+    if (atomic_load(&initialized)) {
+        atomic_store(&initialized, 0);
+        forked_from = getppid();
+    }
+}
+
+__attribute__((constructor)) static void register_fork_handler(void) {
+    pthread_atfork(NULL, NULL, after_fork_in_child);
+}
 
 void emu_lock(void) { pthread_mutex_lock(&state_lock); }
 void emu_unlock(void) { pthread_mutex_unlock(&state_lock); }
@@ -27,6 +47,7 @@ uint64_t emu_now_ns(void) {
 
 aclError emu_require_init(const char *func) {
     if (atomic_load_explicit(&initialized, memory_order_acquire)) return ACL_SUCCESS;
+    if (forked_from) return emu_fail(ACL_ERROR_UNINITIALIZE, func, FORK_MESSAGE, (int)forked_from);
     return emu_fail(ACL_ERROR_UNINITIALIZE, func, "AscendCL is not initialized: call aclInit first");
 }
 
@@ -104,7 +125,9 @@ static aclError check_config_file(const char *path) {
 EMU_EXPORT aclError aclInit(const char *configPath) {
     emu_lock();
     aclError err = ACL_SUCCESS;
-    if (atomic_load(&initialized)) {
+    if (forked_from) {
+        err = emu_fail(ACL_ERROR_FEATURE_UNSUPPORTED, "aclInit", FORK_MESSAGE, (int)forked_from);
+    } else if (atomic_load(&initialized)) {
         err = emu_fail(ACL_ERROR_REPEAT_INITIALIZE, "aclInit", "AscendCL is already initialized");
     } else if (configPath && configPath[0] && (err = check_config_file(configPath))) {
         /* message set */
@@ -126,6 +149,7 @@ EMU_EXPORT aclError aclFinalize(void) {
     emu_lock();
     if (!atomic_load(&initialized)) {
         emu_unlock();
+        if (forked_from) return emu_fail(ACL_ERROR_UNINITIALIZE, "aclFinalize", FORK_MESSAGE, (int)forked_from);
         return ever_initialized
                    ? emu_fail(ACL_ERROR_REPEAT_FINALIZE, "aclFinalize", "AscendCL is already finalized")
                    : emu_fail(ACL_ERROR_UNINITIALIZE, "aclFinalize", "AscendCL is not initialized");

@@ -191,11 +191,18 @@ aclError emu_mem_alloc(emu_mem_kind kind, int32_t device, size_t size, void **ou
     return ACL_SUCCESS;
 }
 
-/* Give whole pages of a released span back to the OS so long runs do not grow. */
-static void discard_pages(uint8_t *start, size_t len) {
-    uintptr_t lo = ALIGN_UP((uintptr_t)start, page_size);
-    uintptr_t hi = ((uintptr_t)start + len) & ~(uintptr_t)(page_size - 1);
-    if (hi > lo) madvise((void *)lo, hi - lo, MADV_DONTNEED);
+/* Give the pages of a released span back to the OS so long runs do not grow: the pages of [off, off + span) that
+ * block i (just removed) occupied, including those it shared with its neighbours when no live block still uses
+ * them: spans are 128-byte aligned, not page aligned,
+ * so without this every allocation leaves a touched page or two behind and a long run's RSS grows. Requires the
+ * arena lock (a page must not be discarded while a concurrent allocation already uses it). */
+static void discard_freed(emu_arena *a, size_t i, size_t off, size_t span) {
+    size_t lo = off & ~(page_size - 1), hi = ALIGN_UP(off + span, page_size);
+    if (i > 0 && a->blocks[i - 1].off + a->blocks[i - 1].span > lo) {
+        lo = ALIGN_UP(a->blocks[i - 1].off + a->blocks[i - 1].span, page_size);
+    }
+    if (i < a->count && a->blocks[i].off < hi) hi = a->blocks[i].off & ~(page_size - 1);
+    if (hi > lo) madvise(a->base + lo, hi - lo, MADV_DONTNEED);
 }
 
 aclError emu_mem_free(emu_mem_kind expected, void *p, const char *func) {
@@ -229,8 +236,8 @@ aclError emu_mem_free(emu_mem_kind expected, void *p, const char *func) {
     memmove(&a->blocks[i], &a->blocks[i + 1], (a->count - i - 1) * sizeof *a->blocks);
     a->count--;
     a->used -= b.span;
+    discard_freed(a, i, b.off, b.span);
     pthread_mutex_unlock(&a->lock);
-    discard_pages(a->base + b.off, b.span);
     return ACL_SUCCESS;
 }
 
@@ -259,7 +266,11 @@ void emu_mem_release_device(int32_t device, acllite_emu_counts *leaks) {
     for (int k = 0; k < ARENA_KINDS; k++) {
         emu_arena *a = &arenas[device][k];
         pthread_mutex_lock(&a->lock);
-        for (size_t i = 0; i < a->count; i++) discard_pages(a->base + a->blocks[i].off, a->blocks[i].span);
+        if (a->count) { /* nothing stays alive: every page from the first block to the end of the last goes */
+            size_t lo = a->blocks[0].off & ~(page_size - 1);
+            size_t hi = ALIGN_UP(a->blocks[a->count - 1].off + a->blocks[a->count - 1].span, page_size);
+            madvise(a->base + lo, hi - lo, MADV_DONTNEED);
+        }
         a->count = 0;
         a->used = 0;
         pthread_mutex_unlock(&a->lock);

@@ -453,6 +453,8 @@ static void desc_free(aclmdlDesc *d) {
     free(d);
 }
 
+static void desc_release(void *d) { desc_free(d); }
+
 EMU_EXPORT aclError aclmdlDestroyDesc(aclmdlDesc *modelDesc) {
     if (!modelDesc) return emu_fail(ACL_ERROR_INVALID_PARAM, "aclmdlDestroyDesc", "modelDesc is NULL");
     emu_lock();
@@ -979,17 +981,7 @@ void emu_models_release_all(acllite_emu_counts *leaks) {
         list = next;
     }
     emu_lock();
-    size_t n = emu_reg_count(EMU_H_MODEL_DESC, -1);
-    void **descs = calloc(n + 1, sizeof *descs);
-    if (descs) {
-        emu_reg_collect(EMU_H_MODEL_DESC, -1, descs, n);
-        for (size_t i = 0; i < n; i++) {
-            emu_reg_remove(descs[i], EMU_H_MODEL_DESC);
-            desc_free(descs[i]);
-        }
-        free(descs);
-        leaks->modelDescs += n;
-    }
+    leaks->modelDescs += emu_reg_release_all(EMU_H_MODEL_DESC, -1, desc_release);
     leaks->datasets += emu_datasets_release_locked();
     emu_unlock();
 }

@@ -94,6 +94,19 @@ size_t emu_reg_collect(emu_handle_kind kind, int32_t device, void **out, size_t 
 
 size_t emu_reg_count(emu_handle_kind kind, int32_t device) { return emu_reg_collect(kind, device, NULL, 0); }
 
+size_t emu_reg_release_all(emu_handle_kind kind, int32_t device, void (*release)(void *)) {
+    size_t n = emu_reg_count(kind, device);
+    void **list = calloc(n + 1, sizeof *list);
+    if (!list) return 0; /* out of memory: they stay registered and alive */
+    emu_reg_collect(kind, device, list, n);
+    for (size_t i = 0; i < n; i++) {
+        emu_reg_remove(list[i], kind);
+        release(list[i]);
+    }
+    free(list);
+    return n;
+}
+
 void emu_reg_clear(void) {
     free(slots);
     slots = NULL;

@@ -373,18 +373,9 @@ EMU_EXPORT aclError aclrtDestroyEvent(aclrtEvent event) {
     return err;
 }
 
-uint64_t emu_events_release_locked(int32_t device) {
-    size_t n = emu_reg_count(EMU_H_EVENT, device);
-    void **list = calloc(n + 1, sizeof *list);
-    if (!list) return n;
-    emu_reg_collect(EMU_H_EVENT, device, list, n);
-    for (size_t i = 0; i < n; i++) {
-        emu_reg_remove(list[i], EMU_H_EVENT);
-        event_unref(list[i]);
-    }
-    free(list);
-    return n;
-}
+static void event_release(void *e) { event_unref(e); }
+
+uint64_t emu_events_release_locked(int32_t device) { return emu_reg_release_all(EMU_H_EVENT, device, event_release); }
 
 static aclError event_op(aclrtEvent event, aclrtStream stream, emu_task_fn fn, const char *func) {
     aclError err = emu_require_init(func);
