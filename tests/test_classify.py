@@ -114,3 +114,12 @@ def test_classify_refuses_a_model_without_aipp(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="needs AIPP"):
         Classifier(tmp_path / "plain.onnx")
     assert not acllite.is_initialized()  # everything created before the error was released
+
+
+@needs_weights
+def test_the_example_program_runs(models: Dict[str, Path], tmp_path: Path) -> None:
+    proc = subprocess.run([sys.executable, str(ROOT / "examples" / "classify_one.py"),
+                           str(ROOT / "examples" / "images" / "coffee.jpg"), str(models["om"])],
+                          capture_output=True, text=True, cwd=str(tmp_path), timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.splitlines()[0].endswith("class: espresso"), proc.stdout
