@@ -102,6 +102,8 @@ def _describe(graph: Any, role: str, initializers: set) -> List[_Tensor]:
     for vi in graph:
         if vi.name in initializers:
             continue
+        if not isinstance(vi.name, str):  # protobuf hands undecodable UTF-8 over as bytes
+            raise _EngineError(ACL_ERROR_PARSE_MODEL, "%s name %r is not UTF-8 text" % (role, vi.name))
         tt = vi.type.tensor_type
         if not vi.type.HasField("tensor_type") or tt.elem_type not in _ONNX_TYPES:
             raise _EngineError(ACL_ERROR_UNSUPPORTED_DATA_TYPE, "%s '%s': element type %s is not supported" % (
@@ -149,7 +151,7 @@ def _apply_metadata(proto: Any, inputs: List[_Tensor]) -> Tuple[int, ...]:
     if META_DYNAMIC_BATCH in meta:
         try:
             gears = tuple(int(g) for g in meta[META_DYNAMIC_BATCH].split(","))
-        except ValueError:
+        except (ValueError, TypeError):  # TypeError: protobuf hands undecodable UTF-8 over as bytes
             raise _EngineError(ACL_ERROR_PARSE_MODEL, "unreadable dynamic batch gears %r" % meta[META_DYNAMIC_BATCH]) from None
         inputs.append(_Tensor(DYNAMIC_TENSOR_NAME, ACL_UINT64, np.uint64, (1,), acl_format=2, synthetic=True))
     return gears

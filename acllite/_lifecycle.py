@@ -8,6 +8,7 @@ created in; its release is skipped when either has moved on.
 
 from __future__ import annotations
 
+import os
 import threading
 from typing import Dict
 
@@ -48,3 +49,15 @@ def device_closed(device: int) -> None:
         _device_users[device] = max(n, 0)
         if n <= 0:
             _device_epoch[device] = _device_epoch.get(device, 0) + 1
+
+
+def _after_fork_in_child() -> None:
+    """A child forked while AscendCL was initialized cannot use it (the emulator refuses every call there, as CANN
+    does not support fork): the objects it inherited must not try to release anything."""
+    global _lock
+    _lock = threading.Lock()  # another thread may have held it at the fork
+    finalized()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)

@@ -173,7 +173,12 @@ def main(argv: Sequence[str]) -> int:
 
     failures = 0
     started = time.perf_counter()
-    with Classifier(model, args.device) as clf:
+    try:
+        clf = Classifier(model, args.device)
+    except (acllite.AclError, OSError, ValueError) as exc:  # the model or the device: nothing to classify with
+        sys.stderr.write("acllite classify: %s\n" % exc)
+        return 2
+    with clf:
         backend = acllite.backend_info().name
         sys.stderr.write("model %s on %s (%s), input %dx%d\n" % (model, acllite.soc_name(), backend, clf.width,
                                                                   clf.height))

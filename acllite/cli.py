@@ -1,4 +1,5 @@
-"""The ``acllite`` command: ``acllite info``, ``acllite bench {memcpy,calls}``."""
+"""The ``acllite`` command: ``info``, ``bench {calls,memcpy,execute,dvpp,pipeline,all,report}``, ``inspect``,
+``atc``, ``classify``, ``pyacl``."""
 
 from __future__ import annotations
 
@@ -46,17 +47,12 @@ def _info(args: argparse.Namespace) -> int:
 
 
 def _bench(args: argparse.Namespace) -> int:
-    from .bench import calls, dvpp, execute, memcpy, pipeline
+    from . import bench
+    from .bench import calls, dvpp, execute, memcpy, pipeline, soak
 
     runners = {"memcpy": memcpy.run, "calls": calls.run, "execute": execute.run, "dvpp": dvpp.run,
-               "pipeline": pipeline.run}
-    records = []
-    for name in (list(runners) if args.what == "all" else [args.what]):
-        records += runners[name](args)
-    if args.json:
-        with open(args.json, "w") as f:
-            json.dump(records, f, indent=1)
-    return 0
+               "pipeline": pipeline.run, "soak": soak.run}
+    return bench.main(args, runners)  # runs, checks the records against the schema, writes --json/--plot/...
 
 
 def _inspect(args: argparse.Namespace) -> int:
@@ -78,15 +74,25 @@ def build_parser() -> argparse.ArgumentParser:
     info.add_argument("--json", action="store_true", help="print JSON")
     info.set_defaults(func=_info)
     bench = sub.add_parser("bench", help="microbenchmarks (medians, with baselines measured in the same run)")
-    bench.add_argument("what", choices=["memcpy", "calls", "execute", "dvpp", "pipeline", "all"])
-    bench.add_argument("--json", metavar="FILE", help="write one record per measurement to FILE")
+    bench.add_argument("what", choices=["calls", "memcpy", "execute", "dvpp", "pipeline", "soak", "all", "report"],
+                       help="all: calls, memcpy, execute, dvpp, pipeline; report: render --input again")
+    bench.add_argument("--json", metavar="FILE", help="write the records (docs/BENCHMARKS.md has the schema) to FILE")
+    bench.add_argument("--plot", metavar="FILE.png", help="plot the results (needs matplotlib: acllite[bench])")
+    bench.add_argument("--markdown", metavar="FILE.md", help="write the results as Markdown tables")
+    bench.add_argument("--input", metavar="FILE", help="report: the JSON of an earlier run")
+    bench.add_argument("--progress", action="store_true", default=None,
+                       help="show progress on stderr (default: when stderr is a terminal)")
+    bench.add_argument("--quick", action="store_true", help="small parameters: a smoke run, not figures to quote")
     bench.add_argument("--repeat", type=int, default=None, help="timed repetitions per measurement")
-    bench.add_argument("--max-size", type=int, default=256 << 20, help="largest memcpy size in bytes")
+    bench.add_argument("--min-size", type=int, default=1 << 10, help="smallest memcpy size in bytes (1 KiB)")
+    bench.add_argument("--max-size", type=int, default=None, help="largest memcpy size in bytes (256 MiB; --quick: "
+                       "64 KiB)")
     bench.add_argument("--model", help="execute: an ONNX model to time (default: a small model and EfficientNet-Lite0)")
-    bench.add_argument("--batch", default="1,8", help="execute: batch sizes, comma-separated (default 1,8)")
+    bench.add_argument("--batch", default=None, help="execute: batch sizes, comma-separated (default 1,8; --quick: 1)")
     bench.add_argument("--images", type=int, default=None, help="pipeline: images per round (default 48)")
     bench.add_argument("--image-dir", default=None, help="pipeline: JPEGs to cycle (default: examples/images)")
     bench.add_argument("--workers", type=int, default=None, help="pipeline: threads of the overlapped flow (2)")
+    bench.add_argument("--iterations", type=int, default=None, help="soak: classify iterations (default 2000)")
     bench.set_defaults(func=_bench)
     inspect = sub.add_parser("inspect", help="describe an .om (read without CANN) or an ONNX model: inputs, outputs, "
                              "gears, AIPP, platform")

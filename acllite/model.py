@@ -43,6 +43,7 @@ _memcpy = lib.aclrtMemcpy
 _memcpy_async = lib.aclrtMemcpyAsync
 _execute = lib.aclmdlExecute
 _from_buffer = ffi.from_buffer
+_BYTES = ffi.typeof("char[]")
 
 
 @dataclass(frozen=True)
@@ -229,21 +230,27 @@ class Executor:
             raise_for(200000, "aclmdlCreateDataset")
         self._finalizer = weakref.finalize(self, _release_executor, datasets, dbs, _lifecycle.generation())
         self._in_ds, self._out_ds = datasets
-        for infos, slots, ds in ((model.inputs, self._slots_in, self._in_ds), (model.outputs, self._slots_out,
-                                                                                   self._out_ds)):
-            for info in infos:
-                if info.nbytes <= 0:
-                    raise ValueError("%s has a size that depends on dynamic dimensions other than the batch; "
-                                     "use the raw API with buffers of your own" % info.name)
-                own = DeviceBuffer(info.nbytes, device)
-                db = lib.aclCreateDataBuffer(own._cdata, info.nbytes)
-                if db == ffi.NULL:
-                    raise_for(200000, "aclCreateDataBuffer")
-                dbs.append(db)
-                check(lib.aclmdlAddDatasetBuffer(ds, db), "aclmdlAddDatasetBuffer")
-                slots.append(_Slot(info, own, db, max(model.batch_gears, default=0)))
+        try:
+            for infos, slots, ds in ((model.inputs, self._slots_in, self._in_ds), (model.outputs, self._slots_out,
+                                                                                       self._out_ds)):
+                for info in infos:
+                    if info.nbytes <= 0:
+                        raise ValueError("%s has a size that depends on dynamic dimensions other than the batch; "
+                                         "use the raw API with buffers of your own" % info.name)
+                    own = DeviceBuffer(info.nbytes, device)
+                    db = lib.aclCreateDataBuffer(own._cdata, info.nbytes)
+                    if db == ffi.NULL:
+                        own.close()
+                        raise_for(200000, "aclCreateDataBuffer")
+                    dbs.append(db)
+                    slots.append(_Slot(info, own, db, max(model.batch_gears, default=0)))
+                    check(lib.aclmdlAddDatasetBuffer(ds, db), "aclmdlAddDatasetBuffer")
+        except BaseException:
+            self.close()  # what was made before the failure goes now, not whenever the collector gets to it
+            raise
         self._pending: Optional[AsyncResult] = None
         self._gears = model.batch_gears
+        self._model_id = model.id
         self._batch_set = 0  # the batch last written with aclmdlSetDynamicBatchSize
         self._data_slots = [s for i, s in enumerate(self._slots_in) if i != model.dynamic_input]
 
@@ -361,11 +368,11 @@ class Executor:
             self._pending.wait()
         batch = self._stage_inputs(inputs, None)
         results = self._stage_outputs(batch, out)
-        rc = _execute(self.model.id, self._in_ds, self._out_ds)
+        rc = _execute(self._model_id, self._in_ds, self._out_ds)
         if rc:
             check(rc, "aclmdlExecute")
         for slot, arr in zip(self._slots_out, results):
-            rc = _memcpy(_from_buffer(arr, require_writable=True), arr.nbytes, slot.ptr, arr.nbytes, D2H)
+            rc = _memcpy(_from_buffer(_BYTES, arr, True), arr.nbytes, slot.ptr, arr.nbytes, D2H)
             if rc:
                 check(rc, "aclrtMemcpy")
         return results

@@ -9,6 +9,7 @@ skipped when aclrtResetDevice or aclFinalize has already released the handle on 
 from __future__ import annotations
 
 import logging
+import os
 import weakref
 from typing import TYPE_CHECKING, Any, List, Optional, Tuple
 
@@ -65,6 +66,15 @@ def finalize() -> None:
 
 def is_initialized() -> bool:
     return _initialized
+
+
+def _after_fork_in_child() -> None:
+    global _initialized
+    _initialized = False  # a forked child cannot use the parent's AscendCL (docs/RELIABILITY.md)
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
 def run_mode() -> int:

@@ -1,12 +1,15 @@
-"""``acllite bench`` end to end: exit status, JSON records (keys, types, ratios, baselines), every case present.
+"""``acllite bench`` end to end: exit status, the JSON document against its schema, every bench and case present,
+the Markdown report, the plot (rendered headless), the progress display.
 
 No timing is asserted here: performance targets belong to the benchmarks' own output, never to tests. Each
-benchmark runs in a child process (``acllite.cli.main``) with tiny parameters: the benchmarks call aclInit and
-aclFinalize themselves, which must not meet another test's runtime in this process.
+benchmark runs in a child process (``acllite.cli.main``) with tiny parameters (``--quick``): the benchmarks call
+aclInit and aclFinalize themselves, which must not meet another test's runtime in this process. One
+``bench all --quick`` run (shared by the tests of this module) covers every benchmark.
 """
 
 from __future__ import annotations
 
+import copy
 import json
 import math
 import os
@@ -17,24 +20,26 @@ from typing import Any, Dict, List, Tuple
 
 import pytest
 
-RECORD_KEYS = {
-    "bench": str, "case": str, "stat": str, "value": float, "unit": str, "baseline": str, "baseline_value": float,
-    "ratio": float, "backend": str, "python": str, "platform": str, "cpu_count": int,
-}
-MEMCPY_CASES = ["numpy_copyto", "h2d_copy_from", "d2h_copy_to", "d2d_copy_from", "h2d_binding", "d2h_binding",
-                "d2d_binding"]
-CALLS = ["aclrtGetRunMode", "aclGetDataBufferSizeV2", "aclCreateDataBuffer+aclDestroyDataBuffer"]
-CALL_PATHS = ["binding", "capi", "ctypes"]
-DIRECT_PATHS = {"aclrtGetRunMode": ["direct_cffi", "direct_cffi_trivial"],
-                "aclGetDataBufferSizeV2": ["direct_cffi"],
-                "aclCreateDataBuffer+aclDestroyDataBuffer": ["direct_cffi"]}
+from acllite.bench import ALL, schema
+
+MEMCPY_CASES = ["c_memcpy", "numpy_copyto", "c_memcpy_device", "h2d_copy_from", "h2d_copy_from_pinned", "h2d_binding",
+                "h2d_binding_from_buffer", "h2d_pyacl", "h2d_async_pinned", "d2h_copy_to", "d2h_copy_to_pinned",
+                "d2h_binding", "d2h_async_pinned", "d2d_copy_from", "d2d_binding", "d2d_async", "h2h_copy_from",
+                "h2h_binding"]
+CALLS = ["aclrtGetRunMode", "aclmdlGetNumInputs", "aclGetDataBufferSizeV2", "aclCreateDataBuffer+aclDestroyDataBuffer"]
+CALL_PATHS = ["binding", "capi", "ctypes", "pyacl"]
+EXECUTE_PATHS = ["onnxruntime", "model_execute", "binding", "pyacl", "execute_only"]
+DVPP_CASES = ["pillow_decode", "pillow_decode_resize", "dvpp_decode", "dvpp_resize", "dvpp_decode_resize"]
 MAIN = "import sys; from acllite.cli import main; sys.exit(main(sys.argv[1:]))"
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
 
-def _child_env(tmp_path: Path) -> Dict[str, str]:
+def _child_env(cache: Path) -> Dict[str, str]:
     # The child imports the acllite this process would import; when the source tree shadows the installed
-    # package without its compiled parts, the child (run from tmp_path) falls back to the installed one.
-    env = dict(os.environ, XDG_CACHE_HOME=str(tmp_path / "cache"))
+    # package without its compiled parts, the child (run from a temporary directory) falls back to the
+    # installed one.
+    env = dict(os.environ, XDG_CACHE_HOME=str(cache))
+    env.pop("ACLLITE_EMU_ORT_SPINNING", None)
     try:
         import acllite
     except ImportError:
@@ -44,73 +49,251 @@ def _child_env(tmp_path: Path) -> Dict[str, str]:
     return env
 
 
-def _bench(tmp_path: Path, *argv: str) -> Tuple[List[Dict[str, Any]], str]:
-    out = tmp_path / "records.json"
-    proc = subprocess.run([sys.executable, "-c", MAIN, "bench", *argv, "--json", str(out)], cwd=str(tmp_path),
-                          env=_child_env(tmp_path), capture_output=True, text=True, timeout=300)
+def _run(cwd: Path, *argv: str) -> subprocess.CompletedProcess:
+    proc = subprocess.run([sys.executable, "-c", MAIN, "bench", *argv], cwd=str(cwd), env=_child_env(cwd / "cache"),
+                          capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, "exit %d\nstdout:\n%s\nstderr:\n%s" % (proc.returncode, proc.stdout, proc.stderr)
-    records = json.loads(out.read_text())
-    assert isinstance(records, list)
-    return records, proc.stdout
+    return proc
 
 
-def _check_common(records: List[Dict[str, Any]], bench: str, unit: str) -> None:
-    for r in records:
-        assert isinstance(r, dict)
-        for key, typ in RECORD_KEYS.items():
-            assert key in r, (key, r)
-            assert isinstance(r[key], typ) and not isinstance(r[key], bool), (key, r)
-        assert r["bench"] == bench and r["unit"] == unit and r["stat"] == "median"
-        for key in ("value", "baseline_value", "ratio", "p10", "p90"):
-            assert math.isfinite(r[key]) and r[key] > 0, (key, r)
+def _bench(cwd: Path, *argv: str) -> Tuple[Dict[str, Any], str]:
+    out = cwd / "records.json"
+    proc = _run(cwd, *argv, "--json", str(out))
+    return json.loads(out.read_text()), proc.stdout
+
+
+def _valid(doc: Dict[str, Any]) -> None:
+    """The document follows schema.json (our validator, and jsonschema's when it is installed), and the facts
+    a schema cannot state hold."""
+    assert schema.validate(doc) == []
+    try:
+        import jsonschema
+    except ImportError:
+        pass
+    else:
+        jsonschema.Draft202012Validator(schema.schema()).validate(doc)
+    for r in doc["records"]:
         assert r["ratio"] == pytest.approx(r["value"] / r["baseline_value"], rel=1e-9)
-        assert r["p10"] <= r["value"] <= r["p90"], r
-        assert r["backend"] in ("emulator", "cann")
-        assert r["python"] and r["platform"] and r["cpu_count"] >= 1
-        assert r["repeat"] == 3
+        assert r["p10"] <= r["value"] * (1 + 1e-9) and r["value"] <= r["p90"] * (1 + 1e-9), r
+        for key, value in r.items():
+            if isinstance(value, float):
+                assert math.isfinite(value), (key, r)
+        env = doc["environment"]
+        assert (r["backend"], r["python"], r["platform"], r["cpu_count"]) == (
+            env["backend"], env["python"], env["platform"], env["cpu_count"])
 
 
-def test_memcpy(tmp_path: Path) -> None:
-    records, stdout = _bench(tmp_path, "memcpy", "--max-size", "65536", "--repeat", "3")
-    _check_common(records, "memcpy", "GB/s")
-    by = {(r["size_bytes"], r["case"]): r for r in records}
-    assert len(by) == len(records), "a (size, case) pair appears twice"
-    assert sorted(by) == sorted((size, case) for size in (4096, 65536) for case in MEMCPY_CASES)
-    for (size, case), r in by.items():
-        base = by[(size, "numpy_copyto")]
-        assert r["baseline"] == "numpy_copyto" and r["baseline_value"] == base["value"]
-        assert r["iterations"] >= 1 and isinstance(r["iterations"], int)
-        assert r["value"] == pytest.approx(size / r["ns_per_call"], rel=1e-9)  # GB/s == bytes per ns
-        assert r["description"] in stdout
-    assert by[(4096, "numpy_copyto")]["ratio"] == 1.0
-    assert "x numpy" in stdout and "4 KiB" in stdout and "64 KiB" in stdout and "1 MiB" not in stdout
+@pytest.fixture(scope="module")
+def all_run(tmp_path_factory: pytest.TempPathFactory) -> Tuple[Dict[str, Any], str, Path]:
+    cwd = tmp_path_factory.mktemp("bench_all")
+    doc, stdout = _bench(cwd, "all", "--quick", "--plot", str(cwd / "plot.png"), "--markdown", str(cwd / "report.md"))
+    return doc, stdout, cwd
 
 
-def test_memcpy_nothing_below_max_size(tmp_path: Path) -> None:
-    records, stdout = _bench(tmp_path, "memcpy", "--max-size", "1000", "--repeat", "3")
-    assert records == [] and "no size" in stdout
+def _records(doc: Dict[str, Any], bench: str) -> List[Dict[str, Any]]:
+    return [r for r in doc["records"] if r["bench"] == bench]
 
 
-def test_calls(tmp_path: Path) -> None:
-    records, stdout = _bench(tmp_path, "calls", "--repeat", "3")
-    _check_common(records, "calls", "ns/call")
+def test_all_covers_every_bench(all_run: Tuple[Dict[str, Any], str, Path]) -> None:
+    doc, stdout, _ = all_run
+    _valid(doc)
+    assert doc["schema"] == "acllite-bench/1"
+    assert doc["benches"] == list(ALL) == ["calls", "memcpy", "execute", "dvpp", "pipeline"]
+    assert doc["options"]["what"] == "all" and doc["options"]["quick"] is True
+    skipped = " ".join(doc["notes"])
+    for bench in ALL:
+        if bench == "pipeline" and "pipeline: skipped" in skipped:
+            continue  # the demo model's weights are an optional package
+        assert _records(doc, bench), bench
+        assert "acllite bench %s" % bench in stdout
+    assert {r["bench"] for r in doc["records"]} <= set(ALL)
+
+
+def test_all_calls(all_run: Tuple[Dict[str, Any], str, Path]) -> None:
+    doc, stdout, _ = all_run
+    records = _records(doc, "calls")
     by = {r["case"]: r for r in records}
     assert len(by) == len(records), "a case appears twice"
-    direct = "direct cffi rows skipped" not in stdout
-    expected = {"%s/%s" % (c, p) for c in CALLS for p in CALL_PATHS + (DIRECT_PATHS[c] if direct else [])}
-    assert set(by) == expected
+    direct = "direct cffi rows skipped" not in " ".join(doc["notes"])
+    pyacl = "calls: pyACL rows skipped" not in " ".join(doc["notes"])
+    for c in CALLS:
+        for p in CALL_PATHS:
+            assert ("%s/%s" % (c, p) in by) == (p != "pyacl" or pyacl), (c, p)
+        assert ("%s/direct_cffi" % c in by) == direct
+        assert by[c + "/capi"]["baseline"] == by[c + "/ctypes"]["baseline"] == c + "/binding"
+        assert by[c + "/binding"]["baseline"] == c + ("/direct_cffi" if direct else "/binding")
+    assert "no-op/python" in by and ("no-op/direct_cffi" in by) == direct
     for case, r in by.items():
         assert case == "%s/%s" % (r["call"], r["path"])
         assert r["baseline"] in by and r["baseline_value"] == by[r["baseline"]]["value"]
-        assert r["baseline"].startswith(r["call"] + "/")
-        assert r["loops"] == 100_000
+        assert r["loops"] == 10_000 and r["repeat"] == 3
         assert r["description"] in stdout
-    for c in CALLS:
-        assert by[c + "/capi"]["baseline"] == by[c + "/ctypes"]["baseline"] == c + "/binding"
-        assert by[c + "/binding"]["baseline"] == c + ("/direct_cffi" if direct else "/binding")
     if direct:
-        # the direct module was built into the cache the child was given
-        assert list((tmp_path / "cache" / "acllite" / "bench").glob("_acllite_bench_direct_*"))
         b = by["aclrtGetRunMode/binding"]
         assert b["ratio_vs_trivial"] == pytest.approx(b["value"] / by["aclrtGetRunMode/direct_cffi_trivial"]["value"])
-    assert "empty loop" in stdout and "subtracted" in stdout
+        assert "target dispatch adds <= 10%" in stdout
+
+
+def test_all_memcpy(all_run: Tuple[Dict[str, Any], str, Path]) -> None:
+    doc, stdout, _ = all_run
+    records = _records(doc, "memcpy")
+    by = {(r["size_bytes"], r["case"]): r for r in records}
+    assert len(by) == len(records), "a (size, case) pair appears twice"
+    notes = " ".join(doc["notes"])
+    no_c = "C memcpy rows skipped" in notes
+    cases = [c for c in MEMCPY_CASES if not (c.startswith("c_memcpy") and no_c)
+             and not (c == "c_memcpy_device" and doc["environment"]["backend"] != "emulator")
+             and not (c == "h2d_pyacl" and "memcpy: pyACL rows skipped" in notes)]
+    sizes = [1 << 10, 4 << 10, 16 << 10, 64 << 10]  # --quick: up to 64 KiB
+    assert sorted(by) == sorted((s, c) for s in sizes for c in cases)
+    baseline = "c_memcpy" if "c_memcpy" in cases else "numpy_copyto"
+    for (size, case), r in by.items():
+        assert r["baseline"] == baseline and r["baseline_value"] == by[(size, baseline)]["value"]
+        assert r["value"] == pytest.approx(size / r["ns_per_call"], rel=1e-9)  # GB/s == bytes per ns
+        assert r["ratio_numpy"] == pytest.approx(r["value"] / by[(size, "numpy_copyto")]["value"], rel=1e-9)
+        assert r["page_aligned"] is True
+        assert (r["mode"] == "async") == ("async" in case)
+        assert r["direction"] == ("D2D" if case == "c_memcpy_device" else case[:3].upper()
+                                  if case[:3] in ("h2d", "d2h", "d2d", "h2h") else "H2H")
+    assert by[(4096, baseline)]["ratio"] == 1.0
+    assert "4 KiB" in stdout and "64 KiB" in stdout and "256 KiB" not in stdout
+    assert "target 4 KiB copy <= 400 ns per call, h2d_binding" in stdout
+
+
+def test_all_execute(all_run: Tuple[Dict[str, Any], str, Path]) -> None:
+    doc, stdout, _ = all_run
+    records = _records(doc, "execute")
+    pyacl = "execute: pyACL rows skipped" not in " ".join(doc["notes"])
+    assert [r["path"] for r in records] == [p for p in EXECUTE_PATHS if p != "pyacl" or pyacl]
+    base = records[0]
+    for r in records:
+        assert r["batch"] == 1 and r["model"].startswith("small")  # --quick: the small model, batch 1
+        assert r["baseline"] == base["case"] and r["baseline_value"] == base["value"]
+        assert r["overhead_us"] == pytest.approx(r["value"] - base["value"], rel=1e-6, abs=1e-6)
+        assert r["images_per_s"] == pytest.approx(1e6 / r["value"], rel=1e-6)
+    assert "target Model.execute adds <= 15 us" in stdout
+
+
+def test_all_dvpp_and_pipeline(all_run: Tuple[Dict[str, Any], str, Path]) -> None:
+    doc, stdout, _ = all_run
+    dvpp = _records(doc, "dvpp")
+    assert [r["case"] for r in dvpp] == DVPP_CASES
+    assert all(r["baseline"] == "pillow_decode_resize" for r in dvpp)
+    pipeline = _records(doc, "pipeline")
+    if pipeline:
+        assert [r["case"] for r in pipeline][:2] == ["Pillow + onnxruntime", "acllite, sequential"]
+        assert [r["workers"] for r in pipeline] == [1, 1, 2]
+        assert all(r["images"] == 4 and r["baseline"] == "Pillow + onnxruntime" for r in pipeline)
+        assert "target pipeline >= 1.0x" in stdout
+
+
+def test_all_plot_and_markdown(all_run: Tuple[Dict[str, Any], str, Path]) -> None:
+    pytest.importorskip("matplotlib")
+    doc, stdout, cwd = all_run
+    png = cwd / "plot.png"
+    data = png.read_bytes()
+    assert data[:8] == PNG_MAGIC and len(data) > 20_000
+    assert "plot written: %s" % png in stdout
+    text = (cwd / "report.md").read_text()
+    for bench in ("calls", "memcpy", "execute", "dvpp"):
+        assert "\n## %s\n" % bench in text
+    assert "| aclrtGetRunMode | binding |" in text and "## Targets" in text
+
+
+def test_report_renders_an_earlier_run(all_run: Tuple[Dict[str, Any], str, Path], tmp_path: Path) -> None:
+    pytest.importorskip("matplotlib")
+    _, _, cwd = all_run
+    proc = _run(tmp_path, "report", "--input", str(cwd / "records.json"), "--markdown", str(tmp_path / "again.md"),
+                "--plot", str(tmp_path / "again.png"))
+    assert (tmp_path / "again.md").read_text() == (cwd / "report.md").read_text()
+    assert (tmp_path / "again.png").read_bytes()[:8] == PNG_MAGIC
+    assert "plot written" in proc.stdout
+
+
+def test_plot_in_process_headless(all_run: Tuple[Dict[str, Any], str, Path], tmp_path: Path,
+                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    pytest.importorskip("matplotlib")
+    from acllite.bench import plot
+
+    monkeypatch.delenv("DISPLAY", raising=False)
+    monkeypatch.setenv("MPLBACKEND", "TkAgg")  # plot() must force Agg whatever the environment asks for
+    doc, _, _ = all_run
+    for bench in ("memcpy", "calls"):
+        one = dict(doc, records=_records(doc, bench))
+        out = tmp_path / "sub" / ("%s.png" % bench)
+        assert plot.plot(one, str(out)) == [str(out)]
+        assert out.read_bytes()[:8] == PNG_MAGIC
+    with pytest.raises(ValueError):
+        plot.plot(dict(doc, records=[]), str(tmp_path / "empty.png"))
+
+
+def test_memcpy_size_range(tmp_path: Path) -> None:
+    doc, stdout = _bench(tmp_path, "memcpy", "--min-size", "4096", "--max-size", "16384", "--repeat", "2",
+                         "--progress")
+    _valid(doc)
+    assert sorted({r["size_bytes"] for r in doc["records"]}) == [4096, 16384]
+    assert all(r["repeat"] == 2 for r in doc["records"])
+    assert doc["benches"] == ["memcpy"] and doc["options"]["max_size"] == 16384
+
+
+def test_progress_goes_to_stderr(tmp_path: Path) -> None:
+    proc = _run(tmp_path, "memcpy", "--max-size", "1024", "--repeat", "1", "--progress")
+    assert "[memcpy 0/1] starting" in proc.stderr and "[memcpy 1/1] done" in proc.stderr
+    assert "[memcpy" not in proc.stdout
+    quiet = _run(tmp_path, "memcpy", "--max-size", "1024", "--repeat", "1")  # stderr is a pipe: no progress
+    assert "[memcpy" not in quiet.stderr
+
+
+def test_memcpy_nothing_in_range(tmp_path: Path) -> None:
+    doc, stdout = _bench(tmp_path, "memcpy", "--max-size", "1000", "--repeat", "3")
+    _valid(doc)
+    assert doc["records"] == [] and "no size" in stdout
+
+
+def test_calls_builds_the_direct_module_into_the_cache(all_run: Tuple[Dict[str, Any], str, Path]) -> None:
+    doc, _, cwd = all_run
+    if "direct cffi rows skipped" in " ".join(doc["notes"]):
+        pytest.skip("no C compiler")
+    built = list((cwd / "cache" / "acllite" / "bench").glob("_acllite_bench_*"))
+    assert {p.name.split("_")[3] for p in built} >= {"direct", "cmem"}, built
+
+
+def test_schema_rejects_what_it_should(all_run: Tuple[Dict[str, Any], str, Path]) -> None:
+    doc, _, _ = all_run
+    ok = copy.deepcopy(doc)
+    assert schema.validate(ok) == []
+
+    def broken(change: Any) -> List[str]:
+        d = copy.deepcopy(doc)
+        change(d)
+        errors = schema.validate(d)
+        assert errors, "the change was accepted"
+        return errors
+
+    first = {r["bench"]: i for i, r in reversed(list(enumerate(doc["records"])))}
+    assert any("'value'" in e for e in broken(lambda d: d["records"][0].pop("value")))
+    assert any("greater than 0" in e for e in broken(lambda d: d["records"][0].update(value=0.0)))
+    assert any("not one of" in e for e in broken(lambda d: d["records"][0].update(backend="gpu")))
+    assert any("is not 'median'" in e for e in broken(lambda d: d["records"][0].update(stat="mean")))
+    assert any("'size_bytes'" in e for e in broken(lambda d: d["records"][first["memcpy"]].pop("size_bytes")))
+    assert any("not one of" in e for e in broken(lambda d: d["records"][first["memcpy"]].update(direction="X")))
+    assert any("is not 'GB/s'" in e for e in broken(lambda d: d["records"][first["memcpy"]].update(unit="MB/s")))
+    assert any("'batch'" in e for e in broken(lambda d: d["records"][first["execute"]].pop("batch")))
+    assert any("'path'" in e for e in broken(lambda d: d["records"][first["calls"]].pop("path")))
+    assert any("unexpected property" in e for e in broken(lambda d: d.update(extra=1)))
+    assert any("does not match" in e for e in broken(lambda d: d.update(created="yesterday")))
+    assert any("not of type integer" in e for e in broken(lambda d: d["records"][0].update(repeat=True)))
+    with pytest.raises(ValueError, match="acllite-bench/1"):
+        schema.check({"schema": "acllite-bench/1"})
+    with pytest.raises(ValueError, match="not supported"):
+        schema.validate({}, {"oneOf": []})
+
+
+def test_schema_is_documented() -> None:
+    docs = Path(__file__).resolve().parent.parent / "docs" / "BENCHMARKS.md"
+    if not docs.exists():
+        pytest.skip("docs/ is not beside the tests")
+    text = docs.read_text()
+    assert "acllite-bench/1" in text
+    for key in schema.schema()["$defs"]["record"]["required"]:
+        assert "`%s`" % key in text, key

@@ -20,14 +20,15 @@ from __future__ import annotations
 import math
 import os
 import platform
+import random
 import time
 from dataclasses import dataclass
 from itertools import repeat as _repeat
 from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence
 
 __all__ = ["RECORD_KEYS", "Stats", "stats", "percentile", "empty_loop", "interleave", "loop_overhead_ns", "loop0",
-           "loop1", "loop2", "loop3", "loop5", "loop_pair", "environment",
-           "record", "fmt", "format_table", "banner"]
+           "loop1", "loop2", "loop3", "loop5", "loop_pair", "loop_sync", "environment", "full_environment",
+           "Progress", "progress", "notes", "note", "record", "fmt", "format_table", "banner"]
 
 now_ns = time.perf_counter_ns
 
@@ -70,29 +71,45 @@ def empty_loop(n: int) -> int:
 
 
 def interleave(cases: Mapping[str, Callable[[], int]], loops: Mapping[str, int], repeat: int, warmup: int = 1,
-               subtract_loop: bool = True) -> Dict[str, List[float]]:
+               subtract_loop: bool = True, python_loop: Optional[Mapping[str, bool]] = None,
+               prime: Optional[Mapping[str, Callable[[], Any]]] = None) -> Dict[str, List[float]]:
     """Time each case ``repeat`` times, interleaved; returns ns per iteration for every repetition.
 
     ``cases[name]()`` runs its loop of ``loops[name]`` iterations and returns the elapsed ns. Each case runs
-    ``warmup`` untimed repetitions first (page faults, caches, lazy initialisation). With ``subtract_loop``
-    the median cost of an empty loop of the same length, measured in the same rounds, is subtracted.
+    ``warmup`` untimed repetitions first (page faults, caches, lazy initialisation); the order of the cases is
+    shuffled every round after the first, so that no case always follows the same one. With ``subtract_loop``
+    the median cost of an empty loop of the same length, measured in the same rounds, is subtracted, except
+    from the cases that ``python_loop`` maps to False (a loop that runs in C, timed around one call).
+    ``prime[name]()``, when given, runs untimed right before each timed repetition of that case (e.g. one copy,
+    so that a short loop of large copies starts with its own buffers in the caches, whatever ran before it).
     """
     if repeat < 1:
         raise ValueError("repeat must be >= 1, got %r" % (repeat,))
+    python_loop = python_loop or {}
     for _ in range(warmup):
         for fn in cases.values():
             fn()
     samples: Dict[str, List[float]] = {name: [] for name in cases}
     overhead: Dict[int, List[float]] = {n: [] for n in set(loops.values())}
-    for _ in range(repeat):
-        for name, fn in cases.items():
+    order = list(cases.items())
+    shuffle = random.Random(0x5EED).shuffle
+    for r in range(repeat):
+        # The order changes every round (a fixed pseudo-random sequence): what a case finds in the caches
+        # depends on the case before it (for copies near the L3 size, whose dirty lines it must write back), so
+        # a fixed order would favour some cases every time; shuffled, it is noise the median absorbs.
+        if r:
+            shuffle(order)
+        for name, fn in order:
+            if prime is not None and name in prime:
+                prime[name]()
             samples[name].append(fn() / loops[name])
         if subtract_loop:
             for n in overhead:
                 overhead[n].append(empty_loop(n) / n)
     if subtract_loop:
         per_iter = {n: stats(v).median for n, v in overhead.items()}
-        samples = {name: [max(v - per_iter[loops[name]], 1e-3) for v in vals] for name, vals in samples.items()}
+        samples = {name: [max(v - per_iter[loops[name]], 1e-3) for v in vals] if python_loop.get(name, True)
+                   else vals for name, vals in samples.items()}
     return samples
 
 
@@ -164,11 +181,23 @@ def loop_pair(make: Callable[[Any, Any], Any], drop: Callable[[Any], Any], a: An
     return run
 
 
+def loop_sync(f: Callable[[Any, Any], Any], a: Any, b: Any, sync: Callable[[], Any], n: int) -> Callable[[], int]:
+    """``f(a, b)`` n times, then ``sync()`` once, all timed: n queued asynchronous calls and their completion."""
+    def run(f: Any = f, a: Any = a, b: Any = b, sync: Any = sync, n: int = n, it: Any = _repeat,
+            clock: Any = now_ns) -> int:
+        t0 = clock()
+        for _ in it(None, n):
+            f(a, b)
+        sync()
+        return clock() - t0
+    return run
+
+
 _ENV: Optional[Dict[str, Any]] = None
 
 
 def environment() -> Dict[str, Any]:
-    """Backend name, Python version, platform and CPU count (computed once)."""
+    """Backend name, Python version, platform and CPU count (computed once): the keys every record carries."""
     global _ENV
     if _ENV is None:
         from .._native import backend_info
@@ -180,6 +209,117 @@ def environment() -> Dict[str, Any]:
             "cpu_count": os.cpu_count() or 1,
         }
     return _ENV
+
+
+def _cpu_model() -> str:
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def _version(module: str) -> Optional[str]:
+    try:
+        from importlib.metadata import version
+
+        return version(module)
+    except Exception:
+        return None
+
+
+def full_environment() -> Dict[str, Any]:
+    """:func:`environment` plus what a reader of the figures needs: CPU model, memory, library versions."""
+    from .._native import backend_info
+
+    info = backend_info()
+    env: Dict[str, Any] = dict(environment())
+    env["cpu_model"] = _cpu_model()
+    env["machine"] = platform.machine()
+    try:
+        env["memory_bytes"] = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError, AttributeError):
+        env["memory_bytes"] = None
+    try:
+        env["load_average"] = [round(x, 2) for x in os.getloadavg()]
+    except OSError:
+        env["load_average"] = None
+    env["ascendcl_version"] = "%d.%d.%d" % info.version
+    env["libraries"] = dict(info.libraries)
+    env["versions"] = {name: _version(name) for name in ("acllite", "numpy", "cffi", "onnxruntime", "onnx", "Pillow",
+                                                         "matplotlib")}
+    return env
+
+
+class Progress:
+    """Progress of a long run on stderr: ``[memcpy 12/40] 4 MiB, 9 s``.
+
+    Off unless enabled (``acllite bench`` enables it when stderr is a terminal, or with ``--progress``). On a
+    terminal one line is rewritten in place; elsewhere each step is a line of its own.
+    """
+
+    def __init__(self) -> None:
+        self.enabled = False
+        self._stream: Any = None
+        self._tty = False
+        self._bench = ""
+        self._total = 0
+        self._done = 0
+        self._t0 = 0.0
+        self._width = 0
+
+    def enable(self, stream: Any) -> None:
+        self.enabled = True
+        self._stream = stream
+        self._tty = bool(getattr(stream, "isatty", lambda: False)())
+
+    def start(self, bench: str, total: int) -> None:
+        self._bench, self._total, self._done, self._t0 = bench, max(1, total), 0, time.perf_counter()
+        self._show("starting")
+
+    def step(self, what: str) -> None:
+        """One unit of work is about to run (``what`` names it)."""
+        self._show(what)
+        self._done += 1
+
+    def finish(self) -> None:
+        if not self.enabled:
+            return
+        self._done = self._total
+        self._show("done")
+        if self._tty:
+            self._stream.write("\n")
+            self._stream.flush()
+            self._width = 0
+
+    def _show(self, what: str) -> None:
+        if not self.enabled:
+            return
+        line = "[%s %d/%d] %s, %.0f s" % (self._bench, self._done, self._total, what, time.perf_counter() - self._t0)
+        if self._tty:
+            pad = max(0, self._width - len(line))
+            self._stream.write("\r" + line + " " * pad)
+            self._width = len(line)
+        else:
+            self._stream.write(line + "\n")
+        self._stream.flush()
+
+
+#: The progress display every benchmark reports to.
+progress = Progress()
+
+#: What the benchmarks of this run skipped, and why (the JSON document's "notes").
+notes: List[str] = []
+
+
+def note(text: str) -> None:
+    """Print a note (a skipped case and why) and keep it for the JSON document."""
+    print(text)
+    if text not in notes:
+        notes.append(text)
 
 
 def record(bench: str, case: str, stat_name: str, value: float, unit: str, baseline_name: str,

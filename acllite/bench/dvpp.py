@@ -101,11 +101,13 @@ def run(args: argparse.Namespace) -> List[Dict[str, Any]]:
     repeat = args.repeat or DEFAULT_REPEAT
     jpeg = test_jpeg()
     records: List[Dict[str, Any]] = []
+    T.progress.start(BENCH, 1)
     runtime = None if acllite.is_initialized() else acllite.init()
     try:
         with acllite.Device(0) as dev:
             cases, owned = _cases(dev, jpeg)
             try:
+                T.progress.step("%d cases x %d repetitions" % (len(cases), repeat))
                 samples = T.interleave(cases, {c: ITERATIONS for c in cases}, repeat, subtract_loop=False)
             finally:
                 for obj in owned:
@@ -113,6 +115,7 @@ def run(args: argparse.Namespace) -> List[Dict[str, Any]]:
     finally:
         if runtime is not None:
             runtime.close()
+        T.progress.finish()
 
     stats = {case: T.stats(v) for case, v in samples.items()}
     base = stats[BASELINE].median / 1e6

@@ -131,8 +131,10 @@ def _gears(graphs: List[Message]) -> Dict[str, List[Tuple[int, ...]]]:
             attrs = attr_map(op, 10)
             if "_batch_num" not in attrs:
                 continue
-            count = attr_value(attrs["_batch_num"])
-            gears = [_int_list(attrs, "_pred_value_%d" % i) or () for i in range(int(count or 0))]
+            count = int(attr_value(attrs["_batch_num"]) or 0)
+            if not 0 <= count <= 100:  # ACL_MAX_BATCH_NUM
+                raise ValueError("_batch_num is %d" % count)
+            gears = [_int_list(attrs, "_pred_value_%d" % i) or () for i in range(count)]
             kind = attr_value(attrs["mbatch_dynamic_type"]) if "mbatch_dynamic_type" in attrs else None
             if kind not in _DYNAMIC_TYPES:
                 kind = 1 if all(len(g) == 1 for g in gears) else 3

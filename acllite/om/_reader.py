@@ -35,7 +35,7 @@ def read(path: PathLike) -> OmModel:
 def _modeldef(data: memoryview, source: str) -> ModelDefInfo:
     try:
         return read_modeldef(data, source)
-    except WireError as exc:
+    except (WireError, TypeError, ValueError, OverflowError) as exc:  # the latter: attributes of unexpected types
         raise OmError(ACL_ERROR_GE_EXEC_LOAD_MODEL_PARTITION_FAILED, "%s: the MODEL_DEF partition is not a readable "
                       "ge.proto.ModelDef (%s)" % (source, exc)) from None
 

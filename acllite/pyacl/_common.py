@@ -32,14 +32,36 @@ ACL_ERROR_API_NOT_SUPPORT = lib.ACL_ERROR_API_NOT_SUPPORT
 ACL_ERROR_INVALID_RESOURCE_HANDLE = lib.ACL_ERROR_INVALID_RESOURCE_HANDLE
 
 
-def ptr(value: int) -> Any:
-    """An int address (or handle) as a ``void *``: what the C calls take."""
-    return cast(VOIDP, value)
+# int -> void * for the pointers and handles programs pass again and again (streams, descriptions, buffers):
+# a dict lookup costs less than ffi.cast. Bounded: cleared when full (a cast is always right, only slower).
+_POINTERS: Dict[int, Any] = {}
+pointer_cached = _POINTERS.get
 
 
-def addr(p: Any) -> int:
-    """A pointer returned by C as an int (0 for NULL)."""
-    return int(cast(UINTPTR, p))
+def pointer(value: int) -> Any:
+    """``(void *) value`` (for a miss of ``pointer_cached``: ``pointer_cached(x) or pointer(x)``)."""
+    p = _POINTERS.get(value)
+    if p is None:
+        p = cast(VOIDP, value)
+        if len(_POINTERS) >= 4096:
+            _POINTERS.clear()
+        _POINTERS[value] = p
+    return p
+
+
+class _Scratch(threading.local):
+    """Out-parameter cells of the calling thread, made once per thread instead of once per call (ffi.new costs
+    more than the C call it serves). A shim zeroes the cell, calls, reads it back: no C function used with these
+    cells calls back into Python, so nothing else in the thread can use the cell in between."""
+
+    def __init__(self) -> None:
+        addr = new("uintptr_t *")  # a pointer written by C, read back as an int
+        self.addr = (addr, cast("void **", addr))  # (the cell, the cell as the void ** the C call takes)
+        self.i32 = new("int32_t *")
+        self.u32 = new("uint32_t *")
+
+
+scratch = _Scratch()
 
 
 def text(p: Any) -> Optional[str]:

@@ -10,11 +10,12 @@ from __future__ import annotations
 import os as _os
 from typing import TYPE_CHECKING
 
+from ._common import pointer as _ptr, pointer_cached as _vp
 from ._common import UINTPTR as _UINTPTR, VOIDP as _VOIDP, cast as _cast, ffi as _ffi, lib as _lib, new as _new
 from ._common import text as _text
 
 if TYPE_CHECKING:
-    from typing import Any, Dict, List, Tuple
+    from typing import Any, Dict, Tuple
 
 _LoadFromFile = _lib.aclmdlLoadFromFile
 _LoadFromMem = _lib.aclmdlLoadFromMem
@@ -92,23 +93,23 @@ def load_from_file(model_path: str) -> Tuple[int, int]:
 def load_from_mem(model: int, model_size: int) -> Tuple[int, int]:
     """``(model_id, ret)`` of the model at host address ``model`` (e.g. acl.util.bytes_to_ptr of the file)."""
     cell = _new(_UINT32_P)
-    ret = _LoadFromMem(_cast(_VOIDP, model), model_size, cell)
+    ret = _LoadFromMem(_vp(model) or _ptr(model), model_size, cell)
     return cell[0], ret
 
 
 def load_from_file_with_mem(model_path: str, work_ptr: int, work_size: int, weight_ptr: int,
                             weight_size: int) -> Tuple[int, int]:
     cell = _new(_UINT32_P)
-    ret = _LoadFromFileWithMem(_path(model_path), cell, _cast(_VOIDP, work_ptr), work_size,
-                               _cast(_VOIDP, weight_ptr), weight_size)
+    ret = _LoadFromFileWithMem(_path(model_path), cell, _vp(work_ptr) or _ptr(work_ptr), work_size,
+                               _vp(weight_ptr) or _ptr(weight_ptr), weight_size)
     return cell[0], ret
 
 
 def load_from_mem_with_mem(model: int, model_size: int, work_ptr: int, work_size: int, weight_ptr: int,
                            weight_size: int) -> Tuple[int, int]:
     cell = _new(_UINT32_P)
-    ret = _LoadFromMemWithMem(_cast(_VOIDP, model), model_size, cell, _cast(_VOIDP, work_ptr), work_size,
-                              _cast(_VOIDP, weight_ptr), weight_size)
+    ret = _LoadFromMemWithMem(_vp(model) or _ptr(model), model_size, cell, _vp(work_ptr) or _ptr(work_ptr), work_size,
+                              _vp(weight_ptr) or _ptr(weight_ptr), weight_size)
     return cell[0], ret
 
 
@@ -121,7 +122,7 @@ def query_size(model_path: str) -> Tuple[int, int, int]:
 
 def query_size_from_mem(model: int, model_size: int) -> Tuple[int, int, int]:
     cells = _new(_SIZE2)
-    ret = _QuerySizeFromMem(_cast(_VOIDP, model), model_size, cells, cells + 1)
+    ret = _QuerySizeFromMem(_vp(model) or _ptr(model), model_size, cells, cells + 1)
     return cells[0], cells[1], ret
 
 
@@ -138,89 +139,89 @@ def create_desc() -> int:
 
 
 def destroy_desc(model_desc: int) -> int:
-    return _DestroyDesc(_cast(_VOIDP, model_desc))
+    return _DestroyDesc(_vp(model_desc) or _cast(_VOIDP, model_desc))
 
 
 def get_desc(model_desc: int, model_id: int) -> int:
-    return _GetDesc(_cast(_VOIDP, model_desc), model_id)
+    return _GetDesc(_vp(model_desc) or _ptr(model_desc), model_id)
 
 
 def get_num_inputs(model_desc: int) -> int:
-    return _GetNumInputs(_cast(_VOIDP, model_desc))
+    return _GetNumInputs(_vp(model_desc) or _ptr(model_desc))
 
 
 def get_num_outputs(model_desc: int) -> int:
-    return _GetNumOutputs(_cast(_VOIDP, model_desc))
+    return _GetNumOutputs(_vp(model_desc) or _ptr(model_desc))
 
 
 def get_input_size_by_index(model_desc: int, index: int) -> int:
-    return _GetInputSizeByIndex(_cast(_VOIDP, model_desc), index)
+    return _GetInputSizeByIndex(_vp(model_desc) or _ptr(model_desc), index)
 
 
 def get_output_size_by_index(model_desc: int, index: int) -> int:
-    return _GetOutputSizeByIndex(_cast(_VOIDP, model_desc), index)
+    return _GetOutputSizeByIndex(_vp(model_desc) or _ptr(model_desc), index)
 
 
 def get_input_dims(model_desc: int, index: int) -> Tuple[Dict[str, Any], int]:
     """``({"name", "dimCount", "dims"}, ret)``; -1 marks a dynamic dimension."""
     d = _new(_DIMS_P)
-    ret = _GetInputDims(_cast(_VOIDP, model_desc), index, d)
+    ret = _GetInputDims(_vp(model_desc) or _ptr(model_desc), index, d)
     return _dims(d), ret
 
 
 def get_input_dims_v2(model_desc: int, index: int) -> Tuple[Dict[str, Any], int]:
     d = _new(_DIMS_P)
-    ret = _GetInputDimsV2(_cast(_VOIDP, model_desc), index, d)
+    ret = _GetInputDimsV2(_vp(model_desc) or _ptr(model_desc), index, d)
     return _dims(d), ret
 
 
 def get_output_dims(model_desc: int, index: int) -> Tuple[Dict[str, Any], int]:
     d = _new(_DIMS_P)
-    ret = _GetOutputDims(_cast(_VOIDP, model_desc), index, d)
+    ret = _GetOutputDims(_vp(model_desc) or _ptr(model_desc), index, d)
     return _dims(d), ret
 
 
 def get_cur_output_dims(model_desc: int, index: int) -> Tuple[Dict[str, Any], int]:
     """The output's dims at the last execution (the chosen batch of a dynamic model)."""
     d = _new(_DIMS_P)
-    ret = _GetCurOutputDims(_cast(_VOIDP, model_desc), index, d)
+    ret = _GetCurOutputDims(_vp(model_desc) or _ptr(model_desc), index, d)
     return _dims(d), ret
 
 
 def get_input_name_by_index(model_desc: int, index: int) -> str:
-    return _text(_GetInputNameByIndex(_cast(_VOIDP, model_desc), index)) or ""
+    return _text(_GetInputNameByIndex(_vp(model_desc) or _ptr(model_desc), index)) or ""
 
 
 def get_output_name_by_index(model_desc: int, index: int) -> str:
-    return _text(_GetOutputNameByIndex(_cast(_VOIDP, model_desc), index)) or ""
+    return _text(_GetOutputNameByIndex(_vp(model_desc) or _ptr(model_desc), index)) or ""
 
 
 def get_input_format(model_desc: int, index: int) -> int:
-    return _GetInputFormat(_cast(_VOIDP, model_desc), index)
+    return _GetInputFormat(_vp(model_desc) or _ptr(model_desc), index)
 
 
 def get_output_format(model_desc: int, index: int) -> int:
-    return _GetOutputFormat(_cast(_VOIDP, model_desc), index)
+    return _GetOutputFormat(_vp(model_desc) or _ptr(model_desc), index)
 
 
 def get_input_data_type(model_desc: int, index: int) -> int:
-    return _GetInputDataType(_cast(_VOIDP, model_desc), index)
+    return _GetInputDataType(_vp(model_desc) or _ptr(model_desc), index)
 
 
 def get_output_data_type(model_desc: int, index: int) -> int:
-    return _GetOutputDataType(_cast(_VOIDP, model_desc), index)
+    return _GetOutputDataType(_vp(model_desc) or _ptr(model_desc), index)
 
 
 def get_input_index_by_name(model_desc: int, name: str) -> Tuple[int, int]:
     """``(index, ret)``; a non-zero ret (not an exception) when there is no such input."""
     cell = _new(_SIZE_P)
-    ret = _GetInputIndexByName(_cast(_VOIDP, model_desc), name.encode(), cell)
+    ret = _GetInputIndexByName(_vp(model_desc) or _ptr(model_desc), name.encode(), cell)
     return cell[0], ret
 
 
 def get_output_index_by_name(model_desc: int, name: str) -> Tuple[int, int]:
     cell = _new(_SIZE_P)
-    ret = _GetOutputIndexByName(_cast(_VOIDP, model_desc), name.encode(), cell)
+    ret = _GetOutputIndexByName(_vp(model_desc) or _ptr(model_desc), name.encode(), cell)
     return cell[0], ret
 
 
@@ -232,29 +233,29 @@ def create_dataset() -> int:
 
 
 def destroy_dataset(dataset: int) -> int:
-    return _DestroyDataset(_cast(_VOIDP, dataset))
+    return _DestroyDataset(_vp(dataset) or _cast(_VOIDP, dataset))
 
 
 def add_dataset_buffer(dataset: int, data_buffer: int) -> Tuple[int, int]:
     """``(dataset, ret)`` (programs discard the first element, as with pyACL)."""
-    return dataset, _AddDatasetBuffer(_cast(_VOIDP, dataset), _cast(_VOIDP, data_buffer))
+    return dataset, _AddDatasetBuffer(_vp(dataset) or _ptr(dataset), _vp(data_buffer) or _ptr(data_buffer))
 
 
 def get_dataset_num_buffers(dataset: int) -> int:
-    return _GetDatasetNumBuffers(_cast(_VOIDP, dataset))
+    return _GetDatasetNumBuffers(_vp(dataset) or _ptr(dataset))
 
 
 def get_dataset_buffer(dataset: int, index: int) -> int:
     """The data buffer handle at index (0 when out of range)."""
-    return int(_cast(_UINTPTR, _GetDatasetBuffer(_cast(_VOIDP, dataset), index)))
+    return int(_cast(_UINTPTR, _GetDatasetBuffer(_vp(dataset) or _ptr(dataset), index)))
 
 
 def execute(model_id: int, input: int, output: int) -> int:  # noqa: A002 (pyACL's parameter name)
-    return _Execute(model_id, _cast(_VOIDP, input), _cast(_VOIDP, output))
+    return _Execute(model_id, _vp(input) or _ptr(input), _vp(output) or _ptr(output))
 
 
 def execute_async(model_id: int, input: int, output: int, stream: int) -> int:  # noqa: A002
-    return _ExecuteAsync(model_id, _cast(_VOIDP, input), _cast(_VOIDP, output), _cast(_VOIDP, stream))
+    return _ExecuteAsync(model_id, _vp(input) or _ptr(input), _vp(output) or _ptr(output), _vp(stream) or _ptr(stream))
 
 
 # ---------------------------------------------------------------------------------------- dynamic shapes, AIPP
@@ -263,25 +264,25 @@ def execute_async(model_id: int, input: int, output: int, stream: int) -> int:  
 def get_dynamic_batch(model_desc: int) -> Tuple[Dict[str, Any], int]:
     """``({"batchCount": n, "batch": [...]}, ret)``; batchCount 0 for a model without batch gears."""
     b = _new(_BATCH_P)
-    ret = _GetDynamicBatch(_cast(_VOIDP, model_desc), b)
+    ret = _GetDynamicBatch(_vp(model_desc) or _ptr(model_desc), b)
     n = min(int(b.batchCount), 128)
     return {"batchCount": n, "batch": [b.batch[i] for i in range(n)]}, ret
 
 
 def set_dynamic_batch_size(model_id: int, dataset: int, index: int, batch_size: int) -> int:
-    return _SetDynamicBatchSize(model_id, _cast(_VOIDP, dataset), index, batch_size)
+    return _SetDynamicBatchSize(model_id, _vp(dataset) or _ptr(dataset), index, batch_size)
 
 
 def get_dynamic_hw(model_desc: int, index: int) -> Tuple[Dict[str, Any], int]:
     """``({"hwCount": n, "hw": [[h, w], ...]}, ret)``."""
     h = _new(_HW_P)
-    ret = _GetDynamicHW(_cast(_VOIDP, model_desc), index, h)
+    ret = _GetDynamicHW(_vp(model_desc) or _ptr(model_desc), index, h)
     n = min(int(h.hwCount), 128)
     return {"hwCount": n, "hw": [[h.hw[i][0], h.hw[i][1]] for i in range(n)]}, ret
 
 
 def set_dynamic_hw_size(model_id: int, dataset: int, index: int, height: int, width: int) -> int:
-    return _SetDynamicHWSize(model_id, _cast(_VOIDP, dataset), index, height, width)
+    return _SetDynamicHWSize(model_id, _vp(dataset) or _ptr(dataset), index, height, width)
 
 
 def get_aipp_type(model_id: int, index: int) -> Tuple[int, int, int]:

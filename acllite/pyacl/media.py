@@ -17,8 +17,9 @@ from typing import TYPE_CHECKING
 from ._common import ACL_ERROR_API_NOT_SUPPORT as _NOT_SUPPORT
 from ._common import ACL_ERROR_INVALID_PARAM as _INVALID_PARAM
 from ._common import HandleTable as _HandleTable
+from ._common import pointer as _ptr, pointer_cached as _vp
 from ._common import UINTPTR as _UINTPTR, VOIDP as _VOIDP, cast as _cast, ffi as _ffi, lib as _lib, new as _new
-from ._common import not_supported as _not_supported
+from ._common import not_supported as _not_supported, scratch as _scratch
 from ._common import stale_code as _stale_code
 
 if TYPE_CHECKING:
@@ -81,7 +82,6 @@ _PngGetImageInfo = _lib.acldvppPngGetImageInfo
 _PngPredictDecSize = _lib.acldvppPngPredictDecSize
 _PngDecodeAsync = _lib.acldvppPngDecodeAsync
 
-_HANDLE_P = _ffi.typeof("void **")
 _UINT32_P = _ffi.typeof("uint32_t *")
 _UINT32_2 = _ffi.typeof("uint32_t[2]")
 _INT32_P = _ffi.typeof("int32_t *")
@@ -94,13 +94,14 @@ _NULL = _ffi.NULL
 
 def dvpp_malloc(size: int) -> Tuple[int, int]:
     """``(dev_ptr, ret)``: DVPP memory (what DVPP reads and writes)."""
-    cell = _new(_HANDLE_P)
-    ret = _Malloc(cell, size)
-    return int(_cast(_UINTPTR, cell[0])), ret
+    cell, out = _scratch.addr
+    cell[0] = 0
+    ret = _Malloc(out, size)
+    return cell[0], ret
 
 
 def dvpp_free(dev_ptr: int) -> int:
-    return _Free(_cast(_VOIDP, dev_ptr))
+    return _Free(_vp(dev_ptr) or _cast(_VOIDP, dev_ptr))
 
 
 def dvpp_create_channel_desc() -> int:
@@ -108,23 +109,23 @@ def dvpp_create_channel_desc() -> int:
 
 
 def dvpp_destroy_channel_desc(channel_desc: int) -> int:
-    return _DestroyChannelDesc(_cast(_VOIDP, channel_desc))
+    return _DestroyChannelDesc(_vp(channel_desc) or _cast(_VOIDP, channel_desc))
 
 
 def dvpp_get_channel_desc_channel_id(channel_desc: int) -> int:
-    return _GetChannelDescChannelId(_cast(_VOIDP, channel_desc))
+    return _GetChannelDescChannelId(_vp(channel_desc) or _ptr(channel_desc))
 
 
 def dvpp_set_channel_desc_mode(channel_desc: int, mode: int) -> int:
-    return _SetChannelDescMode(_cast(_VOIDP, channel_desc), mode)
+    return _SetChannelDescMode(_vp(channel_desc) or _ptr(channel_desc), mode)
 
 
 def dvpp_create_channel(channel_desc: int) -> int:
-    return _CreateChannel(_cast(_VOIDP, channel_desc))
+    return _CreateChannel(_vp(channel_desc) or _ptr(channel_desc))
 
 
 def dvpp_destroy_channel(channel_desc: int) -> int:
-    return _DestroyChannel(_cast(_VOIDP, channel_desc))
+    return _DestroyChannel(_vp(channel_desc) or _cast(_VOIDP, channel_desc))
 
 
 # ---------------------------------------------------------------------------------------- picture descriptions
@@ -135,72 +136,72 @@ def dvpp_create_pic_desc() -> int:
 
 
 def dvpp_destroy_pic_desc(pic_desc: int) -> int:
-    return _DestroyPicDesc(_cast(_VOIDP, pic_desc))
+    return _DestroyPicDesc(_vp(pic_desc) or _cast(_VOIDP, pic_desc))
 
 
 def dvpp_set_pic_desc_data(pic_desc: int, data_dev: int) -> int:
-    return _SetPicDescData(_cast(_VOIDP, pic_desc), _cast(_VOIDP, data_dev))
+    return _SetPicDescData(_vp(pic_desc) or _ptr(pic_desc), _vp(data_dev) or _ptr(data_dev))
 
 
 def dvpp_set_pic_desc_size(pic_desc: int, size: int) -> int:
-    return _SetPicDescSize(_cast(_VOIDP, pic_desc), size)
+    return _SetPicDescSize(_vp(pic_desc) or _ptr(pic_desc), size)
 
 
 def dvpp_set_pic_desc_format(pic_desc: int, format: int) -> int:  # noqa: A002 (pyACL's name)
-    return _SetPicDescFormat(_cast(_VOIDP, pic_desc), format)
+    return _SetPicDescFormat(_vp(pic_desc) or _ptr(pic_desc), format)
 
 
 def dvpp_set_pic_desc_width(pic_desc: int, width: int) -> int:
-    return _SetPicDescWidth(_cast(_VOIDP, pic_desc), width)
+    return _SetPicDescWidth(_vp(pic_desc) or _ptr(pic_desc), width)
 
 
 def dvpp_set_pic_desc_height(pic_desc: int, height: int) -> int:
-    return _SetPicDescHeight(_cast(_VOIDP, pic_desc), height)
+    return _SetPicDescHeight(_vp(pic_desc) or _ptr(pic_desc), height)
 
 
 def dvpp_set_pic_desc_width_stride(pic_desc: int, width_stride: int) -> int:
-    return _SetPicDescWidthStride(_cast(_VOIDP, pic_desc), width_stride)
+    return _SetPicDescWidthStride(_vp(pic_desc) or _ptr(pic_desc), width_stride)
 
 
 def dvpp_set_pic_desc_height_stride(pic_desc: int, height_stride: int) -> int:
-    return _SetPicDescHeightStride(_cast(_VOIDP, pic_desc), height_stride)
+    return _SetPicDescHeightStride(_vp(pic_desc) or _ptr(pic_desc), height_stride)
 
 
 def dvpp_set_pic_desc_ret_code(pic_desc: int, ret_code: int) -> int:
-    return _SetPicDescRetCode(_cast(_VOIDP, pic_desc), ret_code)
+    return _SetPicDescRetCode(_vp(pic_desc) or _ptr(pic_desc), ret_code)
 
 
 def dvpp_get_pic_desc_data(pic_desc: int) -> int:
-    return int(_cast(_UINTPTR, _GetPicDescData(_cast(_VOIDP, pic_desc))))
+    return int(_cast(_UINTPTR, _GetPicDescData(_vp(pic_desc) or _ptr(pic_desc))))
 
 
 def dvpp_get_pic_desc_size(pic_desc: int) -> int:
-    return _GetPicDescSize(_cast(_VOIDP, pic_desc))
+    return _GetPicDescSize(_vp(pic_desc) or _ptr(pic_desc))
 
 
 def dvpp_get_pic_desc_format(pic_desc: int) -> int:
-    return _GetPicDescFormat(_cast(_VOIDP, pic_desc))
+    return _GetPicDescFormat(_vp(pic_desc) or _ptr(pic_desc))
 
 
 def dvpp_get_pic_desc_width(pic_desc: int) -> int:
-    return _GetPicDescWidth(_cast(_VOIDP, pic_desc))
+    return _GetPicDescWidth(_vp(pic_desc) or _ptr(pic_desc))
 
 
 def dvpp_get_pic_desc_height(pic_desc: int) -> int:
-    return _GetPicDescHeight(_cast(_VOIDP, pic_desc))
+    return _GetPicDescHeight(_vp(pic_desc) or _ptr(pic_desc))
 
 
 def dvpp_get_pic_desc_width_stride(pic_desc: int) -> int:
-    return _GetPicDescWidthStride(_cast(_VOIDP, pic_desc))
+    return _GetPicDescWidthStride(_vp(pic_desc) or _ptr(pic_desc))
 
 
 def dvpp_get_pic_desc_height_stride(pic_desc: int) -> int:
-    return _GetPicDescHeightStride(_cast(_VOIDP, pic_desc))
+    return _GetPicDescHeightStride(_vp(pic_desc) or _ptr(pic_desc))
 
 
 def dvpp_get_pic_desc_ret_code(pic_desc: int) -> int:
     """The result code the device wrote (a JPEG decode's, for instance) once the stream has run."""
-    return _GetPicDescRetCode(_cast(_VOIDP, pic_desc))
+    return _GetPicDescRetCode(_vp(pic_desc) or _ptr(pic_desc))
 
 
 # ---------------------------------------------------------------------------------------- configurations
@@ -212,27 +213,27 @@ def dvpp_create_roi_config(left: int, right: int, top: int, bottom: int) -> int:
 
 
 def dvpp_destroy_roi_config(roi_config: int) -> int:
-    return _DestroyRoiConfig(_cast(_VOIDP, roi_config))
+    return _DestroyRoiConfig(_vp(roi_config) or _cast(_VOIDP, roi_config))
 
 
 def dvpp_set_roi_config_left(config: int, left: int) -> int:
-    return _SetRoiConfigLeft(_cast(_VOIDP, config), left)
+    return _SetRoiConfigLeft(_vp(config) or _ptr(config), left)
 
 
 def dvpp_set_roi_config_right(config: int, right: int) -> int:
-    return _SetRoiConfigRight(_cast(_VOIDP, config), right)
+    return _SetRoiConfigRight(_vp(config) or _ptr(config), right)
 
 
 def dvpp_set_roi_config_top(config: int, top: int) -> int:
-    return _SetRoiConfigTop(_cast(_VOIDP, config), top)
+    return _SetRoiConfigTop(_vp(config) or _ptr(config), top)
 
 
 def dvpp_set_roi_config_bottom(config: int, bottom: int) -> int:
-    return _SetRoiConfigBottom(_cast(_VOIDP, config), bottom)
+    return _SetRoiConfigBottom(_vp(config) or _ptr(config), bottom)
 
 
 def dvpp_set_roi_config(config: int, left: int, right: int, top: int, bottom: int) -> int:
-    return _SetRoiConfig(_cast(_VOIDP, config), left, right, top, bottom)
+    return _SetRoiConfig(_vp(config) or _ptr(config), left, right, top, bottom)
 
 
 def dvpp_create_resize_config() -> int:
@@ -240,15 +241,15 @@ def dvpp_create_resize_config() -> int:
 
 
 def dvpp_destroy_resize_config(resize_config: int) -> int:
-    return _DestroyResizeConfig(_cast(_VOIDP, resize_config))
+    return _DestroyResizeConfig(_vp(resize_config) or _cast(_VOIDP, resize_config))
 
 
 def dvpp_set_resize_config_interpolation(resize_config: int, interpolation: int) -> int:
-    return _SetResizeConfigInterpolation(_cast(_VOIDP, resize_config), interpolation)
+    return _SetResizeConfigInterpolation(_vp(resize_config) or _ptr(resize_config), interpolation)
 
 
 def dvpp_get_resize_config_interpolation(resize_config: int) -> int:
-    return _GetResizeConfigInterpolation(_cast(_VOIDP, resize_config))
+    return _GetResizeConfigInterpolation(_vp(resize_config) or _ptr(resize_config))
 
 
 def dvpp_create_jpege_config() -> int:
@@ -256,15 +257,15 @@ def dvpp_create_jpege_config() -> int:
 
 
 def dvpp_destroy_jpege_config(jpege_config: int) -> int:
-    return _DestroyJpegeConfig(_cast(_VOIDP, jpege_config))
+    return _DestroyJpegeConfig(_vp(jpege_config) or _cast(_VOIDP, jpege_config))
 
 
 def dvpp_set_jpege_config_level(jpege_config: int, level: int) -> int:
-    return _SetJpegeConfigLevel(_cast(_VOIDP, jpege_config), level)
+    return _SetJpegeConfigLevel(_vp(jpege_config) or _ptr(jpege_config), level)
 
 
 def dvpp_get_jpege_config_level(jpege_config: int) -> int:
-    return _GetJpegeConfigLevel(_cast(_VOIDP, jpege_config))
+    return _GetJpegeConfigLevel(_vp(jpege_config) or _ptr(jpege_config))
 
 
 # ---------------------------------------------------------------------------------------- VPC
@@ -272,37 +273,42 @@ def dvpp_get_jpege_config_level(jpege_config: int) -> int:
 
 def dvpp_vpc_resize_async(channel_desc: int, input_desc: int, output_desc: int, resize_config: int,
                           stream: int) -> int:
-    return _VpcResizeAsync(_cast(_VOIDP, channel_desc), _cast(_VOIDP, input_desc), _cast(_VOIDP, output_desc),
-                           _cast(_VOIDP, resize_config), _cast(_VOIDP, stream))
+    return _VpcResizeAsync(_vp(channel_desc) or _ptr(channel_desc), _vp(input_desc) or _ptr(input_desc),
+                           _vp(output_desc) or _ptr(output_desc), _vp(resize_config) or _ptr(resize_config),
+                           _vp(stream) or _ptr(stream))
 
 
 def dvpp_vpc_crop_async(channel_desc: int, input_desc: int, output_desc: int, crop_area: int, stream: int) -> int:
-    return _VpcCropAsync(_cast(_VOIDP, channel_desc), _cast(_VOIDP, input_desc), _cast(_VOIDP, output_desc),
-                         _cast(_VOIDP, crop_area), _cast(_VOIDP, stream))
+    return _VpcCropAsync(_vp(channel_desc) or _ptr(channel_desc), _vp(input_desc) or _ptr(input_desc),
+                         _vp(output_desc) or _ptr(output_desc), _vp(crop_area) or _ptr(crop_area),
+                         _vp(stream) or _ptr(stream))
 
 
 def dvpp_vpc_crop_resize_async(channel_desc: int, input_desc: int, output_desc: int, crop_area: int,
                                resize_config: int, stream: int) -> int:
-    return _VpcCropResizeAsync(_cast(_VOIDP, channel_desc), _cast(_VOIDP, input_desc), _cast(_VOIDP, output_desc),
-                               _cast(_VOIDP, crop_area), _cast(_VOIDP, resize_config), _cast(_VOIDP, stream))
+    return _VpcCropResizeAsync(_vp(channel_desc) or _ptr(channel_desc), _vp(input_desc) or _ptr(input_desc),
+                               _vp(output_desc) or _ptr(output_desc), _vp(crop_area) or _ptr(crop_area),
+                               _vp(resize_config) or _ptr(resize_config), _vp(stream) or _ptr(stream))
 
 
 def dvpp_vpc_crop_and_paste_async(channel_desc: int, input_desc: int, output_desc: int, crop_area: int,
                                   paste_area: int, stream: int) -> int:
-    return _VpcCropAndPasteAsync(_cast(_VOIDP, channel_desc), _cast(_VOIDP, input_desc), _cast(_VOIDP, output_desc),
-                                 _cast(_VOIDP, crop_area), _cast(_VOIDP, paste_area), _cast(_VOIDP, stream))
+    return _VpcCropAndPasteAsync(_vp(channel_desc) or _ptr(channel_desc), _vp(input_desc) or _ptr(input_desc),
+                                 _vp(output_desc) or _ptr(output_desc), _vp(crop_area) or _ptr(crop_area),
+                                 _vp(paste_area) or _ptr(paste_area), _vp(stream) or _ptr(stream))
 
 
 def dvpp_vpc_crop_resize_paste_async(channel_desc: int, input_desc: int, output_desc: int, crop_area: int,
                                      paste_area: int, resize_config: int, stream: int) -> int:
-    return _VpcCropResizePasteAsync(_cast(_VOIDP, channel_desc), _cast(_VOIDP, input_desc),
-                                    _cast(_VOIDP, output_desc), _cast(_VOIDP, crop_area), _cast(_VOIDP, paste_area),
-                                    _cast(_VOIDP, resize_config), _cast(_VOIDP, stream))
+    return _VpcCropResizePasteAsync(_vp(channel_desc) or _ptr(channel_desc), _vp(input_desc) or _ptr(input_desc),
+                                    _vp(output_desc) or _ptr(output_desc), _vp(crop_area) or _ptr(crop_area),
+                                    _vp(paste_area) or _ptr(paste_area), _vp(resize_config) or _ptr(resize_config),
+                                    _vp(stream) or _ptr(stream))
 
 
 def dvpp_vpc_convert_color_async(channel_desc: int, input_desc: int, output_desc: int, stream: int) -> int:
-    return _VpcConvertColorAsync(_cast(_VOIDP, channel_desc), _cast(_VOIDP, input_desc), _cast(_VOIDP, output_desc),
-                                 _cast(_VOIDP, stream))
+    return _VpcConvertColorAsync(_vp(channel_desc) or _ptr(channel_desc), _vp(input_desc) or _ptr(input_desc),
+                                 _vp(output_desc) or _ptr(output_desc), _vp(stream) or _ptr(stream))
 
 
 # ---------------------------------------------------------------------------------------- JPEG, PNG
@@ -312,7 +318,7 @@ def dvpp_jpeg_get_image_info(data: int, size: int) -> Tuple[int, int, int, int]:
     """``(width, height, components, ret)`` of the JPEG at host address ``data``."""
     wh = _new(_UINT32_2)
     c = _new(_INT32_P)
-    ret = _JpegGetImageInfo(_cast(_VOIDP, data), size, wh, wh + 1, c)
+    ret = _JpegGetImageInfo(_vp(data) or _ptr(data), size, wh, wh + 1, c)
     return wh[0], wh[1], c[0], ret
 
 
@@ -321,25 +327,25 @@ def dvpp_jpeg_get_image_info_v2(data: int, size: int) -> Tuple[int, int, int, in
     wh = _new(_UINT32_2)
     c = _new(_INT32_P)
     f = _new(_JPEG_FORMAT_P)
-    ret = _JpegGetImageInfoV2(_cast(_VOIDP, data), size, wh, wh + 1, c, f)
+    ret = _JpegGetImageInfoV2(_vp(data) or _ptr(data), size, wh, wh + 1, c, f)
     return wh[0], wh[1], c[0], f[0], ret
 
 
 def dvpp_jpeg_predict_dec_size(data: int, data_size: int, output_pixel_format: int) -> Tuple[int, int]:
     """``(decoded_size, ret)`` for decoding the JPEG at ``data`` to ``output_pixel_format``."""
     cell = _new(_UINT32_P)
-    ret = _JpegPredictDecSize(_cast(_VOIDP, data), data_size, output_pixel_format, cell)
+    ret = _JpegPredictDecSize(_vp(data) or _ptr(data), data_size, output_pixel_format, cell)
     return cell[0], ret
 
 
 def dvpp_jpeg_decode_async(channel_desc: int, data: int, size: int, output_desc: int, stream: int) -> int:
-    return _JpegDecodeAsync(_cast(_VOIDP, channel_desc), _cast(_VOIDP, data), size, _cast(_VOIDP, output_desc),
-                            _cast(_VOIDP, stream))
+    return _JpegDecodeAsync(_vp(channel_desc) or _ptr(channel_desc), _vp(data) or _ptr(data), size,
+                            _vp(output_desc) or _ptr(output_desc), _vp(stream) or _ptr(stream))
 
 
 def dvpp_jpeg_predict_enc_size(input_desc: int, config: int) -> Tuple[int, int]:
     cell = _new(_UINT32_P)
-    ret = _JpegPredictEncSize(_cast(_VOIDP, input_desc), _cast(_VOIDP, config), cell)
+    ret = _JpegPredictEncSize(_vp(input_desc) or _ptr(input_desc), _vp(config) or _ptr(config), cell)
     return cell[0], ret
 
 
@@ -347,27 +353,28 @@ def dvpp_jpeg_encode_async(channel_desc: int, input_desc: int, data: int, size: 
                            stream: int) -> int:
     """``size`` is the address of a host uint32 (e.g. ``acl.util.numpy_to_ptr(np.array([n], np.uint32))``):
     the output buffer's capacity in, the encoded size out once the stream has run."""
-    return _JpegEncodeAsync(_cast(_VOIDP, channel_desc), _cast(_VOIDP, input_desc), _cast(_VOIDP, data),
-                            _cast(_VOIDP, size), _cast(_VOIDP, config), _cast(_VOIDP, stream))
+    return _JpegEncodeAsync(_vp(channel_desc) or _ptr(channel_desc), _vp(input_desc) or _ptr(input_desc),
+                            _vp(data) or _ptr(data), _vp(size) or _ptr(size), _vp(config) or _ptr(config),
+                            _vp(stream) or _ptr(stream))
 
 
 def dvpp_png_get_image_info(data: int, data_size: int) -> Tuple[int, int, int, int]:
     """``(width, height, components, ret)``."""
     wh = _new(_UINT32_2)
     c = _new(_INT32_P)
-    ret = _PngGetImageInfo(_cast(_VOIDP, data), data_size, wh, wh + 1, c)
+    ret = _PngGetImageInfo(_vp(data) or _ptr(data), data_size, wh, wh + 1, c)
     return wh[0], wh[1], c[0], ret
 
 
 def dvpp_png_predict_dec_size(data: int, data_size: int, output_pixel_format: int) -> Tuple[int, int]:
     cell = _new(_UINT32_P)
-    ret = _PngPredictDecSize(_cast(_VOIDP, data), data_size, output_pixel_format, cell)
+    ret = _PngPredictDecSize(_vp(data) or _ptr(data), data_size, output_pixel_format, cell)
     return cell[0], ret
 
 
 def dvpp_png_decode_async(channel_desc: int, data: int, size: int, output_desc: int, stream: int) -> int:
-    return _PngDecodeAsync(_cast(_VOIDP, channel_desc), _cast(_VOIDP, data), size, _cast(_VOIDP, output_desc),
-                           _cast(_VOIDP, stream))
+    return _PngDecodeAsync(_vp(channel_desc) or _ptr(channel_desc), _vp(data) or _ptr(data), size,
+                           _vp(output_desc) or _ptr(output_desc), _vp(stream) or _ptr(stream))
 
 
 # ---------------------------------------------------------------------------------------- batches (in Python)
@@ -430,15 +437,15 @@ def _batch_vpc(channel_desc: int, src_batch_desc: int, roi_nums: Sequence[int], 
     if (not roi_nums or len(roi_nums) > len(src) or any(n < 0 for n in roi_nums) or total > len(dst)
             or len(crop_areas) < total or (paste_areas is not None and len(paste_areas) < total)):
         return _INVALID_PARAM
-    chan, s = _cast(_VOIDP, channel_desc), _cast(_VOIDP, stream)
+    chan, s = _vp(channel_desc) or _ptr(channel_desc), _vp(stream) or _ptr(stream)
     k = 0
     for i, n in enumerate(roi_nums):
         for _ in range(n):
             if paste_areas is None:
-                ret = _VpcCropAsync(chan, src[i], dst[k], _cast(_VOIDP, crop_areas[k]), s)
+                ret = _VpcCropAsync(chan, src[i], dst[k], _vp(crop_areas[k]) or _ptr(crop_areas[k]), s)
             else:
-                ret = _VpcCropAndPasteAsync(chan, src[i], dst[k], _cast(_VOIDP, crop_areas[k]),
-                                            _cast(_VOIDP, paste_areas[k]), s)
+                ret = _VpcCropAndPasteAsync(chan, src[i], dst[k], _vp(crop_areas[k]) or _ptr(crop_areas[k]),
+                                            _vp(paste_areas[k]) or _ptr(paste_areas[k]), s)
             if ret:
                 return ret
             k += 1

@@ -11,8 +11,9 @@ import sys as _sys
 import traceback as _traceback
 from typing import TYPE_CHECKING
 
+from ._common import pointer as _ptr, pointer_cached as _vp
 from ._common import UINTPTR as _UINTPTR, VOIDP as _VOIDP, cast as _cast, ffi as _ffi, lib as _lib, new as _new
-from ._common import on_finalize as _on_finalize
+from ._common import on_finalize as _on_finalize, scratch as _scratch
 
 if TYPE_CHECKING:
     from typing import Any, Callable, Dict, Tuple
@@ -54,10 +55,8 @@ _Memset = _lib.aclrtMemset
 _MemsetAsync = _lib.aclrtMemsetAsync
 _GetMemInfo = _lib.aclrtGetMemInfo
 
-_INT32_P = _ffi.typeof("int32_t *")
-_UINT32_P = _ffi.typeof("uint32_t *")
-_RUNMODE_P = _ffi.typeof("aclrtRunMode *")
-_HANDLE_P = _ffi.typeof("void **")
+#: One cell for every thread: the run mode is a constant of the process, so concurrent writes agree.
+_RUN_MODE = _ffi.new("aclrtRunMode *")
 _STATUS_P = _ffi.typeof("aclrtEventRecordedStatus *")
 _FLOAT_P = _ffi.typeof("float *")
 _SIZE2 = _ffi.typeof("size_t[2]")
@@ -75,42 +74,45 @@ def reset_device(device_id: int) -> int:
 
 
 def get_device() -> Tuple[int, int]:
-    cell = _new(_INT32_P)
+    cell = _scratch.i32
+    cell[0] = 0
     ret = _GetDevice(cell)
     return cell[0], ret
 
 
 def get_device_count() -> Tuple[int, int]:
-    cell = _new(_UINT32_P)
+    cell = _scratch.u32
+    cell[0] = 0
     ret = _GetDeviceCount(cell)
     return cell[0], ret
 
 
 def get_run_mode() -> Tuple[int, int]:
     """``(run_mode, ret)``: ACL_HOST (1) or ACL_DEVICE (0). Works before acl.init."""
-    cell = _new(_RUNMODE_P)
-    ret = _GetRunMode(cell)
-    return cell[0], ret
+    ret = _GetRunMode(_RUN_MODE)
+    return _RUN_MODE[0], ret
 
 
 def create_context(device_id: int) -> Tuple[int, int]:
-    cell = _new(_HANDLE_P)
-    ret = _CreateContext(cell, device_id)
-    return int(_cast(_UINTPTR, cell[0])), ret
+    cell, out = _scratch.addr
+    cell[0] = 0
+    ret = _CreateContext(out, device_id)
+    return cell[0], ret
 
 
 def destroy_context(context: int) -> int:
-    return _DestroyContext(_cast(_VOIDP, context))
+    return _DestroyContext(_vp(context) or _cast(_VOIDP, context))
 
 
 def set_context(context: int) -> int:
-    return _SetCurrentContext(_cast(_VOIDP, context))
+    return _SetCurrentContext(_vp(context) or _ptr(context))
 
 
 def get_context() -> Tuple[int, int]:
-    cell = _new(_HANDLE_P)
-    ret = _GetCurrentContext(cell)
-    return int(_cast(_UINTPTR, cell[0])), ret
+    cell, out = _scratch.addr
+    cell[0] = 0
+    ret = _GetCurrentContext(out)
+    return cell[0], ret
 
 
 def synchronize_device() -> int:
@@ -121,60 +123,62 @@ def synchronize_device() -> int:
 
 
 def create_stream() -> Tuple[int, int]:
-    cell = _new(_HANDLE_P)
-    ret = _CreateStream(cell)
-    return int(_cast(_UINTPTR, cell[0])), ret
+    cell, out = _scratch.addr
+    cell[0] = 0
+    ret = _CreateStream(out)
+    return cell[0], ret
 
 
 def destroy_stream(stream: int) -> int:
-    return _DestroyStream(_cast(_VOIDP, stream))
+    return _DestroyStream(_vp(stream) or _cast(_VOIDP, stream))
 
 
 def synchronize_stream(stream: int) -> int:
-    return _SynchronizeStream(_cast(_VOIDP, stream))
+    return _SynchronizeStream(_vp(stream) or _ptr(stream))
 
 
 def synchronize_stream_with_timeout(stream: int, timeout: int) -> int:
-    return _SynchronizeStreamWithTimeout(_cast(_VOIDP, stream), timeout)
+    return _SynchronizeStreamWithTimeout(_vp(stream) or _ptr(stream), timeout)
 
 
 def create_event() -> Tuple[int, int]:
-    cell = _new(_HANDLE_P)
-    ret = _CreateEvent(cell)
-    return int(_cast(_UINTPTR, cell[0])), ret
+    cell, out = _scratch.addr
+    cell[0] = 0
+    ret = _CreateEvent(out)
+    return cell[0], ret
 
 
 def destroy_event(event: int) -> int:
-    return _DestroyEvent(_cast(_VOIDP, event))
+    return _DestroyEvent(_vp(event) or _cast(_VOIDP, event))
 
 
 def record_event(event: int, stream: int) -> int:
-    return _RecordEvent(_cast(_VOIDP, event), _cast(_VOIDP, stream))
+    return _RecordEvent(_vp(event) or _ptr(event), _vp(stream) or _ptr(stream))
 
 
 def reset_event(event: int, stream: int) -> int:
-    return _ResetEvent(_cast(_VOIDP, event), _cast(_VOIDP, stream))
+    return _ResetEvent(_vp(event) or _ptr(event), _vp(stream) or _ptr(stream))
 
 
 def synchronize_event(event: int) -> int:
-    return _SynchronizeEvent(_cast(_VOIDP, event))
+    return _SynchronizeEvent(_vp(event) or _ptr(event))
 
 
 def query_event_status(event: int) -> Tuple[int, int]:
     """``(status, ret)``: ACL_EVENT_RECORDED_STATUS_COMPLETE (1) or _NOT_READY (0)."""
     cell = _new(_STATUS_P)
-    ret = _QueryEventStatus(_cast(_VOIDP, event), cell)
+    ret = _QueryEventStatus(_vp(event) or _ptr(event), cell)
     return cell[0], ret
 
 
 def event_elapsed_time(start: int, end: int) -> Tuple[float, int]:
     cell = _new(_FLOAT_P)
-    ret = _EventElapsedTime(cell, _cast(_VOIDP, start), _cast(_VOIDP, end))
+    ret = _EventElapsedTime(cell, _vp(start) or _ptr(start), _vp(end) or _ptr(end))
     return cell[0], ret
 
 
 def stream_wait_event(stream: int, event: int) -> int:
-    return _StreamWaitEvent(_cast(_VOIDP, stream), _cast(_VOIDP, event))
+    return _StreamWaitEvent(_vp(stream) or _ptr(stream), _vp(event) or _ptr(event))
 
 
 # ---------------------------------------------------------------------------------------- host callbacks
@@ -206,18 +210,18 @@ def launch_callback(fn: Callable[[Any], Any], user_data: Any, block_type: int, s
         raise TypeError("acl.rt.launch_callback: fn must be callable, got %s" % type(fn).__name__)
     key = next(_keys)
     _pending[key] = (fn, user_data)
-    ret = _LaunchCallback(_trampoline, _cast(_VOIDP, key), block_type, _cast(_VOIDP, stream))
+    ret = _LaunchCallback(_trampoline, _cast(_VOIDP, key), block_type, _vp(stream) or _ptr(stream))
     if ret:
         _pending.pop(key, None)
     return ret
 
 
 def subscribe_report(thread_id: int, stream: int) -> int:
-    return _SubscribeReport(thread_id, _cast(_VOIDP, stream))
+    return _SubscribeReport(thread_id, _vp(stream) or _ptr(stream))
 
 
 def unsubscribe_report(thread_id: int, stream: int) -> int:
-    return _UnSubscribeReport(thread_id, _cast(_VOIDP, stream))
+    return _UnSubscribeReport(thread_id, _vp(stream) or _ptr(stream))
 
 
 def process_report(timeout: int) -> int:
@@ -232,39 +236,42 @@ _on_finalize(_pending.clear)  # callbacks never run once the streams are gone
 
 
 def malloc(size: int, policy: int) -> Tuple[int, int]:
-    cell = _new(_HANDLE_P)
-    ret = _Malloc(cell, size, policy)
-    return int(_cast(_UINTPTR, cell[0])), ret
+    cell, out = _scratch.addr
+    cell[0] = 0
+    ret = _Malloc(out, size, policy)
+    return cell[0], ret
 
 
 def malloc_host(size: int) -> Tuple[int, int]:
-    cell = _new(_HANDLE_P)
-    ret = _MallocHost(cell, size)
-    return int(_cast(_UINTPTR, cell[0])), ret
+    cell, out = _scratch.addr
+    cell[0] = 0
+    ret = _MallocHost(out, size)
+    return cell[0], ret
 
 
 def free(dev_ptr: int) -> int:
-    return _Free(_cast(_VOIDP, dev_ptr))
+    return _Free(_vp(dev_ptr) or _cast(_VOIDP, dev_ptr))
 
 
 def free_host(host_ptr: int) -> int:
-    return _FreeHost(_cast(_VOIDP, host_ptr))
+    return _FreeHost(_vp(host_ptr) or _cast(_VOIDP, host_ptr))
 
 
 def memcpy(dst: int, dest_max: int, src: int, count: int, kind: int) -> int:
-    return _Memcpy(_cast(_VOIDP, dst), dest_max, _cast(_VOIDP, src), count, kind)
+    return _Memcpy(_vp(dst) or _ptr(dst), dest_max, _vp(src) or _ptr(src), count, kind)
 
 
 def memcpy_async(dst: int, dest_max: int, src: int, count: int, kind: int, stream: int) -> int:
-    return _MemcpyAsync(_cast(_VOIDP, dst), dest_max, _cast(_VOIDP, src), count, kind, _cast(_VOIDP, stream))
+    return _MemcpyAsync(_vp(dst) or _ptr(dst), dest_max, _vp(src) or _ptr(src), count, kind,
+                        _vp(stream) or _ptr(stream))
 
 
 def memset(dev_ptr: int, max_count: int, value: int, count: int) -> int:
-    return _Memset(_cast(_VOIDP, dev_ptr), max_count, value, count)
+    return _Memset(_vp(dev_ptr) or _ptr(dev_ptr), max_count, value, count)
 
 
 def memset_async(dev_ptr: int, max_count: int, value: int, count: int, stream: int) -> int:
-    return _MemsetAsync(_cast(_VOIDP, dev_ptr), max_count, value, count, _cast(_VOIDP, stream))
+    return _MemsetAsync(_vp(dev_ptr) or _ptr(dev_ptr), max_count, value, count, _vp(stream) or _ptr(stream))
 
 
 def get_mem_info(attr: int) -> Tuple[int, int, int]:

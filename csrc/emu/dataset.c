@@ -101,7 +101,7 @@ aclError emu_dataset_tensors(const aclmdlDataset *dataset, acllite_emu_tensor **
     if (ok) {
         n = dataset->count;
         copy = malloc((n ? n : 1) * sizeof *copy);
-        if (copy) memcpy(copy, dataset->buffers, n * sizeof *copy);
+        if (copy && n) memcpy(copy, dataset->buffers, n * sizeof *copy); /* buffers is NULL while n is 0 */
     }
     emu_unlock();
     if (!ok) return emu_fail(ACL_ERROR_INVALID_PARAM, func, "%s dataset %p is not a live dataset", what, (const void *)dataset);

@@ -162,6 +162,12 @@ static aclError parse_jpeg(const uint8_t *d, size_t n, bool header_only, jpeg_in
             info->precision = s[0];
             info->height = be16(s + 1);
             info->width = be16(s + 3);
+            if (info->width == 0) return emu_fail(ACL_ERROR_INVALID_PARAM, func, "the JPEG is corrupt: width 0");
+            if (info->height == 0) { /* the height comes later, in a DNL marker: libjpeg and JPEGD refuse that */
+                return emu_fail(ACL_ERROR_UNSUPPORTED_JPEG, func,
+                                "the JPEG gives its height in a DNL marker (height 0 in the frame header): not "
+                                "supported");
+            }
             ncomp = s[5];
             if (ncomp < 1 || ncomp > 4 || sl < 6u + 3u * (uint32_t)ncomp) {
                 return emu_fail(ACL_ERROR_INVALID_PARAM, func, "the JPEG is corrupt: frame header with %d components",

@@ -21,6 +21,17 @@ static pid_t forked_from; /* in a child forked while AscendCL was initialized: t
 #define FORK_MESSAGE "AscendCL was initialized in process %d, which forked this one: a forked child cannot use " \
                      "it (CANN does not support fork after aclInit); start workers with the 'spawn' method"
 
+#ifdef __GLIBC__
+/* Registered in such a child, this runs before the exit handlers registered before the fork, and ends the process
+ * with its status without them: they belong to the parent's threads (onnxruntime's thread pools, which the model
+ * engine loaded, wait forever in pthread_cond_destroy for workers the child does not have). */
+static void exit_forked_child(int status, void *arg) {
+    (void)arg;
+    fflush(NULL);
+    _exit(status);
+}
+#endif
+
 /* The child of fork() has only the forking thread: stream workers and report threads did not come along, and a
  * lock another thread held stays held. The inherited state is unusable, so a child forked while AscendCL was
  * initialized refuses every call (with FORK_MESSAGE) instead of hanging on a stream no worker serves. */
@@ -29,6 +40,9 @@ static void after_fork_in_child(void) {
     if (atomic_load(&initialized)) {
         atomic_store(&initialized, 0);
         forked_from = getppid();
+#ifdef __GLIBC__
+        on_exit(exit_forked_child, NULL);
+#endif
     }
 }
 
@@ -156,6 +170,7 @@ EMU_EXPORT aclError aclFinalize(void) {
     }
     acllite_emu_counts leaks = {0};
     emu_devices_reset_all_locked(&leaks);
+    leaks.dvppChannels = 0; /* counted once below, by their descriptions: a created channel is not a second object */
     leaks.dataBuffers += emu_databuffers_release_locked();
     emu_dvpp_release_all_locked(&leaks); /* after the streams: queued DVPP tasks have run */
     atomic_store(&initialized, 0);

@@ -193,9 +193,8 @@ aclError emu_mem_alloc(emu_mem_kind kind, int32_t device, size_t size, void **ou
 
 /* Give the pages of a released span back to the OS so long runs do not grow: the pages of [off, off + span) that
  * block i (just removed) occupied, including those it shared with its neighbours when no live block still uses
- * them: spans are 128-byte aligned, not page aligned,
- * so without this every allocation leaves a touched page or two behind and a long run's RSS grows. Requires the
- * arena lock (a page must not be discarded while a concurrent allocation already uses it). */
+ * them (spans are 128-byte aligned, not page aligned: without this every allocation leaves a touched page or two
+ * behind). Requires the arena lock: a page must not be discarded while a concurrent allocation already uses it. */
 static void discard_freed(emu_arena *a, size_t i, size_t off, size_t span) {
     size_t lo = off & ~(page_size - 1), hi = ALIGN_UP(off + span, page_size);
     if (i > 0 && a->blocks[i - 1].off + a->blocks[i - 1].span > lo) {

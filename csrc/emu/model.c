@@ -206,6 +206,13 @@ static aclError read_model_file(const char *path, void **data, size_t *size, con
         snprintf(twin, sizeof twin, "%.*s.onnx", (int)(strlen(path) - 3), path);
         FILE *probe = fopen(twin, "rb");
         if (!probe) {
+            FILE *om = fopen(path, "rb");
+            if (!om) {
+                return emu_fail(ACL_ERROR_INVALID_FILE, func,
+                                "cannot open model file %s: it does not exist, and the emulator cannot run an .om "
+                                "without its ONNX twin %s, which is not there either", path, twin);
+            }
+            fclose(om);
             return emu_fail(ACL_ERROR_INVALID_FILE, func,
                             "%s is an offline model for Ascend hardware, which the emulator cannot run; put the "
                             "ONNX model it was converted from beside it as %s", path, twin);

@@ -1,0 +1,1329 @@
+"""The bad-input matrix: misuse of every layer, one row per case, driven by one parametrized test.
+
+A row is (id, layer, call, expected, fragment): ``expected`` is an aclError code (a raw C call, or a pyACL
+function's return code: the recent error message must start with the C function's name and contain the
+fragment), an exception class (raised by acllite's Python layer; its text must contain the fragment, and for an
+:class:`acllite.AclError` the code must be ``code``), or an exit status (the command line: the fragment must be
+in what it printed). After every row the test checks that the process is alive and usable (a fresh allocation
+and copy work), releases what the row created, and requires an empty leak report from the last
+``aclrtResetDevice`` and from ``aclFinalize`` and nothing alive afterwards.
+
+Layers: runtime, memory, model, dvpp, image, pyacl (``acllite.pyacl``, the pyACL-compatible module), cli.
+Kinds of misuse: NULL and dangling pointers and handles, wrong sizes and kinds, calls in the wrong order, use
+after release, double release, the wrong thread or context, corrupt files, absurd dimensions, non-UTF-8 paths,
+files that vanish while the program runs. ``python tests/test_bad_input_matrix.py`` prints the rows by layer.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import struct
+import subprocess
+import sys
+import threading
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Dict, List, Optional, Tuple, Type, Union
+
+import numpy as np
+import pytest
+
+from conftest import ROOT, ZERO_COUNTS, StreamHold, child_env, is_initialized, leak_report, live_counts, recent_message, requires_emulator
+
+import acllite
+from acllite.binding import ffi, lib
+from acllite.errors import (AclContextError, AclDeviceError, AclError, AclFileError, AclInvalidParamError,
+                            AclMemoryError, AclNotInitializedError, AclStateError)
+
+pytestmark = requires_emulator
+
+NV12 = 1
+H2H, H2D, D2H, D2D = 0, 1, 2, 3
+GARBAGE = ffi.cast("void *", 0x1234)
+NON_UTF8 = b"\xff\xfe-\xe9t\xe9"  # not UTF-8 (Latin-1 bytes), valid in a Linux file name
+CAT = ROOT / "examples" / "images" / "cat.jpg"
+
+
+# ------------------------------------------------------------------------------------------- outcomes
+
+
+@dataclass
+class Raw:
+    """What a raw call returned, and the recent error message right after it."""
+
+    rc: int
+    message: Optional[str]
+    func: str
+
+
+@dataclass
+class Exit:
+    """What a command returned, and everything it printed."""
+
+    status: int
+    output: str
+
+
+def raw(fn: Any, *args: Any, func: Optional[str] = None) -> Raw:
+    rc = fn(*args)
+    return Raw(int(rc), recent_message(), func or getattr(fn, "__name__", "?"))
+
+
+# ------------------------------------------------------------------------------------------- environment
+
+
+class Env:
+    """What a row needs, made on demand; close() releases it (in reverse order) before the leak check."""
+
+    def __init__(self, tmp: Path):
+        self.tmp = tmp
+        self._undo: List[Callable[[], Any]] = []
+        self.raw_device = False
+        self.runtime: Optional[Any] = None
+        self._device: Optional[acllite.Device] = None
+
+    def later(self, fn: Callable[[], Any]) -> None:
+        self._undo.append(fn)
+
+    # -- raw C level
+    def init(self) -> None:
+        assert lib.aclInit(ffi.NULL) == 0, recent_message()
+
+    def device(self) -> None:
+        self.init()
+        assert lib.aclrtSetDevice(0) == 0, recent_message()
+        self.raw_device = True
+
+    def stream(self) -> Any:
+        cell = ffi.new("aclrtStream *")
+        assert lib.aclrtCreateStream(cell) == 0, recent_message()
+        self.later(lambda s=cell[0]: lib.aclrtDestroyStream(s))
+        return cell[0]
+
+    def malloc(self, size: int, kind: str = "device") -> Any:
+        cell = ffi.new("void **")
+        fn = {"device": lambda: lib.aclrtMalloc(cell, size, 0), "host": lambda: lib.aclrtMallocHost(cell, size),
+              "dvpp": lambda: lib.acldvppMalloc(cell, size)}[kind]
+        assert fn() == 0, recent_message()
+        free = {"device": lib.aclrtFree, "host": lib.aclrtFreeHost, "dvpp": lib.acldvppFree}[kind]
+        self.later(lambda p=cell[0]: free(p))
+        return cell[0]
+
+    def put_dvpp(self, data: bytes) -> Any:
+        p = self.malloc(len(data), "dvpp")
+        ffi.memmove(p, data, len(data))
+        return p
+
+    def channel(self, mode: Optional[int] = None) -> Any:
+        ch = lib.acldvppCreateChannelDesc()
+        assert ch != ffi.NULL
+        if mode is not None:
+            assert lib.acldvppSetChannelDescMode(ch, mode) == 0
+        assert lib.acldvppCreateChannel(ch) == 0, recent_message()
+        self.later(lambda: lib.acldvppDestroyChannelDesc(ch))
+        self.later(lambda: lib.acldvppDestroyChannel(ch))
+        return ch
+
+    def pic(self, data: Any, size: int, fmt: int = NV12, w: int = 0, h: int = 0, ws: int = 0, hs: int = 0) -> Any:
+        d = lib.acldvppCreatePicDesc()
+        assert d != ffi.NULL
+        for fn, v in ((lib.acldvppSetPicDescData, data), (lib.acldvppSetPicDescSize, size),
+                      (lib.acldvppSetPicDescFormat, fmt), (lib.acldvppSetPicDescWidth, w),
+                      (lib.acldvppSetPicDescHeight, h), (lib.acldvppSetPicDescWidthStride, ws),
+                      (lib.acldvppSetPicDescHeightStride, hs)):
+            assert fn(d, v) == 0
+        self.later(lambda: lib.acldvppDestroyPicDesc(d))
+        return d
+
+    def load(self, model: bytes) -> int:
+        cell = ffi.new("uint32_t *")
+        assert lib.aclmdlLoadFromMem(model, len(model), cell) == 0, recent_message()
+        self.later(lambda m=cell[0]: lib.aclmdlUnload(m))
+        return int(cell[0])
+
+    # -- acllite objects
+    def dev(self) -> acllite.Device:
+        if self._device is None:
+            self.runtime = acllite.init()
+            self._device = acllite.Device(0)
+        return self._device
+
+    def keep(self, obj: Any) -> Any:
+        self.later(obj.close)
+        return obj
+
+    def close(self) -> None:
+        while self._undo:
+            self._undo.pop()()
+        if self._device is not None:
+            was_initialized = acllite.is_initialized()  # else the Device is inert: aclFinalize released it
+            self._device.close()
+            if was_initialized:
+                assert leak_report() == ZERO_COUNTS, "the last Device.close() released what the row left: %s" % (
+                    leak_report(),)
+        if self.runtime is not None and acllite.is_initialized():
+            self.runtime.close()
+            assert leak_report() == ZERO_COUNTS, "acllite.finalize() released what the row left: %s" % (leak_report(),)
+        if is_initialized():
+            if self.raw_device:
+                assert lib.aclrtResetDevice(0) == 0, recent_message()
+                assert leak_report() == ZERO_COUNTS, "aclrtResetDevice released what the row left: %s" % (
+                    leak_report(),)
+            assert lib.aclFinalize() == 0, recent_message()
+            assert leak_report() == ZERO_COUNTS, "aclFinalize released what the row left: %s" % (leak_report(),)
+
+
+# ------------------------------------------------------------------------------------------- test data
+
+
+def onnx_model(batch: Any = 1) -> bytes:
+    """y = x * 2, x: float32 [batch, 4]."""
+    from onnx import TensorProto, helper, numpy_helper
+
+    g = helper.make_graph([helper.make_node("Mul", ["x", "two"], ["y"])], "g",
+                          [helper.make_tensor_value_info("x", TensorProto.FLOAT, [batch, 4])],
+                          [helper.make_tensor_value_info("y", TensorProto.FLOAT, [batch, 4])],
+                          [numpy_helper.from_array(np.float32([2]), "two")])
+    m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)])
+    m.ir_version = 8
+    return m.SerializeToString()
+
+
+def jpeg(w: int = 64, h: int = 48, **options: Any) -> bytes:
+    from PIL import Image
+
+    rgb = (np.add.outer(np.arange(h), np.arange(w))[..., None] * [1, 2, 3] % 256).astype(np.uint8)
+    b = io.BytesIO()
+    Image.fromarray(rgb).save(b, "JPEG", quality=80, **options)
+    return b.getvalue()
+
+
+def with_sof_size(data: bytes, w: int, h: int) -> bytes:
+    """The JPEG with its frame header claiming w x h."""
+    at = data.index(b"\xff\xc0")
+    return data[:at + 5] + struct.pack(">HH", h, w) + data[at + 9:]
+
+
+def tiny_om() -> bytes:
+    sys.path.insert(0, str(ROOT / "tests"))
+    import om_builder as ob
+
+    md = ob.simple_model_def("tiny", ["relu"])
+    return ob.om_file(ob.V2, [[(0, md), (1, bytes(48))]], platform_version="Ascend310")
+
+
+def aipp_model(tmp: Path) -> Path:
+    """A tiny classifier with YUV420SP AIPP (64x64), as acllite atc makes it: what acllite classify needs."""
+    from onnx import TensorProto, helper, numpy_helper
+
+    from acllite import atc
+
+    g = helper.make_graph([helper.make_node("ReduceMean", ["x"], ["m"], axes=[2, 3], keepdims=0),
+                           helper.make_node("MatMul", ["m", "w"], ["y"])], "g",
+                          [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 3, 64, 64])],
+                          [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 5])],
+                          [numpy_helper.from_array(np.arange(15, dtype=np.float32).reshape(3, 5), "w")])
+    m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)])
+    m.ir_version = 8
+    (tmp / "plain.onnx").write_bytes(m.SerializeToString())
+    (tmp / "aipp.cfg").write_text("aipp_op { aipp_mode: static input_format: YUV420SP_U8 csc_switch: true "
+                                  "src_image_size_w: 64 src_image_size_h: 64 }\n")
+    atc.convert(str(tmp / "plain.onnx"), str(tmp / "tiny_aipp"), insert_op_conf=str(tmp / "aipp.cfg"))
+    return tmp / "tiny_aipp.om"
+
+
+def cli(*argv: Union[str, bytes]) -> Exit:
+    """acllite's command line in this process (acllite.cli.main), its exit status and output."""
+    import contextlib
+
+    from acllite.cli import main
+
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        try:
+            status = main([os.fsdecode(a) for a in argv])
+        except SystemExit as exc:  # argparse
+            status = exc.code if isinstance(exc.code, int) else 1
+    return Exit(int(status or 0), out.getvalue() + err.getvalue())
+
+
+def command(*argv: Union[str, bytes], cwd: Path, code: Optional[str] = None, timeout: float = 120) -> Exit:
+    """A real ``python -m acllite ...`` (or ``python -c code argv...``) process in cwd (outside the checkout, so
+    that the installed package is imported): its status and output."""
+    args = [sys.executable] + (["-c", code] if code else ["-m", "acllite"]) + [os.fsencode(a) for a in argv]
+    proc = subprocess.run(args, capture_output=True, env=child_env(), cwd=str(cwd), timeout=timeout)
+    assert proc.returncode >= 0, "killed by signal %d: %s" % (-proc.returncode, proc.stderr[-2000:])
+    return Exit(proc.returncode, (proc.stdout + proc.stderr).decode("utf-8", "replace"))
+
+
+def in_thread(fn: Callable[[], Any]) -> Any:
+    """fn() in a new thread (which has no current context); its result or exception."""
+    box: Dict[str, Any] = {}
+
+    def run() -> None:
+        try:
+            box["r"] = fn()
+        except BaseException as exc:  # noqa: BLE001  (handed to the caller)
+            box["e"] = exc
+
+    t = threading.Thread(target=run)
+    t.start()
+    t.join(60)
+    assert not t.is_alive(), "the thread hangs"
+    if "e" in box:
+        raise box["e"]
+    return box["r"]
+
+
+# ------------------------------------------------------------------------------------------- rows
+
+
+@dataclass(frozen=True)
+class Row:
+    id: str
+    layer: str
+    call: str  #: what is called, for the reader and the failure message
+    expected: Union[int, Type[BaseException], Tuple[str, int]]  #: code, exception class, or ("exit", status)
+    fragment: str
+    run: Callable[[Env], Any] = field(compare=False, repr=False)
+    code: Optional[int] = None  #: for AclError exceptions: the code they carry
+
+
+ROWS: List[Row] = []
+
+
+def row(id: str, layer: str, call: str, expected: Any, fragment: str, code: Optional[int] = None) -> Callable:
+    def register(fn: Callable[[Env], Any]) -> Callable[[Env], Any]:
+        ROWS.append(Row(id, layer, call, expected, fragment, fn, code))
+        return fn
+    return register
+
+
+def dead(kind: str) -> Any:
+    """A handle of kind (stream, event, context) created and destroyed again: dangling."""
+    cell = ffi.new("void **")
+    make, kill = {"stream": (lambda: lib.aclrtCreateStream(cell), lib.aclrtDestroyStream),
+                  "event": (lambda: lib.aclrtCreateEvent(cell), lib.aclrtDestroyEvent),
+                  "context": (lambda: lib.aclrtCreateContext(cell, 0), lib.aclrtDestroyContext)}[kind]
+    assert make() == 0 and kill(cell[0]) == 0, recent_message()
+    return cell[0]
+
+
+# ----------------------------------------------------------------------------------------- runtime
+
+@row("rt-set-device-before-init", "runtime", "aclrtSetDevice(0) before aclInit", 100001, "call aclInit first")
+def _(env: Env) -> Raw:
+    return raw(lib.aclrtSetDevice, 0)
+
+
+@row("rt-init-twice", "runtime", "aclInit twice", 100002, "already initialized")
+def _(env: Env) -> Raw:
+    env.init()
+    return raw(lib.aclInit, ffi.NULL)
+
+
+@row("rt-finalize-twice", "runtime", "aclFinalize after aclFinalize", 100037, "already finalized")
+def _(env: Env) -> Raw:
+    env.init()
+    assert lib.aclFinalize() == 0
+    return raw(lib.aclFinalize)
+
+
+@row("rt-config-missing", "runtime", "aclInit(missing acl.json)", 100003, "cannot open config file")
+def _(env: Env) -> Raw:
+    return raw(lib.aclInit, str(env.tmp / "no" / "acl.json").encode())
+
+
+@row("rt-config-corrupt", "runtime", "aclInit(acl.json that is not JSON)", 100006, "is not valid JSON")
+def _(env: Env) -> Raw:
+    (env.tmp / "acl.json").write_bytes(b'{"dump": {"dump_list": [}')
+    return raw(lib.aclInit, str(env.tmp / "acl.json").encode())
+
+
+@row("rt-config-non-utf8-path", "runtime", "aclInit(non-UTF-8 path of a corrupt acl.json)", 100006,
+     "is not valid JSON")
+def _(env: Env) -> Raw:
+    path = os.fsencode(env.tmp) + b"/" + NON_UTF8 + b".json"
+    with open(path, "wb") as f:
+        f.write(b"\xff\xfe not json")
+    return raw(lib.aclInit, path)
+
+
+@row("rt-device-absurd-id", "runtime", "aclrtSetDevice(2**31 - 1)", 107001, "does not exist")
+def _(env: Env) -> Raw:
+    env.init()
+    return raw(lib.aclrtSetDevice, 2 ** 31 - 1)
+
+
+@row("rt-device-negative-id", "runtime", "aclrtSetDevice(-1)", 107001, "device -1 does not exist")
+def _(env: Env) -> Raw:
+    env.init()
+    return raw(lib.aclrtSetDevice, -1)
+
+
+@row("rt-get-device-null", "runtime", "aclrtGetDevice(NULL)", 100000, "deviceId is NULL")
+def _(env: Env) -> Raw:
+    env.device()
+    return raw(lib.aclrtGetDevice, ffi.NULL)
+
+
+@row("rt-stream-destroy-twice", "runtime", "aclrtDestroyStream twice", 107017, "is not a live stream")
+def _(env: Env) -> Raw:
+    env.device()
+    return raw(lib.aclrtDestroyStream, dead("stream"))
+
+
+@row("rt-stream-garbage", "runtime", "aclrtSynchronizeStream(0x1234)", 107017, "stream 0x1234 is not a live stream")
+def _(env: Env) -> Raw:
+    env.device()
+    return raw(lib.aclrtSynchronizeStream, GARBAGE)
+
+
+@row("rt-event-use-after-destroy", "runtime", "aclrtRecordEvent(destroyed event)", 107017, "is not a live event")
+def _(env: Env) -> Raw:
+    env.device()
+    e = dead("event")
+    return raw(lib.aclrtRecordEvent, e, env.stream())
+
+
+@row("rt-no-context-in-new-thread", "runtime", "aclrtCreateStream in a thread without a context", 107002,
+     "this thread has no current context")
+def _(env: Env) -> Raw:
+    env.device()
+    cell = ffi.new("aclrtStream *")
+    return in_thread(lambda: raw(lib.aclrtCreateStream, cell))
+
+
+@row("rt-set-destroyed-context", "runtime", "aclrtSetCurrentContext(destroyed context)", 107017,
+     "is not a live context")
+def _(env: Env) -> Raw:
+    env.device()
+    default = ffi.new("aclrtContext *")
+    lib.aclrtGetCurrentContext(default)
+    r = raw(lib.aclrtSetCurrentContext, dead("context"))
+    assert lib.aclrtSetCurrentContext(default[0]) == 0
+    return r
+
+
+@row("rt-destroy-default-context", "runtime", "aclrtDestroyContext(the device's default context)", 100000,
+     "aclrtResetDevice releases it")
+def _(env: Env) -> Raw:
+    env.device()
+    cell = ffi.new("aclrtContext *")
+    assert lib.aclrtGetCurrentContext(cell) == 0
+    return raw(lib.aclrtDestroyContext, cell[0])
+
+
+@row("rt-sync-negative-timeout", "runtime", "aclrtSynchronizeStreamWithTimeout(s, -5)", 100000, "timeout -5 ms")
+def _(env: Env) -> Raw:
+    env.device()
+    return raw(lib.aclrtSynchronizeStreamWithTimeout, env.stream(), -5)
+
+
+@row("rt-unsubscribe-not-subscribed", "runtime", "aclrtUnSubscribeReport without a subscription", 100034,
+     "is not subscribed")
+def _(env: Env) -> Raw:
+    env.device()
+    return raw(lib.aclrtUnSubscribeReport, threading.get_ident(), env.stream())
+
+
+@row("rt-process-report-unsubscribed", "runtime", "aclrtProcessReport on a thread with no stream", 100035,
+     "has no subscribed stream")
+def _(env: Env) -> Raw:
+    env.device()
+    return raw(lib.aclrtProcessReport, 0)
+
+
+@row("rt-py-init-twice", "runtime", "acllite.init() while initialized", AclStateError, "already initialized",
+     code=100002)
+def _(env: Env) -> None:
+    env.dev()
+    acllite.init()
+
+
+@row("rt-py-closed-device", "runtime", "Device.create_stream() after close()", ValueError, "Device 0 is closed")
+def _(env: Env) -> None:
+    d = env.dev()
+    d.close()
+    d.create_stream()
+
+
+@row("rt-py-stream-after-finalize", "runtime", "Stream.synchronize() after acllite.finalize()", AclNotInitializedError,
+     "not initialized", code=100001)
+def _(env: Env) -> None:
+    s = env.dev().create_stream()
+    acllite.finalize()
+    s.synchronize()
+
+
+@row("rt-py-bad-device-object", "runtime", "acllite.Device(7)", AclDeviceError, "device 7 does not exist",
+     code=107001)
+def _(env: Env) -> None:
+    env.dev()
+    acllite.Device(7)
+
+
+# ----------------------------------------------------------------------------------------- memory
+
+@row("mem-malloc-zero", "memory", "aclrtMalloc(size 0)", 100000, "size is 0")
+def _(env: Env) -> Raw:
+    env.device()
+    return raw(lib.aclrtMalloc, ffi.new("void **"), 0, 0)
+
+
+@row("mem-malloc-absurd", "memory", "aclrtMalloc(2**62 bytes)", 207001, "cannot allocate")
+def _(env: Env) -> Raw:
+    env.device()
+    return raw(lib.aclrtMalloc, ffi.new("void **"), 1 << 62, 0)
+
+
+@row("mem-malloc-bad-policy", "memory", "aclrtMalloc(policy 0x2000)", 100000, "unknown memory policy 0x2000")
+def _(env: Env) -> Raw:
+    env.device()
+    return raw(lib.aclrtMalloc, ffi.new("void **"), 64, 0x2000)
+
+
+@row("mem-malloc-null-out", "memory", "aclrtMallocHost(NULL, 64)", 100000, "the output pointer is NULL")
+def _(env: Env) -> Raw:
+    env.device()
+    return raw(lib.aclrtMallocHost, ffi.NULL, 64)
+
+
+@row("mem-free-null", "memory", "aclrtFree(NULL)", 100000, "pointer is NULL")
+def _(env: Env) -> Raw:
+    env.device()
+    return raw(lib.aclrtFree, ffi.NULL)
+
+
+@row("mem-double-free", "memory", "aclrtFree twice", 107000, "double free")
+def _(env: Env) -> Raw:
+    env.device()
+    cell = ffi.new("void **")
+    assert lib.aclrtMalloc(cell, 64, 0) == 0
+    assert lib.aclrtFree(cell[0]) == 0
+    return raw(lib.aclrtFree, cell[0])
+
+
+@row("mem-free-interior", "memory", "aclrtFree(pointer inside an allocation)", 107000,
+     "is inside an allocation, not its start")
+def _(env: Env) -> Raw:
+    env.device()
+    return raw(lib.aclrtFree, ffi.cast("char *", env.malloc(256)) + 16)
+
+
+@row("mem-free-wrong-kind", "memory", "aclrtFree(pinned host memory)", 107000, "not device memory")
+def _(env: Env) -> Raw:
+    env.device()
+    return raw(lib.aclrtFree, env.malloc(64, "host"))
+
+
+@row("mem-free-foreign", "memory", "aclrtFreeHost(a numpy array's memory)", 107000, "was not allocated by the emulator")
+def _(env: Env) -> Raw:
+    env.device()
+    return raw(lib.aclrtFreeHost, ffi.from_buffer(np.zeros(16, np.uint8)))
+
+
+@row("mem-copy-dangling", "memory", "aclrtMemcpy to freed device memory", 107000, "not in a live allocation")
+def _(env: Env) -> Raw:
+    env.device()
+    cell = ffi.new("void **")
+    assert lib.aclrtMalloc(cell, 64, 0) == 0 and lib.aclrtFree(cell[0]) == 0
+    return raw(lib.aclrtMemcpy, cell[0], 64, ffi.from_buffer(bytes(64)), 64, H2D)
+
+
+@row("mem-copy-count-over-destmax", "memory", "aclrtMemcpy(count > destMax)", 100000, "count 65 is larger than destMax 64")
+def _(env: Env) -> Raw:
+    env.device()
+    return raw(lib.aclrtMemcpy, env.malloc(64), 64, ffi.from_buffer(bytes(65)), 65, H2D)
+
+
+@row("mem-copy-across-allocations", "memory", "aclrtMemcpy(range running into the next allocation)", 107000,
+     "leaves its allocation")
+def _(env: Env) -> Raw:
+    env.device()
+    a = env.malloc(100)
+    env.malloc(100)  # right after a
+    return raw(lib.aclrtMemcpy, ffi.cast("char *", a) + 64, 4096, ffi.from_buffer(bytes(256)), 256, H2D)
+
+
+@row("mem-copy-kind-mismatch", "memory", "aclrtMemcpy(host, device, kind HOST_TO_DEVICE)", 107000,
+     "does not match the memory")
+def _(env: Env) -> Raw:
+    env.device()
+    return raw(lib.aclrtMemcpy, ffi.from_buffer(bytearray(64)), 64, env.malloc(64), 64, H2D)
+
+
+@row("mem-copy-unknown-kind", "memory", "aclrtMemcpy(kind 99)", 100000, "unknown memcpy kind 99")
+def _(env: Env) -> Raw:
+    env.device()
+    return raw(lib.aclrtMemcpy, env.malloc(64), 64, env.malloc(64), 64, 99)
+
+
+@row("mem-memset-plain-host", "memory", "aclrtMemset(host memory not from ACL)", 107000,
+     "host memory not allocated through ACL")
+def _(env: Env) -> Raw:
+    env.device()
+    return raw(lib.aclrtMemset, ffi.from_buffer(bytearray(64)), 64, 0, 64)
+
+
+@row("mem-async-copy-freed-before-it-ran", "memory", "aclrtMemcpyAsync, then aclrtFree(dst) before it ran", 107000,
+     "not in a live allocation")
+def _(env: Env) -> Raw:
+    env.device()
+    s = env.stream()
+    cell = ffi.new("void **")
+    assert lib.aclrtMalloc(cell, 64, 0) == 0
+    src = bytes(64)
+    with StreamHold(s) as hold:
+        assert lib.aclrtMemcpyAsync(cell[0], 64, ffi.from_buffer(src), 64, H2D, s) == 0
+        assert lib.aclrtFree(cell[0]) == 0
+        hold.release()
+        r = raw(lib.aclrtSynchronizeStream, s)
+        hold.close(sync=False)
+    return Raw(r.rc, r.message, "aclrtMemcpyAsync")  # the message names the failed task
+
+
+@row("mem-meminfo-bad-attr", "memory", "aclrtGetMemInfo(attribute 77)", 100000, "unknown memory attribute 77")
+def _(env: Env) -> Raw:
+    env.device()
+    cells = ffi.new("size_t[2]")
+    return raw(lib.aclrtGetMemInfo, 77, cells, cells + 1)
+
+
+@row("mem-py-copy-too-big", "memory", "DeviceBuffer(64).copy_from(128 bytes)", ValueError, "does not fit")
+def _(env: Env) -> None:
+    env.keep(env.dev().alloc(64)).copy_from(np.zeros(128, np.uint8))
+
+
+@row("mem-py-non-contiguous", "memory", "copy_from(a strided array)", ValueError, "C-contiguous")
+def _(env: Env) -> None:
+    env.keep(env.dev().alloc(64)).copy_from(np.zeros(128, np.uint8)[::2])
+
+
+@row("mem-py-use-after-close", "memory", "DeviceBuffer.to_numpy() after close()", ValueError, "DeviceBuffer is closed")
+def _(env: Env) -> None:
+    b = env.dev().alloc(64)
+    b.close()
+    b.to_numpy()
+
+
+@row("mem-py-device-view", "memory", "DeviceBuffer.numpy()", TypeError, "not addressable by the host")
+def _(env: Env) -> None:
+    env.keep(env.dev().alloc(64)).numpy()
+
+
+@row("mem-py-negative-size", "memory", "Device.alloc(-1)", ValueError, "nbytes must be a positive int")
+def _(env: Env) -> None:
+    env.dev().alloc(-1)
+
+
+@row("mem-py-readonly-destination", "memory", "copy_to(a read-only array)", ValueError, "writable")
+def _(env: Env) -> None:
+    a = np.zeros(64, np.uint8)
+    a.flags.writeable = False
+    env.keep(env.dev().alloc(64)).copy_to(a)
+
+
+@row("mem-py-absurd-size", "memory", "Device.alloc(2**50)", AclMemoryError, "cannot allocate", code=207001)
+def _(env: Env) -> None:
+    env.dev().alloc(1 << 50)
+
+
+# ----------------------------------------------------------------------------------------- model
+
+@row("model-missing-file", "model", "aclmdlLoadFromFile(missing file)", 100003, "cannot open model file")
+def _(env: Env) -> Raw:
+    env.device()
+    return raw(lib.aclmdlLoadFromFile, str(env.tmp / "missing.onnx").encode(), ffi.new("uint32_t *"))
+
+
+@row("model-corrupt-bytes", "model", "aclmdlLoadFromMem(garbage)", 100013, "not a readable ONNX model")
+def _(env: Env) -> Raw:
+    env.device()
+    garbage = b"\x08\x07 definitely not protobuf \xff" * 8
+    return raw(lib.aclmdlLoadFromMem, garbage, len(garbage), ffi.new("uint32_t *"))
+
+
+@row("model-size-zero", "model", "aclmdlLoadFromMem(size 0)", 100000, "modelSize is 0")
+def _(env: Env) -> Raw:
+    env.device()
+    m = onnx_model()
+    return raw(lib.aclmdlLoadFromMem, m, 0, ffi.new("uint32_t *"))
+
+
+@row("model-non-utf8-path-corrupt", "model", "aclmdlLoadFromFile(non-UTF-8 path of a corrupt model)", 100013,
+     "not a readable ONNX model")
+def _(env: Env) -> Raw:
+    env.device()
+    path = os.fsencode(env.tmp) + b"/" + NON_UTF8 + b".onnx"
+    with open(path, "wb") as f:
+        f.write(b"\x0a\xff\xff\xff\xff\x0f garbage")
+    return raw(lib.aclmdlLoadFromFile, path, ffi.new("uint32_t *"))
+
+
+@row("model-unload-twice", "model", "aclmdlUnload twice", 100011, "is not loaded")
+def _(env: Env) -> Raw:
+    env.device()
+    cell = ffi.new("uint32_t *")
+    m = onnx_model()
+    assert lib.aclmdlLoadFromMem(m, len(m), cell) == 0 and lib.aclmdlUnload(cell[0]) == 0
+    return raw(lib.aclmdlUnload, cell[0])
+
+
+@row("model-execute-unknown-id", "model", "aclmdlExecute(model id 4242)", 100011, "model id 4242 is not loaded")
+def _(env: Env) -> Raw:
+    env.device()
+    ds = lib.aclmdlCreateDataset()
+    env.later(lambda: lib.aclmdlDestroyDataset(ds))
+    return raw(lib.aclmdlExecute, 4242, ds, ds)
+
+
+@row("model-execute-missing-buffers", "model", "aclmdlExecute(empty input dataset)", 100017,
+     "input dataset has 0 buffer(s)")
+def _(env: Env) -> Raw:
+    env.device()
+    mid = env.load(onnx_model())
+    ds = lib.aclmdlCreateDataset()
+    env.later(lambda: lib.aclmdlDestroyDataset(ds))
+    return raw(lib.aclmdlExecute, mid, ds, ds)
+
+
+@row("model-execute-small-buffer", "model", "aclmdlExecute(input buffer of 8 of 16 bytes)", 100017,
+     "holds 8 bytes; the model needs 16")
+def _(env: Env) -> Raw:
+    env.device()
+    mid = env.load(onnx_model())
+    dsets = []
+    for size in (8, 16):
+        ds = lib.aclmdlCreateDataset()
+        db = lib.aclCreateDataBuffer(env.malloc(size), size)
+        assert lib.aclmdlAddDatasetBuffer(ds, db) == 0
+        env.later(lambda db=db: lib.aclDestroyDataBuffer(db))
+        env.later(lambda ds=ds: lib.aclmdlDestroyDataset(ds))
+        dsets.append(ds)
+    return raw(lib.aclmdlExecute, mid, dsets[0], dsets[1])
+
+
+@row("model-dataset-null-buffer", "model", "aclmdlAddDatasetBuffer(dataset, NULL)", 100000, "dataBuffer is NULL")
+def _(env: Env) -> Raw:
+    env.device()
+    ds = lib.aclmdlCreateDataset()
+    env.later(lambda: lib.aclmdlDestroyDataset(ds))
+    return raw(lib.aclmdlAddDatasetBuffer, ds, ffi.NULL)
+
+
+@row("model-desc-destroyed", "model", "aclmdlGetInputDims(destroyed description)", 100000,
+     "is not a live description")
+def _(env: Env) -> Raw:
+    env.device()
+    d = lib.aclmdlCreateDesc()
+    assert lib.aclmdlDestroyDesc(d) == 0
+    return raw(lib.aclmdlGetInputDims, d, 0, ffi.new("aclmdlIODims *"))
+
+
+@row("model-om-truncated", "model", "aclmdlLoadFromFile(OM cut short)", 145000, "after the header")
+def _(env: Env) -> Raw:
+    env.device()
+    (env.tmp / "cut.om").write_bytes(tiny_om()[:-7])
+    return raw(lib.aclmdlLoadFromFile, str(env.tmp / "cut.om").encode(), ffi.new("uint32_t *"))
+
+
+@row("model-om-without-twin-executes", "model", "aclmdlExecute of an OM with no ONNX twin", 200001,
+     "holds Ascend machine code")
+def _(env: Env) -> Raw:
+    env.device()
+    (env.tmp / "alone.om").write_bytes(tiny_om())
+    cell = ffi.new("uint32_t *")
+    assert lib.aclmdlLoadFromFile(str(env.tmp / "alone.om").encode(), cell) == 0, recent_message()
+    env.later(lambda: lib.aclmdlUnload(cell[0]))
+    dsets = []
+    for size in (192, 192):
+        ds = lib.aclmdlCreateDataset()
+        db = lib.aclCreateDataBuffer(env.malloc(size), size)
+        assert lib.aclmdlAddDatasetBuffer(ds, db) == 0
+        env.later(lambda db=db: lib.aclDestroyDataBuffer(db))
+        env.later(lambda ds=ds: lib.aclmdlDestroyDataset(ds))
+        dsets.append(ds)
+    return raw(lib.aclmdlExecute, cell[0], dsets[0], dsets[1])
+
+
+@row("model-py-wrong-dtype", "model", "Model.execute([int32 array])", TypeError, "the model takes float32")
+def _(env: Env) -> None:
+    env.keep(acllite.Model(onnx_model(), env.dev())).execute([np.zeros((1, 4), np.int32)])
+
+
+@row("model-py-wrong-size", "model", "Model.execute([5 floats])", ValueError, "holds 20 bytes")
+def _(env: Env) -> None:
+    env.keep(acllite.Model(onnx_model(), env.dev())).execute([np.zeros(5, np.float32)])
+
+
+@row("model-py-input-count", "model", "Model.execute([x, x])", ValueError, "takes 1 input(s), 2 given")
+def _(env: Env) -> None:
+    x = np.zeros((1, 4), np.float32)
+    env.keep(acllite.Model(onnx_model(), env.dev())).execute([x, x])
+
+
+@row("model-py-vanished-file", "model", "acllite.Model(path deleted before loading)", AclFileError,
+     "cannot open model file", code=100003)
+def _(env: Env) -> None:
+    path = env.tmp / "gone.onnx"
+    path.write_bytes(onnx_model())
+    d = env.dev()
+    path.unlink()
+    acllite.Model(path, d)
+
+
+@row("model-py-executor-in-thread-without-context", "model", "Model.executor() in a thread with no context",
+     AclContextError, "this thread has no current context", code=107002)
+def _(env: Env) -> None:
+    m = env.keep(acllite.Model(onnx_model(), env.dev()))
+    env.keep(in_thread(m.executor))
+
+
+@row("model-py-use-after-close", "model", "Model.execute() after close()", ValueError, "closed")
+def _(env: Env) -> None:
+    m = acllite.Model(onnx_model(), env.dev())
+    m.close()
+    m.execute([np.zeros((1, 4), np.float32)])
+
+
+# ----------------------------------------------------------------------------------------- dvpp
+
+@row("dvpp-channel-not-created", "dvpp", "acldvppJpegDecodeAsync(channel description never created)", 100000,
+     "channel")
+def _(env: Env) -> Raw:
+    env.device()
+    ch = lib.acldvppCreateChannelDesc()
+    env.later(lambda: lib.acldvppDestroyChannelDesc(ch))
+    data = jpeg()
+    out = env.malloc(1 << 16, "dvpp")
+    return raw(lib.acldvppJpegDecodeAsync, ch, env.put_dvpp(data), len(data), env.pic(out, 1 << 16), env.stream())
+
+
+@row("dvpp-pic-desc-use-after-destroy", "dvpp", "acldvppSetPicDescSize(destroyed description)", 107017,
+     "is not a live picture description")
+def _(env: Env) -> Raw:
+    env.device()
+    d = lib.acldvppCreatePicDesc()
+    assert lib.acldvppDestroyPicDesc(d) == 0
+    return raw(lib.acldvppSetPicDescSize, d, 64)
+
+
+@row("dvpp-channel-destroy-twice", "dvpp", "acldvppDestroyChannelDesc twice", 107017, "is not a live channel description")
+def _(env: Env) -> Raw:
+    env.device()
+    ch = lib.acldvppCreateChannelDesc()
+    assert lib.acldvppDestroyChannelDesc(ch) == 0
+    return raw(lib.acldvppDestroyChannelDesc, ch)
+
+
+@row("dvpp-jpeg-truncated", "dvpp", "acldvppJpegGetImageInfo(JPEG cut inside its headers)", 100000,
+     "the JPEG is truncated")
+def _(env: Env) -> Raw:
+    env.device()
+    data = jpeg()[:100]
+    w, h, c = ffi.new("uint32_t *"), ffi.new("uint32_t *"), ffi.new("int32_t *")
+    return raw(lib.acldvppJpegGetImageInfo, data, len(data), w, h, c)
+
+
+@row("dvpp-jpeg-absurd-size", "dvpp", "acldvppJpegPredictDecSize(JPEG claiming 65535x65535)", 148052, "8192x8192")
+def _(env: Env) -> Raw:
+    env.device()
+    data = with_sof_size(jpeg(), 65535, 65535)
+    return raw(lib.acldvppJpegPredictDecSize, data, len(data), NV12, ffi.new("uint32_t *"))
+
+
+@row("dvpp-jpeg-zero-width", "dvpp", "acldvppJpegGetImageInfo(JPEG claiming 0x48)", 100000,
+     "the JPEG is corrupt: width 0")
+def _(env: Env) -> Raw:
+    env.device()
+    data = with_sof_size(jpeg(), 0, 48)
+    w, h, c = ffi.new("uint32_t *"), ffi.new("uint32_t *"), ffi.new("int32_t *")
+    return raw(lib.acldvppJpegGetImageInfo, data, len(data), w, h, c)
+
+
+@row("dvpp-jpeg-height-from-dnl", "dvpp", "acldvppJpegGetImageInfoV2(JPEG claiming 64x0: height in a DNL marker)",
+     148052, "DNL marker")
+def _(env: Env) -> Raw:
+    env.device()
+    data = with_sof_size(jpeg(), 64, 0)
+    w, h, c = ffi.new("uint32_t *"), ffi.new("uint32_t *"), ffi.new("int32_t *")
+    return raw(lib.acldvppJpegGetImageInfoV2, data, len(data), w, h, c, ffi.new("acldvppJpegFormat *"))
+
+
+@row("dvpp-jpeg-garbage-in-dvpp-memory", "dvpp", "acldvppJpegDecodeAsync(text in DVPP memory) + synchronize", 100000,
+     "not a JPEG")
+def _(env: Env) -> Raw:
+    env.device()
+    data = b"this is not a JPEG at all" * 4
+    ch, s = env.channel(), env.stream()
+    out = env.malloc(1 << 16, "dvpp")
+    assert lib.acldvppJpegDecodeAsync(ch, env.put_dvpp(data), len(data), env.pic(out, 1 << 16), s) == 0
+    r = raw(lib.aclrtSynchronizeStream, s)
+    return Raw(r.rc, r.message, "acldvppJpegDecodeAsync")
+
+
+@row("dvpp-jpeg-info-null-data", "dvpp", "acldvppJpegGetImageInfo(NULL, 100, ...)", 100000, "data is NULL")
+def _(env: Env) -> Raw:
+    env.device()
+    w, h, c = ffi.new("uint32_t *"), ffi.new("uint32_t *"), ffi.new("int32_t *")
+    return raw(lib.acldvppJpegGetImageInfo, ffi.NULL, 100, w, h, c)
+
+
+@row("dvpp-jpeg-progressive-decode", "dvpp", "acldvppJpegDecodeAsync(progressive JPEG) + synchronize", 148052,
+     "progressive")
+def _(env: Env) -> Raw:
+    env.device()
+    data = jpeg(progressive=True)
+    ch, s = env.channel(), env.stream()
+    out = env.malloc(1 << 16, "dvpp")
+    assert lib.acldvppJpegDecodeAsync(ch, env.put_dvpp(data), len(data), env.pic(out, 1 << 16), s) == 0
+    r = raw(lib.aclrtSynchronizeStream, s)
+    return Raw(r.rc, r.message, "acldvppJpegDecodeAsync")
+
+
+@row("dvpp-decode-output-too-small", "dvpp", "acldvppJpegDecodeAsync into a buffer 1 byte short + synchronize",
+     100000, "too small")
+def _(env: Env) -> Raw:
+    env.device()
+    data = jpeg()
+    need = ffi.new("uint32_t *")
+    assert lib.acldvppJpegPredictDecSize(data, len(data), NV12, need) == 0
+    ch, s = env.channel(), env.stream()
+    out = env.malloc(need[0] - 1, "dvpp")
+    assert lib.acldvppJpegDecodeAsync(ch, env.put_dvpp(data), len(data), env.pic(out, need[0] - 1), s) == 0
+    r = raw(lib.aclrtSynchronizeStream, s)
+    return Raw(r.rc, r.message, "acldvppJpegDecodeAsync")
+
+
+@row("dvpp-input-in-host-memory", "dvpp", "acldvppJpegDecodeAsync(input in aclrtMallocHost memory)", 107000,
+     "reads and writes only memory from acldvppMalloc")
+def _(env: Env) -> Raw:
+    env.device()
+    data = jpeg()
+    inp = env.malloc(len(data), "host")
+    ffi.memmove(inp, data, len(data))
+    out = env.malloc(1 << 16, "dvpp")
+    return raw(lib.acldvppJpegDecodeAsync, env.channel(), inp, len(data), env.pic(out, 1 << 16), env.stream())
+
+
+@row("dvpp-png-on-ascend310", "dvpp", "acldvppCreateChannel(PNGD mode) on Ascend310", 200006, "PNGD")
+def _(env: Env) -> Raw:
+    env.device()
+    ch = lib.acldvppCreateChannelDesc()
+    env.later(lambda: lib.acldvppDestroyChannelDesc(ch))
+    assert lib.acldvppSetChannelDescMode(ch, 8) == 0
+    return raw(lib.acldvppCreateChannel, ch)
+
+
+@row("dvpp-resize-output-too-small", "dvpp", "acldvppVpcResizeAsync(output 8x4)", 100000, "10x6")
+def _(env: Env) -> Raw:
+    env.device()
+    src = env.malloc(64 * 48 * 3 // 2, "dvpp")
+    dst = env.malloc(16 * 4 * 3 // 2, "dvpp")
+    cfg = lib.acldvppCreateResizeConfig()
+    env.later(lambda: lib.acldvppDestroyResizeConfig(cfg))
+    return raw(lib.acldvppVpcResizeAsync, env.channel(), env.pic(src, 64 * 48 * 3 // 2, NV12, 64, 48, 64, 48),
+               env.pic(dst, 16 * 4 * 3 // 2, NV12, 8, 4, 16, 4), cfg, env.stream())
+
+
+@row("dvpp-interpolation-out-of-range", "dvpp", "acldvppSetResizeConfigInterpolation(9)", 100000, "interpolation")
+def _(env: Env) -> Raw:
+    env.device()
+    cfg = lib.acldvppCreateResizeConfig()
+    env.later(lambda: lib.acldvppDestroyResizeConfig(cfg))
+    return raw(lib.acldvppSetResizeConfigInterpolation, cfg, 9)
+
+
+@row("dvpp-free-with-free-host", "dvpp", "aclrtFreeHost(DVPP memory)", 107000, "not pinned host memory")
+def _(env: Env) -> Raw:
+    env.device()
+    return raw(lib.aclrtFreeHost, env.malloc(64, "dvpp"))
+
+
+@row("dvpp-malloc-absurd", "dvpp", "acldvppMalloc(2**40 bytes)", 207001, "cannot allocate")
+def _(env: Env) -> Raw:
+    env.device()
+    return raw(lib.acldvppMalloc, ffi.new("void **"), 1 << 40)
+
+
+# ----------------------------------------------------------------------------------------- image
+
+@row("image-open-missing", "image", "Image.open(missing file)", FileNotFoundError, "missing.jpg")
+def _(env: Env) -> None:
+    from acllite.image import Image
+
+    Image.open(env.tmp / "missing.jpg")
+
+
+@row("image-open-vanished", "image", "Image.open(file deleted after it was listed)", FileNotFoundError, "gone.jpg")
+def _(env: Env) -> None:
+    from acllite.classify import find_images
+    from acllite.image import Image
+
+    (env.tmp / "gone.jpg").write_bytes(jpeg())
+    (listed,) = find_images([env.tmp])
+    listed.unlink()
+    Image.open(listed)
+
+
+@row("image-not-an-image", "image", "Image.from_bytes(b'hello')", ValueError, "neither a JPEG nor a PNG")
+def _(env: Env) -> None:
+    from acllite.image import Image
+
+    Image.from_bytes(b"hello, world")
+
+
+@row("image-decode-corrupt", "image", "ImageProcessor.decode_jpeg(truncated JPEG)", AclInvalidParamError, "truncated",
+     code=100000)
+def _(env: Env) -> None:
+    from acllite.dvpp import ImageProcessor
+
+    ip = env.keep(ImageProcessor(env.dev()))
+    ip.decode_jpeg(jpeg()[:300])
+
+
+@row("image-resize-absurd", "image", "ImageProcessor.resize(image, 100000, 10)", AclInvalidParamError, "4096",
+     code=100000)
+def _(env: Env) -> None:
+    from acllite.dvpp import ImageProcessor
+
+    ip = env.keep(ImageProcessor(env.dev()))
+    img = env.keep(ip.decode_jpeg(jpeg()))
+    ip.resize(img, 100000, 10)
+
+
+@row("image-closed-processor", "image", "ImageProcessor.decode_jpeg after close()", ValueError, "closed")
+def _(env: Env) -> None:
+    from acllite.dvpp import ImageProcessor
+
+    ip = ImageProcessor(env.dev())
+    ip.close()
+    ip.decode_jpeg(jpeg())
+
+
+@row("image-closed-image", "image", "Image.to_numpy() after close()", ValueError, "closed")
+def _(env: Env) -> None:
+    from acllite.dvpp import ImageProcessor
+
+    ip = env.keep(ImageProcessor(env.dev()))
+    img = ip.decode_jpeg(jpeg())
+    img.close()
+    img.to_numpy()
+
+
+@row("image-from-numpy-bad-shape", "image", "Image.from_numpy(1-D array)", ValueError, "shape")
+def _(env: Env) -> None:
+    from acllite.image import Image
+
+    Image.from_numpy(np.zeros(12, np.uint8))
+
+
+@row("image-crop-outside", "image", "ImageProcessor.crop(box outside the picture)", AclInvalidParamError,
+     "leaves the input picture",
+     code=100000)
+def _(env: Env) -> None:
+    from acllite.dvpp import ImageProcessor
+
+    ip = env.keep(ImageProcessor(env.dev()))
+    img = env.keep(ip.decode_jpeg(jpeg()))
+    ip.crop(img, (0, 0, 1000, 1000))
+
+
+@row("image-open-non-utf8-path", "image", "Image.open(non-UTF-8 path of a text file) + decode", AclInvalidParamError,
+     "the JPEG is corrupt", code=100000)
+def _(env: Env) -> None:
+    from acllite.dvpp import ImageProcessor
+    from acllite.image import Image
+
+    path = os.fsencode(env.tmp) + b"/" + NON_UTF8 + b".jpg"
+    with open(path, "wb") as f:
+        f.write(b"\xff\xd8 this is text, not a picture")
+    ip = env.keep(ImageProcessor(env.dev()))
+    ip.decode_jpeg(env.keep(Image.open(os.fsdecode(path))))
+
+
+# ----------------------------------------------------------------------------------------- pyACL module
+
+def _acl() -> Any:
+    return pytest.importorskip("acllite.pyacl")
+
+
+def _ret(value: Any, func: str) -> Raw:
+    rc = value[-1] if isinstance(value, tuple) else value
+    return Raw(int(rc), recent_message(), func)
+
+
+@row("pyacl-init-twice", "pyacl", "acl.init() twice", 100002, "already initialized")
+def _(env: Env) -> Raw:
+    acl = _acl()
+    assert acl.init() == 0
+    env.later(acl.finalize)
+    return _ret(acl.init(), "aclInit")
+
+
+@row("pyacl-malloc-zero", "pyacl", "acl.rt.malloc(0, 0)", 100000, "size is 0")
+def _(env: Env) -> Raw:
+    acl = _acl()
+    env.device()
+    ptr, ret = acl.rt.malloc(0, 0)
+    assert ptr == 0
+    return _ret(ret, "aclrtMalloc")
+
+
+@row("pyacl-free-twice", "pyacl", "acl.rt.free twice", 107000, "double free")
+def _(env: Env) -> Raw:
+    acl = _acl()
+    env.device()
+    ptr, ret = acl.rt.malloc(64, 0)
+    assert ret == 0 and acl.rt.free(ptr) == 0
+    return _ret(acl.rt.free(ptr), "aclrtFree")
+
+
+@row("pyacl-memcpy-bad-kind", "pyacl", "acl.rt.memcpy(kind 9)", 100000, "unknown memcpy kind 9")
+def _(env: Env) -> Raw:
+    acl = _acl()
+    env.device()
+    ptr, ret = acl.rt.malloc(64, 0)
+    env.later(lambda: acl.rt.free(ptr))
+    return _ret(acl.rt.memcpy(ptr, 64, ptr, 64, 9), "aclrtMemcpy")
+
+
+@row("pyacl-memcpy-null", "pyacl", "acl.rt.memcpy(0, ...)", 100000, "dst is NULL")
+def _(env: Env) -> Raw:
+    acl = _acl()
+    env.device()
+    ptr, ret = acl.rt.malloc(64, 0)
+    env.later(lambda: acl.rt.free(ptr))
+    return _ret(acl.rt.memcpy(0, 64, ptr, 64, H2D), "aclrtMemcpy")
+
+
+@row("pyacl-load-missing", "pyacl", "acl.mdl.load_from_file(missing file)", 100003, "cannot open model file")
+def _(env: Env) -> Raw:
+    acl = _acl()
+    env.device()
+    return _ret(acl.mdl.load_from_file(str(env.tmp / "none.om")), "aclmdlLoadFromFile")
+
+
+@row("pyacl-stream-other-thread-no-context", "pyacl", "acl.rt.create_stream() in a thread without a context", 107002,
+     "no current context")
+def _(env: Env) -> Raw:
+    acl = _acl()
+    env.device()
+    return in_thread(lambda: _ret(acl.rt.create_stream(), "aclrtCreateStream"))
+
+
+@row("pyacl-wrong-type", "pyacl", "acl.rt.malloc('64', 0)", TypeError, "an integer is required")
+def _(env: Env) -> None:
+    acl = _acl()
+    env.device()
+    acl.rt.malloc("64", 0)
+
+
+@row("pyacl-dvpp-free-foreign", "pyacl", "acl.media.dvpp_free(0x1234)", 107000, "was not allocated by the emulator")
+def _(env: Env) -> Raw:
+    acl = _acl()
+    env.device()
+    return _ret(acl.media.dvpp_free(0x1234), "acldvppFree")
+
+
+# ----------------------------------------------------------------------------------------- command line
+
+@row("cli-atc-missing-model", "cli", "acllite atc --model=<missing>", ("exit", 1), "does not exist")
+def _(env: Env) -> Exit:
+    return cli("atc", "--framework=5", "--model=%s" % (env.tmp / "none.onnx"), "--output=%s" % (env.tmp / "out"))
+
+
+@row("cli-atc-corrupt-model", "cli", "acllite atc --model=<not ONNX>", ("exit", 1), "is not a readable ONNX model")
+def _(env: Env) -> Exit:
+    (env.tmp / "bad.onnx").write_bytes(b"\x00\x01garbage\xff" * 10)
+    return cli("atc", "--framework=5", "--model=%s" % (env.tmp / "bad.onnx"), "--output=%s" % (env.tmp / "out"))
+
+
+@row("cli-atc-wrong-framework", "cli", "acllite atc --framework=3", ("exit", 2), "only ONNX (5)")
+def _(env: Env) -> Exit:
+    return cli("atc", "--framework=3", "--model=m.pb", "--output=o")
+
+
+@row("cli-atc-unknown-option", "cli", "acllite atc --bogus=1", ("exit", 2), "unknown option --bogus")
+def _(env: Env) -> Exit:
+    return cli("atc", "--framework=5", "--model=m.onnx", "--output=o", "--bogus=1")
+
+
+@row("cli-atc-aipp-non-utf8", "cli", "acllite atc --insert_op_conf=<non-UTF-8 path and text>", ("exit", 1),
+     "not UTF-8 text")
+def _(env: Env) -> Exit:
+    (env.tmp / "m.onnx").write_bytes(onnx_model())
+    cfg = os.fsencode(env.tmp) + b"/" + NON_UTF8 + b".cfg"
+    with open(cfg, "wb") as f:
+        f.write(b"aipp_op { aipp_mode: static \xff\xfe }")
+    return cli("atc", "--framework=5", "--model=%s" % (env.tmp / "m.onnx"), "--output=%s" % (env.tmp / "o"),
+               b"--insert_op_conf=" + cfg)
+
+
+@row("cli-atc-absurd-shape", "cli", "acllite atc --input_shape=x:0,4", ("exit", 1), "must be positive")
+def _(env: Env) -> Exit:
+    (env.tmp / "m.onnx").write_bytes(onnx_model())
+    return cli("atc", "--framework=5", "--model=%s" % (env.tmp / "m.onnx"), "--output=%s" % (env.tmp / "o"),
+               "--input_shape=x:0,4")
+
+
+@row("cli-inspect-missing", "cli", "acllite inspect <missing file>", ("exit", 1), "no such file")
+def _(env: Env) -> Exit:
+    return cli("inspect", str(env.tmp / "none.om"))
+
+
+@row("cli-inspect-corrupt-om", "cli", "acllite inspect <corrupt .om>", ("exit", 1), "bad.om")
+def _(env: Env) -> Exit:
+    (env.tmp / "bad.om").write_bytes(b"IMOD" + b"\x00" * 40)
+    return cli("inspect", str(env.tmp / "bad.om"))
+
+
+@row("cli-inspect-non-utf8-path", "cli", "python -m acllite inspect <non-UTF-8 path of a truncated OM>", ("exit", 1),
+     "acllite inspect:")
+def _(env: Env) -> Exit:
+    path = os.fsencode(env.tmp) + b"/" + NON_UTF8 + b".om"
+    with open(path, "wb") as f:
+        f.write(tiny_om()[:300])
+    return command("inspect", path, cwd=env.tmp)
+
+
+@row("cli-bench-unknown", "cli", "acllite bench nothing", ("exit", 2), "invalid choice")
+def _(env: Env) -> Exit:
+    return cli("bench", "nothing")
+
+
+@row("cli-classify-no-images", "cli", "acllite classify <empty directory>", ("exit", 2), "no JPEG images")
+def _(env: Env) -> Exit:
+    (env.tmp / "empty").mkdir()
+    return cli("classify", str(env.tmp / "empty"), "--model", "unused.om")
+
+
+@row("cli-classify-model-without-aipp", "cli", "acllite classify --model <a model without AIPP>", ("exit", 2),
+     "so the model needs AIPP")
+def _(env: Env) -> Exit:
+    (env.tmp / "plain.onnx").write_bytes(onnx_model())
+    return cli("classify", str(CAT), "--model", str(env.tmp / "plain.onnx"))
+
+
+@row("cli-classify-missing-model", "cli", "acllite classify --model <missing .om>", ("exit", 2),
+     "cannot open model file")
+def _(env: Env) -> Exit:
+    return cli("classify", str(CAT), "--model", str(env.tmp / "missing.om"))
+
+
+@row("cli-classify-bad-and-vanishing-files", "cli",
+     "python -m acllite classify: a text file named .jpg, and a file deleted while the run is under way",
+     ("exit", 1), "1 image(s) classified, 2 failed")
+def _(env: Env) -> Exit:
+    model = aipp_model(env.tmp)
+    images = env.tmp / "images"
+    images.mkdir()
+    (images / "a_good.jpg").write_bytes(CAT.read_bytes())
+    (images / "b_text.jpg").write_text("not a picture")
+    (images / "c_vanishes.jpg").write_bytes(CAT.read_bytes())
+    # The first image's classification deletes the third one: it vanishes after it was listed.
+    code = ("import sys, os; from acllite import classify\n"
+            "real = classify.Classifier.classify\n"
+            "def once(self, path, top=5):\n"
+            "    out = real(self, path, top)\n"
+            "    gone = os.path.join(os.path.dirname(str(path)), 'c_vanishes.jpg')\n"
+            "    if os.path.exists(gone): os.unlink(gone)\n"
+            "    return out\n"
+            "classify.Classifier.classify = once\n"
+            "sys.exit(classify.main(sys.argv[1:]))\n")
+    out = command(str(images), "--model", str(model), cwd=env.tmp, code=code)
+    assert "c_vanishes.jpg] cannot classify" in out.output and "b_text.jpg] cannot classify" in out.output, out.output
+    assert "leak report: empty" in out.output, out.output
+    return out
+
+
+# ------------------------------------------------------------------------------------------- the test
+
+
+MIN_ROWS = 60
+LAYERS = ("runtime", "memory", "model", "dvpp", "image", "pyacl", "cli")
+
+
+def test_the_matrix_is_complete() -> None:
+    ids = [r.id for r in ROWS]
+    assert len(ids) == len(set(ids)), [i for i, n in Counter(ids).items() if n > 1]
+    by_layer = Counter(r.layer for r in ROWS)
+    assert set(by_layer) == set(LAYERS), by_layer
+    assert len(ROWS) >= MIN_ROWS, "%d rows, at least %d wanted" % (len(ROWS), MIN_ROWS)
+    assert all(by_layer[layer] >= 5 for layer in LAYERS), by_layer
+
+
+@pytest.mark.parametrize("case", ROWS, ids=[r.id for r in ROWS])
+def test_bad_input(case: Row, tmp_path: Path) -> None:
+    if is_initialized():
+        lib.aclFinalize()
+        pytest.fail("a previous test left AscendCL initialized")
+    env = Env(tmp_path)
+    try:
+        if isinstance(case.expected, type):
+            with pytest.raises(case.expected) as info:
+                case.run(env)
+            text = str(info.value)
+            assert case.fragment in text, "%r not in %r" % (case.fragment, text)
+            if case.code is not None:
+                assert isinstance(info.value, AclError) and info.value.code == case.code, (info.value, case.code)
+        elif isinstance(case.expected, tuple):
+            out = case.run(env)
+            assert isinstance(out, Exit), out
+            assert out.status == case.expected[1], "exit %d, expected %d:\n%s" % (out.status, case.expected[1],
+                                                                                   out.output)
+            assert case.fragment in out.output, "%r not in the output:\n%s" % (case.fragment, out.output)
+            assert "Traceback" not in out.output, out.output
+        else:
+            out = case.run(env)
+            assert isinstance(out, Raw), out
+            assert out.rc == case.expected, "%s returned %d (%s), expected %d (%s); message %r" % (
+                out.func, out.rc, acllite.error_name(out.rc), case.expected, acllite.error_name(case.expected),
+                out.message)
+            assert out.message and out.message.startswith(out.func + ": "), (out.func, out.message)
+            assert case.fragment in out.message, "%r not in %r" % (case.fragment, out.message)
+        _still_usable(env)
+    finally:
+        env.close()
+    assert not is_initialized()
+    # Nothing survived the row: a fresh runtime starts empty and finalizes with an empty leak report.
+    assert lib.aclInit(ffi.NULL) == 0, recent_message()
+    assert live_counts() == ZERO_COUNTS, "alive after the row: %s" % (live_counts(),)
+    assert lib.aclFinalize() == 0 and leak_report() == ZERO_COUNTS, leak_report()
+
+
+def _still_usable(env: Env) -> None:
+    """The process goes on: a fresh allocation and copy round trip works on this thread."""
+    fresh = not is_initialized()
+    if fresh:
+        assert lib.aclInit(ffi.NULL) == 0, recent_message()
+    set_here = lib.aclrtSetDevice(0) == 0
+    try:
+        cell = ffi.new("void **")
+        assert lib.aclrtMalloc(cell, 64, 0) == 0, recent_message()
+        src, back = bytes(range(64)), bytearray(64)
+        assert lib.aclrtMemcpy(cell[0], 64, ffi.from_buffer(src), 64, H2D) == 0, recent_message()
+        assert lib.aclrtMemcpy(ffi.from_buffer(back), 64, cell[0], 64, D2H) == 0, recent_message()
+        assert bytes(back) == src and lib.aclrtFree(cell[0]) == 0
+    finally:
+        if set_here:
+            assert lib.aclrtResetDevice(0) == 0, recent_message()
+        if fresh:
+            assert lib.aclFinalize() == 0, recent_message()
+
+
+def table() -> str:
+    by_layer = Counter(r.layer for r in ROWS)
+    lines = ["%-8s %3d" % (layer, by_layer[layer]) for layer in LAYERS] + ["%-8s %3d" % ("total", len(ROWS))]
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    print(table())
+    for r in ROWS:
+        exp = r.expected.__name__ if isinstance(r.expected, type) else (
+            "exit %d" % r.expected[1] if isinstance(r.expected, tuple) else str(r.expected))
+        print("%-8s %-40s %-24s %s" % (r.layer, r.id, exp, r.call))
