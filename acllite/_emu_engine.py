@@ -210,11 +210,16 @@ def acllite_py_model_load(data, size, describe_only, handle_out, n_in, n_out, we
     except Exception as exc:  # never let an exception cross into C
         _write_message(message, message_len, "model load failed: %r" % (exc,))
         return ACL_ERROR_INTERNAL_ERROR
+    return _publish(model, weights, handle_out, n_in, n_out, weight_bytes)
+
+
+def _publish(model: _Model, weights: int, handle_out: Any, n_in: Any, n_out: Any, weight_bytes: Any) -> int:
+    """Give a loaded model its engine handle and tell the emulator its counts (ACL_SUCCESS)."""
     handle = next(_handles)
     _models[handle] = model
     handle_out[0] = handle
-    n_in[0] = len(inputs)
-    n_out[0] = len(outputs)
+    n_in[0] = len(model.inputs)
+    n_out[0] = len(model.outputs)
     weight_bytes[0] = weights
     return 0
 

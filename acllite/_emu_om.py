@@ -20,8 +20,8 @@ import os
 from typing import List, Optional, Sequence, Tuple
 
 from . import om
-from ._emu_engine import (ACL_ERROR_INTERNAL_ERROR, DYNAMIC_TENSOR_NAME, _EngineError, _handles, _Model, _models,
-                          _parse, _session, _Tensor, _write_message)
+from ._emu_engine import (ACL_ERROR_INTERNAL_ERROR, DYNAMIC_TENSOR_NAME, _EngineError, _Model, _parse, _publish,
+                          _session, _Tensor, _write_message)
 from ._native import ffi
 from .om._modeldef import tensor_bytes
 from .om._types import dtype_name, numpy_dtype
@@ -140,10 +140,4 @@ def acllite_py_model_load_om(path, handle_out, n_in, n_out, weight_bytes, messag
     except Exception as exc:  # never let an exception cross into C
         _write_message(message, message_len, "offline model load failed: %r" % (exc,))
         return ACL_ERROR_INTERNAL_ERROR
-    handle = next(_handles)
-    _models[handle] = model
-    handle_out[0] = handle
-    n_in[0] = len(model.inputs)
-    n_out[0] = len(model.outputs)
-    weight_bytes[0] = desc.weight_bytes
-    return 0
+    return _publish(model, desc.weight_bytes, handle_out, n_in, n_out, weight_bytes)
