@@ -15,6 +15,7 @@ from typing import Dict
 _lock = threading.Lock()
 _generation = 0  # bumped by every aclFinalize
 _device_epoch: Dict[int, int] = {}  # bumped when a device's last Device object is closed
+_initialized = False  # between a successful aclInit and aclFinalize (or a fork)
 _device_users: Dict[int, int] = {}  # open Device objects per device (mirrors the C reference count)
 
 
@@ -31,8 +32,19 @@ def alive(gen: int, device: int = -1, dev_epoch: int = 0) -> bool:
     return gen == _generation and (device < 0 or _device_epoch.get(device, 0) == dev_epoch)
 
 
+def initialized() -> None:
+    """aclInit succeeded (through acllite.init or the pyACL module)."""
+    global _initialized
+    _initialized = True
+
+
+def is_initialized() -> bool:
+    return _initialized
+
+
 def finalized() -> None:
-    global _generation
+    global _generation, _initialized
+    _initialized = False
     with _lock:
         _generation += 1
         _device_users.clear()

@@ -20,7 +20,7 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterable, List, Optional, Sequence, Tuple, Union
+from typing import Callable, Iterable, List, Optional, Sequence, Union
 
 import numpy as np
 
@@ -80,10 +80,6 @@ def softmax(logits: np.ndarray) -> np.ndarray:
     return e / e.sum()
 
 
-def _labels() -> List[str]:
-    return (DATA / "imagenet_classes.txt").read_text(encoding="utf-8").splitlines()
-
-
 class Classifier:
     """The resources of the flow, created in order and released in reverse by :meth:`close`."""
 
@@ -115,7 +111,9 @@ class Classifier:
             self._stack.append(self.executor.close)
             self.processor = ImageProcessor(self.device, self.stream)
             self._stack.append(self.processor.close)
-            self.labels = _labels()
+            from .demo.efficientnet import imagenet_classes
+
+            self.labels = imagenet_classes()
         except BaseException:
             self.close()
             raise

@@ -9,7 +9,6 @@ skipped when aclrtResetDevice or aclFinalize has already released the handle on 
 from __future__ import annotations
 
 import logging
-import os
 import weakref
 from typing import TYPE_CHECKING, Any, List, Optional, Tuple
 
@@ -25,16 +24,12 @@ __all__ = ["init", "finalize", "is_initialized", "Runtime", "run_mode", "soc_nam
 
 logger = logging.getLogger("acllite")
 ACL_HOST = 1
-_initialized = False
-
-
 class Runtime:
     """aclInit ... aclFinalize, as an object: ``with acllite.init(): ...``."""
 
     def __init__(self, config_path: Optional[str] = None):
-        global _initialized
         check(lib.aclInit(config_path.encode() if config_path else ffi.NULL), "aclInit")
-        _initialized = True
+        _lifecycle.initialized()
         self._open = True
 
     def close(self) -> None:
@@ -57,24 +52,14 @@ def init(config_path: Optional[str] = None) -> Runtime:
 
 def finalize() -> None:
     """aclFinalize: releases everything still alive; objects created before become inert."""
-    global _initialized
     rc = lib.aclFinalize()
     _lifecycle.finalized()
-    _initialized = False
     check(rc, "aclFinalize")
 
 
 def is_initialized() -> bool:
-    return _initialized
-
-
-def _after_fork_in_child() -> None:
-    global _initialized
-    _initialized = False  # a forked child cannot use the parent's AscendCL (docs/RELIABILITY.md)
-
-
-if hasattr(os, "register_at_fork"):
-    os.register_at_fork(after_in_child=_after_fork_in_child)
+    """True between a successful aclInit and aclFinalize, whichever API made them (a forked child: False)."""
+    return _lifecycle.is_initialized()
 
 
 def run_mode() -> int:

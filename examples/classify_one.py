@@ -11,12 +11,13 @@ import numpy as np
 
 import acllite
 from acllite.classify import prepare_demo_model
+from acllite.demo.efficientnet import imagenet_classes
 from acllite.dvpp import ImageProcessor
 from acllite.image import Image
 
 path = sys.argv[1]
 model_path = sys.argv[2] if len(sys.argv) > 2 else prepare_demo_model()
-labels = open(acllite.classify.DATA / "imagenet_classes.txt").read().splitlines()
+labels = imagenet_classes()
 
 with acllite.init(), acllite.Device(0) as device:
     with acllite.Model(model_path, device) as model, ImageProcessor(device) as dvpp:

@@ -1590,3 +1590,18 @@ def test_pyacl_call_overhead_is_small() -> None:
     raw = min(timeit.repeat(lambda: raw_fn(cell), number=n, repeat=5)) / n
     shim = min(timeit.repeat(shim_fn, number=n, repeat=5)) / n
     assert shim - raw < 5e-6, "acl.rt.get_run_mode costs %.2f us more than the raw call" % ((shim - raw) * 1e6)
+
+
+def test_acllite_knows_when_the_pyacl_module_initialized_and_finalized() -> None:
+    from conftest import run_python_ok
+
+    out = run_python_ok("""
+        import acllite
+        import acllite.pyacl as acl
+        before = acllite.is_initialized()
+        assert acl.init() == 0
+        during = acllite.is_initialized()
+        assert acl.finalize() == 0
+        print(before, during, acllite.is_initialized())
+    """)
+    assert out.split() == ["False", "True", "False"]

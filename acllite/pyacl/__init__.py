@@ -21,6 +21,7 @@ from __future__ import annotations
 import logging as _logging
 from typing import TYPE_CHECKING
 
+from .. import _lifecycle
 from . import mdl, media, op, rt, util
 from ._common import pointer as _ptr, pointer_cached as _vp
 from ._common import UINTPTR as _UINTPTR, VOIDP as _VOIDP, cast as _cast, ffi as _ffi, lib as _lib, new as _new
@@ -51,7 +52,10 @@ _LOG_LEVELS = {0: _logging.DEBUG, 1: _logging.INFO, 2: _logging.WARNING, 3: _log
 
 def init(config_path: Optional[str] = None) -> int:
     """aclInit; ``config_path`` an acl.json (None or "" for none)."""
-    return _Init(config_path.encode() if config_path else _ffi.NULL)
+    ret = _Init(config_path.encode() if config_path else _ffi.NULL)
+    if ret == 0:
+        _lifecycle.initialized()
+    return ret
 
 
 def finalize() -> int:
