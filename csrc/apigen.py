@@ -461,9 +461,12 @@ def _trampoline(f: Function) -> str:
     if params[-1].ctype != "const char *":
         raise ValueError("%s: a variadic function must end its named parameters with const char *fmt" % f.name)
     fixed = ", ".join(p.name for p in params[:-1])
-    return ("%s { char text[4096]; va_list ap; va_start(ap, %s); vsnprintf(text, sizeof text, %s, ap); va_end(ap); "
-            "%sacllite_fn.%s(%s%s\"%%s\", text); }" % (f.prototype(), fmt, fmt, ret, f.name, fixed,
-                                                       ", " if fixed else ""))
+    # A NULL format is passed on as it is (formatting it would crash here rather than in the library).
+    return ("%s { char text[4096]; va_list ap; if (%s == NULL) { %sacllite_fn.%s(%s%sNULL);%s } "
+            "va_start(ap, %s); vsnprintf(text, sizeof text, %s, ap); va_end(ap); "
+            "%sacllite_fn.%s(%s%s\"%%s\", text); }" % (f.prototype(), fmt, ret, f.name, fixed, ", " if fixed else "",
+                                                       " return;" if f.returns_void else "", fmt, fmt, ret, f.name,
+                                                       fixed, ", " if fixed else ""))
 
 
 def binding_source(api: Api) -> str:

@@ -328,6 +328,7 @@ aclError aclprofInit(const char *path, size_t length) { (void)path; return lengt
 /* What the variadic trampoline hands over: its format and its first argument, kept for the test to read. */
 static char last_log[256];
 void aclAppLog(int level, const char *func, const char *file, uint32_t line, const char *fmt, ...) {
+    if (fmt == NULL) { snprintf(last_log, sizeof last_log, "%d|no format", level); return; }
     va_list ap; va_start(ap, fmt);
     int n = snprintf(last_log, sizeof last_log, "%d|%s|%s|%u|%s|", level, func, file, line, fmt);
     vsnprintf(last_log + n, sizeof last_log - (size_t)n, fmt, ap);
@@ -406,6 +407,8 @@ def test_stand_in_cann_backend(fake_cann: Path) -> None:
     fake = ctypes.CDLL(info.libraries["ascendcl"])
     fake.fake_last_log.restype = ctypes.c_char_p
     r["log"] = fake.fake_last_log().decode()
+    raw.aclAppLog(3, b"fn", b"file.c", 8, ffi.NULL)
+    r["log_null"] = fake.fake_last_log().decode()
     print(json.dumps(r))
     """)
     so = str(fake_cann / "lib64" / "libascendcl.so")
@@ -417,6 +420,7 @@ def test_stand_in_cann_backend(fake_cann: Path) -> None:
     assert "aclGetCompileoptSize is not in libacl_op_compiler.so (not found)" in r["compiler_error"]
     # The variadic trampoline formats the arguments and hands the library "%s" and the text.
     assert r["log"] == "2|fn|file.c|7|%s|x=42%"
+    assert r["log_null"] == "3|no format"  # a NULL format is passed on, not formatted
     assert r["version"] == [1, 0, 0]
     assert r["run_mode"] == 0 and r["run_mode_obj"] == 0  # answered by the stand-in, not the emulator
     missing = set(r["missing"])
