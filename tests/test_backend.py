@@ -151,8 +151,7 @@ def test_a_not_emulated_function_fails_and_says_so(name: str) -> None:
     result = getattr(lib, name)(*args)
     message = lib.aclGetRecentErrMsg()
     assert message != ffi.NULL
-    assert ffi.string(message).decode() == "%s: not emulated (acllite %s)" % (
-        name, ffi.string(lib.acllite_emu_version()).decode())
+    assert native.c_text(message) == "%s: not emulated (acllite %s)" % (name, native.c_text(lib.acllite_emu_version()))
     if proto.returns == "aclError":
         assert result == 200001  # ACL_ERROR_API_NOT_SUPPORT
     elif proto.returns.endswith("*") or ffi.typeof(proto.returns).kind in ("pointer", "function"):
@@ -266,7 +265,8 @@ def test_find_cann_prefers_the_same_install_over_other_candidates(tmp_path: Path
                                         "acl_op_compiler": compiler / "libacl_op_compiler.so"}
     # Found through LD_LIBRARY_PATH alone (no ASCEND_* variable), the install's siblings still come first.
     env = {"LD_LIBRARY_PATH": os.pathsep.join([str(rt), str(other)])}
-    assert find_cann_libraries(env)["acl_op_compiler"] == compiler / "libacl_op_compiler.so"
+    found = find_cann_libraries(env)
+    assert found is not None and found["acl_op_compiler"] == compiler / "libacl_op_compiler.so"
 
 
 @no_default_cann

@@ -237,18 +237,16 @@ def _report(failures: Sequence[Failure], files: Sequence[str], include_dirs: Seq
 # ------------------------------------------------------------------------------------------ the tests
 
 
-def _required_files(api: apigen.Api) -> List[str]:
+def _required_files() -> List[str]:
     """Declaration files that must be checked wherever headers are found: all but DVPP's (its header ships
     apart from the rest, see the module docstring)."""
-    return sorted({f.source for f in api.functions if f.library not in ("emulator", "acl_dvpp")} |
-                  {d.source for d in api.typedefs if d.source in apigen.CONFORMANCE_FILES} -
-                  {f.source for f in api.functions if f.library == "acl_dvpp"})
+    return [f for f, headers in apigen.CONFORMANCE_FILES.items() if apigen.DVPP_HEADER not in headers]
 
 
 def test_declarations_match_cann_headers(api: apigen.Api, gxx: str, include_dirs: List[Path], tmp_path: Path) -> None:
     """Every declaration file whose real headers are present, compiled together, matches them exactly."""
     files = _available_files(include_dirs)
-    absent = [f for f in _required_files(api) if f not in files]
+    absent = [f for f in _required_files() if f not in files]
     assert not absent, "declaration files without their real headers in %s: %s" % (
         os.pathsep.join(map(str, include_dirs)), ", ".join("%s (%s)" % (f, ", ".join(_missing_headers(f, include_dirs)))
                                                           for f in absent))
@@ -320,18 +318,18 @@ def test_checks_cover_every_declaration(api: apigen.Api) -> None:
         "typedefs": sorted(d.name for d in api.typedefs if d.source in files),
     }
     record = re.compile(r"^(?:struct|union) (\w+) size$")
-    named_by_type_check = set(names("typedef ")) | {m.split(" ")[1] for m in messages if re.match(r"^enum \w+ size$", m)}
+    records = {m.group(1) for m in map(record.match, messages) if m}
+    enums = {m.split(" ")[1] for m in messages if re.match(r"^enum \w+ size$", m)}
     checked = {
         "functions": names("prototype of "),
         "constants": names("constant "),
         "enum members": sorted(re.sub(r"^enum (\w+): (\w+) == -?\d+$", r"\1:\2", m) for m in messages
                                if re.match(r"enum \w+: \w+ == -?\d+$", m)),
-        "structs": sorted(record.match(m).group(1) for m in messages if record.match(m)),
+        "structs": sorted(records),
         "struct fields": sorted(re.sub(r"^(?:struct|union) (\w+): offset of (\w+)$", r"\1:\2", m) for m in messages
                                 if re.match(r"(?:struct|union) \w+: offset of \w+$", m)),
         # every typedef is checked as such, or (a complete struct/union/enum) by its layout or members
-        "typedefs": sorted({d.name for d in api.typedefs if d.source in files} &
-                           (named_by_type_check | {m for m in (record.match(x) for x in messages) if m for m in [m.group(1)]})),
+        "typedefs": sorted({d.name for d in api.typedefs if d.source in files} & (set(names("typedef ")) | records | enums)),
     }
     for kind, want in expected.items():
         assert checked[kind] == want, "%s checked differ from those declared: missing %s, extra %s" % (

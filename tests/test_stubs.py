@@ -84,7 +84,7 @@ def test_stub_types_follow_the_c_types() -> None:
 
     def signature(name: str) -> List[str]:
         node = lib[name]
-        assert isinstance(node, ast.FunctionDef)
+        assert isinstance(node, ast.FunctionDef) and node.returns is not None
         return [ast.unparse(a.annotation) for a in node.args.args[1:] if a.annotation] + [ast.unparse(node.returns)]
 
     assert signature("aclrtMemcpy") == ["CData", "int", "CData", "int", "int", "int"]
