@@ -13,10 +13,6 @@ from .model import AsyncResult, Executor, Model, TensorInfo
 from .runtime import (Context, Device, Event, Stream, emulator_leak_report, emulator_live_counts, finalize, init,
                       is_initialized, run_mode, soc_name, device_count, version)
 
-from ._emu_services import register as _register_emulator_services
-
-_register_emulator_services()
-
 __version__ = "0.1.0"
 __all__ = [
     "BackendInfo", "backend_info", "init", "finalize", "is_initialized", "run_mode", "soc_name", "device_count",

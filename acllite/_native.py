@@ -92,6 +92,10 @@ def _load() -> BackendInfo:
         name = "emulator"
     if rc != 0:
         raise ImportError("acllite: %s" % ffi.string(err).decode(errors="replace"))
+    if name == "emulator":
+        from .emulator import start  # the emulator's host services (models, image codecs); nothing else starts them
+
+        start()
     missing = tuple(
         ffi.string(lib.acllite_binding_name(i)).decode()
         for i in range(lib.acllite_binding_count())

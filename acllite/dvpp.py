@@ -20,11 +20,11 @@ from typing import TYPE_CHECKING, Any, List, Optional, Sequence, Tuple, Union
 import numpy as np
 
 from . import _lifecycle
+from ._lifecycle import Owned
 from ._native import ffi, lib
 from .errors import check, raise_for
 from .image import DVPP, HOST, JPEG, PNG, Image, PixelFormat, align, layout
-from .memory import Buffer
-from .runtime import _Owned
+from .memory import DvppBuffer
 
 if TYPE_CHECKING:
     from .runtime import Device, Stream
@@ -37,28 +37,6 @@ _CHANNEL_ALL = 0  # let the channel keep the SoC's default modes
 Box = Tuple[int, int, int, int]
 
 
-class DvppBuffer(Buffer):
-    """DVPP memory (acldvppMalloc): what DVPP reads and writes; 128-byte aligned, device-side.
-
-    Like a :class:`~acllite.memory.DeviceBuffer`: the host reaches it through ``copy_from`` / ``copy_to`` /
-    ``to_numpy``; it can be passed to :meth:`acllite.Model.execute` by pointer. ``close()`` calls acldvppFree.
-    """
-
-    on_device = True
-
-    def __init__(self, nbytes: int, device: "Device"):
-        super().__init__(nbytes, device)
-        device.make_current()
-        cell = ffi.new("void **")
-        check(lib.acldvppMalloc(cell, nbytes), "acldvppMalloc")
-        self._cdata = cell[0]
-        self._own(lib.acldvppFree, "acldvppFree", self._cdata, device.id)
-
-    def numpy(self, *args: Any, **kwargs: Any) -> np.ndarray:
-        raise TypeError("DVPP memory is device memory, not addressable by the host in ACL_HOST run mode; "
-                        "use to_numpy() for a copy")
-
-
 # ----------------------------------------------------------------------------------------- owned handles
 
 
@@ -68,7 +46,7 @@ def _created(handle: Any, function: str) -> Any:
     return handle
 
 
-class _PicDesc(_Owned):
+class _PicDesc(Owned):
     """One acldvppPicDesc describing an image's memory."""
 
     def __init__(self, data: Any, size: int, fmt: int, width: int = 0, height: int = 0, width_stride: int = 0,
@@ -94,7 +72,7 @@ class _PicDesc(_Owned):
                    image.height_stride)
 
 
-class _Config(_Owned):
+class _Config(Owned):
     """A ROI, resize or JPEG-encode configuration."""
 
     def __init__(self, kind: str, *values: int):
@@ -239,7 +217,7 @@ class ImageProcessor:
         if waiter:
             s.synchronize()
             for obj in keep:
-                if isinstance(obj, _Owned) or getattr(obj, "_temp", False):
+                if isinstance(obj, Owned) or getattr(obj, "_temp", False):
                     obj.close()
         else:
             s._keep(list(keep))
@@ -478,7 +456,7 @@ def _temp(image: Image) -> Image:
 
 def _drop(obj: Any) -> None:
     """Release an object the processor made (a description, a configuration, a temporary copy)."""
-    if obj is not None and (isinstance(obj, _Owned) or getattr(obj, "_temp", False)):
+    if obj is not None and (isinstance(obj, Owned) or getattr(obj, "_temp", False)):
         obj.close()
 
 

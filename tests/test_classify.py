@@ -33,7 +33,7 @@ needs_weights = pytest.mark.skipif(not HAVE_WEIGHTS, reason="the demo weights ar
 
 @pytest.fixture(scope="module")
 def models(tmp_path_factory: Any) -> Dict[str, Path]:
-    from acllite.classify import prepare_demo_model
+    from acllite.tools.classify import prepare_demo_model
 
     directory = tmp_path_factory.mktemp("models")
     om = prepare_demo_model(directory)
@@ -58,7 +58,7 @@ def reference_top5(plain: Path) -> Dict[str, List[int]]:
 @needs_weights
 def test_dvpp_and_aipp_agree_with_the_float_reference(models: Dict[str, Path]) -> None:
     import acllite
-    from acllite.classify import Classifier
+    from acllite.tools.classify import Classifier
 
     assert len(IMAGES) >= 4, "the sample photographs are missing from examples/images"
     want = reference_top5(models["plain"])
@@ -74,7 +74,7 @@ def test_dvpp_and_aipp_agree_with_the_float_reference(models: Dict[str, Path]) -
 
 @needs_weights
 def test_a_cat_is_a_cat(models: Dict[str, Path]) -> None:
-    from acllite.classify import Classifier
+    from acllite.tools.classify import Classifier
 
     cats = {281, 282, 283, 284, 285, 287}  # tabby, tiger cat, Persian, Siamese, Egyptian cat, lynx
     with Classifier(models["om"]) as clf:
@@ -105,7 +105,7 @@ def test_classify_refuses_a_model_without_aipp(tmp_path: Path) -> None:
     from onnx import TensorProto, helper
 
     import acllite
-    from acllite.classify import Classifier
+    from acllite.tools.classify import Classifier
 
     x = helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 3, 8, 8])
     m = helper.make_model(helper.make_graph([helper.make_node("Identity", ["x"], ["y"])], "g", [x],

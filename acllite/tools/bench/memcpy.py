@@ -144,7 +144,7 @@ def _page_aligned(alloc: Callable[[int], Any], size: int) -> Any:
 
 def dev_is_emulated(dev: Any) -> bool:
     """True on the emulator, whose device memory the host can address (on a device it cannot)."""
-    from .._native import backend_info
+    from ..._native import backend_info
 
     return backend_info().name == "emulator"
 
@@ -182,8 +182,8 @@ def _loop_c(loop: Any, dst: Any, src: Any, size: int, n: int) -> Callable[[], in
 def _measure_size(dev: Any, stream: Any, size: int, repeat: int, cmem: Optional[Tuple[Any, Any]],
                   acl: Optional[Any]) -> Tuple[Dict[str, List[float]], bool]:
     """Samples (ns per copy) of every case at this size; and whether every pair of buffers is page-aligned."""
-    from .. import binding
-    from ..errors import check
+    from ... import binding
+    from ...errors import check
 
     ffi = binding.ffi
     memcpy = binding.aclrtMemcpy

@@ -109,7 +109,7 @@ def main(argv: Optional[List[str]] = None) -> int:
 
         return atc.main(argv[1:])
     if argv[:1] == ["pyacl"]:  # the program's own arguments follow: parsed by acllite.pyacl.__main__
-        from .pyacl.__main__ import main as pyacl_main
+        from ..pyacl.__main__ import main as pyacl_main
 
         return pyacl_main(argv[1:])
     if argv[:1] == ["classify"]:

@@ -72,7 +72,7 @@ def warmup_iterations(n: int) -> int:
 def _images(directory: Optional[str] = None) -> List[Path]:
     """``directory`` (``--image-dir``), else examples/images of the working directory or the checkout."""
     candidates = [Path(directory)] if directory else [Path("examples") / "images",
-                                                       Path(__file__).resolve().parents[2] / "examples" / "images"]
+                                                       Path(__file__).resolve().parents[3] / "examples" / "images"]
     for root in candidates:
         paths = sorted(root.glob("*.jpg"))
         if paths:

@@ -30,7 +30,7 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
-from .aipp import AippConfigError, AippParams, input_bytes, parse_aipp_config
+from ..formats.aipp import AippConfigError, AippParams, input_bytes, parse_aipp_config
 
 __all__ = ["AtcError", "convert", "main", "build_parser"]
 
