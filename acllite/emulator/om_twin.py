@@ -127,7 +127,8 @@ def load_om(path: str) -> Tuple[Model, om.OmModel]:
         for out, twin in zip(outputs, twin_out):
             if out.dims and twin.dims and twin.dims[0] < 0 <= out.dims[0]:
                 out.dims = (-1,) + out.dims[1:]
-    model = Model(inputs, outputs, onnx_format.session(blob), gears=gears, dynamic_index=_dynamic_index(inputs) if gears else -1)
+    model = Model(inputs, outputs, onnx_format.session(blob), gears=gears,
+                  dynamic_index=_dynamic_index(inputs) if gears else -1)
     logger.info("%s: described by the file, run through its ONNX twin %s (%s)", path, twin_path, how)
     return model, desc
 

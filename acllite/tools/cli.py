@@ -42,7 +42,8 @@ def _info(args: argparse.Namespace) -> int:
     print("SoC:           %s" % report["soc_name"])
     print("devices:       %d" % report["device_count"])
     for d in devices:
-        print("  device %d:    %.1f GiB total, %.1f GiB free" % (d["id"], d["memory_total"] / 2**30, d["memory_free"] / 2**30))
+        print("  device %d:    %.1f GiB total, %.1f GiB free" % (d["id"], d["memory_total"] / 2**30,
+                                                           d["memory_free"] / 2**30))
     return 0
 
 

@@ -28,7 +28,6 @@ package is installed, EfficientNet-Lite0 (compute dominates); or the ``--model``
 from __future__ import annotations
 
 import argparse
-import sys
 from typing import Any, Callable, Dict, List, Tuple
 
 import numpy as np

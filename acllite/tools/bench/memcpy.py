@@ -283,7 +283,7 @@ def _measure_size(dev: Any, stream: Any, size: int, repeat: int, cmem: Optional[
 def _matrix(records: List[Dict[str, Any]], sizes: List[int], key: str, form: Callable[[float], str]) -> str:
     by = {(r["case"], r["size_bytes"]): r for r in records}
     rows = []
-    for case, spec in CASES.items():
+    for case in CASES:
         if not any((case, s) in by for s in sizes):
             continue
         rows.append([case] + [form(by[(case, s)][key]) if (case, s) in by else "-" for s in sizes])
