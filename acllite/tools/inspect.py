@@ -138,8 +138,10 @@ def _om_head(r: Dict[str, Any]) -> List[str]:
         table = s["partitions"][0]["table"] if s["partitions"] else "?"
         parts.append("  sub-model %d%s: %s (%s table)" % (s["index"], " '%s'" % s["name"] if s["name"] else "",
                                                           listed, table))
+    built_by = r["attributes"].get(om.EMULATOR_ONLY_ATTR)
     return [
-        "%s: offline model (OM), %d bytes" % (r["path"], r["file_size"]),
+        "%s: offline model (OM), %d bytes%s" % (r["path"], r["file_size"],
+                                                "\nbuilt by:     %s" % built_by if built_by else ""),
         "model:        %s (graph %s), ModelDef version %d%s" % (
             r["name"], r["graph"], r["ir_version"], ", custom version " + r["custom_version"] if r["custom_version"]
             else ""),
