@@ -22,11 +22,15 @@ sys.path.insert(0, str(ROOT / "csrc"))
 import apigen  # noqa: E402
 
 VERSION = "0.1.0"
-GENERATED = ROOT / "build" / "generated"
 WARNINGS = ["-Wall", "-Wextra", "-Werror"]
 C_FLAGS = ["-std=c11", "-D_DEFAULT_SOURCE", "-fvisibility=hidden", "-O2"]
 LINK_FLAGS = []
-if os.environ.get("ACLLITE_SANITIZE") == "1":
+SANITIZE = os.environ.get("ACLLITE_SANITIZE") == "1"
+# Sanitizer and normal builds never share objects: pip builds in the source tree, and setuptools would otherwise
+# link the ASan objects a sanitizer build left in build/ into a later normal build.
+BUILD_BASE = os.path.join("build", "sanitize" if SANITIZE else "release")
+GENERATED = ROOT / BUILD_BASE / "generated"
+if SANITIZE:
     sanitize = ["-fsanitize=address,undefined", "-fno-omit-frame-pointer", "-fno-sanitize-recover=undefined"]
     C_FLAGS += sanitize + ["-O1", "-g"]
     LINK_FLAGS += sanitize
@@ -98,11 +102,12 @@ def binding_extension():
     spec = importlib.util.spec_from_file_location("_build_binding", ROOT / "acllite" / "_build_binding.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    return module.ffibuilder.distutils_extension(tmpdir=str(ROOT / "build" / "cffi"))
+    return module.ffibuilder.distutils_extension(tmpdir=os.path.join(BUILD_BASE, "cffi"))  # relative: setuptools wants it
 
 
 setup(
     version=VERSION,
     ext_modules=[emulator, binding_extension()],
     cmdclass={"build_ext": BuildExt},
+    options={"build": {"build_base": BUILD_BASE}},
 )

@@ -1,5 +1,7 @@
+"""``python -m acllite``: the ``acllite`` command."""
+
 import sys
 
-from .cli import main
+from .tools.cli import main
 
 sys.exit(main())

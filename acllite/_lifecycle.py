@@ -8,9 +8,13 @@ created in; its release is skipped when either has moved on.
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
-from typing import Dict
+import weakref
+from typing import Any, Dict, Optional
+
+logger = logging.getLogger("acllite")
 
 _lock = threading.Lock()
 _generation = 0  # bumped by every aclFinalize
@@ -61,6 +65,43 @@ def device_closed(device: int) -> None:
         _device_users[device] = max(n, 0)
         if n <= 0:
             _device_epoch[device] = _device_epoch.get(device, 0) + 1
+
+
+def _release(fn: Any, name: str, handle: Any, gen: int, device: int, dev_epoch: int) -> None:
+    if not alive(gen, device, dev_epoch):
+        return  # the C runtime released it already (device reset or finalize)
+    rc = fn(handle)
+    if rc:
+        logger.warning("%s failed with %d while releasing %s", name, rc, handle)
+
+
+class Owned:
+    """One native handle, released once."""
+
+    _finalizer: Optional[weakref.finalize] = None
+
+    def _own(self, fn: Any, name: str, handle: Any, device: int) -> None:
+        self._finalizer = weakref.finalize(self, _release, fn, name, handle, generation(), device,
+                                           epoch(device))
+
+    @property
+    def closed(self) -> bool:
+        return self._finalizer is None or not self._finalizer.alive
+
+    def close(self) -> None:
+        """Release the handle now (idempotent)."""
+        if self._finalizer is not None:
+            self._finalizer()
+
+    def _check_open(self) -> None:
+        if self.closed:
+            raise ValueError("%s is closed" % type(self).__name__)
+
+    def __enter__(self):  # type: ignore[no-untyped-def]
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
 
 
 def _after_fork_in_child() -> None:

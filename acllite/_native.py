@@ -12,7 +12,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Dict, List, Mapping, Optional, Tuple
 
-from ._acl_cffi import ffi, lib
+try:
+    from ._acl_cffi import ffi, lib
+except ModuleNotFoundError as _exc:  # a source checkout on sys.path, shadowing the installed package
+    if _exc.name != __package__ + "._acl_cffi":
+        raise
+    raise ImportError(
+        "acllite's compiled binding is not built in %s (a source checkout: Python found it first on sys.path). "
+        "Run from another directory to use the installed acllite, or build the checkout in place with "
+        "`pip install -e .` (docs/DEVELOPING.md)" % Path(__file__).resolve().parent) from None
 
 __all__ = ["ffi", "lib", "BackendInfo", "backend_info", "find_cann_libraries", "emulator_library", "library_groups"]
 
@@ -133,6 +141,10 @@ def _load() -> BackendInfo:
     rc = lib.acllite_binding_load(paths, len(groups), global_symbols, err, 1024)
     if rc != 0:
         raise ImportError("acllite: %s" % c_text(err))
+    if name == "emulator":
+        from .emulator import start  # the emulator's host services (models, image codecs); nothing else starts them
+
+        start()
     missing = tuple(
         c_text(lib.acllite_binding_name(i))
         for i in range(lib.acllite_binding_count())

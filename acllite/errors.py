@@ -86,7 +86,7 @@ _CODES: Dict[int, str] = {}
 
 
 def _load_codes() -> None:
-    from ._native import lib
+    from ._acl_cffi import lib
 
     for name in dir(lib):
         if name.startswith("ACL_ERROR_") or name in ("ACL_SUCCESS", "ACL_RT_SUCCESS"):
@@ -123,7 +123,7 @@ for _cls, _codes in (
 
 
 def _recent_message() -> Optional[str]:
-    from ._native import ffi, lib
+    from ._acl_cffi import ffi, lib
 
     p = lib.aclGetRecentErrMsg()
     return ffi.string(p).decode(errors="replace") if p != ffi.NULL else None

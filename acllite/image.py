@@ -1,7 +1,7 @@
 """Images: pixels (or an encoded JPEG/PNG file) in host, device or DVPP memory, with their format and strides.
 
 An :class:`Image` is a view of memory someone owns: a numpy array (host), a
-:class:`~acllite.memory.DeviceBuffer` (device) or a :class:`~acllite.dvpp.DvppBuffer` (DVPP). It knows its pixel
+:class:`~acllite.memory.DeviceBuffer` (device) or a :class:`~acllite.memory.DvppBuffer` (DVPP). It knows its pixel
 format (:class:`PixelFormat`, the acldvppPixelFormat values) or encoding (``"jpeg"``/``"png"``), width, height,
 width stride (bytes per row of the first plane) and height stride (rows per plane). Images made by an
 :class:`~acllite.dvpp.ImageProcessor` own their DVPP buffer; ``close()`` releases it (idempotent).
@@ -21,7 +21,7 @@ import numpy as np
 
 from ._native import ffi, lib
 from .errors import check
-from .memory import Buffer
+from .memory import Buffer, DeviceBuffer, DvppBuffer
 
 if TYPE_CHECKING:
     from .runtime import Device
@@ -91,8 +91,6 @@ def picture_bytes(fmt: PixelFormat, width_stride: int, height_stride: int) -> in
 
 
 def _memory_of(buffer: Any) -> str:
-    from .dvpp import DvppBuffer
-
     if isinstance(buffer, DvppBuffer):
         return DVPP
     if isinstance(buffer, Buffer) and buffer.on_device:
@@ -388,9 +386,6 @@ class Image:
 
     def copy_to(self, memory: str, device: Optional["Device"] = None) -> "Image":
         """A copy of the picture in ``"host"``, ``"device"`` or ``"dvpp"`` memory, with the same strides."""
-        from .dvpp import DvppBuffer
-        from .memory import DeviceBuffer
-
         n = self.nbytes
         if memory == HOST:
             if self.memory == HOST and not self.encoded:

@@ -1,4 +1,4 @@
-"""Device and pinned-host buffers, and copies between them and numpy arrays.
+"""Buffers: device memory, pinned host memory and DVPP memory, and copies between them and numpy arrays.
 
 Copies go straight from the source's memory to the destination's (one aclrtMemcpy, no staging copy).
 Host-accessible memory (:class:`HostBuffer`) gives numpy views that share its memory; device memory does not,
@@ -14,12 +14,12 @@ import numpy as np
 
 from ._native import ffi, lib
 from .errors import check
-from .runtime import _Owned
+from ._lifecycle import Owned
 
 if TYPE_CHECKING:
     from .runtime import Device, Stream
 
-__all__ = ["DeviceBuffer", "HostBuffer", "Buffer"]
+__all__ = ["DeviceBuffer", "HostBuffer", "DvppBuffer", "Buffer"]
 
 H2H, H2D, D2H, D2D = 0, 1, 2, 3
 _memcpy = lib.aclrtMemcpy
@@ -29,7 +29,7 @@ _CHARS = ffi.typeof("char[]")  # from_buffer(_CHARS, obj, True): writable, with 
 _ndarray = np.ndarray
 
 
-class Buffer(_Owned):
+class Buffer(Owned):
     """Memory owned through the runtime: ``ptr`` (int address), ``nbytes``, ``device``."""
 
     on_device = False
@@ -163,6 +163,28 @@ class DeviceBuffer(Buffer):
     def numpy(self, *args: Any, **kwargs: Any) -> np.ndarray:
         raise TypeError("device memory is not addressable by the host in ACL_HOST run mode; "
                         "use to_numpy() for a copy, or a HostBuffer for zero-copy views")
+
+
+class DvppBuffer(Buffer):
+    """DVPP memory (acldvppMalloc): what DVPP reads and writes; 128-byte aligned, device-side.
+
+    Like a :class:`~acllite.memory.DeviceBuffer`: the host reaches it through ``copy_from`` / ``copy_to`` /
+    ``to_numpy``; it can be passed to :meth:`acllite.Model.execute` by pointer. ``close()`` calls acldvppFree.
+    """
+
+    on_device = True
+
+    def __init__(self, nbytes: int, device: "Device"):
+        super().__init__(nbytes, device)
+        device.make_current()
+        cell = ffi.new("void **")
+        check(lib.acldvppMalloc(cell, nbytes), "acldvppMalloc")
+        self._cdata = cell[0]
+        self._own(lib.acldvppFree, "acldvppFree", self._cdata, device.id)
+
+    def numpy(self, *args: Any, **kwargs: Any) -> np.ndarray:
+        raise TypeError("DVPP memory is device memory, not addressable by the host in ACL_HOST run mode; "
+                        "use to_numpy() for a copy")
 
 
 class _ArrayView:

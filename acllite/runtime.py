@@ -13,6 +13,7 @@ import weakref
 from typing import TYPE_CHECKING, Any, List, Optional, Tuple
 
 from . import _lifecycle, binding
+from ._lifecycle import Owned
 from ._native import backend_info, ffi, lib
 from .errors import check
 
@@ -102,43 +103,6 @@ def emulator_leak_report() -> dict:
     return _counts("acllite_emu_last_leak_report")
 
 
-def _release(fn: Any, name: str, handle: Any, gen: int, device: int, dev_epoch: int) -> None:
-    if not _lifecycle.alive(gen, device, dev_epoch):
-        return  # the C runtime released it already (device reset or finalize)
-    rc = fn(handle)
-    if rc:
-        logger.warning("%s failed with %d while releasing %s", name, rc, handle)
-
-
-class _Owned:
-    """One native handle, released once."""
-
-    _finalizer: Optional[weakref.finalize] = None
-
-    def _own(self, fn: Any, name: str, handle: Any, device: int) -> None:
-        self._finalizer = weakref.finalize(self, _release, fn, name, handle, _lifecycle.generation(), device,
-                                           _lifecycle.epoch(device))
-
-    @property
-    def closed(self) -> bool:
-        return self._finalizer is None or not self._finalizer.alive
-
-    def close(self) -> None:
-        """Release the handle now (idempotent)."""
-        if self._finalizer is not None:
-            self._finalizer()
-
-    def _check_open(self) -> None:
-        if self.closed:
-            raise ValueError("%s is closed" % type(self).__name__)
-
-    def __enter__(self):  # type: ignore[no-untyped-def]
-        return self
-
-    def __exit__(self, *exc: Any) -> None:
-        self.close()
-
-
 def _reset_device(device_id: int, gen: int) -> None:
     if gen != _lifecycle.generation():
         return  # aclFinalize released the device; its count belongs to an older generation
@@ -225,7 +189,7 @@ class Device:
         check(lib.aclrtSynchronizeDevice(), "aclrtSynchronizeDevice")
 
 
-class Context(_Owned):
+class Context(Owned):
     """An explicit context on a device (aclrtCreateContext); it becomes current on creation."""
 
     def __init__(self, device: Device):
@@ -248,7 +212,7 @@ class Context(_Owned):
         return Event(self)
 
 
-class Stream(_Owned):
+class Stream(Owned):
     """An ordered queue of asynchronous work (aclrtCreateStream) in the owner's context."""
 
     def __init__(self, owner: Any):
@@ -288,7 +252,7 @@ class Stream(_Owned):
         self._pending.clear()
 
 
-class Event(_Owned):
+class Event(Owned):
     """A marker on a stream: completion and timing (aclrtCreateEvent)."""
 
     def __init__(self, owner: Any):

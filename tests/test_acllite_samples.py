@@ -128,7 +128,7 @@ def classify_cli(model: Path, cwd: Path) -> Dict[str, List[Tuple[int, float]]]:
 
 @pytest.mark.skipif(not HAVE_WEIGHTS, reason=WHY_NOT or "weights present")
 def test_acllite_program_classifies_like_acllite_classify(tmp_path: Path) -> None:
-    from acllite.classify import prepare_demo_model
+    from acllite.tools.classify import prepare_demo_model
 
     model = prepare_demo_model(tmp_path / "models")
     prog = tmp_path / "classify_acllite.py"
@@ -219,7 +219,7 @@ def small(tmp_path_factory: Any) -> Dict[str, Path]:
     aipp: the same behind a static YUV420SP AIPP of 32x32."""
     from onnx import TensorProto, helper, numpy_helper
 
-    from acllite import atc
+    from acllite.tools import atc
 
     d = tmp_path_factory.mktemp("samples_models")
     for side in (8, 32):

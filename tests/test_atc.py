@@ -15,8 +15,8 @@ import pytest
 from onnx import TensorProto, helper
 
 import acllite
-from acllite import atc
-from acllite.aipp import AippConfigError, parse_aipp_text, reference_aipp
+from acllite.tools import atc
+from acllite.formats.aipp import AippConfigError, parse_aipp_text, reference_aipp
 from acllite.binding import ffi, lib
 from conftest import expect_error, ok, requires_emulator
 

@@ -218,7 +218,7 @@ def aipp_model(tmp: Path) -> Path:
     """A tiny classifier with YUV420SP AIPP (64x64), as acllite atc makes it: what acllite classify needs."""
     from onnx import TensorProto, helper, numpy_helper
 
-    from acllite import atc
+    from acllite.tools import atc
 
     g = helper.make_graph([helper.make_node("ReduceMean", ["x"], ["m"], axes=[2, 3], keepdims=0),
                            helper.make_node("MatMul", ["m", "w"], ["y"])], "g",
@@ -235,10 +235,10 @@ def aipp_model(tmp: Path) -> Path:
 
 
 def cli(*argv: Union[str, bytes]) -> Exit:
-    """acllite's command line in this process (acllite.cli.main), its exit status and output."""
+    """acllite's command line in this process (acllite.tools.cli.main), its exit status and output."""
     import contextlib
 
-    from acllite.cli import main
+    from acllite.tools.cli import main
 
     out, err = io.StringIO(), io.StringIO()
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
@@ -960,7 +960,7 @@ def _(env: Env) -> None:
 
 @row("image-open-vanished", "image", "Image.open(file deleted after it was listed)", FileNotFoundError, "gone.jpg")
 def _(env: Env) -> None:
-    from acllite.classify import find_images
+    from acllite.tools.classify import find_images
     from acllite.image import Image
 
     (env.tmp / "gone.jpg").write_bytes(jpeg())
@@ -1195,7 +1195,7 @@ def _(env: Env) -> Exit:
     return cli("bench", "nothing")
 
 
-@row("cli-classify-no-images", "cli", "acllite classify <empty directory>", ("exit", 2), "no JPEG images")
+@row("cli-classify-no-images", "cli", "acllite classify <empty directory>", ("exit", 2), "no JPEG or PNG images")
 def _(env: Env) -> Exit:
     (env.tmp / "empty").mkdir()
     return cli("classify", str(env.tmp / "empty"), "--model", "unused.om")
@@ -1225,7 +1225,7 @@ def _(env: Env) -> Exit:
     (images / "b_text.jpg").write_text("not a picture")
     (images / "c_vanishes.jpg").write_bytes(CAT.read_bytes())
     # The first image's classification deletes the third one: it vanishes after it was listed.
-    code = ("import sys, os; from acllite import classify\n"
+    code = ("import sys, os; from acllite.tools import classify\n"
             "real = classify.Classifier.classify\n"
             "def once(self, path, top=5):\n"
             "    out = real(self, path, top)\n"

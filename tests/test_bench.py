@@ -2,7 +2,7 @@
 the Markdown report, the plot (rendered headless), the progress display.
 
 No timing is asserted here: performance targets belong to the benchmarks' own output, never to tests. Each
-benchmark runs in a child process (``acllite.cli.main``) with tiny parameters (``--quick``): the benchmarks call
+benchmark runs in a child process (``acllite.tools.cli.main``) with tiny parameters (``--quick``): the benchmarks call
 aclInit and aclFinalize themselves, which must not meet another test's runtime in this process. One
 ``bench all --quick`` run (shared by the tests of this module) covers every benchmark.
 """
@@ -20,7 +20,7 @@ from typing import Any, Dict, List, Tuple
 
 import pytest
 
-from acllite.bench import ALL, schema
+from acllite.tools.bench import ALL, schema
 
 MEMCPY_CASES = ["c_memcpy", "numpy_copyto", "c_memcpy_device", "h2d_copy_from", "h2d_copy_from_pinned", "h2d_binding",
                 "h2d_binding_from_buffer", "h2d_pyacl", "h2d_async_pinned", "d2h_copy_to", "d2h_copy_to_pinned",
@@ -30,7 +30,7 @@ CALLS = ["aclrtGetRunMode", "aclmdlGetNumInputs", "aclGetDataBufferSizeV2", "acl
 CALL_PATHS = ["binding", "capi", "ctypes", "pyacl"]
 EXECUTE_PATHS = ["onnxruntime", "model_execute", "binding", "pyacl", "execute_only"]
 DVPP_CASES = ["pillow_decode", "pillow_decode_resize", "dvpp_decode", "dvpp_resize", "dvpp_decode_resize"]
-MAIN = "import sys; from acllite.cli import main; sys.exit(main(sys.argv[1:]))"
+MAIN = "import sys; from acllite.tools.cli import main; sys.exit(main(sys.argv[1:]))"
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
 
@@ -213,7 +213,7 @@ def test_report_renders_an_earlier_run(all_run: Tuple[Dict[str, Any], str, Path]
 def test_plot_in_process_headless(all_run: Tuple[Dict[str, Any], str, Path], tmp_path: Path,
                                   monkeypatch: pytest.MonkeyPatch) -> None:
     pytest.importorskip("matplotlib")
-    from acllite.bench import plot
+    from acllite.tools.bench import plot
 
     monkeypatch.delenv("DISPLAY", raising=False)
     monkeypatch.setenv("MPLBACKEND", "TkAgg")  # plot() must force Agg whatever the environment asks for

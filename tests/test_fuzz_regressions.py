@@ -88,7 +88,7 @@ def test_onnx_strings_that_are_not_utf8_are_refused(acl: Any, name: str, fragmen
 
 
 def test_om_tensor_names_with_nul_bytes(acl: Any, tmp_path: Path) -> None:
-    from acllite import om
+    from acllite.formats import om
 
     data = (CRASHERS / "model_load-om-name-with-nul.om").read_bytes()
     described = om.parse(data, "nul.om")
@@ -111,8 +111,8 @@ def test_om_model_def_attributes_of_unexpected_types(acl: Any, tmp_path: Path, c
     a TypeError or a loop over 10**12 gears."""
     import om_builder as ob
 
-    from acllite import om
-    from acllite.inspect import main as inspect_main
+    from acllite.formats import om
+    from acllite.tools.inspect import main as inspect_main
 
     data = (CRASHERS / "model_load-om-index-attribute-not-a-number.om").read_bytes()
     md = ob.model_def("gears", [ob.graph("g", [

@@ -19,7 +19,8 @@ from onnx import TensorProto, helper, numpy_helper
 
 import acllite
 import om_builder as ob
-from acllite import cli, om
+from acllite.formats import om
+from acllite.tools import cli
 from acllite.binding import ffi, lib
 from conftest import expect_error, ok, requires_emulator
 
@@ -541,7 +542,7 @@ def test_inspect_reports_what_it_cannot_read(tmp_path: Path, capsys: Any) -> Non
 
 @requires_emulator
 def test_dynamic_batch_om_runs_through_an_atc_twin(acl: Any, tmp_path: Path) -> None:
-    from acllite import atc
+    from acllite.tools import atc
 
     two = numpy_helper.from_array(np.array(2, np.float32), "two")
     src = helper.make_model(helper.make_graph([helper.make_node("Mul", ["x", "two"], ["y"])], "g",

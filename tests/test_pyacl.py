@@ -70,7 +70,7 @@ def models(tmp_path_factory: Any) -> Dict[str, Path]:
     (acllite atc --dynamic_batch_size); aipp: the same behind a static YUV420SP AIPP (8x8)."""
     from onnx import TensorProto, helper, numpy_helper
 
-    from acllite import atc
+    from acllite.tools import atc
 
     d = tmp_path_factory.mktemp("pyacl_models")
     scale = _save(d / "scale.onnx", [helper.make_node("Mul", ["input", "w"], ["output"])],
@@ -89,7 +89,7 @@ def models(tmp_path_factory: Any) -> Dict[str, Path]:
 def demo_om(tmp_path_factory: Any) -> Path:
     if not HAVE_WEIGHTS:
         pytest.skip(WHY_NOT)
-    from acllite.classify import prepare_demo_model
+    from acllite.tools.classify import prepare_demo_model
 
     return prepare_demo_model(tmp_path_factory.mktemp("demo_models"))
 

@@ -22,11 +22,12 @@ import logging as _logging
 from typing import TYPE_CHECKING
 
 from .. import _lifecycle
-from . import mdl, media, op, rt, util
+from . import mdl, media, op, rt, util  # noqa: F401  (acl.rt, acl.mdl...: the submodules are the API)
 from ._common import pointer as _ptr, pointer_cached as _vp
 from ._common import UINTPTR as _UINTPTR, VOIDP as _VOIDP, cast as _cast, ffi as _ffi, lib as _lib, new as _new
 from ._common import finalized as _finalized, text as _text
-from .op import (create_tensor_desc, destroy_tensor_desc, get_tensor_desc_dim_v2, get_tensor_desc_element_count,
+from .op import (  # noqa: F401  (pyACL has the tensor-description functions at the top level)
+                 create_tensor_desc, destroy_tensor_desc, get_tensor_desc_dim_v2, get_tensor_desc_element_count,
                  get_tensor_desc_format, get_tensor_desc_name, get_tensor_desc_num_dims, get_tensor_desc_size,
                  get_tensor_desc_type, set_tensor_const, set_tensor_desc_name)
 

@@ -25,7 +25,7 @@ SOURCE = "fuzz.cfg"
 
 with H.instrumented():
     import numpy as np
-    from acllite.aipp import AippConfigError, input_bytes, parse_aipp_config, parse_aipp_text, reference_aipp
+    from acllite.formats.aipp import AippConfigError, input_bytes, parse_aipp_config, parse_aipp_text, reference_aipp
 
 _tmp = None
 

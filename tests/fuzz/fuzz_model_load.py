@@ -27,7 +27,7 @@ MAX_LEN = 1 << 15
 LOAD_CODES = (0, 100000, 100013, 100017, 100018, 100026, 145000, 200001)
 
 with H.instrumented():
-    from acllite import om
+    from acllite.formats import om
     from acllite.binding import ffi, lib
 
 acl: H.Acl = None  # type: ignore[assignment]  (setup() makes it)
@@ -177,7 +177,7 @@ def make_seeds() -> dict:
                  [vi("x", TensorProto.UINT8, [1, 8])], [vi("y", TensorProto.FLOAT16, [1, 8])])
     seeds["cast_u8_f16.onnx"] = cast.SerializeToString()
     with tempfile.TemporaryDirectory() as tmp:
-        from acllite import atc
+        from acllite.tools import atc
 
         plain = model([helper.make_node("Mul", ["x", "s"], ["y"])], [vi("x", TensorProto.FLOAT, [1, 3, 4, 4])],
                       [vi("y", TensorProto.FLOAT, [1, 3, 4, 4])], [numpy_helper.from_array(np.float32([2]), "s")])

@@ -61,8 +61,8 @@ def test_jpeg() -> bytes:
 def _cases(dev: Any, jpeg: bytes) -> Tuple[Dict[str, Any], List[Any]]:
     from PIL import Image as PILImage
 
-    from ..dvpp import ImageProcessor
-    from ..image import DVPP, Image
+    from ...dvpp import ImageProcessor
+    from ...image import DVPP, Image
 
     bilinear = PILImage.BILINEAR
     ip = ImageProcessor(dev)

@@ -42,7 +42,8 @@ def _info(args: argparse.Namespace) -> int:
     print("SoC:           %s" % report["soc_name"])
     print("devices:       %d" % report["device_count"])
     for d in devices:
-        print("  device %d:    %.1f GiB total, %.1f GiB free" % (d["id"], d["memory_total"] / 2**30, d["memory_free"] / 2**30))
+        print("  device %d:    %.1f GiB total, %.1f GiB free" % (d["id"], d["memory_total"] / 2**30,
+                                                           d["memory_free"] / 2**30))
     return 0
 
 
@@ -109,7 +110,7 @@ def main(argv: Optional[List[str]] = None) -> int:
 
         return atc.main(argv[1:])
     if argv[:1] == ["pyacl"]:  # the program's own arguments follow: parsed by acllite.pyacl.__main__
-        from .pyacl.__main__ import main as pyacl_main
+        from ..pyacl.__main__ import main as pyacl_main
 
         return pyacl_main(argv[1:])
     if argv[:1] == ["classify"]:

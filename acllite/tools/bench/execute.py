@@ -28,7 +28,6 @@ package is installed, EfficientNet-Lite0 (compute dominates); or the ``--model``
 from __future__ import annotations
 
 import argparse
-import sys
 from typing import Any, Callable, Dict, List, Tuple
 
 import numpy as np
@@ -68,7 +67,7 @@ def small_model() -> bytes:
 
 def _efficientnet() -> Any:
     try:
-        from ..demo import efficientnet
+        from ...demo import efficientnet
 
         return efficientnet.build_onnx(efficientnet.load_checkpoint(efficientnet.weights_path()), batch="N")
     except Exception as exc:  # the weights package is optional
@@ -90,10 +89,10 @@ def _models(args: argparse.Namespace) -> List[Tuple[str, bytes]]:
 
 def _cases(data: bytes, batch: int, model: Any, acl: Any) -> Tuple[Dict[str, Callable[[], Any]], Callable[[], None]]:
     """The ways of running one batch, each a zero-argument call; and a cleanup."""
-    from .. import _emu_engine
-    from .._native import ffi, lib
+    from ..._native import ffi, lib
+    from ...formats import onnx as onnx_format
 
-    session = _emu_engine._session(data)  # the engine's own session options
+    session = onnx_format.session(data)  # the emulator engine's own session options
     rng = np.random.default_rng(1)
     ins = [rng.standard_normal(tuple(batch if d < 0 else d for d in t.shape)).astype(t.dtype)
            for t in model.data_inputs]

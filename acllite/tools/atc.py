@@ -26,11 +26,11 @@ import logging
 import re
 import shlex
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Dict, List, Optional, Sequence
 
 import numpy as np
 
-from .aipp import AippConfigError, AippParams, input_bytes, parse_aipp_config
+from ..formats.aipp import AippConfigError, AippParams, input_bytes, parse_aipp_config
 
 __all__ = ["AtcError", "convert", "main", "build_parser"]
 
@@ -381,6 +381,9 @@ def main(argv: Sequence[str]) -> int:
     """``acllite atc ...``: returns the exit status; errors are printed as ATC prints them (one line)."""
     import sys
 
+    if any(a in ("-h", "--help") for a in argv):
+        build_parser().print_help()
+        return 0
     unknown = [a.split("=", 1)[0] for a in argv if a.startswith("--") and a[2:].split("=", 1)[0] not in _OPTIONS]
     if unknown:
         sys.stderr.write("acllite atc: unknown option %s (supported: %s)\n" % (

@@ -1,4 +1,4 @@
-"""The emulator's image codecs on Pillow (registered by :mod:`acllite._emu_services`).
+"""The emulator's image codecs on Pillow (registered by :func:`acllite.emulator.start`).
 
 The emulator's C side (csrc/emu/dvpp_codec.c) reads every marker or chunk and enforces every documented limit
 *before* calling these, and it does all of the pixel-layout work: strides, chroma averaging to NV12/NV21 or the
@@ -21,7 +21,7 @@ import io
 import logging
 from typing import Any, Optional, Tuple
 
-from ._native import ffi, lib
+from .._acl_cffi import ffi, lib
 
 logger = logging.getLogger("acllite.emulator")
 
@@ -33,7 +33,6 @@ STRIP_ROWS = 256
 
 _pil: Any = None
 _transpose: dict = {}
-_codec: Any = None
 
 _capsule_pointer = ctypes.pythonapi.PyCapsule_GetPointer
 _capsule_pointer.argtypes = [ctypes.py_object, ctypes.c_char_p]
@@ -177,13 +176,12 @@ def _recent() -> str:
     return ffi.string(p).decode(errors="replace") if p != ffi.NULL else "no message"
 
 
-def register() -> None:
-    """Hand the codec callbacks to the emulator (it keeps a copy of the table)."""
-    global _codec
-    codec = ffi.new("acllite_emu_image_codec *")
-    codec.jpeg_decode = lib.acllite_py_jpeg_decode
-    codec.png_decode = lib.acllite_py_png_decode
-    codec.jpeg_encode = lib.acllite_py_jpeg_encode
-    lib.acllite_emu_set_image_codec(codec)
-    _codec = codec
+def register() -> Any:
+    """Hand the codec callbacks to the emulator; returns the table (the emulator copies it)."""
+    table = ffi.new("acllite_emu_image_codec *")
+    table.jpeg_decode = lib.acllite_py_jpeg_decode
+    table.png_decode = lib.acllite_py_png_decode
+    table.jpeg_encode = lib.acllite_py_jpeg_encode
+    lib.acllite_emu_set_image_codec(table)
     logger.debug("image codec registered (Pillow)")
+    return table

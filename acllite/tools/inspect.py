@@ -16,11 +16,12 @@ import argparse
 import json
 import os
 import sys
-from typing import Any, Dict, List, Sequence, Union
+from typing import Any, Dict, List, Optional, Sequence, Union
 
-from . import om
-from .om._modeldef import tensor_bytes
-from .om._types import dtype_name, format_name
+from ..formats import om
+from ..formats import onnx as onnx_format
+from ..formats.om._modeldef import tensor_bytes
+from ..formats.om._types import dtype_name, format_name
 
 __all__ = ["InspectError", "describe", "format_text", "main"]
 
@@ -49,9 +50,9 @@ def _describe_om(path: str) -> Dict[str, Any]:
     return report
 
 
-def _onnx_tensor(t: Any) -> Dict[str, Any]:
-    fmt = t.acl_format if t.acl_format != -2 else (0 if len(t.dims) == 4 else 2)
-    batch_dynamic = bool(t.dims) and t.dims[0] < 0 and all(d >= 0 for d in t.dims[1:])
+def _onnx_tensor(t: onnx_format.TensorDesc) -> Dict[str, Any]:
+    fmt = t.format
+    batch_dynamic = t.batch_dynamic
     size = t.size or tensor_bytes(tuple(t.dims[1:]) if batch_dynamic else t.dims, t.acl_dtype)
     out = {"name": t.name, "dtype": dtype_name(t.acl_dtype), "acl_dtype": t.acl_dtype, "format": format_name(fmt),
            "acl_format": fmt, "dims": list(t.dims), "size": size}
@@ -61,21 +62,17 @@ def _onnx_tensor(t: Any) -> Dict[str, Any]:
 
 
 def _describe_onnx(path: str) -> Dict[str, Any]:
-    import onnx
-
-    from ._emu_engine import META_AIPP, _EngineError, _parse
-
     with open(path, "rb") as f:
         data = f.read()
     try:
-        inputs, outputs, weights, gears = _parse(data)
-    except _EngineError as exc:
+        d = onnx_format.describe(data)
+    except onnx_format.OnnxError as exc:
         raise InspectError("%s: %s" % (path, exc)) from None
-    proto = onnx.load_model_from_string(data)
+    proto, inputs, outputs = d.proto, d.inputs, d.outputs
     metadata: Dict[str, Any] = {}
     for prop in proto.metadata_props:
         try:
-            metadata[prop.key] = json.loads(prop.value) if prop.key.startswith(META_AIPP) else prop.value
+            metadata[prop.key] = json.loads(prop.value) if prop.key.startswith(onnx_format.META_AIPP) else prop.value
         except ValueError:
             metadata[prop.key] = prop.value
     return {
@@ -83,8 +80,8 @@ def _describe_onnx(path: str) -> Dict[str, Any]:
         "producer": (proto.producer_name + " " + proto.producer_version).strip(), "ir_version": proto.ir_version,
         "opset": {o.domain or "ai.onnx": o.version for o in proto.opset_import},
         "inputs": [_onnx_tensor(t) for t in inputs], "outputs": [_onnx_tensor(t) for t in outputs],
-        "dynamic_batch": list(gears), "dynamic_hw": [], "dynamic_dims": [],
-        "aipp": {t.name: t.aipp for t in inputs if t.aipp is not None}, "weight_bytes": weights,
+        "dynamic_batch": list(d.gears), "dynamic_hw": [], "dynamic_dims": [],
+        "aipp": {t.name: t.aipp for t in inputs if t.aipp is not None}, "weight_bytes": d.weight_bytes,
         "metadata": metadata,
     }
 
@@ -93,8 +90,21 @@ def describe(path: PathLike) -> Dict[str, Any]:
     """The report of the model at path (raises InspectError when it cannot be described)."""
     source = os.fspath(path)
     if not os.path.isfile(source):
-        raise InspectError("%s: no such file" % source)
+        twin = _twin_of_missing_om(source)
+        if twin is None:
+            raise InspectError("%s: no such file" % source)
+        # The emulator serves X.om from X.onnx when there is no X.om (what acllite atc writes): describe that.
+        report = _describe_onnx(twin)
+        report["served_as"] = source
+        return report
     return _describe_om(source) if _is_om(source) else _describe_onnx(source)
+
+
+def _twin_of_missing_om(path: str) -> Optional[str]:
+    if not path.lower().endswith(".om"):
+        return None
+    twin, _how = om.twin_for(path)
+    return twin if twin is not None and os.path.isfile(twin) else None
 
 
 def _table(tensors: Sequence[Dict[str, Any]]) -> List[str]:
@@ -128,8 +138,10 @@ def _om_head(r: Dict[str, Any]) -> List[str]:
         table = s["partitions"][0]["table"] if s["partitions"] else "?"
         parts.append("  sub-model %d%s: %s (%s table)" % (s["index"], " '%s'" % s["name"] if s["name"] else "",
                                                           listed, table))
+    built_by = r["attributes"].get(om.EMULATOR_ONLY_ATTR)
     return [
-        "%s: offline model (OM), %d bytes" % (r["path"], r["file_size"]),
+        "%s: offline model (OM), %d bytes%s" % (r["path"], r["file_size"],
+                                                "\nbuilt by:     %s" % built_by if built_by else ""),
         "model:        %s (graph %s), ModelDef version %d%s" % (
             r["name"], r["graph"], r["ir_version"], ", custom version " + r["custom_version"] if r["custom_version"]
             else ""),
@@ -148,8 +160,10 @@ def _om_head(r: Dict[str, Any]) -> List[str]:
 
 
 def _onnx_head(r: Dict[str, Any]) -> List[str]:
-    return [
-        "%s: ONNX model (as the emulator describes it), %d bytes" % (r["path"], r["file_size"]),
+    lines = ["%s: ONNX model (as the emulator describes it), %d bytes" % (r["path"], r["file_size"])]
+    if r.get("served_as"):
+        lines.append("served as:    %s (no such file: the emulator loads this ONNX model for it)" % r["served_as"])
+    return lines + [
         "producer:     %s" % (r["producer"] or _NOT_RECORDED),
         "IR version:   %d, opset %s" % (r["ir_version"], ", ".join("%s %d" % kv for kv in r["opset"].items())),
         "weights:      %d bytes" % r["weight_bytes"],

@@ -144,7 +144,7 @@ def _page_aligned(alloc: Callable[[int], Any], size: int) -> Any:
 
 def dev_is_emulated(dev: Any) -> bool:
     """True on the emulator, whose device memory the host can address (on a device it cannot)."""
-    from .._native import backend_info
+    from ..._native import backend_info
 
     return backend_info().name == "emulator"
 
@@ -182,8 +182,8 @@ def _loop_c(loop: Any, dst: Any, src: Any, size: int, n: int) -> Callable[[], in
 def _measure_size(dev: Any, stream: Any, size: int, repeat: int, cmem: Optional[Tuple[Any, Any]],
                   acl: Optional[Any]) -> Tuple[Dict[str, List[float]], bool]:
     """Samples (ns per copy) of every case at this size; and whether every pair of buffers is page-aligned."""
-    from .. import binding
-    from ..errors import check
+    from ... import binding
+    from ...errors import check
 
     ffi = binding.ffi
     memcpy = binding.aclrtMemcpy
@@ -283,7 +283,7 @@ def _measure_size(dev: Any, stream: Any, size: int, repeat: int, cmem: Optional[
 def _matrix(records: List[Dict[str, Any]], sizes: List[int], key: str, form: Callable[[float], str]) -> str:
     by = {(r["case"], r["size_bytes"]): r for r in records}
     rows = []
-    for case, spec in CASES.items():
+    for case in CASES:
         if not any((case, s) in by for s in sizes):
             continue
         rows.append([case] + [form(by[(case, s)][key]) if (case, s) in by else "-" for s in sizes])

@@ -200,7 +200,7 @@ def environment() -> Dict[str, Any]:
     """Backend name, Python version, platform and CPU count (computed once): the keys every record carries."""
     global _ENV
     if _ENV is None:
-        from .._native import backend_info
+        from ..._native import backend_info
 
         _ENV = {
             "backend": backend_info().name,
@@ -233,7 +233,7 @@ def _version(module: str) -> Optional[str]:
 
 def full_environment() -> Dict[str, Any]:
     """:func:`environment` plus what a reader of the figures needs: CPU model, memory, library versions."""
-    from .._native import backend_info
+    from ..._native import backend_info
 
     info = backend_info()
     env: Dict[str, Any] = dict(environment())

@@ -21,7 +21,6 @@ import time
 from pathlib import Path
 from typing import Any, Dict, List
 
-import numpy as np
 
 from . import _timing as T
 
@@ -32,7 +31,7 @@ SEQUENTIAL = "acllite, sequential"
 def _images(directory: Any = None) -> List[bytes]:
     """The sample photographs: ``directory``, else examples/images of the working directory or the checkout."""
     candidates = [Path(directory)] if directory else [Path("examples") / "images",
-                                                       Path(__file__).resolve().parents[2] / "examples" / "images"]
+                                                       Path(__file__).resolve().parents[3] / "examples" / "images"]
     for root in candidates:
         paths = sorted(root.glob("*.jpg"))
         if paths:
@@ -71,10 +70,10 @@ def _baseline(plain: Path, images: List[bytes], count: int) -> float:
 
     from PIL import Image
 
-    from .. import _emu_engine
-    from ..demo import efficientnet
+    from ...demo import efficientnet
+    from ...formats import onnx as onnx_format
 
-    session = _emu_engine._session(plain.read_bytes())
+    session = onnx_format.session(plain.read_bytes())
     name = session.get_inputs()[0].name
     t0 = time.perf_counter()
     for k in range(count):
@@ -129,7 +128,7 @@ def _acllite(model: Path, images: List[bytes], count: int, workers: int) -> floa
 
 def run(args: argparse.Namespace) -> List[Dict[str, Any]]:
     from ..classify import prepare_demo_model
-    from ..demo import efficientnet
+    from ...demo import efficientnet
 
     os.environ["ACLLITE_EMU_ORT_SPINNING"] = "0"
     try:

@@ -131,8 +131,8 @@ def _python_noop() -> None:
 def _cases(data_addr: int, live_addr: int, desc_addr: int, inputs: int, direct: Optional[Tuple[Any, Any]],
            acl: Optional[Any], n: int) -> Dict[str, Dict[str, Callable[[], int]]]:
     """call -> path -> timed loop, every path checked once for the right result."""
-    from .. import binding, capi
-    from .._native import backend_info
+    from ... import binding, capi
+    from ..._native import backend_info
 
     ffi = binding.ffi
     cases: Dict[str, Dict[str, Callable[[], int]]] = {c: {} for c in CALLS}
@@ -245,7 +245,7 @@ def _small_model() -> bytes:
 def run(args: argparse.Namespace) -> List[Dict[str, Any]]:
     """Run the benchmark, print its table, return one record per (call, path)."""
     import acllite
-    from .. import binding, capi
+    from ... import binding, capi
     from .memcpy import pyacl_module
 
     repeat = args.repeat or DEFAULT_REPEAT

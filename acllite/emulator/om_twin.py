@@ -1,7 +1,7 @@
 """The model engine's offline-model loader: ``aclmdlLoadFromFile("X.om")`` on the emulator.
 
 The description (names, aclDataType, aclFormat, dims, sizes, batch gears) comes from the OM file itself
-(:mod:`acllite.om`), so every ``aclmdlGet*`` answers as a device would. An OM holds Ascend machine code, so the
+(:mod:`acllite.formats.om`), so every ``aclmdlGet*`` answers as a device would. An OM holds Ascend machine code, so the
 computation comes from its ONNX twin (:func:`acllite.om.twin_for`: ``set_twin``, ``ACLLITE_EMU_OM_TWINS``, or
 ``X.onnx`` beside ``X.om``), checked first: same number of inputs and outputs, and at each index the same data
 type, the same rank and the same dims (a dynamic dimension on either side matches any). Tensors are bound to the
@@ -19,12 +19,13 @@ import logging
 import os
 from typing import List, Optional, Sequence, Tuple
 
-from . import om
-from ._emu_engine import (ACL_ERROR_INTERNAL_ERROR, DYNAMIC_TENSOR_NAME, _EngineError, _Model, _parse, _publish,
-                          _session, _Tensor, _write_message)
-from ._native import ffi
-from .om._modeldef import tensor_bytes
-from .om._types import dtype_name, numpy_dtype
+from .._acl_cffi import ffi
+from ..formats import om
+from ..formats import onnx as onnx_format
+from ..formats.om._modeldef import tensor_bytes
+from ..formats.om._types import dtype_name, numpy_dtype
+from ..formats.onnx import DYNAMIC_TENSOR_NAME, TensorDesc
+from .models import ACL_ERROR_INTERNAL_ERROR, EngineError, Model, publish, write_message
 
 __all__ = ["load_om"]
 
@@ -47,7 +48,7 @@ def _size_override(t: om.OmTensor) -> int:
     return t.size if computed >= 0 and t.size > 0 and t.size != computed else 0
 
 
-def _mismatch(role: str, i: int, t: om.OmTensor, twin: _Tensor, om_path: str, twin_path: str) -> Optional[str]:
+def _mismatch(role: str, i: int, t: om.OmTensor, twin: TensorDesc, om_path: str, twin_path: str) -> Optional[str]:
     if t.acl_dtype != twin.acl_dtype:
         what = "is %s; the twin's '%s' is %s" % (t.dtype_name, twin.name, dtype_name(twin.acl_dtype))
     elif len(t.dims) != len(twin.dims) or any(a != b and a >= 0 and b >= 0 for a, b in zip(t.dims, twin.dims)):
@@ -57,23 +58,23 @@ def _mismatch(role: str, i: int, t: om.OmTensor, twin: _Tensor, om_path: str, tw
     return "%s does not match its ONNX twin %s: %s %d '%s' %s" % (om_path, twin_path, role, i, t.name, what)
 
 
-def _check(role: str, described: Sequence[om.OmTensor], twins: List[_Tensor], om_path: str, twin_path: str) -> None:
+def _check(role: str, described: Sequence[om.OmTensor], twins: List[TensorDesc], om_path: str, twin_path: str) -> None:
     code = ACL_ERROR_MODEL_INPUT_NOT_MATCH if role == "input" else ACL_ERROR_MODEL_OUTPUT_NOT_MATCH
     if len(described) != len(twins):
-        raise _EngineError(code, "%s does not match its ONNX twin %s: it has %d %s(s), the twin %d" % (
+        raise EngineError(code, "%s does not match its ONNX twin %s: it has %d %s(s), the twin %d" % (
             om_path, twin_path, len(described), role, len(twins)))
     for i, (t, twin) in enumerate(zip(described, twins)):
         problem = _mismatch(role, i, t, twin, om_path, twin_path)
         if problem:
-            raise _EngineError(code, problem)
+            raise EngineError(code, problem)
 
 
-def _tensor(t: om.OmTensor, twin: Optional[_Tensor]) -> _Tensor:
+def _tensor(t: om.OmTensor, twin: Optional[TensorDesc]) -> TensorDesc:
     """The engine's tensor: described as the OM says, bound to the twin's tensor (by its name and shape)."""
     if twin is None:
-        return _Tensor(t.name, t.acl_dtype, numpy_dtype(t.acl_dtype), t.dims, size=_size_override(t),
+        return TensorDesc(t.name, t.acl_dtype, numpy_dtype(t.acl_dtype), t.dims, size=_size_override(t),
                        acl_format=t.format)
-    return _Tensor(t.name, t.acl_dtype, twin.dtype, t.dims, graph_dims=twin.graph_dims,
+    return TensorDesc(t.name, t.acl_dtype, twin.dtype, t.dims, graph_dims=twin.graph_dims,
                    size=_size_override(t) or twin.size, acl_format=t.format, synthetic=twin.synthetic,
                    aipp=twin.aipp, graph_name=twin.name)
 
@@ -83,40 +84,41 @@ def _read_twin(path: str, how: str, om_path: str) -> bytes:
         with open(path, "rb") as f:
             return f.read()
     except OSError as exc:
-        raise _EngineError(ACL_ERROR_INVALID_FILE, "cannot read %s, the ONNX twin of %s (from %s): %s" % (
+        raise EngineError(ACL_ERROR_INVALID_FILE, "cannot read %s, the ONNX twin of %s (from %s): %s" % (
             path, om_path, how, exc.strerror or exc)) from None
 
 
-def _dynamic_index(inputs: Sequence[_Tensor]) -> int:
+def _dynamic_index(inputs: Sequence[TensorDesc]) -> int:
     return next((i for i, t in enumerate(inputs) if t.name == DYNAMIC_TENSOR_NAME or t.synthetic), -1)
 
 
-def load_om(path: str) -> Tuple[_Model, om.OmModel]:
-    """The engine model of the OM file at path, and its description (raises OmError or _EngineError)."""
+def load_om(path: str) -> Tuple[Model, om.OmModel]:
+    """The engine model of the OM file at path, and its description (raises OmError or EngineError)."""
     desc = om.read(path)
     try:
         twin_path, how = om.twin_for(path)
     except om.TwinConfigError as exc:
-        raise _EngineError(ACL_ERROR_INVALID_PARAM, str(exc)) from None
+        raise EngineError(ACL_ERROR_INVALID_PARAM, str(exc)) from None
     gears = tuple(desc.dynamic_batch)
     if twin_path is None:
         stem = os.path.splitext(path)[0]
-        missing = _EngineError(ACL_ERROR_API_NOT_SUPPORT, "%s holds Ascend machine code, which the emulator cannot run;"
+        missing = EngineError(ACL_ERROR_API_NOT_SUPPORT, "%s holds Ascend machine code, which the emulator cannot run;"
                                " put the ONNX model it was converted from beside it as %s.onnx (or map one with %s "
                                "or acllite.om.set_twin)" % (path, stem, om.ENV_TWINS))
         inputs = [_tensor(t, None) for t in desc.inputs]
         logger.info("%s: described by the file; no ONNX twin, so it cannot execute", path)
-        return _Model(inputs, [_tensor(t, None) for t in desc.outputs], None, gears=gears,
+        return Model(inputs, [_tensor(t, None) for t in desc.outputs], None, gears=gears,
                       dynamic_index=_dynamic_index(inputs) if gears else -1, missing=missing), desc
     blob = _read_twin(twin_path, how, path)
     try:
-        twin_in, twin_out, _weights, twin_gears = _parse(blob)
-    except _EngineError as exc:
-        raise _EngineError(exc.code, "the ONNX twin %s of %s: %s" % (twin_path, path, exc)) from None
+        twin = onnx_format.describe(blob)
+    except onnx_format.OnnxError as exc:
+        raise EngineError(exc.code, "the ONNX twin %s of %s: %s" % (twin_path, path, exc)) from None
+    twin_in, twin_out, twin_gears = twin.inputs, twin.outputs, twin.gears
     _check("input", desc.inputs, twin_in, path, twin_path)
     _check("output", desc.outputs, twin_out, path, twin_path)
     if gears and twin_gears and gears != twin_gears:
-        raise _EngineError(ACL_ERROR_MODEL_INPUT_NOT_MATCH, "%s does not match its ONNX twin %s: batch gears %s, the "
+        raise EngineError(ACL_ERROR_MODEL_INPUT_NOT_MATCH, "%s does not match its ONNX twin %s: batch gears %s, the "
                            "twin's %s" % (path, twin_path, list(gears), list(twin_gears)))
     gears = gears or twin_gears
     inputs = [_tensor(t, twin) for t, twin in zip(desc.inputs, twin_in)]
@@ -125,7 +127,8 @@ def load_om(path: str) -> Tuple[_Model, om.OmModel]:
         for out, twin in zip(outputs, twin_out):
             if out.dims and twin.dims and twin.dims[0] < 0 <= out.dims[0]:
                 out.dims = (-1,) + out.dims[1:]
-    model = _Model(inputs, outputs, _session(blob), gears=gears, dynamic_index=_dynamic_index(inputs) if gears else -1)
+    model = Model(inputs, outputs, onnx_format.session(blob), gears=gears,
+                  dynamic_index=_dynamic_index(inputs) if gears else -1)
     logger.info("%s: described by the file, run through its ONNX twin %s (%s)", path, twin_path, how)
     return model, desc
 
@@ -134,10 +137,10 @@ def load_om(path: str) -> Tuple[_Model, om.OmModel]:
 def acllite_py_model_load_om(path, handle_out, n_in, n_out, weight_bytes, message, message_len):  # type: ignore[no-untyped-def]
     try:
         model, desc = load_om(os.fsdecode(ffi.string(path)))
-    except (om.OmError, _EngineError) as exc:
-        _write_message(message, message_len, str(exc))
+    except (om.OmError, EngineError, onnx_format.OnnxError) as exc:
+        write_message(message, message_len, str(exc))
         return exc.code
     except Exception as exc:  # never let an exception cross into C
-        _write_message(message, message_len, "offline model load failed: %r" % (exc,))
+        write_message(message, message_len, "offline model load failed: %r" % (exc,))
         return ACL_ERROR_INTERNAL_ERROR
-    return _publish(model, desc.weight_bytes, handle_out, n_in, n_out, weight_bytes)
+    return publish(model, desc.weight_bytes, handle_out, n_in, n_out, weight_bytes)

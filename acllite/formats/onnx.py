@@ -1,0 +1,197 @@
+"""ONNX models as AscendCL describes them: inputs, outputs, weights, and what ``acllite atc`` records.
+
+One reading of an ONNX file, shared by the emulator's model engine (which runs it), ``acllite inspect`` (which
+shows it) and the benchmarks (which time onnxruntime on it):
+
+* :func:`describe` turns the model bytes into an :class:`OnnxDescription`: each input and output as
+  ``aclmdlGetDesc`` reports it (aclDataType, dims with -1 for a dynamic dimension), the weight bytes, and the
+  settings ``acllite atc`` writes into the metadata: static AIPP per input (``acllite.aipp.<input>``; the input
+  is then described as the device describes an AIPP input: uint8, NHWC, the image bytes) and batch gears
+  (``acllite.dynamic_batch``; an extra input ``ascend_mbatch_shape_data`` is described, as on a device).
+* :func:`session` makes the onnxruntime session the emulator runs a model with (the ``ACLLITE_EMU_ORT_*``
+  settings), so that a benchmark's baseline runs under the same options.
+
+Problems raise :class:`OnnxError`, whose ``code`` is the aclError a loader answers with.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from typing import Any, Dict, List, Optional, Tuple
+
+import numpy as np
+
+__all__ = ["OnnxError", "TensorDesc", "OnnxDescription", "describe", "session", "ort_threads", "META_AIPP",
+           "META_DYNAMIC_BATCH", "DYNAMIC_TENSOR_NAME", "ONNX_TYPES"]
+
+ACL_ERROR_INVALID_PARAM = 100000
+ACL_ERROR_PARSE_MODEL = 100013
+ACL_ERROR_UNSUPPORTED_DATA_TYPE = 100026
+ACL_UINT8, ACL_UINT64 = 4, 10
+ACL_FORMAT_NCHW, ACL_FORMAT_NHWC, ACL_FORMAT_ND = 0, 1, 2
+
+#: Metadata keys written by acllite atc into the ONNX model it produces.
+META_AIPP = "acllite.aipp."
+META_DYNAMIC_BATCH = "acllite.dynamic_batch"
+#: The extra input of a model with gears, as ATC names it.
+DYNAMIC_TENSOR_NAME = "ascend_mbatch_shape_data"
+
+#: ONNX element type -> (aclDataType, numpy dtype). bfloat16 and strings have no numpy twin: refused.
+ONNX_TYPES: Dict[int, Tuple[int, Any]] = {
+    1: (0, np.float32), 10: (1, np.float16), 3: (2, np.int8), 6: (3, np.int32), 2: (4, np.uint8),
+    5: (6, np.int16), 4: (7, np.uint16), 12: (8, np.uint32), 7: (9, np.int64), 13: (10, np.uint64),
+    11: (11, np.float64), 9: (12, np.bool_),
+}
+
+
+class OnnxError(ValueError):
+    """The model cannot be described; ``code`` is the aclError a loader answers with."""
+
+    def __init__(self, code: int, message: str):
+        super().__init__(message)
+        self.code = code
+
+
+@dataclass
+class TensorDesc:
+    """One input or output as the device describes it, and how it maps onto the ONNX graph."""
+
+    name: str
+    acl_dtype: int
+    dtype: Any  #: numpy dtype of the graph tensor
+    dims: Tuple[int, ...]  #: as described; -1: dynamic
+    graph_dims: Optional[Tuple[int, ...]] = None  #: the graph tensor's shape, when it differs from dims
+    size: int = 0  #: bytes the device reports when dims x element size is not it (AIPP inputs)
+    acl_format: int = -2  #: -2: NCHW for 4-D tensors, else ND
+    synthetic: bool = False  #: described, not a graph tensor (the dynamic batch input)
+    aipp: Optional[Dict[str, Any]] = None  #: static AIPP settings recorded by acllite atc
+    graph_name: Optional[str] = None  #: the graph tensor's name, when it differs from name (OM twins)
+
+    @property
+    def batch_dynamic(self) -> bool:
+        return bool(self.dims) and self.dims[0] < 0 and all(d >= 0 for d in self.dims[1:])
+
+    @property
+    def bind_dims(self) -> Tuple[int, ...]:
+        return self.graph_dims if self.graph_dims is not None else self.dims
+
+    @property
+    def bind_name(self) -> str:
+        return self.graph_name if self.graph_name is not None else self.name
+
+    @property
+    def format(self) -> int:
+        """The aclFormat reported: ONNX carries none, so 4-D tensors are NCHW and others ND unless set."""
+        if self.acl_format != -2:
+            return self.acl_format
+        return ACL_FORMAT_NCHW if len(self.dims) == 4 else ACL_FORMAT_ND
+
+
+@dataclass
+class OnnxDescription:
+    """What :func:`describe` finds in a model."""
+
+    inputs: List[TensorDesc]
+    outputs: List[TensorDesc]
+    weight_bytes: int
+    gears: Tuple[int, ...]  #: dynamic batch gears, in the order acllite atc recorded them
+    proto: Any  #: the parsed onnx.ModelProto
+
+
+def _tensors(graph: Any, role: str, initializers: set) -> List[TensorDesc]:
+    out = []
+    for vi in graph:
+        if vi.name in initializers:
+            continue
+        if not isinstance(vi.name, str):  # protobuf hands undecodable UTF-8 over as bytes
+            raise OnnxError(ACL_ERROR_PARSE_MODEL, "%s name %r is not UTF-8 text" % (role, vi.name))
+        tt = vi.type.tensor_type
+        if not vi.type.HasField("tensor_type") or tt.elem_type not in ONNX_TYPES:
+            raise OnnxError(ACL_ERROR_UNSUPPORTED_DATA_TYPE, "%s '%s': element type %s is not supported" % (
+                role, vi.name, tt.elem_type if vi.type.HasField("tensor_type") else "(not a tensor)"))
+        acl_dtype, dtype = ONNX_TYPES[tt.elem_type]
+        dims = tuple(d.dim_value if d.HasField("dim_value") else -1 for d in tt.shape.dim)
+        out.append(TensorDesc(vi.name, acl_dtype, dtype, dims))
+    return out
+
+
+def _apply_metadata(proto: Any, inputs: List[TensorDesc]) -> Tuple[int, ...]:
+    """AIPP inputs are described as the device describes them; a dynamic-batch model gets its extra input."""
+    meta = {p.key: p.value for p in proto.metadata_props}
+    for t in inputs:
+        raw = meta.get(META_AIPP + t.name)
+        if raw is None:
+            continue
+        try:
+            aipp = json.loads(raw)
+            dims = tuple(int(d) for d in aipp["described_dims"])
+            size = int(aipp["described_size"])
+        except (ValueError, KeyError, TypeError) as exc:
+            raise OnnxError(ACL_ERROR_PARSE_MODEL, "input '%s': unreadable AIPP record (%s)" % (t.name, exc)) from None
+        t.graph_dims, t.dims, t.size, t.aipp = t.dims, dims, size, aipp
+        t.acl_dtype, t.dtype, t.acl_format = ACL_UINT8, np.uint8, ACL_FORMAT_NHWC
+    gears: Tuple[int, ...] = ()
+    if META_DYNAMIC_BATCH in meta:
+        try:
+            gears = tuple(int(g) for g in meta[META_DYNAMIC_BATCH].split(","))
+        except (ValueError, TypeError):  # TypeError: protobuf hands undecodable UTF-8 over as bytes
+            raise OnnxError(ACL_ERROR_PARSE_MODEL,
+                            "unreadable dynamic batch gears %r" % meta[META_DYNAMIC_BATCH]) from None
+        inputs.append(TensorDesc(DYNAMIC_TENSOR_NAME, ACL_UINT64, np.uint64, (1,), acl_format=ACL_FORMAT_ND,
+                                 synthetic=True))
+    return gears
+
+
+def describe(data: bytes) -> OnnxDescription:
+    """The description of the ONNX model in ``data`` (raises :class:`OnnxError`)."""
+    import onnx
+
+    try:
+        proto = onnx.load_model_from_string(data)
+    except Exception as exc:  # protobuf raises its own DecodeError
+        raise OnnxError(ACL_ERROR_PARSE_MODEL, "not a readable ONNX model (%s)" % exc) from None
+    if not proto.graph.output:
+        raise OnnxError(ACL_ERROR_PARSE_MODEL, "not an ONNX model: the graph has no outputs")
+    init = {t.name for t in proto.graph.initializer}
+    inputs = _tensors(proto.graph.input, "input", init)
+    outputs = _tensors(proto.graph.output, "output", set())
+    gears = _apply_metadata(proto, inputs)
+    weights = 0
+    for t in proto.graph.initializer:
+        if t.raw_data:
+            weights += len(t.raw_data)
+        else:
+            n = int(np.prod(t.dims, dtype=np.int64)) if t.dims else 1
+            weights += n * np.dtype(ONNX_TYPES.get(t.data_type, (0, np.float32))[1]).itemsize
+    return OnnxDescription(inputs, outputs, weights, gears, proto)
+
+
+def ort_threads() -> int:
+    """onnxruntime intra-op threads: ``ACLLITE_EMU_ORT_THREADS``, default the CPU count (at most 4)."""
+    value = os.environ.get("ACLLITE_EMU_ORT_THREADS", "").strip()
+    if value:
+        if not value.isdigit() or int(value) < 1:
+            raise OnnxError(ACL_ERROR_INVALID_PARAM,
+                            "ACLLITE_EMU_ORT_THREADS=%r: expected a positive number of threads" % value)
+        return int(value)
+    return max(1, min(4, os.cpu_count() or 1))
+
+
+def session(data: bytes) -> Any:
+    """An onnxruntime session of the model, configured as the emulator runs models (raises OnnxError)."""
+    import onnxruntime as ort
+
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = ort_threads()
+    options.inter_op_num_threads = 1
+    options.log_severity_level = 3
+    if os.environ.get("ACLLITE_EMU_ORT_SPINNING", "1").strip() == "0":
+        # Idle intra-op threads otherwise spin: cheaper latency for one session, but several live sessions on
+        # few cores slow each other down (acllite bench execute turns it off for that reason).
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+    try:
+        return ort.InferenceSession(data, options, providers=["CPUExecutionProvider"])
+    except Exception as exc:
+        raise OnnxError(ACL_ERROR_PARSE_MODEL, "onnxruntime cannot load the model: %s" % exc) from None
