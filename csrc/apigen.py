@@ -492,7 +492,8 @@ def binding_source(api: Api) -> str:
         "acllite_absent_%s" % f.name for f in api.functions))
     out.append("static unsigned char acllite_present[%d];" % n)
     out.append("static int acllite_loaded;")
-    out.append("static const char *const acllite_names[%d] = {%s};" % (n, ", ".join('"%s"' % f.name for f in api.functions)))
+    out.append("static const char *const acllite_names[%d] = {%s};" % (
+        n, ", ".join('"%s"' % f.name for f in api.functions)))
     out.append("static const unsigned char acllite_groups[%d] = {%s};" % (
         n, ", ".join(str(GROUP_NAMES.index(f.library)) for f in api.functions)))
     out.append("static const char *const acllite_prototypes[%d] = {%s};" % (
@@ -655,8 +656,8 @@ def not_emulated_source(api: Api, entries: Sequence[NotEmulated], path: Path = N
     out += ['#include "%s"' % f for f in API_FILES]
     out.append("#ifndef ACLLITE_EMU_VERSION\n#error ACLLITE_EMU_VERSION must be defined by the build\n#endif")
     out.append("static aclError not_emulated(const char *func) {\n"
-               '    return emu_fail(ACL_ERROR_API_NOT_SUPPORT, func, "not emulated (acllite %s)", ACLLITE_EMU_VERSION);\n'
-               "}")
+               '    return emu_fail(ACL_ERROR_API_NOT_SUPPORT, func, "not emulated (acllite %s)",\n'
+               "                    ACLLITE_EMU_VERSION);\n}")
     for e in entries:
         f = api.function(e.name)
         unused = "".join(" (void)%s;" % p.name for p in f.param_list)

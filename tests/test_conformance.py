@@ -329,7 +329,8 @@ def test_checks_cover_every_declaration(api: apigen.Api) -> None:
         "struct fields": sorted(re.sub(r"^(?:struct|union) (\w+): offset of (\w+)$", r"\1:\2", m) for m in messages
                                 if re.match(r"(?:struct|union) \w+: offset of \w+$", m)),
         # every typedef is checked as such, or (a complete struct/union/enum) by its layout or members
-        "typedefs": sorted({d.name for d in api.typedefs if d.source in files} & (set(names("typedef ")) | records | enums)),
+        "typedefs": sorted({d.name for d in api.typedefs if d.source in files}
+                           & (set(names("typedef ")) | records | enums)),
     }
     for kind, want in expected.items():
         assert checked[kind] == want, "%s checked differ from those declared: missing %s, extra %s" % (
