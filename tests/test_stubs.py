@@ -125,9 +125,8 @@ def test_mypy_reads_the_stubs(tmp_path: Path) -> None:
     sample = tmp_path / "sample.py"
     sample.write_text(MYPY_SAMPLE)
     run = subprocess.run([sys.executable, "-m", "mypy", "--no-incremental", "--follow-imports=silent",
-                          "--ignore-missing-imports", str(PACKAGE / "_acl_cffi.pyi"), str(PACKAGE / "binding.pyi"),
-                          str(sample)], capture_output=True, text=True, timeout=600,
-                         env=None, cwd=str(PACKAGE.parent))
+                          "--ignore-missing-imports", str(sample)], capture_output=True, text=True, timeout=600,
+                         env=None, cwd=str(tmp_path))
     errors = [line for line in run.stdout.splitlines() if ": error:" in line]
     assert [e.split(": error:")[0].rsplit(":", 1)[-1] for e in errors] == ["6", "7", "8"], run.stdout
     assert "Module has no attribute \"aclrtNoSuchFunction\"" in run.stdout
