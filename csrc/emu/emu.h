@@ -51,6 +51,7 @@ typedef enum {
     EMU_H_DVPP_ROI,     /* acldvppRoiConfig */
     EMU_H_DVPP_RESIZE,  /* acldvppResizeConfig */
     EMU_H_DVPP_JPEGE,   /* acldvppJpegeConfig */
+    EMU_H_DVPP_BATCH,   /* acldvppBatchPicDesc */
     EMU_H_KIND_COUNT
 } emu_handle_kind;
 
