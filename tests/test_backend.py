@@ -1,7 +1,8 @@
 """Backend choice at import: the emulator here, CANN's libraries when found (``find_cann_libraries``: one
 library per group, paired from the directory of the chosen libascendcl.so first), the ``ACLLITE_BACKEND``
-switch, a stand-in "CANN" built by the test that implements only a few functions, and the emulator's side of the
-binding: every bound function exported, emulated or failing as "not emulated" (csrc/emu/not_emulated.txt)."""
+switch, a stand-in "CANN" built by the test that implements only a few functions (and one exporting every bound
+function, tests/fake_cann.py), and the emulator's side of the binding: every bound function exported, emulated or
+failing as "not emulated" (csrc/emu/not_emulated.txt)."""
 
 from __future__ import annotations
 
@@ -26,6 +27,7 @@ from acllite._native import ffi, find_cann_libraries, lib
 if str(ROOT / "csrc") not in sys.path:
     sys.path.insert(0, str(ROOT / "csrc"))
 import apigen  # noqa: E402
+import fake_cann as full_stand_in  # noqa: E402  (a module: the fixture `fake_cann` is the small stand-in)
 
 DEFAULT_INSTALLS = [Path(p).expanduser() for p in native._DEFAULT_INSTALLS]
 no_default_cann = pytest.mark.skipif(
@@ -446,3 +448,42 @@ def test_auto_prefers_cann_when_found(fake_cann: Path) -> None:
     print(json.dumps({"name": acllite.backend_info().name}))
     """, backend="auto")
     assert r == {"name": "cann"}
+
+
+# ============================================================================================ every symbol
+
+
+@pytest.fixture(scope="module")
+def full_cann(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A stand-in CANN exporting every bound function of every library group (tests/fake_cann.py)."""
+    root = tmp_path_factory.mktemp("full-cann")
+    try:
+        full_stand_in.build(root)
+    except RuntimeError as e:
+        pytest.skip(str(e))
+    return root
+
+
+def test_a_cann_exporting_every_symbol_leaves_nothing_missing(full_cann: Path) -> None:
+    """Every bound function is found in its library group's file; each answers the stand-in's value through
+    the binding (aclError, pointer, string and number returns), and the stand-in's log shows the call."""
+    r = _in_fake_cann(full_cann, """
+    import json, acllite
+    from acllite._native import ffi, lib
+    import fake_cann
+    info = acllite.backend_info()
+    lib_path = info.libraries["ascendcl"]
+    fake_cann.reset(lib_path)
+    r = {"name": info.name, "missing": list(info.missing), "groups": sorted(info.libraries),
+         "malloc": lib.aclrtMalloc(ffi.new("void **"), 64, 0),
+         "desc": int(ffi.cast("uintptr_t", lib.aclmdlCreateDesc())),
+         "soc": ffi.string(lib.aclrtGetSocName()).decode(), "dtype": lib.aclDataTypeSize(0),
+         "vdec": lib.aclvdecCreateChannel(ffi.NULL), "prof": lib.aclprofFinalize()}
+    r["log"] = fake_cann.calls(lib_path)
+    print(json.dumps(r))
+    """.replace("import fake_cann", "import sys; sys.path.insert(0, %r); import fake_cann" % str(ROOT / "tests")))
+    assert r["name"] == "cann" and r["groups"] == ["acl_dvpp", "acl_op_compiler", "ascendcl", "msprofiler"]
+    assert [m for m in r["missing"] if not m.startswith("acllite_emu_")] == []
+    assert (r["malloc"], r["vdec"], r["prof"]) == (full_stand_in.RET,) * 3
+    assert (r["desc"], r["soc"], r["dtype"]) == (full_stand_in.POINTER, "fake", full_stand_in.NUMBER)
+    assert r["log"] == ["aclrtMalloc", "aclmdlCreateDesc", "aclrtGetSocName", "aclDataTypeSize"]
