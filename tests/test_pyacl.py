@@ -15,7 +15,6 @@
 
 from __future__ import annotations
 
-import inspect
 import io
 import json
 import os
@@ -25,7 +24,7 @@ import sys
 import textwrap
 import threading
 from pathlib import Path
-from typing import Any, Callable, Dict, List, Optional, Sequence, Set
+from typing import Any, Callable, Dict, List, Optional, Sequence
 
 import numpy as np
 import pytest

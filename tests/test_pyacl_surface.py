@@ -20,7 +20,6 @@ from typing import Any, Callable, Dict, List, Tuple
 import numpy as np
 import pytest
 
-import acllite
 import acllite.pyacl as pyacl
 from acllite import binding
 from acllite.pyacl import _catalog, _generate

@@ -71,11 +71,10 @@ def build(entry: _catalog.Entry, module_name: str) -> Callable[..., Any]:
         raise ValueError("%s: %s are not parameters of %s" % (entry.name, sorted(unknown), proto.text))
     env: Dict[str, Any] = {"_f": binding.functions[entry.cfunc],  # type: ignore[index]
                            "_vp": _common.pointer_cached, "_ptr": _common.pointer, "_cast": ffi.cast,
-                           "_V": _common.VOIDP, "_U": _common.UINTPTR, "_MAX": _common.UINTPTR_MAX, "_num": _common.integer,
-                           "_flag": _common.flag, "_real": _common.real, "_str": _common.string,
-                           "_ty": type, "_int": int, "_float": float, "_bytes": bytes,
-                           "_tls": threading.local(), "_addr": _common.address, "_text": _common.text,
-                           "_AttributeError": AttributeError}
+                           "_V": _common.VOIDP, "_U": _common.UINTPTR, "_MAX": _common.UINTPTR_MAX,
+                           "_num": _common.integer, "_flag": _common.flag, "_real": _common.real,
+                           "_str": _common.string, "_text": _common.text, "_ty": type, "_int": int, "_float": float,
+                           "_tls": threading.local(), "_AttributeError": AttributeError}
     releases = bool(_RELEASES.search(entry.function))
     params: List[str] = []
     args: List[str] = []

@@ -16,14 +16,14 @@ from ._common import NULL as _NULL, UINTPTR as _UINTPTR, cast as _cast, ffi as _
 from ._common import integer as _integer, pointer as _pointer
 
 if TYPE_CHECKING:
-    from typing import Any, Callable, Dict, Sequence, Tuple, Union
+    from typing import Any, Callable, Dict, List, Sequence, Tuple, Union
 
 _from_buffer = _ffi.from_buffer
 _buffer = _ffi.buffer
 _CHARP = _ffi.typeof("char *")
 _SSIZE_MAX = (1 << 63) - 1
 #: NumPy C type numbers (what ptr_to_numpy takes: 11 float32, 1 int8, 5 int32, 23 float16...) -> dtype.
-_NPY_TYPES = {_np.dtype(c).num: _np.dtype(c) for c in "?bBhHiIlLqQfdgeFD"}
+_NPY_TYPES: Dict[int, _np.dtype] = {_np.dtype(c).num: _np.dtype(c) for c in "?bBhHiIlLqQfdgeFD"}
 
 
 def numpy_to_ptr(array: _np.ndarray) -> int:
@@ -85,8 +85,8 @@ def ptr_to_numpy(ptr: int, shape: Union[int, Sequence[int]], npy_type: int) -> _
     dtype = _NPY_TYPES.get(t)
     if dtype is None:
         raise ValueError("acl.util.ptr_to_numpy: unknown NumPy type number %r" % (npy_type,))
-    dims = [shape] if not isinstance(shape, (list, tuple)) else list(shape)
-    dims = [d if type(d) is int else _integer(d, "acl.util.ptr_to_numpy: shape") for d in dims]
+    given: List[Any] = list(shape) if isinstance(shape, (list, tuple)) else [shape]
+    dims: List[int] = [d if type(d) is int else _integer(d, "acl.util.ptr_to_numpy: shape") for d in given]
     count = 1
     for d in dims:
         if d < 0:
