@@ -286,6 +286,10 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
 
 def _run(args: argparse.Namespace) -> int:
     started = time.monotonic()
+    try:
+        import cosmic_ray  # noqa: F401
+    except ImportError:
+        raise RunnerError("cosmic-ray is not installed: pip install 'acllite[mutation]' (cosmic-ray==8.7.0)") from None
     if args.nice:
         os.nice(args.nice)
     rng = random.Random(args.seed)

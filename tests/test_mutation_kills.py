@@ -1,0 +1,206 @@
+"""Tests written for mutants that survived the mutation runner (tests/mutation, docs/RELIABILITY.md "Mutation
+testing"): each names the code it pins down. Expected values are literals worked out by hand."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from onnx import TensorProto, helper
+
+from acllite import Image, PixelFormat
+from acllite.dvpp import _place
+from acllite.formats.aipp import AippConfigError, parse_aipp_text
+from acllite.image import align, picture_bytes
+from acllite.tools import atc
+from conftest import requires_emulator
+
+
+# ------------------------------------------------------------------------------------------------ layouts
+
+
+def test_align() -> None:
+    assert [align(v, 16) for v in (0, 1, 15, 16, 17, 683)] == [0, 16, 16, 16, 32, 688]
+    assert [align(v, 128) for v in (1, 128, 129, 333)] == [128, 128, 256, 384]
+    assert align(7, 2) == 8 and align(8, 2) == 8
+
+
+def _planes(fmt: PixelFormat, w: int, h: int, chroma_rows: int) -> np.ndarray:
+    """Unpadded pixels as to_numpy gives them: Y rows, then the chroma plane seen as rows of w bytes."""
+    return (np.arange((h + chroma_rows) * w) % 251).astype(np.uint8).reshape(h + chroma_rows, w)
+
+
+@pytest.mark.parametrize("fmt, chroma_rows, chroma_at, chroma_stride, chroma_bytes", [
+    # 20x4 into width stride 32, height stride 4 (Y plane 128 bytes); chroma rows of (w >> sx) * 2 bytes
+    (PixelFormat.NV12, 2, 128, 32, 20),        # 4:2:0: 2 rows of 20 bytes, 32 apart
+    (PixelFormat.YUV422SP, 4, 128, 32, 20),    # 4:2:2: 4 rows of 20 bytes, 32 apart
+    (PixelFormat.YUV444SP, 8, 128, 64, 40),    # 4:4:4: 4 rows of 40 bytes, 64 apart (two stride rows each)
+    (PixelFormat.YUV440SP, 4, 128, 64, 40),    # 4:4:0: 2 rows of 40 bytes, 64 apart
+])
+def test_place_writes_planes_at_the_stride_offsets(fmt: PixelFormat, chroma_rows: int, chroma_at: int,
+                                                   chroma_stride: int, chroma_bytes: int) -> None:
+    w, h, ws, hs = 20, 4, 32, 4
+    px = _planes(fmt, w, h, chroma_rows)
+    src = Image.from_numpy(px, fmt)
+    dst = Image(np.zeros(picture_bytes(fmt, ws, hs), np.uint8), fmt, w, h, width_stride=ws, height_stride=hs)
+    flat = np.full(dst.nbytes, 0xEE, np.uint8)
+    _place(src, dst, flat)
+    for r in range(h):
+        assert flat[r * ws: r * ws + w].tolist() == px[r].tolist()
+        assert (flat[r * ws + w: (r + 1) * ws] == 0xEE).all()  # padding untouched
+    chroma = px[h:].reshape(-1)
+    n_rows = chroma.size // chroma_bytes
+    for r in range(n_rows):
+        at = chroma_at + r * chroma_stride
+        assert flat[at: at + chroma_bytes].tolist() == chroma[r * chroma_bytes:(r + 1) * chroma_bytes].tolist(), r
+
+
+# ---------------------------------------------------------------------------------------------- atc, AIPP
+
+
+def test_dynamic_batch_needs_a_dynamic_input(tmp_path: Path) -> None:
+    vi = helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 2])
+    vo = helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 2])
+    model = helper.make_model(helper.make_graph([helper.make_node("Identity", ["x"], ["y"])], "g", [vi], [vo]),
+                              opset_imports=[helper.make_opsetid("", 13)])
+    model.ir_version = 8
+    (tmp_path / "m.onnx").write_bytes(model.SerializeToString())
+    with pytest.raises(atc.AtcError, match="--dynamic_batch_size needs an input whose batch is -1"):
+        atc.convert(str(tmp_path / "m.onnx"), str(tmp_path / "out"), input_shape="x:1,2", dynamic_batch_size="1,2")
+
+
+@pytest.mark.parametrize("key", ["top_padding_size", "bottom_padding_size", "left_padding_size",
+                                 "right_padding_size"])
+def test_negative_padding_is_refused(key: str) -> None:
+    block = parse_aipp_text("aipp_op {\n aipp_mode: static\n input_format: RGB888_U8\n padding: true\n %s: -1\n}"
+                            % key, "pad.cfg")[0]
+    with pytest.raises(AippConfigError, match="pad.cfg:1: aipp_op: %s is negative" % key):
+        block.resolve((3, 8, 8))
+
+
+# -------------------------------------------------------------------------------------------------- pyACL
+
+
+@requires_emulator
+def test_pyacl_handles_never_seen_before_are_passed_on(acl: Any) -> None:
+    """pyACL functions turn an int handle into a pointer through a cache; an int the cache has never seen must
+    still reach the C call (which refuses it), not become NULL (the default stream...)."""
+    from acllite import pyacl as acl_mod
+
+    bogus = iter(range(0x7A5A0000, 0x7A5A0000 + 64 * 0x1000, 0x1000))
+    assert acl_mod.rt.synchronize_stream(next(bogus)) != 0
+    assert acl_mod.rt.destroy_stream(next(bogus)) != 0
+    assert acl_mod.rt.synchronize_event(next(bogus)) != 0
+    assert acl_mod.rt.destroy_event(next(bogus)) != 0
+    assert acl_mod.rt.set_context(next(bogus)) != 0
+    assert acl_mod.rt.destroy_context(next(bogus)) != 0
+
+
+# ------------------------------------------------------------------------------------------ OM attributes
+
+def _attr_list(field: int, payload: bytes, val_type: int = 0) -> Any:
+    """attr_value of AttrDef{list (1): ListValue{<field>: payload, val_type (20)}} (ge_ir.proto numbers)."""
+    import om_builder as ob
+    from acllite.formats.om._attrs import attr_value
+    from acllite.formats.om._wire import parse
+
+    lv = payload + (ob.f_int(20, val_type) if val_type else b"")
+    return attr_value(parse(ob.f_bytes(1, lv)))
+
+
+@pytest.mark.parametrize("val_type", [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10])
+def test_om_list_attributes_by_value_type(val_type: int) -> None:
+    """ListValue {s 2, i 3, f 4, b 5, bt 7, dt 12, val_type 20}; ListValueType {NONE 0, STRING 1, INT 2, FLOAT 3,
+    BOOL 4, BYTES 5, ..., DATA_TYPE 10}. With val_type NONE, whichever field is present."""
+    import struct
+
+    import om_builder as ob
+
+    cases = {
+        1: (ob.f_str(2, "a") + ob.f_str(2, "bc"), ["a", "bc"]),
+        2: (ob.f_packed(3, [7, 300]), [7, 300]),
+        3: (ob.f_bytes(4, struct.pack("<2f", 0.5, -2.0)), [0.5, -2.0]),
+        4: (ob.f_packed(5, [1, 0]), [True, False]),
+        5: (ob.f_bytes(7, b"\x01\x02") + ob.f_bytes(7, b""), [b"\x01\x02", b""]),
+        10: (ob.f_packed(12, [1, 9]), [1, 9]),
+        6: (ob.f_bytes(8, b"") + ob.f_bytes(8, b""), ["<tensor desc>", "<tensor desc>"]),
+        7: (ob.f_bytes(9, b""), ["<tensor>"]),
+        8: (ob.f_bytes(10, b""), ["<graph>"]),
+        9: (ob.f_bytes(11, ob.attrs(2, {"k": 5})), [{"k": 5}]),
+    }
+    if val_type:
+        payload, expected = cases[val_type]
+        assert _attr_list(0, payload, val_type) == expected
+    else:
+        for kind, (payload, expected) in cases.items():
+            if kind not in (7, 8):  # without a type, tensors (9) and graphs (10) are not looked for
+                assert _attr_list(0, payload) == expected, kind
+
+
+# ----------------------------------------------------------------------------------------- Model dtypes
+
+
+def test_model_dtype_table() -> None:
+    from acllite.binding import lib
+    from acllite.model import ACL_TO_NUMPY
+
+    expected = {"ACL_FLOAT": np.float32, "ACL_FLOAT16": np.float16, "ACL_INT8": np.int8, "ACL_INT32": np.int32,
+                "ACL_UINT8": np.uint8, "ACL_INT16": np.int16, "ACL_UINT16": np.uint16, "ACL_UINT32": np.uint32,
+                "ACL_INT64": np.int64, "ACL_UINT64": np.uint64, "ACL_DOUBLE": np.float64, "ACL_BOOL": np.bool_}
+    assert {getattr(lib, name): np.dtype(t) for name, t in expected.items()} == ACL_TO_NUMPY
+
+
+# ---------------------------------------------------------------------------------------------- acl.util
+
+
+def test_pyacl_util_pointer_checks() -> None:
+    from acllite.pyacl import util
+
+    data = np.arange(16, dtype=np.float32)
+    ptr = data.ctypes.data
+    assert util.ptr_to_bytes(ptr, 8) == data[:2].tobytes()
+    view = util.ptr_to_numpy(ptr, (2, 2), np.dtype(np.float32).num)
+    assert view.tolist() == [[0.0, 1.0], [2.0, 3.0]]
+    assert util.ptr_to_bytes(0, 0) == b"" and util.ptr_to_numpy(0, (0, 3), 11).shape == (0, 3)
+    with pytest.raises(ValueError, match="acl.util.ptr_to_bytes: ptr is NULL"):
+        util.ptr_to_bytes(0, 4)
+    with pytest.raises(ValueError, match="acl.util.ptr_to_numpy: ptr is NULL"):
+        util.ptr_to_numpy(0, 4, 11)
+    with pytest.raises(TypeError, match="acl.util.ptr_to_bytes: ptr must be an int, got str"):
+        util.ptr_to_bytes("1234", 4)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="got int64"):
+        util.ptr_to_bytes(np.int64(ptr), 4)  # type: ignore[arg-type]
+
+    class Address(int):
+        pass
+
+    assert util.ptr_to_bytes(Address(ptr), 4) == data[:1].tobytes()  # int subclasses are ints
+
+
+# ------------------------------------------------------------------------------------------ Image.to_rgb
+
+
+@pytest.mark.parametrize("fmt, pixel", [
+    (PixelFormat.RGB888, [10, 20, 30]), (PixelFormat.BGR888, [30, 20, 10]),
+    (PixelFormat.RGBA8888, [10, 20, 30, 99]), (PixelFormat.BGRA8888, [30, 20, 10, 99]),
+    (PixelFormat.ARGB8888, [99, 10, 20, 30]), (PixelFormat.ABGR8888, [99, 30, 20, 10]),
+])
+def test_to_rgb_channel_orders(fmt: PixelFormat, pixel: list) -> None:
+    px = np.array(pixel * 4, np.uint8).reshape(2, 2, len(pixel))
+    assert Image.from_numpy(px, fmt).to_rgb().reshape(-1, 3).tolist() == [[10, 20, 30]] * 4
+
+
+# ------------------------------------------------------------------------------------- emulator's model.c
+
+
+@requires_emulator
+def test_load_from_mem_with_mem_refuses_an_empty_model(acl: Any) -> None:
+    from acllite.binding import ffi, lib
+    from conftest import expect_error
+
+    mid = ffi.new("uint32_t *")
+    for data, size in ((ffi.NULL, 16), (ffi.new("char[16]"), 0)):
+        expect_error(lib.ACL_ERROR_INVALID_PARAM, "the model is empty", lib.aclmdlLoadFromMemWithMem, data, size,
+                     mid, ffi.NULL, 0, ffi.NULL, 0)
