@@ -204,3 +204,47 @@ def test_load_from_mem_with_mem_refuses_an_empty_model(acl: Any) -> None:
     for data, size in ((ffi.NULL, 16), (ffi.new("char[16]"), 0)):
         expect_error(lib.ACL_ERROR_INVALID_PARAM, "the model is empty", lib.aclmdlLoadFromMemWithMem, data, size,
                      mid, ffi.NULL, 0, ffi.NULL, 0)
+
+
+def test_pyacl_app_log_levels(caplog: pytest.LogCaptureFixture) -> None:
+    import logging
+
+    from acllite import pyacl as acl_mod
+
+    with caplog.at_level(logging.DEBUG, logger="acllite.pyacl.app"):
+        for level in (0, 1, 2, 3, 7):
+            acl_mod.app_log(level, "message %d" % level)
+    assert [(r.levelno, r.getMessage()) for r in caplog.records if r.name == "acllite.pyacl.app"] == [
+        (logging.DEBUG, "message 0"), (logging.INFO, "message 1"), (logging.WARNING, "message 2"),
+        (logging.ERROR, "message 3"), (logging.INFO, "message 7")]
+
+
+def test_aipp_crop_from_a_one_pixel_wide_source() -> None:
+    block = parse_aipp_text("aipp_op {\n aipp_mode: static\n input_format: RGB888_U8\n crop: true\n"
+                            " src_image_size_w: 1\n src_image_size_h: 8\n}")[0]
+    p = block.resolve((3, 8, 1))
+    assert (p["src_image_size_w"], p["src_image_size_h"], p["crop_size_w"], p["crop_size_h"]) == (1, 8, 1, 8)
+
+
+# ----------------------------------------------------------------------------------- pyACL, cold cache
+
+from test_pyacl import models  # noqa: E402,F401 - the module's fixture, for the test below
+from test_pyacl import test_every_covered_function_returns_pyacls_shape as _every_covered_function  # noqa: E402
+
+
+@pytest.fixture
+def cold_pointer_cache(monkeypatch: pytest.MonkeyPatch) -> None:
+    """pyACL functions turn int handles into pointers with ``cached(x) or pointer(x)``: with the cache always
+    missing (as for handles a program computed, or after the cache was cleared), only the second half works."""
+    import acllite.pyacl as acl_mod
+    from acllite.pyacl import mdl, media, rt
+
+    for module in (acl_mod, rt, mdl, media):
+        if hasattr(module, "_vp"):
+            monkeypatch.setattr(module, "_vp", lambda value: None)
+
+
+@requires_emulator
+def test_every_covered_pyacl_function_with_a_cold_pointer_cache(cold_pointer_cache: None, uninitialized: None,
+                                                                 models: Any) -> None:  # noqa: F811
+    _every_covered_function(uninitialized, models)

@@ -18,6 +18,8 @@ GROUPS: Dict[str, Tuple[str, ...]] = {
 }
 
 _MATRIX = "tests/test_bad_input_matrix.py"
+#: run for every mutant (last: it is quick): tests written for earlier survivors, across modules
+ALWAYS = "tests/test_mutation_kills.py"
 
 #: source file or folder -> tests (the most specific key wins)
 TESTS: Dict[str, Tuple[str, ...]] = {
@@ -74,4 +76,4 @@ def tests_for(source: str) -> List[str]:
                 best = key
     if best is None:
         raise KeyError("no tests are mapped to %s: add it to tests/mutation/targets.py" % source)
-    return list(TESTS[best])
+    return list(TESTS[best]) + [ALWAYS]
