@@ -248,3 +248,36 @@ def cold_pointer_cache(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_every_covered_pyacl_function_with_a_cold_pointer_cache(cold_pointer_cache: None, uninitialized: None,
                                                                  models: Any) -> None:  # noqa: F811
     _every_covered_function(uninitialized, models)
+
+
+# --------------------------------------------------------------------------------------- runtime, OM types
+
+
+@requires_emulator
+def test_synchronize_lets_go_of_the_host_arrays_of_async_copies(acl: Any) -> None:
+    import gc
+    import weakref
+
+    import acllite
+
+    with acllite.Device(0) as dev, dev.create_stream() as stream, dev.alloc(4096) as buf:
+        data = np.ones(4096, np.uint8)
+        ref = weakref.ref(data)
+        buf.copy_from(data, stream)
+        del data
+        gc.collect()
+        assert ref() is not None  # kept alive while the copy may still read it
+        stream.synchronize()
+        gc.collect()
+        assert ref() is None
+
+
+def test_om_tensors_are_immutable() -> None:
+    import dataclasses
+
+    from acllite.formats.om import OmTensor
+
+    t = OmTensor("x", 0, 0, (1, 2), (1, 2), 8, 8)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        t.size = 16  # type: ignore[misc]
+    assert hash(t) == hash(OmTensor("x", 0, 0, (1, 2), (1, 2), 8, 8))
