@@ -281,3 +281,112 @@ def test_om_tensors_are_immutable() -> None:
     with pytest.raises(dataclasses.FrozenInstanceError):
         t.size = 16  # type: ignore[misc]
     assert hash(t) == hash(OmTensor("x", 0, 0, (1, 2), (1, 2), 8, 8))
+
+
+@requires_emulator
+def test_a_timed_out_synchronize_keeps_the_host_arrays(acl: Any) -> None:
+    import gc
+    import weakref
+
+    import acllite
+    from conftest import StreamHold
+
+    with acllite.Device(0) as dev, dev.create_stream() as stream, dev.alloc(4096) as buf:
+        hold = StreamHold(stream.handle)
+        try:
+            data = np.ones(4096, np.uint8)
+            ref = weakref.ref(data)
+            buf.copy_from(data, stream)
+            del data
+            with pytest.raises(acllite.AclTimeoutError):
+                stream.synchronize(timeout_ms=20)
+            gc.collect()
+            assert ref() is not None  # the copy has not run: its source must stay alive
+        finally:
+            hold.close()
+        stream.synchronize()
+        gc.collect()
+        assert ref() is None
+
+
+@requires_emulator
+def test_event_record_on_the_default_stream_and_on_a_stream(acl: Any) -> None:
+    import acllite
+    from conftest import StreamHold
+
+    with acllite.Device(0) as dev, dev.create_stream() as stream, dev.create_event() as event:
+        event.record()  # the default stream
+        event.synchronize()
+        assert event.query()
+        with StreamHold(stream.handle) as hold:
+            event.record(stream)
+            assert not event.query()  # recorded on the held stream, not on the default one
+            hold.release()
+            event.synchronize()
+        assert event.query()
+
+
+# ----------------------------------------------------------------------------------------- OM dtype maps
+
+#: ge.proto DataType 13.. (ge_ir.proto) -> aclDataType (ge::DataType numbering) and its name
+PROTO_DTYPES_MORE = [(13, 13, "STRING"), (14, 14, "DUAL_SUB_INT8"), (15, 15, "DUAL_SUB_UINT8"),
+                     (16, 16, "COMPLEX64"), (17, 17, "COMPLEX128"), (18, 18, "QINT8"), (19, 19, "QINT16"),
+                     (20, 20, "QINT32"), (21, 21, "QUINT8"), (22, 22, "QUINT16"), (23, 23, "RESOURCE"),
+                     (24, 24, "STRING_REF"), (25, 25, "DUAL"), (26, 26, "VARIANT"), (27, 27, "BF16"),
+                     (28, 29, "INT4")]
+
+
+def test_om_dtype_map_beyond_the_common_types() -> None:
+    from acllite.binding import lib
+    from acllite.formats.om import _types
+
+    assert [(p, _types.dtype_from_proto(p), _types.dtype_name(_types.dtype_from_proto(p)))
+            for p, _, _ in PROTO_DTYPES_MORE] == PROTO_DTYPES_MORE
+    assert (lib.ACL_STRING, lib.ACL_COMPLEX64, lib.ACL_COMPLEX128, lib.ACL_BF16, lib.ACL_INT4) == (13, 16, 17, 27, 29)
+    # the old tensor attribute __tensor_desc_data_type__: 13 is DUAL, 14..22 as numbered
+    self_defined = {13: 25, 14: 14, 15: 15, 16: 16, 17: 17, 18: 18, 19: 19, 20: 20, 21: 21, 22: 22}
+    assert {k: _types.dtype_from_proto(0, k) for k in range(12, 24)} == {**self_defined, 12: -1, 23: -1}
+
+
+# ------------------------------------------------------------------------------------------- YUV to RGB
+
+
+def test_yuv_to_rgb_jfif_pixels() -> None:
+    """JFIF: R = Y + 1.402 (V - 128), G = Y - 0.344136 (U - 128) - 0.714136 (V - 128), B = Y + 1.772 (U - 128)."""
+    from acllite.image import yuv_to_rgb
+
+    yuv = np.array([[128, 128, 128], [76, 85, 255], [150, 44, 21], [29, 255, 107], [255, 128, 128]], np.uint8)
+    rgb = yuv_to_rgb(yuv[:, 0], yuv[:, 1], yuv[:, 2])
+    assert rgb.tolist() == [[128, 128, 128], [254, 0, 0], [0, 255, 1], [0, 0, 254], [255, 255, 255]]
+
+
+# ---------------------------------------------------------------------------------------------- op.cast
+
+
+@requires_emulator
+def test_pyacl_cast_checks_both_buffer_sizes(acl: Any) -> None:
+    from acllite import pyacl
+    from acllite.pyacl import op, rt
+
+    src_desc, dst_desc = pyacl.create_tensor_desc(0, [6], 2), pyacl.create_tensor_desc(1, [6], 2)
+    stream, _ = rt.create_stream()
+    bufs = []
+    try:
+        dev_in, _ = rt.malloc(24, 0)
+        dev_out, _ = rt.malloc(12, 0)
+        bufs += [dev_in, dev_out]
+        ok_in, short_in = pyacl.create_data_buffer(dev_in, 24), pyacl.create_data_buffer(dev_in, 20)
+        ok_out, short_out = pyacl.create_data_buffer(dev_out, 12), pyacl.create_data_buffer(dev_out, 10)
+        try:
+            assert op.cast(src_desc, ok_in, dst_desc, ok_out, 0, stream) == 0
+            assert op.cast(src_desc, short_in, dst_desc, ok_out, 0, stream) == 100000
+            assert op.cast(src_desc, ok_in, dst_desc, short_out, 0, stream) == 100000
+        finally:
+            for db in (ok_in, short_in, ok_out, short_out):
+                pyacl.destroy_data_buffer(db)
+    finally:
+        for p in bufs:
+            rt.free(p)
+        rt.destroy_stream(stream)
+        pyacl.destroy_tensor_desc(src_desc)
+        pyacl.destroy_tensor_desc(dst_desc)

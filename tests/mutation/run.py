@@ -98,9 +98,19 @@ def _candidates(path: str) -> List[Any]:
     return list(pymutants.positions(path, text))
 
 
-def _load_equivalents() -> Dict[Tuple[str, str, str], str]:
-    data = json.loads((HERE / "equivalent.json").read_text())
-    return {(e["file"], e["before"].strip(), e["after"].strip()): e["reason"] for e in data["mutants"]}
+def _load_equivalents() -> List[Dict[str, str]]:
+    return json.loads((HERE / "equivalent.json").read_text())["mutants"]
+
+
+def _equivalence(mutant: Any, text: str, equivalents: List[Dict[str, str]]) -> Optional[str]:
+    """The reason an equivalent.json entry gives for this mutant, or None."""
+    previous = text.split("\n")[mutant.line - 2].strip() if mutant.line > 1 else ""
+    for e in equivalents:
+        if (e["file"], e["before"].strip(), e["after"].strip()) == (mutant.path, mutant.before.strip(),
+                                                                     mutant.after.strip()):
+            if "previous" not in e or e["previous"].strip() == previous:
+                return e["reason"]
+    return None
 
 
 def _select(sources: List[str], sample: Optional[int], rng: random.Random) -> List[Tuple[str, Any]]:
@@ -336,14 +346,14 @@ def budget_spent(args: argparse.Namespace, started: float) -> bool:
 
 
 def _one(tree: Path, builder: Optional[EmulatorBuilder], group: str, cand: Any,
-         equivalents: Dict[Tuple[str, str, str], str], baseline: Dict[Tuple[str, ...], float],
+         equivalents: List[Dict[str, str]], baseline: Dict[Tuple[str, ...], float],
          args: argparse.Namespace) -> Optional[Outcome]:
     target = tree / cand.path
     original = target.read_text()
     mutant = pymutants.materialize(cand, original) if isinstance(cand, pymutants.PyPosition) else cand
     if mutant is None:
         return None  # the operator changes nothing here
-    reason = equivalents.get((mutant.path, mutant.before.strip(), mutant.after.strip()))
+    reason = _equivalence(mutant, original, equivalents)
     if reason is not None:
         return Outcome(mutant, group, "equivalent", reason=reason)
     tests = targets.tests_for(mutant.path)
