@@ -390,3 +390,69 @@ def test_pyacl_cast_checks_both_buffer_sizes(acl: Any) -> None:
         rt.destroy_stream(stream)
         pyacl.destroy_tensor_desc(src_desc)
         pyacl.destroy_tensor_desc(dst_desc)
+
+
+# -------------------------------------------------------------------------------------- JPEG, DHT ids
+
+
+@requires_emulator
+def test_jpeg_with_a_huffman_table_of_id_3_decodes(acl: Any) -> None:
+    """DHT table ids go 0..3 (ITU T.81 B.2.4.2): an extra, unused AC table 3 is valid."""
+    import io
+
+    import acllite
+    from acllite import ImageProcessor
+    from PIL import Image as PILImage
+
+    y, x = np.mgrid[0:32, 0:48]
+    out = io.BytesIO()
+    PILImage.fromarray(np.stack([x * 5, y * 7, x + y], -1).astype(np.uint8)).save(out, "JPEG", quality=90)
+    jpeg = out.getvalue()
+    sos = jpeg.index(b"\xff\xda")
+    table = bytes([0x13]) + bytes([1] + [0] * 15) + bytes([0])  # class 1 (AC), id 3: one code of length 1
+    dht = b"\xff\xc4" + (2 + len(table)).to_bytes(2, "big") + table
+    patched = jpeg[:sos] + dht + jpeg[sos:]
+    with acllite.Device(0) as dev, ImageProcessor(dev) as ip:
+        with ip.decode_jpeg(jpeg) as a, ip.decode_jpeg(patched) as b:
+            assert np.array_equal(a.to_numpy(), b.to_numpy())
+
+
+# ------------------------------------------------------------------------------------- atc, NHWC output
+
+
+def test_aipp_into_an_nhwc_model(tmp_path: Path) -> None:
+    """With --input_format=NHWC the AIPP output is transposed to [N, H, W, C] for the model."""
+    from acllite.formats import onnx as onnx_format
+    from acllite.formats.aipp import reference_aipp
+
+    vi = helper.make_tensor_value_info("input", TensorProto.FLOAT, [1, 4, 6, 3])
+    vo = helper.make_tensor_value_info("out", TensorProto.FLOAT, [1, 4, 6, 3])
+    model = helper.make_model(helper.make_graph([helper.make_node("Identity", ["input"], ["out"])], "g", [vi], [vo]),
+                              opset_imports=[helper.make_opsetid("", 13)])
+    model.ir_version = 8
+    (tmp_path / "m.onnx").write_bytes(model.SerializeToString())
+    cfg = "aipp_op {\n aipp_mode: static\n input_format: RGB888_U8\n mean_chn_0: 10\n var_reci_chn_2: 0.5\n}\n"
+    (tmp_path / "aipp.cfg").write_text(cfg)
+    out = atc.convert(str(tmp_path / "m.onnx"), str(tmp_path / "conv"), insert_op_conf=str(tmp_path / "aipp.cfg"),
+                      input_format="NHWC")
+    img = np.random.default_rng(4).integers(0, 256, (4, 6, 3), dtype=np.uint8)
+    (got,) = onnx_format.session(out.read_bytes()).run(None, {"input": img.reshape(1, -1)})
+    params = parse_aipp_text(cfg)[0].resolve((3, 4, 6))
+    assert got.shape == (1, 4, 6, 3)
+    np.testing.assert_allclose(got[0], reference_aipp(params, img.reshape(-1)).transpose(1, 2, 0))
+    assert got[0, 1, 2].tolist() == [img[1, 2, 0] - 10.0, float(img[1, 2, 1]), img[1, 2, 2] * 0.5]
+
+
+# ------------------------------------------------------------------------------------ OM model attributes
+
+
+def test_om_model_attributes_up_to_1024_bytes_are_collected() -> None:
+    """Model attributes (AttrDef messages) of at most 1024 bytes are described; larger ones (task lists) not."""
+    import om_builder as ob
+    from acllite.formats import om
+
+    # AttrDef{s (2): n bytes} is 1 + 2 + n bytes for 128 <= n < 16384
+    md = ob.model_def("m", [ob.graph("g", [])], {"fits": "a" * 1021, "too_big": "b" * 1022})
+    m = om.parse(ob.om_file(ob.V2, [[(0, md)]]), "attrs.om")
+    assert m.attributes.get("fits") == "a" * 1021
+    assert "too_big" not in m.attributes
