@@ -456,3 +456,20 @@ def test_om_model_attributes_up_to_1024_bytes_are_collected() -> None:
     m = om.parse(ob.om_file(ob.V2, [[(0, md)]]), "attrs.om")
     assert m.attributes.get("fits") == "a" * 1021
     assert "too_big" not in m.attributes
+
+
+# ------------------------------------------------------------------------------------- the pyACL shim
+
+
+def test_shim_says_when_the_real_pyacl_is_missing(tmp_path: Path) -> None:
+    """``ACLLITE_PYACL=real`` with no other ``acl`` on the path: an ImportError that says so."""
+    import subprocess
+    import sys
+
+    from acllite.pyacl import __main__ as runner
+    from conftest import child_env
+
+    proc = subprocess.run([sys.executable, "-c", "import acl"], cwd=str(tmp_path), capture_output=True, text=True,
+                          env=child_env({"PYTHONPATH": runner.shim_dir(), "ACLLITE_PYACL": "real"}), timeout=120)
+    assert proc.returncode == 1
+    assert proc.stderr.strip().split("\n")[-1].startswith("ImportError: ACLLITE_PYACL=real, but "), proc.stderr
