@@ -237,6 +237,7 @@ def _flat_jpeg(w: int, h: int, subsampling: int) -> bytes:
     (1024, 683, 2, (1024, 682, 1024, 688, 1056768)),
     (333, 251, 2, (332, 250, 384, 256, 147456)),
     (64, 48, 0, (64, 48, 128, 48, 9216)),
+    (200, 100, 2, (200, 100, 256, 112, 43008)),  # where aligning to 8 or 16 differ
 ])
 def test_jpegd_output_geometry(acl: Any, w: int, h: int, sub: int, geometry: Tuple[int, ...]) -> None:
     jpeg = _flat_jpeg(w, h, sub)
