@@ -288,7 +288,10 @@ RELEASE = {"acl.rt.create_stream": "acl.rt.destroy_stream", "acl.rt.create_event
            "acl.media.dvpp_create_resize_config": "acl.media.dvpp_destroy_resize_config",
            "acl.media.dvpp_create_jpege_config": "acl.media.dvpp_destroy_jpege_config",
            "acl.media.dvpp_create_batch_pic_desc": "acl.media.dvpp_destroy_batch_pic_desc",
-           "acl.media.dvpp_create_stream_desc": "acl.media.dvpp_destroy_stream_desc"}
+           "acl.media.dvpp_create_stream_desc": "acl.media.dvpp_destroy_stream_desc",
+           "acl.create_tensor_desc": "acl.destroy_tensor_desc",
+           "acl.trans_tensor_desc_format": "acl.destroy_tensor_desc",
+           "acl.op.create_attr": "acl.op.destroy_attr"}
 #: Arguments other than NULLs and zeros, where zeros would not reach C or would wait.
 OVERRIDES: Dict[str, Tuple[Any, ...]] = {"acl.rt.process_report": (1,)}
 
@@ -327,7 +330,7 @@ def test_every_function_keeps_pyacls_shape_on_the_emulator(acl: Any) -> None:
         handle = result[0] if type(result) is tuple and result[-1] == 0 else result
         if release and type(handle) is int and handle:
             rel = _catalog.BY_NAME[release]
-            assert function(rel)(handle) == 0, (entry.name, release)
+            assert function(rel)(handle) in (0, None), (entry.name, release)  # (a void destroy gives None)
     missing = {e.name for e in PRESENT} - called - set(TESTED_ELSEWHERE)
     assert not missing, "catalog functions without a return-convention check: %s" % sorted(missing)
     here = sys.modules[__name__]
