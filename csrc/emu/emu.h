@@ -54,6 +54,8 @@ typedef enum {
     EMU_H_DVPP_BATCH,       /* acldvppBatchPicDesc */
     EMU_H_TENSOR_DESC,      /* aclTensorDesc (the first of its array) */
     EMU_H_TENSOR_DESC_ITEM, /* a later element of an array of aclTensorDesc */
+    EMU_H_OP_ATTR,          /* aclopAttr */
+    EMU_H_OP_HANDLE,        /* aclopHandle */
     EMU_H_KIND_COUNT
 } emu_handle_kind;
 
@@ -139,6 +141,13 @@ bool emu_databuffer_read(const aclDataBuffer *b, void **data, size_t *size, cons
 /* Unload every model and release descriptions and datasets (aclFinalize); counts into leaks. */
 void emu_models_release_all(acllite_emu_counts *leaks);
 uint64_t emu_model_count(void);
+
+/* ---- single operators (op.c) ---- */
+/* Release attributes and handles (counted into leaks) and forget every operator model and compile option
+ * (aclFinalize, after the streams have run their tasks). */
+void emu_ops_release_all(acllite_emu_counts *leaks);
+/* Add the live attributes and handles to counts. Requires emu_lock. */
+void emu_ops_count_locked(acllite_emu_counts *counts);
 
 /* ---- DVPP (dvpp_*.c) ---- */
 /* Destroy the channels created on a device (its last aclrtResetDevice); counts them into leaks. Requires emu_lock. */
