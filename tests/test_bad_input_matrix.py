@@ -8,7 +8,8 @@ in what it printed). After every row the test checks that the process is alive a
 and copy work), releases what the row created, and requires an empty leak report from the last
 ``aclrtResetDevice`` and from ``aclFinalize`` and nothing alive afterwards.
 
-Layers: runtime, memory, model, dvpp, image, pyacl (``acllite.pyacl``, the pyACL-compatible module), cli.
+Layers: runtime, memory, model, dvpp, image, pyacl (``acllite.pyacl``, the pyACL-compatible module), op (single
+operators), cli.
 Kinds of misuse: NULL and dangling pointers and handles, wrong sizes and kinds, calls in the wrong order, use
 after release, double release, the wrong thread or context, corrupt files, absurd dimensions, non-UTF-8 paths,
 files that vanish while the program runs. ``python tests/test_bad_input_matrix.py`` prints the rows by layer.
@@ -1240,11 +1241,139 @@ def _(env: Env) -> Exit:
     return out
 
 
+# ----------------------------------------------------------------------------------------- single operators
+
+def _op_model(op: str, dtype: str, shape: List[int], n_in: int, attrs: Optional[List[Any]] = None) -> bytes:
+    import json
+
+    from acllite.formats import singleop
+
+    t = {"format": "ND", "shape": shape, "type": dtype}
+    spec = {"op": op, "input_desc": [t] * n_in, "output_desc": [t], "attr": attrs or []}
+    return singleop.encode(singleop.parse_description(json.dumps([spec]))[0])
+
+
+def _op_load(env: Env, model: bytes) -> None:
+    assert lib.aclopLoad(model, len(model)) == 0, recent_message()
+
+
+def _op_desc(env: Env, dims: List[int], dtype: int = 0) -> Any:
+    d = lib.aclCreateTensorDesc(dtype, len(dims), ffi.new("int64_t[]", dims), 2)
+    assert d != ffi.NULL, recent_message()
+    env.later(lambda: lib.aclDestroyTensorDesc(d))
+    return d
+
+
+def _op_buffer(env: Env, size: int) -> Any:
+    b = lib.aclCreateDataBuffer(env.malloc(max(size, 1)), size)
+    env.later(lambda: lib.aclDestroyDataBuffer(b))
+    return b
+
+
+def _op_run(env: Env, op: bytes, n_in: int, dims: List[int], size: int, attr: Any = ffi.NULL) -> Raw:
+    descs = ffi.new("aclTensorDesc *[]", [_op_desc(env, dims) for _ in range(n_in + 1)])
+    bufs = ffi.new("aclDataBuffer *[]", [_op_buffer(env, size) for _ in range(n_in + 1)])
+    return raw(lib.aclopExecuteV2, op, n_in, descs, bufs, 1, descs + n_in, bufs + n_in, attr, env.stream(),
+               func="aclopExecuteV2")
+
+
+@row("op-execute-never-loaded", "op", "aclopExecuteV2(Add) with no model loaded", 100024,
+     "none of that operator type is loaded")
+def _(env: Env) -> Raw:
+    env.device()
+    return _op_run(env, b"Add", 2, [4], 16)
+
+
+@row("op-execute-other-shape", "op", "aclopExecuteV2(Add [5]) with a model of Add [4]", 100024,
+     "has input 0 float32[4] ND")
+def _(env: Env) -> Raw:
+    env.device()
+    _op_load(env, _op_model("Add", "float32", [4], 2))
+    return _op_run(env, b"Add", 2, [5], 20)
+
+
+@row("op-execute-short-buffer", "op", "aclopExecuteV2 with a buffer smaller than its description", 100000,
+     "the buffer holds 12 bytes; float32[4] ND needs 16")
+def _(env: Env) -> Raw:
+    env.device()
+    _op_load(env, _op_model("Relu", "float32", [4], 1))
+    return _op_run(env, b"Relu", 1, [4], 12)
+
+
+@row("op-execute-dynamic-desc", "op", "aclopExecuteV2 with a -1 dim", 100000, "must be static when executing")
+def _(env: Env) -> Raw:
+    env.device()
+    _op_load(env, _op_model("Relu", "float32", [-1], 1))
+    return _op_run(env, b"Relu", 1, [-1], 16)
+
+
+@row("op-handle-wrong-count", "op", "aclopExecWithHandle with one input too few", 100021,
+     "1 input(s) given; the handle's Add has 2")
+def _(env: Env) -> Raw:
+    env.device()
+    _op_load(env, _op_model("Add", "float32", [4], 2))
+    descs = ffi.new("aclTensorDesc *[]", [_op_desc(env, [4]) for _ in range(3)])
+    cell = ffi.new("aclopHandle **")
+    assert lib.aclopCreateHandle(b"Add", 2, descs, 1, descs + 2, ffi.NULL, cell) == 0, recent_message()
+    env.later(lambda: lib.aclopDestroyHandle(cell[0]))
+    bufs = ffi.new("aclDataBuffer *[]", [_op_buffer(env, 16) for _ in range(2)])
+    return raw(lib.aclopExecWithHandle, cell[0], 1, bufs, 1, bufs + 1, env.stream(), func="aclopExecWithHandle")
+
+
+@row("op-model-dir-twice", "op", "aclopSetModelDir twice", 100002, "the model directory is set already")
+def _(env: Env) -> Raw:
+    env.init()
+    (env.tmp / "0_Relu.om").write_bytes(_op_model("Relu", "float32", [4], 1))
+    assert lib.aclopSetModelDir(os.fsencode(env.tmp)) == 0, recent_message()
+    return raw(lib.aclopSetModelDir, os.fsencode(env.tmp), func="aclopSetModelDir")
+
+
+@row("op-load-garbage", "op", "aclopLoad of bytes that are no operator model", 100013,
+     "not a single-operator model written by acllite atc")
+def _(env: Env) -> Raw:
+    env.init()
+    junk = b"IMOD" + bytes(252)
+    return raw(lib.aclopLoad, junk, len(junk), func="aclopLoad")
+
+
+@row("op-attr-dangling", "op", "aclopSetAttrInt on a destroyed attribute set", 100000,
+     "is not a live operator attribute set")
+def _(env: Env) -> Raw:
+    attr = lib.aclopCreateAttr()
+    lib.aclopDestroyAttr(attr)
+    return raw(lib.aclopSetAttrInt, attr, b"dimension", 0, func="aclopSetAttrInt")
+
+
+@row("op-compile-custom", "op", "aclopCompile(ACL_COMPILE_UNREGISTERED)", 200001, "cannot compile a custom operator")
+def _(env: Env) -> Raw:
+    env.device()
+    descs = ffi.new("aclTensorDesc *[]", [_op_desc(env, [4]) for _ in range(2)])
+    return raw(lib.aclopCompile, b"AddCustom", 1, descs, 1, descs + 1, ffi.NULL, 0, 1, b"/opp/custom",
+               func="aclopCompile")
+
+
+@row("op-cast-no-model", "op", "aclopCast with no Cast model loaded", 100024, "matches Cast (float32[4] ND) -> "
+     "(float16[4] ND) with attributes dst_type=int 1")
+def _(env: Env) -> Raw:
+    env.device()
+    src, dst = _op_desc(env, [4], 0), _op_desc(env, [4], 1)
+    return raw(lib.aclopCast, src, _op_buffer(env, 16), dst, _op_buffer(env, 8), 0, env.stream(),
+               func="aclopCast")
+
+
+@row("cli-atc-singleop-unknown-op", "cli", "acllite atc --singleop with an operator the emulator cannot map",
+     ("exit", 1), "operator type 'Frobnicate' has no ONNX mapping")
+def _(env: Env) -> Exit:
+    (env.tmp / "ops.json").write_text('[{"op": "Frobnicate", "input_desc": [], "output_desc": '
+                                      '[{"format": "ND", "shape": [1], "type": "float"}]}]')
+    return cli("atc", "--singleop=%s" % (env.tmp / "ops.json"), "--output=%s" % (env.tmp / "out"))
+
+
 # ------------------------------------------------------------------------------------------- the test
 
 
 MIN_ROWS = 60
-LAYERS = ("runtime", "memory", "model", "dvpp", "image", "pyacl", "cli")
+LAYERS = ("runtime", "memory", "model", "dvpp", "image", "pyacl", "op", "cli")
 
 
 def test_the_matrix_is_complete() -> None:

@@ -383,6 +383,10 @@ def test_pyacl_cast_checks_both_buffer_sizes(acl: Any) -> None:
         dev_in, _ = rt.malloc(24, 0)
         dev_out, _ = rt.malloc(12, 0)
         bufs += [dev_in, dev_out]
+        from test_pyacl import _cast_model
+
+        model = _cast_model(6)  # aclopCast runs the Cast model that matches (as on a device)
+        assert op.load(pyacl.util.bytes_to_ptr(model), len(model)) == 0
         ok_in, short_in = pyacl.create_data_buffer(dev_in, 24), pyacl.create_data_buffer(dev_in, 20)
         ok_out, short_out = pyacl.create_data_buffer(dev_out, 12), pyacl.create_data_buffer(dev_out, 10)
         try:

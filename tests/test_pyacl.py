@@ -993,6 +993,8 @@ def test_every_covered_function_returns_pyacls_shape(uninitialized: None, models
         src_desc, dst_desc = c.ok(acl.create_tensor_desc, 0, [6], 2), c.ok(acl.create_tensor_desc, 1, [6], 2)
         src = np.array([0.5, 1.5, -2.0, 3.25, 100.0, -0.125], np.float32)
         c.ok(rt.memcpy, in_dev, 24, util.numpy_to_ptr(src), 24, 1)
+        cast_model = _cast_model(6)  # aclopCast runs the Cast model that matches (as on a device)
+        c.ok(op.load, util.bytes_to_ptr(cast_model), len(cast_model))
         c.ok(op.cast, src_desc, db_in, dst_desc, db_out, 0, stream)
         c.ok(rt.synchronize_stream, stream)
         half = np.empty(6, np.float16)
@@ -1496,3 +1498,15 @@ def test_acllite_knows_when_the_pyacl_module_initialized_and_finalized() -> None
         print(before, during, acllite.is_initialized())
     """)
     assert out.split() == ["False", "True", "False"]
+
+
+def _cast_model(n: int) -> bytes:
+    """A single-operator model of Cast float32[n] -> float16[n], as acllite atc --singleop writes it."""
+    import json
+
+    from acllite.formats import singleop
+
+    return singleop.encode(singleop.parse_description(json.dumps([{
+        "op": "Cast", "input_desc": [{"format": "ND", "shape": [n], "type": "float32"}],
+        "output_desc": [{"format": "ND", "shape": [n], "type": "float16"}],
+        "attr": [{"name": "dst_type", "type": "int", "value": 1}]}]))[0])

@@ -992,6 +992,19 @@ static bool all_empty(size_t n, const op_operand *v) {
     return true;
 }
 
+/* AscendCL matches an execution only with static descriptions (-1 and -2 are for compiling). */
+static aclError check_static(size_t n_in, const op_operand *in, size_t n_out, const op_operand *out,
+                             const char *func) {
+    for (size_t i = 0; i < n_in + n_out; i++) {
+        bool is_out = i >= n_in;
+        if (!dims_static(is_out ? &out[i - n_in].d : &in[i].d)) {
+            return emu_fail(ACL_ERROR_INVALID_PARAM, func, "%s %zu: a description must be static when executing "
+                            "(dims -1 and -2 are for compiling)", is_out ? "output" : "input", is_out ? i - n_in : i);
+        }
+    }
+    return ACL_SUCCESS;
+}
+
 static aclError check_array(int n, const void *const *arr, const char *what, const char *func) {
     if (n < 0) return emu_fail(ACL_ERROR_INVALID_PARAM, func, "num%s is %d", what, n);
     if (n > MAX_OPERANDS) return emu_fail(ACL_ERROR_INVALID_PARAM, func, "num%s is %d (at most %d)", what, n, MAX_OPERANDS);
@@ -1036,6 +1049,7 @@ static aclError execute(const char *opType, int numInputs, const aclTensorDesc *
         err = ACL_SUCCESS; /* nothing to compute (AscendCL returns at once) */
     } else if (!(err = check_array(numInputs, (const void *const *)inputs, "Inputs", func)) &&
                !(err = check_array(numOutputs, (const void *const *)outputs, "Outputs", func)) &&
+               !(err = check_static((size_t)numInputs, in, (size_t)numOutputs, out, func)) &&
                !(err = attrs_of(attr, &attrs, func))) {
         m = match(opType, (size_t)numInputs, in, (size_t)numOutputs, out, attrs, false, func, false);
         if (!m) err = ACL_ERROR_OP_NOT_FOUND;
@@ -1165,6 +1179,8 @@ static aclError create_handle(const char *opType, int numInputs, const aclTensor
     if (host_placed((size_t)numInputs, in) || host_placed((size_t)numOutputs, out)) {
         err = emu_fail(ACL_ERROR_API_NOT_SUPPORT, func, "a description placed in host memory "
                        "(aclSetTensorPlaceMent ACL_MEMTYPE_HOST) cannot make a handle");
+    } else if ((err = check_static((size_t)numInputs, in, (size_t)numOutputs, out, func))) {
+        /* message set */
     } else if (!(m = match(opType, (size_t)numInputs, in, (size_t)numOutputs, out, attrs, false, func, false))) {
         err = ACL_ERROR_OP_NOT_FOUND;
     }
