@@ -49,10 +49,10 @@ def _info(args: argparse.Namespace) -> int:
 
 def _bench(args: argparse.Namespace) -> int:
     from . import bench
-    from .bench import calls, dvpp, execute, memcpy, pipeline, soak
+    from .bench import calls, dvpp, execute, memcpy, op, pipeline, soak
 
     runners = {"memcpy": memcpy.run, "calls": calls.run, "execute": execute.run, "dvpp": dvpp.run,
-               "pipeline": pipeline.run, "soak": soak.run}
+               "pipeline": pipeline.run, "soak": soak.run, "op": op.run}
     return bench.main(args, runners)  # runs, checks the records against the schema, writes --json/--plot/...
 
 
@@ -75,7 +75,8 @@ def build_parser() -> argparse.ArgumentParser:
     info.add_argument("--json", action="store_true", help="print JSON")
     info.set_defaults(func=_info)
     bench = sub.add_parser("bench", help="microbenchmarks (medians, with baselines measured in the same run)")
-    bench.add_argument("what", choices=["calls", "memcpy", "execute", "dvpp", "pipeline", "soak", "all", "report"],
+    bench.add_argument("what", choices=["calls", "memcpy", "execute", "op", "dvpp", "pipeline", "soak", "all",
+                                          "report"],
                        help="all: calls, memcpy, execute, dvpp, pipeline; report: render --input again")
     bench.add_argument("--json", metavar="FILE", help="write the records (docs/BENCHMARKS.md has the schema) to FILE")
     bench.add_argument("--plot", metavar="FILE.png", help="plot the results (needs matplotlib: acllite[bench])")
