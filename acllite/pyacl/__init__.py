@@ -106,7 +106,7 @@ def data_type_size(data_type: int) -> int:
 
 
 def get_soc_name() -> Optional[str]:
-    """The SoC's name ("Ascend310", "Ascend310P3"...), None before acl.init."""
+    """The SoC's name ("Ascend310", "Ascend310P3"...); works before acl.init, as on CANN (None on failure)."""
     return _text(_GetSocName())
 
 

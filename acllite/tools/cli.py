@@ -20,14 +20,19 @@ def _info(args: argparse.Namespace) -> int:
         "missing_functions": list(info.missing),
         "run_mode": "ACL_HOST" if acllite.run_mode() == 1 else "ACL_DEVICE",
     }
+    from .devices import physical_ids
+
     with acllite.init():
         report["soc_name"] = acllite.soc_name()
-        report["device_count"] = acllite.device_count()
+        try:
+            report["device_count"] = acllite.device_count()
+        except acllite.AclError as exc:  # e.g. ASCEND_RT_VISIBLE_DEVICES leaves no device: say why
+            report["device_count"], report["no_device"] = 0, " ".join(str(exc).split())
         devices = []
-        for i in range(report["device_count"]):
+        for i, physical in enumerate(physical_ids(report["device_count"])):
             with acllite.Device(i) as dev:
                 free, total = dev.memory_info()
-                devices.append({"id": i, "memory_free": free, "memory_total": total})
+                devices.append({"id": i, "physical_id": physical, "memory_free": free, "memory_total": total})
         report["devices"] = devices
     if args.json:
         print(json.dumps(report, indent=2))
@@ -40,10 +45,12 @@ def _info(args: argparse.Namespace) -> int:
         print("missing:       %s" % ", ".join(info.missing))
     print("run mode:      %s" % report["run_mode"])
     print("SoC:           %s" % report["soc_name"])
-    print("devices:       %d" % report["device_count"])
+    print("devices:       %d%s" % (report["device_count"], "  (%s)" % report["no_device"] if "no_device" in report
+                                       else ""))
     for d in devices:
-        print("  device %d:    %.1f GiB total, %.1f GiB free" % (d["id"], d["memory_total"] / 2**30,
-                                                           d["memory_free"] / 2**30))
+        print("  device %d -> physical %s:  %.1f GiB total, %.1f GiB free" % (
+            d["id"], "?" if d["physical_id"] is None else d["physical_id"], d["memory_total"] / 2**30,
+            d["memory_free"] / 2**30))
     return 0
 
 
