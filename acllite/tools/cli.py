@@ -1,5 +1,5 @@
 """The ``acllite`` command: ``info``, ``bench {calls,memcpy,execute,dvpp,pipeline,all,report}``, ``inspect``,
-``atc``, ``classify``, ``pyacl``."""
+``atc``, ``classify``, ``pyacl``, ``serve``."""
 
 from __future__ import annotations
 
@@ -78,6 +78,8 @@ def build_parser() -> argparse.ArgumentParser:
                    add_help=False)
     sub.add_parser("atc", help="ATC's command line: ONNX (+AIPP config) -> a model the emulator runs "
                    "(acllite atc --help)", add_help=False)
+    sub.add_parser("serve", help="serve the classifier on Ray Serve, one replica per NPU (acllite serve --help)",
+                   add_help=False)
     info = sub.add_parser("info", help="backend, libraries, versions, SoC, devices and memory")
     info.add_argument("--json", action="store_true", help="print JSON")
     info.set_defaults(func=_info)
@@ -124,6 +126,10 @@ def main(argv: Optional[List[str]] = None) -> int:
         from . import classify
 
         return classify.main(argv[1:])
+    if argv[:1] == ["serve"]:
+        from .serve.cli import main as serve_main
+
+        return serve_main(argv[1:])
     args = build_parser().parse_args(argv)
     return int(args.func(args) or 0)
 
