@@ -164,19 +164,23 @@ class Classifier:
 
 
 async def _read_body(request: Request) -> bytes:
-    """The body, refused (413) as soon as it is known to pass MAX_BODY_BYTES: by Content-Length, or while read."""
+    """The body, or 413 when it passes MAX_BODY_BYTES. Past the limit nothing more is kept, but the rest is still
+    read (and dropped): a client that sends its whole body before reading the answer then gets the 413 instead of
+    a reset connection."""
     length = request.headers.get("content-length")
-    if length is not None and length.isdigit() and int(length) > MAX_BODY_BYTES:
-        raise ImageRejected(413, "the body is %s bytes; the limit is %d (%d MiB)" % (length, MAX_BODY_BYTES,
-                                                                                   MAX_BODY_BYTES >> 20))
+    too_large = length is not None and length.isdigit() and int(length) > MAX_BODY_BYTES
     chunks = []
     size = 0
     async for chunk in request.stream():
         size += len(chunk)
         if size > MAX_BODY_BYTES:
-            raise ImageRejected(413, "the body is over the limit of %d bytes (%d MiB)" % (MAX_BODY_BYTES,
-                                                                                         MAX_BODY_BYTES >> 20))
-        chunks.append(chunk)
+            too_large = True
+        if not too_large:
+            chunks.append(chunk)
+    if too_large:
+        raise ImageRejected(413, "the body is %d bytes; the limit is %d (%d MiB)" % (max(size, int(length or 0)),
+                                                                                   MAX_BODY_BYTES,
+                                                                                   MAX_BODY_BYTES >> 20))
     return b"".join(chunks)
 
 

@@ -18,7 +18,7 @@ import re
 import signal
 import sys
 import threading
-from typing import List, Optional, Sequence
+from typing import Any, List, Optional, Sequence
 
 __all__ = ["main", "build_parser"]
 
@@ -100,7 +100,7 @@ def main(argv: Sequence[str]) -> int:
         npus = serve_app.npus_in_cluster()
         accel = sorted(k.split(":", 1)[1] for k in ray.cluster_resources() if k.startswith("accelerator_type:"))
         _say("Ray %s: %d NPU(s)%s%s (acl module: %s)" % (
-            "cluster at %s" % args.address if args.address else "started locally", npus,
+            "cluster at %s" % args.address if args.address else "started locally (logs in %s)" % session_logs, npus,
             " (%s)" % ", ".join(accel) if accel else "", "" if npus else " -- see docs/SERVING.md", which_acl))
         replicas = npus if args.replicas == "auto" else int(args.replicas)
         if replicas < 1 or replicas > npus:
@@ -113,8 +113,8 @@ def main(argv: Sequence[str]) -> int:
         })
         try:
             serve.run(application, name=serve_app.APP_NAME, route_prefix="/")
-        except Exception as exc:  # a replica's constructor failed: Ray Serve gives its traceback
-            _say("the replicas failed to start: %s" % _reason(exc))
+        except Exception as exc:  # a replica's constructor failed: Ray Serve's status has its exception
+            _say("the replicas failed to start: %s" % _reason(_deployment_message(serve) or str(exc)))
             return 2
         url = "http://%s:%d" % ("127.0.0.1" if args.host in ("0.0.0.0", "::") else args.host, args.port)
         _say("serving %s on %d replica(s): POST %s/classify (GET %s/health, %s/model); Ctrl-C stops" % (
@@ -139,7 +139,7 @@ def main(argv: Sequence[str]) -> int:
         reports = _leak_reports(session_logs)
         for line in reports:
             _say(line)
-        if any("leak report: empty" not in r for r in reports):
+        if any("leak report:" in r and "leak report: empty" not in r for r in reports):
             status = 3
     _say("stopped")
     return status
@@ -160,14 +160,28 @@ def _leak_reports(log_dir: str) -> List[str]:
     for path in sorted(glob.glob(os.path.join(log_dir, "serve", "replica_*.log"))):
         with open(path, errors="replace") as f:
             found = [m.group(0) for m in re.finditer(r"acllite replica \d+ released in order[^\n]*", f.read())]
-        lines += found or ["%s: no release line (the replica did not shut down gracefully)" % os.path.basename(path)]
+        lines += found or ["%s: no release line: that replica ended before the shutdown (its process, and the "
+                           "emulated device with it, are gone)" % os.path.basename(path)]
     return lines
 
 
-def _reason(exc: BaseException) -> str:
-    """The last lines of a deployment failure: where Ray Serve puts the replica's exception."""
-    text = str(exc).strip()
-    lines = [ln.rstrip() for ln in text.splitlines() if ln.strip()]
-    acl = [ln.strip() for ln in lines if "ACL_ERROR" in ln or "Error:" in ln or "Error(" in ln]
-    tail = acl[-3:] if acl else lines[-3:]
-    return " | ".join(tail)
+def _deployment_message(serve: Any) -> str:
+    """What Ray Serve says about the failed deployment (the replica constructor's traceback)."""
+    from .app import APP_NAME
+
+    try:
+        app = serve.status().applications[APP_NAME]
+        return "\n".join([app.message] + [d.message for d in app.deployments.values() if d.message])
+    except Exception:  # the status API changed: the caller falls back to the exception's text
+        return ""
+
+
+def _reason(text: str) -> str:
+    """The lines of a deployment failure that say why: the last AclError (its line and the runtime's message on
+    the next), else the last exception line."""
+    lines = [ln.strip() for ln in text.strip().splitlines() if ln.strip()]
+    for i in range(len(lines) - 1, -1, -1):
+        if "ACL_ERROR" in lines[i]:
+            return " ".join(lines[i:i + 2])
+    errors = [ln for ln in lines if re.match(r"[\w.]+(Error|Exception)\b", ln)]
+    return errors[-1] if errors else " ".join(lines[-2:])
