@@ -56,10 +56,10 @@ def _info(args: argparse.Namespace) -> int:
 
 def _bench(args: argparse.Namespace) -> int:
     from . import bench
-    from .bench import calls, dvpp, execute, memcpy, pipeline, soak
+    from .bench import calls, dvpp, execute, memcpy, pipeline, serve, soak
 
     runners = {"memcpy": memcpy.run, "calls": calls.run, "execute": execute.run, "dvpp": dvpp.run,
-               "pipeline": pipeline.run, "soak": soak.run}
+               "pipeline": pipeline.run, "soak": soak.run, "serve": serve.run}
     return bench.main(args, runners)  # runs, checks the records against the schema, writes --json/--plot/...
 
 
@@ -84,7 +84,8 @@ def build_parser() -> argparse.ArgumentParser:
     info.add_argument("--json", action="store_true", help="print JSON")
     info.set_defaults(func=_info)
     bench = sub.add_parser("bench", help="microbenchmarks (medians, with baselines measured in the same run)")
-    bench.add_argument("what", choices=["calls", "memcpy", "execute", "dvpp", "pipeline", "soak", "all", "report"],
+    bench.add_argument("what", choices=["calls", "memcpy", "execute", "dvpp", "pipeline", "soak", "serve", "all",
+                                        "report"],
                        help="all: calls, memcpy, execute, dvpp, pipeline; report: render --input again")
     bench.add_argument("--json", metavar="FILE", help="write the records (docs/BENCHMARKS.md has the schema) to FILE")
     bench.add_argument("--plot", metavar="FILE.png", help="plot the results (needs matplotlib: acllite[bench])")
@@ -99,10 +100,13 @@ def build_parser() -> argparse.ArgumentParser:
                        "64 KiB)")
     bench.add_argument("--model", help="execute: an ONNX model to time (default: a small model and EfficientNet-Lite0)")
     bench.add_argument("--batch", default=None, help="execute: batch sizes, comma-separated (default 1,8; --quick: 1)")
-    bench.add_argument("--images", type=int, default=None, help="pipeline: images per round (default 48)")
+    bench.add_argument("--images", type=int, default=None, help="pipeline: images per round (default 48); serve: requests "
+                       "per round at C=8 and 32 (default 160)")
     bench.add_argument("--image-dir", default=None, help="pipeline: JPEGs to cycle (default: examples/images)")
     bench.add_argument("--workers", type=int, default=None, help="pipeline: threads of the overlapped flow (2)")
     bench.add_argument("--iterations", type=int, default=None, help="soak: classify iterations (default 2000)")
+    bench.add_argument("--replicas", default=None, help="serve: replica counts, comma-separated (default 1,2; "
+                       "--quick: 1)")
     bench.set_defaults(func=_bench)
     inspect = sub.add_parser("inspect", help="describe an .om (read without CANN) or an ONNX model: inputs, outputs, "
                              "gears, AIPP, platform")

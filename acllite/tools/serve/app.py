@@ -41,8 +41,11 @@ __all__ = ["Classifier", "build_app", "deployment_options", "DEFAULT_BATCH_WAIT_
 # Ray Serve's replica log is the "ray.serve" logger's (logs/serve/replica_*.log in the Ray session directory).
 logger = logging.getLogger("ray.serve")
 
-DEFAULT_BATCH_WAIT_S = 0.002  # how long a batch waits for more requests; batches also fill while the device works
+LANES = 2  # batches in flight per replica: one decodes on DVPP while the other runs the model
+DEFAULT_BATCH_WAIT_S = 0.0  # no waiting for more requests: a batch takes what queued while the device worked
 APP_NAME = "acllite"
+# No access log line per request (it costs the replica and the proxy CPU on every request); errors are logged.
+LOGGING = {"enable_access_log": False}
 
 
 def _json(status: int, body: Dict[str, Any]) -> JSONResponse:
@@ -51,14 +54,14 @@ def _json(status: int, body: Dict[str, Any]) -> JSONResponse:
 
 @serve.deployment(name="Classifier", ray_actor_options={"resources": {"NPU": 1}, "num_cpus": 0})
 class Classifier:
-    """One replica: the device work runs on one thread of its own (where the device's context is current)."""
+    """One replica: the device work runs on threads of its own (LANES of them), never on the event loop."""
 
     def __init__(self, model: Optional[str] = None, max_batch: int = DEFAULT_MAX_BATCH,
                  batch_wait_s: float = DEFAULT_BATCH_WAIT_S, top: int = 5):
         # Idle onnxruntime threads (the emulator's model engine) must not spin on the cores the HTTP proxy and the
         # decoder need between batches.
         os.environ.setdefault("ACLLITE_EMU_ORT_SPINNING", "0")
-        self._thread = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="acllite-device")
+        self._thread = concurrent.futures.ThreadPoolExecutor(LANES, thread_name_prefix="acllite-device")
         self._top = top
         self._visible = os.environ.get("ASCEND_RT_VISIBLE_DEVICES")
         self._engine: Optional[BatchClassifier] = None
@@ -66,7 +69,7 @@ class Classifier:
         path = model or str(prepare_serving_model(max_batch))
         try:
             # Ray made the NPU it gave this replica the process's only device: device 0.
-            self._engine = self._thread.submit(BatchClassifier, path, 0, max_batch).result()
+            self._engine = self._thread.submit(BatchClassifier, path, 0, max_batch, LANES).result()
         except BaseException:
             self._thread.shutdown(wait=True)
             raise  # Ray Serve reports the constructor's exception (the AscendCL code and message) as the reason
@@ -124,9 +127,11 @@ class Classifier:
         return _json(200, info)
 
     # -- batching -----------------------------------------------------------------------------------------------
-    @serve.batch(max_batch_size=DEFAULT_MAX_BATCH, batch_wait_timeout_s=DEFAULT_BATCH_WAIT_S)
+    @serve.batch(max_batch_size=DEFAULT_MAX_BATCH, batch_wait_timeout_s=DEFAULT_BATCH_WAIT_S,
+                 max_concurrent_batches=LANES)
     async def _classify_batch(self, items: List[Tuple[bytes, int]]) -> List[Any]:
-        """Requests that arrived together, run as one call on the device thread (the event loop stays free)."""
+        """Requests that arrived together, run as one call on a device thread (the event loop stays free; LANES
+        batches run at once)."""
         assert self._engine is not None
         top = max(t for _, t in items)
         loop = asyncio.get_running_loop()
@@ -187,7 +192,8 @@ async def _read_body(request: Request) -> bytes:
 def deployment_options(replicas: int, health_check_period_s: Optional[float] = None) -> Dict[str, Any]:
     """The Serve options of ``replicas`` replicas, each holding one NPU."""
     opts: Dict[str, Any] = {"num_replicas": replicas, "max_ongoing_requests": 4 * DEFAULT_MAX_BATCH,
-                            "ray_actor_options": {"resources": {"NPU": 1}, "num_cpus": 0}}
+                            "ray_actor_options": {"resources": {"NPU": 1}, "num_cpus": 0},
+                            "logging_config": LOGGING}
     if health_check_period_s is not None:
         opts["health_check_period_s"] = health_check_period_s
     return opts
@@ -212,7 +218,7 @@ def build_app(args: Dict[str, Any]) -> Any:
     if args.get("max_ongoing_requests") is not None:
         opts["max_ongoing_requests"] = int(args["max_ongoing_requests"])
     max_batch = int(args.get("max_batch", DEFAULT_MAX_BATCH))
-    opts["max_ongoing_requests"] = max(opts["max_ongoing_requests"], 2 * max_batch)
+    opts["max_ongoing_requests"] = max(opts["max_ongoing_requests"], 2 * LANES * max_batch)
     return Classifier.options(**opts).bind(model=args.get("model"), max_batch=max_batch,
                                            batch_wait_s=float(args.get("batch_wait_s", DEFAULT_BATCH_WAIT_S)),
                                            top=int(args.get("top", 5)))

@@ -34,8 +34,8 @@ def build_parser() -> argparse.ArgumentParser:
                    "NPU of the cluster (default)")
     p.add_argument("--max-batch", type=int, default=8, help="most requests run as one batch (default 8; the demo "
                    "model gets the gears 1,2,4,...,B)")
-    p.add_argument("--batch-wait-ms", type=float, default=2.0, help="how long a batch waits for more requests "
-                   "(default 2 ms)")
+    p.add_argument("--batch-wait-ms", type=float, default=0.0, help="how long a batch waits for more requests "
+                   "(default 0: a batch takes the requests that queued while the device ran the previous one)")
     p.add_argument("--port", type=int, default=8000, help="HTTP port (default 8000)")
     p.add_argument("--host", default="127.0.0.1", help="HTTP address to listen on (default 127.0.0.1; 0.0.0.0 "
                    "for every interface)")
@@ -106,7 +106,7 @@ def main(argv: Sequence[str]) -> int:
         if replicas < 1 or replicas > npus:
             _say("%s replica(s) need as many NPUs; the cluster has %d" % (replicas or "some", npus))
             return 2
-        serve.start(http_options={"host": args.host, "port": args.port})
+        serve.start(http_options={"host": args.host, "port": args.port}, logging_config=serve_app.LOGGING)
         application = serve_app.build_app({
             "model": model if local else args.model, "replicas": replicas, "max_batch": args.max_batch,
             "batch_wait_s": args.batch_wait_ms / 1000.0, "health_check_period_s": args.health_check_period,

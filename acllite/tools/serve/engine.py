@@ -141,26 +141,45 @@ class _View:
     nbytes: int
 
 
+class _Lane:
+    """What one batch in flight needs of its own: a stream, an executor (device buffers and datasets), a DVPP
+    channel, and the DVPP buffer the batch's pictures are packed into."""
+
+    def __init__(self, owner: "BatchClassifier", batch_bytes: int, stack: List[Callable[[], None]]):
+        from acllite.dvpp import ImageProcessor
+        from acllite.memory import DvppBuffer
+
+        self.stream = owner.device.create_stream()
+        stack.append(self.stream.close)
+        self.executor = owner.model.executor()
+        stack.append(self.executor.close)
+        self.processor = ImageProcessor(owner.device)  # no stream: each call waits and releases its temporaries
+        stack.append(self.processor.close)
+        self.batch_buffer = DvppBuffer(batch_bytes, owner.device)
+        stack.append(self.batch_buffer.close)
+
+
 class BatchClassifier:
     """The replica's resources, created in order on the calling thread and released in reverse by :meth:`close`.
 
     ``max_batch``: the most pictures per call (default: the model's largest gear; 1 for a model without gears).
+    ``lanes``: how many calls may run at once, from as many threads (each lane has its own stream, executor, DVPP
+    channel and batch buffer), so that one batch's decoding overlaps another's execution.
     """
 
-    def __init__(self, model_path: Union[str, Path], device_id: int = 0, max_batch: Optional[int] = None):
+    def __init__(self, model_path: Union[str, Path], device_id: int = 0, max_batch: Optional[int] = None,
+                 lanes: int = 1):
+        import queue
+
         import acllite
-        from acllite.dvpp import ImageProcessor
-        from acllite.memory import DvppBuffer
 
         self._stack: List[Callable[[], None]] = []
-        self._lock = threading.Lock()  # one batch at a time (the executor and the batch buffer are shared)
+        self._stats = threading.Lock()
         try:
             self.runtime = acllite.init()
             self._stack.append(self.runtime.close)
             self.device = acllite.Device(device_id)
             self._stack.append(self.device.close)
-            self.stream = self.device.create_stream()
-            self._stack.append(self.stream.close)
             self.model = acllite.Model(model_path, self.device)
             self._stack.append(self.model.close)
             if len(self.model.data_inputs) != 1:
@@ -176,12 +195,10 @@ class BatchClassifier:
             largest = max(self.gears)
             self.max_batch = min(max_batch or largest, largest) if self.model.batch_gears else 1
             self.sample_bytes = self.width * self.height * 3 // 2
-            self.executor = self.model.executor()
-            self._stack.append(self.executor.close)
-            self.processor = ImageProcessor(self.device)  # no stream: each call waits and releases its temporaries
-            self._stack.append(self.processor.close)
-            self._batch_buffer = DvppBuffer(self.sample_bytes * largest, self.device)
-            self._stack.append(self._batch_buffer.close)
+            self._lanes: "queue.Queue[_Lane]" = queue.Queue()
+            for _ in range(max(1, lanes)):
+                self._lanes.put(_Lane(self, self.sample_bytes * largest, self._stack))
+            self.lanes = max(1, lanes)
             from ...demo.efficientnet import imagenet_classes
 
             self.labels = imagenet_classes()
@@ -203,27 +220,28 @@ class BatchClassifier:
     def describe(self) -> Dict[str, Any]:
         """The model and what this replica has done (for GET /model)."""
         out = self.model.outputs[0]
-        return {
+        with self._stats:
+            counts = {"images": self.images,
+                      "batch_sizes": {str(k): v for k, v in sorted(self.batch_sizes.items())},
+                      "gear_runs": {str(k): v for k, v in sorted(self.gear_runs.items())}}
+        return dict({
             "model": self.model_path, "soc": self.soc, "backend": self.backend,
             "input": {"name": self.model.data_inputs[0].name, "width": self.width, "height": self.height,
                       "format": "YUV420SP_U8 (AIPP)"},
             "output": {"name": out.name, "classes": int(out.shape[-1])},
-            "batch_gears": list(self.gears), "max_batch": self.max_batch,
-            "images": self.images,
-            "batch_sizes": {str(k): v for k, v in sorted(self.batch_sizes.items())},
-            "gear_runs": {str(k): v for k, v in sorted(self.gear_runs.items())},
-        }
+            "batch_gears": list(self.gears), "max_batch": self.max_batch, "lanes": self.lanes,
+        }, **counts)
 
-    def _picture(self, data: bytes) -> Any:
+    def _picture(self, lane: _Lane, data: bytes) -> Any:
         """Decode and resize one image into a DVPP picture of the model's input size."""
         from acllite.image import PNG, Image
 
         encoded = Image.from_bytes(data)
         decoded = None
         try:
-            decoded = self.processor.decode_png(encoded) if encoded.format == PNG else \
-                self.processor.decode_jpeg(encoded)
-            return self.processor.resize(decoded, self.width, self.height)
+            decoded = lane.processor.decode_png(encoded) if encoded.format == PNG else \
+                lane.processor.decode_jpeg(encoded)
+            return lane.processor.resize(decoded, self.width, self.height)
         finally:
             if decoded is not None:
                 decoded.close()
@@ -231,47 +249,59 @@ class BatchClassifier:
 
     def classify_batch(self, images: Sequence[bytes], top: int = 5) -> List[Union[List[Prediction], RequestError]]:
         """Top-``top`` predictions for each image, or the RequestError of the images that failed. A failure of
-        the model's execution fails every image of the batch (a RequestError with the AscendCL code)."""
+        the model's execution fails every image of the batch (a RequestError with the AscendCL code). Any thread
+        may call; calls beyond ``lanes`` wait for a lane."""
         if len(images) > self.max_batch:
             raise ValueError("%d images in one call; max_batch is %d" % (len(images), self.max_batch))
+        lane = self._lanes.get()
+        try:
+            self.device.make_current()  # this thread's current context (a no-op when it already is)
+            results, runs = self._run(lane, images, top)
+        finally:
+            self._lanes.put(lane)
+        with self._stats:
+            self.batch_sizes[len(images)] += 1
+            self.images += len(images)
+            self.gear_runs.update(runs)
+        return results
+
+    def _run(self, lane: _Lane, images: Sequence[bytes], top: int) -> Tuple[List[Any], List[int]]:
         from acllite.binding import ffi, lib
         from acllite.errors import check
 
-        with self._lock:
-            results: List[Any] = [None] * len(images)
-            pictures = []
-            try:
-                for i, data in enumerate(images):
-                    try:
-                        pictures.append((i, self._picture(data)))
-                    except Exception as exc:  # this image only
-                        results[i] = _decode_error(exc)
+        results: List[Any] = [None] * len(images)
+        runs: List[int] = []
+        pictures = []
+        try:
+            for i, data in enumerate(images):
                 try:
-                    base = ffi.cast("char *", self._batch_buffer._c())
-                    done = 0
-                    for gear in split_into_gears(len(pictures), self.gears):
-                        run = pictures[done:done + gear]
-                        for slot, (_, picture) in enumerate(run):
-                            check(lib.aclrtMemcpyAsync(base + slot * self.sample_bytes, self.sample_bytes,
-                                                       picture._c(), self.sample_bytes, lib.ACL_MEMCPY_DEVICE_TO_DEVICE,
-                                                       self.stream.handle), "aclrtMemcpyAsync")
-                        (logits,) = self.executor.execute_async([_View(self._batch_buffer, gear * self.sample_bytes)],
-                                                                self.stream).wait()
-                        self.gear_runs[gear] += 1
-                        for slot, (i, _) in enumerate(run):
-                            results[i] = self._top(logits[slot], top)
-                        done += len(run)
-                except Exception as exc:
-                    failure = device_error(exc, "the model's execution")
-                    logger.error("batch of %d failed: %s", len(images), failure.message)
-                    for i, _ in pictures:
-                        results[i] = failure
-            finally:
-                for _, picture in pictures:
-                    picture.close()
-            self.batch_sizes[len(images)] += 1
-            self.images += len(images)
-            return results
+                    pictures.append((i, self._picture(lane, data)))
+                except Exception as exc:  # this image only
+                    results[i] = _decode_error(exc)
+            try:
+                base = ffi.cast("char *", lane.batch_buffer._c())
+                done = 0
+                for gear in split_into_gears(len(pictures), self.gears):
+                    run = pictures[done:done + gear]
+                    for slot, (_, picture) in enumerate(run):
+                        check(lib.aclrtMemcpyAsync(base + slot * self.sample_bytes, self.sample_bytes, picture._c(),
+                                                   self.sample_bytes, lib.ACL_MEMCPY_DEVICE_TO_DEVICE,
+                                                   lane.stream.handle), "aclrtMemcpyAsync")
+                    (logits,) = lane.executor.execute_async([_View(lane.batch_buffer, gear * self.sample_bytes)],
+                                                            lane.stream).wait()
+                    runs.append(gear)
+                    for slot, (i, _) in enumerate(run):
+                        results[i] = self._top(logits[slot], top)
+                    done += len(run)
+            except Exception as exc:
+                failure = device_error(exc, "the model's execution")
+                logger.error("batch of %d failed: %s", len(images), failure.message)
+                for i, _ in pictures:
+                    results[i] = failure
+        finally:
+            for _, picture in pictures:
+                picture.close()
+        return results, runs
 
     def _top(self, logits: np.ndarray, top: int) -> List[Prediction]:
         probs = softmax(logits.reshape(-1))
