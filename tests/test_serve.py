@@ -393,3 +393,19 @@ def test_without_ray_acllite_serve_says_what_to_install(tmp_path: Path) -> None:
                           timeout=60)
     assert proc.returncode == 1
     assert proc.stderr == "acllite serve: Ray Serve is not installed: pip install 'acllite[serve]'\n"
+
+
+def test_bench_serve_quick_writes_valid_records(tmp_path: Path) -> None:
+    from acllite.tools.bench import schema
+
+    out = tmp_path / "serve.json"
+    proc = subprocess.run([sys.executable, "-m", "acllite", "bench", "serve", "--quick", "--repeat", "1", "--json",
+                           str(out)], env=serve_env(1), capture_output=True, text=True, timeout=400, cwd=str(ROOT))
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    doc = json.loads(out.read_text())
+    assert schema.validate(doc) == [] and doc["benches"] == ["serve"]
+    got = {(r["path"], r["replicas"], r["concurrency"], r["metric"]) for r in doc["records"]}
+    assert got == {(p, n, c, m) for p, n in (("in-process", 0), ("serve", 1)) for c in (1, 8, 32)
+                   for m in ("throughput", "p50", "p99")}
+    assert "target throughput, 1 replica, C=8 >= 0.8x in-process" in proc.stdout
+    assert not [n for n in doc["notes"] if "did not report clean releases" in n]  # every replica released all

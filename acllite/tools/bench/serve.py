@@ -8,9 +8,9 @@
   NPUs, requests batched into the gears of the model) and C client threads, each with a keep-alive HTTP
   connection, posting the same images.
 
-For each concurrency C (1, 8, 32) and each round: the baseline's images, then the server's. A record per
-(path, replicas, concurrency, metric): throughput (images/s), p50 and p99 latency (ms), each the median of the
-rounds. The client threads run on the same cores as the server: their cost is part of what HTTP costs here.
+For each replica count, round and concurrency C (1, 8, 32): the baseline's images, then the server's (the
+baseline's rounds are pooled over the replica counts). A record per (path, replicas, concurrency, metric):
+throughput (images/s), p50 and p99 latency (ms), each the median of the rounds. The client threads run on the same cores as the server: their cost is part of what HTTP costs here.
 """
 
 from __future__ import annotations
@@ -214,8 +214,7 @@ def run(args: argparse.Namespace) -> List[Dict[str, Any]]:
                     T.progress.step("%d replica(s), round %d" % (replicas, r + 1))
                     for c in CONCURRENCY:
                         n = max(count // 2, 4 * c) if c == 1 else max(count, 4 * c)
-                        if replicas == replica_counts[0]:  # the baseline once per round, next to the first server
-                            add("in-process", 0, c, *_drive(inproc, n, c))
+                        add("in-process", 0, c, *_drive(inproc, n, c))  # interleaved with every server's rounds
                         add("serve", replicas, c, *_drive(server, n, c))
             finally:
                 log = server.stop()

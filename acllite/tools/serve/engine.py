@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -211,6 +212,7 @@ class BatchClassifier:
         self.batch_sizes: Counter = Counter()  # requests per call -> calls
         self.gear_runs: Counter = Counter()  # gear -> executions
         self.images = 0
+        self.busy_seconds = 0.0  # time spent in calls (decode, resize, copies, execution), summed over the lanes
 
     def close(self) -> None:
         """Release in reverse order of creation (idempotent)."""
@@ -221,7 +223,7 @@ class BatchClassifier:
         """The model and what this replica has done (for GET /model)."""
         out = self.model.outputs[0]
         with self._stats:
-            counts = {"images": self.images,
+            counts = {"images": self.images, "busy_seconds": round(self.busy_seconds, 3),
                       "batch_sizes": {str(k): v for k, v in sorted(self.batch_sizes.items())},
                       "gear_runs": {str(k): v for k, v in sorted(self.gear_runs.items())}}
         return dict({
@@ -254,12 +256,14 @@ class BatchClassifier:
         if len(images) > self.max_batch:
             raise ValueError("%d images in one call; max_batch is %d" % (len(images), self.max_batch))
         lane = self._lanes.get()
+        started = time.perf_counter()
         try:
             self.device.make_current()  # this thread's current context (a no-op when it already is)
             results, runs = self._run(lane, images, top)
         finally:
             self._lanes.put(lane)
         with self._stats:
+            self.busy_seconds += time.perf_counter() - started
             self.batch_sizes[len(images)] += 1
             self.images += len(images)
             self.gear_runs.update(runs)
