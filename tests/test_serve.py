@@ -107,7 +107,7 @@ class Server:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait(10)
-                raise AssertionError("acllite serve did not stop on SIGINT:\n" + self.stderr())
+                raise AssertionError("acllite serve did not stop on SIGINT:\n" + self.stderr()) from None
         self._reader.join(10)
         return self.proc.returncode
 

@@ -100,8 +100,8 @@ def build_parser() -> argparse.ArgumentParser:
                        "64 KiB)")
     bench.add_argument("--model", help="execute: an ONNX model to time (default: a small model and EfficientNet-Lite0)")
     bench.add_argument("--batch", default=None, help="execute: batch sizes, comma-separated (default 1,8; --quick: 1)")
-    bench.add_argument("--images", type=int, default=None, help="pipeline: images per round (default 48); serve: requests "
-                       "per round at C=8 and 32 (default 160)")
+    bench.add_argument("--images", type=int, default=None, help="pipeline: images per round (default 48); serve: "
+                       "requests per round at C=8 and 32 (default 160)")
     bench.add_argument("--image-dir", default=None, help="pipeline: JPEGs to cycle (default: examples/images)")
     bench.add_argument("--workers", type=int, default=None, help="pipeline: threads of the overlapped flow (2)")
     bench.add_argument("--iterations", type=int, default=None, help="soak: classify iterations (default 2000)")

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import os
 import re
-from typing import List, Mapping, Optional
+from typing import List, Mapping, Optional, Set
 
 __all__ = ["physical_ids", "container_devices", "process_devices"]
 
@@ -23,7 +23,7 @@ def container_devices(text: Optional[str]) -> Optional[List[int]]:
         return None
     if text in ("", "void"):
         return []
-    ids = set()
+    ids: Set[int] = set()
     for item in text.split(","):
         m = re.fullmatch(r"(\d+)(?:-(\d+))?", item)
         if not m:

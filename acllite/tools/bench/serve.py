@@ -10,7 +10,8 @@
 
 For each replica count, round and concurrency C (1, 8, 32): the baseline's images, then the server's (the
 baseline's rounds are pooled over the replica counts). A record per (path, replicas, concurrency, metric):
-throughput (images/s), p50 and p99 latency (ms), each the median of the rounds. The client threads run on the same cores as the server: their cost is part of what HTTP costs here.
+throughput (images/s), p50 and p99 latency (ms), each the median of the rounds. The client threads run on the
+same cores as the server: their cost is part of what HTTP costs here.
 """
 
 from __future__ import annotations
@@ -150,7 +151,7 @@ class _Server:
         r = conn.getresponse()
         body = r.read()
         if r.status != 200:
-            raise RuntimeError("POST /classify: %d %s" % (r.status, body[:200]))
+            raise RuntimeError("POST /classify: %d %r" % (r.status, body[:200]))
 
     def stop(self) -> str:
         if self.proc.poll() is None:

@@ -74,8 +74,8 @@ class Classifier:
             self._thread.shutdown(wait=True)
             raise  # Ray Serve reports the constructor's exception (the AscendCL code and message) as the reason
         engine = self._engine
-        self._classify_batch.set_max_batch_size(engine.max_batch)
-        self._classify_batch.set_batch_wait_timeout_s(batch_wait_s)
+        self._classify_batch.set_max_batch_size(engine.max_batch)  # type: ignore[attr-defined]  # serve.batch's
+        self._classify_batch.set_batch_wait_timeout_s(batch_wait_s)  # type: ignore[attr-defined]
         logger.info("acllite replica ready: pid %d, ASCEND_RT_VISIBLE_DEVICES=%s, %s on %s (%s), gears %s, max batch "
                     "%d", os.getpid(), self._visible, engine.model_path, engine.soc, engine.backend, engine.gears,
                     engine.max_batch)
@@ -219,7 +219,7 @@ def build_app(args: Dict[str, Any]) -> Any:
         opts["max_ongoing_requests"] = int(args["max_ongoing_requests"])
     max_batch = int(args.get("max_batch", DEFAULT_MAX_BATCH))
     opts["max_ongoing_requests"] = max(opts["max_ongoing_requests"], 2 * LANES * max_batch)
-    return Classifier.options(**opts).bind(model=args.get("model"), max_batch=max_batch,
+    return Classifier.options(**opts).bind(  # type: ignore[attr-defined]  # a serve.Deploymentmodel=args.get("model"), max_batch=max_batch,
                                            batch_wait_s=float(args.get("batch_wait_s", DEFAULT_BATCH_WAIT_S)),
                                            top=int(args.get("top", 5)))
 

@@ -149,7 +149,7 @@ def _session_log_dir() -> Optional[str]:
     try:
         from ray._private import worker
 
-        return os.path.join(worker._global_node.get_session_dir_path(), "logs")
+        return os.path.join(worker._global_node.get_session_dir_path(), "logs")  # type: ignore[attr-defined]
     except Exception:  # a private API: without it the leak reports are only in the replicas' logs
         return None
 

@@ -32,8 +32,9 @@ MAX_BODY_BYTES = 20 << 20  # a larger body is refused (413) before it is read wh
 
 # First bytes of image formats that are not JPEG or PNG: "unsupported format" (415) rather than "not an image".
 _OTHER_IMAGE_FORMATS = ((b"GIF87a", "GIF"), (b"GIF89a", "GIF"), (b"BM", "BMP"), (b"II*\x00", "TIFF"),
-                        (b"MM\x00*", "TIFF"), (b"\x00\x00\x00\x0cjP  ", "JPEG 2000"), (b"\xff\x4f\xff\x51", "JPEG 2000"),
-                        (b"\x00\x00\x01\x00", "ICO"), (b"8BPS", "PSD"), (b"\x76\x2f\x31\x01", "OpenEXR"))
+                        (b"MM\x00*", "TIFF"), (b"\x00\x00\x00\x0cjP  ", "JPEG 2000"),
+                        (b"\xff\x4f\xff\x51", "JPEG 2000"), (b"\x00\x00\x01\x00", "ICO"), (b"8BPS", "PSD"),
+                        (b"\x76\x2f\x31\x01", "OpenEXR"))
 
 
 class RequestError(Exception):
