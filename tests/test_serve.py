@@ -18,6 +18,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import urllib.error
@@ -36,6 +37,7 @@ IMAGES = ROOT / "examples" / "images"
 START_DEADLINE = 150.0  # s: Ray, Serve and two replicas on a busy 2-core machine
 STOP_DEADLINE = 90.0
 HTTP_DEADLINE = 30.0
+OUTSIDE = tempfile.gettempdir()  # children run outside the checkout, so that they import the installed acllite
 
 
 def free_port() -> int:
@@ -71,7 +73,7 @@ class Server:
         cmd = [sys.executable, "-m", "acllite", "serve", "--replicas", replicas, "--port", str(self.port),
                "--health-check-period", "1", *extra]
         self.proc = subprocess.Popen(cmd, env=serve_env(devices), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                     text=True, cwd=str(ROOT))
+                                     text=True, cwd=OUTSIDE)
         self.err: List[str] = []
         self._reader = threading.Thread(target=self._read_stderr, daemon=True)
         self._reader.start()
@@ -185,7 +187,7 @@ def reference(images: Dict[str, bytes], image_dir: Path) -> Dict[str, List[Tuple
     d = image_dir
     env = serve_env(1)
     proc = subprocess.run([sys.executable, "-m", "acllite", "classify", str(d)], env=env, capture_output=True,
-                          text=True, timeout=300)
+                          text=True, timeout=300, cwd=OUTSIDE)
     assert proc.returncode == 0, proc.stderr
     ref: Dict[str, List[Tuple[int, float]]] = {}
     name = None
@@ -237,7 +239,7 @@ def test_ray_detects_the_emulated_npus_through_import_acl() -> None:
     """Ray's own NPU support (import acl; acl.rt.get_device_count(); acl.get_soc_name()) with only the documented
     opt-in: PYTHONPATH from `acllite pyacl --print-path`."""
     shim = subprocess.run([sys.executable, "-m", "acllite", "pyacl", "--print-path"], capture_output=True, text=True,
-                          timeout=60).stdout.strip()
+                          timeout=60, cwd=OUTSIDE).stdout.strip()
     env = dict(serve_env(2), PYTHONPATH=shim)
     script = """
 import json, ray
@@ -250,7 +252,8 @@ def visible():
 print(json.dumps({"resources": ray.cluster_resources(), "tasks": ray.get([visible.remote() for _ in range(2)])}))
 ray.shutdown()
 """
-    proc = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=120)
+    proc = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=120,
+                          cwd=OUTSIDE)
     assert proc.returncode == 0, proc.stderr
     out = json.loads(proc.stdout.strip().splitlines()[-1])
     assert out["resources"]["NPU"] == 2.0
@@ -390,7 +393,7 @@ def test_without_ray_acllite_serve_says_what_to_install(tmp_path: Path) -> None:
     (tmp_path / "ray" / "__init__.py").write_text("raise ImportError('no ray here')\n")
     env = dict(serve_env(1), PYTHONPATH=str(tmp_path))
     proc = subprocess.run([sys.executable, "-m", "acllite", "serve"], env=env, capture_output=True, text=True,
-                          timeout=60)
+                          timeout=60, cwd=OUTSIDE)
     assert proc.returncode == 1
     assert proc.stderr == "acllite serve: Ray Serve is not installed: pip install 'acllite[serve]'\n"
 
@@ -400,7 +403,8 @@ def test_bench_serve_quick_writes_valid_records(tmp_path: Path) -> None:
 
     out = tmp_path / "serve.json"
     proc = subprocess.run([sys.executable, "-m", "acllite", "bench", "serve", "--quick", "--repeat", "1", "--json",
-                           str(out)], env=serve_env(1), capture_output=True, text=True, timeout=400, cwd=str(ROOT))
+                           str(out), "--image-dir", str(IMAGES)], env=serve_env(1), capture_output=True, text=True,
+                          timeout=400, cwd=OUTSIDE)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     doc = json.loads(out.read_text())
     assert schema.validate(doc) == [] and doc["benches"] == ["serve"]

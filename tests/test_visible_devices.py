@@ -11,6 +11,7 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 from typing import Any, Dict, Optional
 
 import pytest
@@ -64,7 +65,8 @@ def run(physical: int = 4, rt: Optional[str] = None, container: Optional[str] = 
         env["ASCEND_RT_VISIBLE_DEVICES"] = rt
     if container is not None:
         env["ASCEND_VISIBLE_DEVICES"] = container
-    proc = subprocess.run([sys.executable, "-c", CHILD], env=env, capture_output=True, text=True, timeout=120)
+    proc = subprocess.run([sys.executable, "-c", CHILD], env=env, capture_output=True, text=True, timeout=120,
+                          cwd=tempfile.gettempdir())  # outside the checkout: the installed acllite
     assert proc.returncode == 0, proc.stderr
     return json.loads(proc.stdout.splitlines()[-1])
 
@@ -148,17 +150,17 @@ def test_acllite_info_shows_both_numberings() -> None:
     env = dict(os.environ, ACLLITE_BACKEND="emulator", ACLLITE_EMU_DEVICES="4", ASCEND_VISIBLE_DEVICES="1-3",
                ASCEND_RT_VISIBLE_DEVICES="0,2")
     cli = [sys.executable, "-m", "acllite"]
-    text = subprocess.run(cli + ["info"], env=env, capture_output=True, text=True, timeout=120)
+    text = subprocess.run(cli + ["info"], env=env, capture_output=True, text=True, timeout=120, cwd=tempfile.gettempdir())
     assert text.returncode == 0, text.stderr
     lines = [ln.strip() for ln in text.stdout.splitlines()]
     assert "devices:       2" in text.stdout
     assert [ln.split(":")[0] for ln in lines if ln.startswith("device ")] == ["device 0 -> physical 1",
                                                                                "device 1 -> physical 3"]
-    js = subprocess.run(cli + ["info", "--json"], env=env, capture_output=True, text=True, timeout=120)
+    js = subprocess.run(cli + ["info", "--json"], env=env, capture_output=True, text=True, timeout=120, cwd=tempfile.gettempdir())
     report = json.loads(js.stdout)
     assert [(d["id"], d["physical_id"]) for d in report["devices"]] == [(0, 1), (1, 3)]
     env["ASCEND_RT_VISIBLE_DEVICES"] = "2,0"
-    bad = subprocess.run(cli + ["info", "--json"], env=env, capture_output=True, text=True, timeout=120)
+    bad = subprocess.run(cli + ["info", "--json"], env=env, capture_output=True, text=True, timeout=120, cwd=tempfile.gettempdir())
     report = json.loads(bad.stdout)
     assert report["device_count"] == 0 and report["devices"] == []
     assert "ACL_ERROR_RT_NO_DEVICE (207004)" in report["no_device"]
