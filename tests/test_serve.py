@@ -60,7 +60,9 @@ def port_is_free(port: int) -> bool:
 def serve_env(devices: int) -> Dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k not in ("ASCEND_RT_VISIBLE_DEVICES", "ASCEND_VISIBLE_DEVICES",
                                                             "RAY_ADDRESS", "PYTHONPATH")}
-    env.update(ACLLITE_BACKEND="emulator", ACLLITE_EMU_DEVICES=str(devices), RAY_USAGE_STATS_ENABLED="0")
+    # Ray's single-machine mode: everything on 127.0.0.1 (acllite serve sets it too for its local instance)
+    env.update(ACLLITE_BACKEND="emulator", ACLLITE_EMU_DEVICES=str(devices), RAY_USAGE_STATS_ENABLED="0",
+               RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER="0")
     return env
 
 
@@ -243,7 +245,7 @@ def test_ray_detects_the_emulated_npus_through_import_acl() -> None:
     env = dict(serve_env(2), PYTHONPATH=shim)
     script = """
 import json, ray
-ray.init(include_dashboard=False, _node_ip_address="127.0.0.1", logging_level="ERROR", num_cpus=2)
+ray.init(include_dashboard=False, logging_level="ERROR", num_cpus=2)
 @ray.remote(resources={"NPU": 1})
 def visible():
     import os, acl
@@ -370,7 +372,11 @@ def test_a_replica_whose_model_fails_to_load_says_why(tmp_path: Path) -> None:
     bad = tmp_path / "broken.onnx"
     bad.write_bytes(b"\x08\x07" + bytes(range(256)) * 8)
     s = Server(1, "1", "--model", str(bad))
-    rc = s.proc.wait(START_DEADLINE)
+    try:
+        rc = s.proc.wait(START_DEADLINE)
+    except subprocess.TimeoutExpired:
+        s.stop()
+        raise AssertionError("acllite serve neither started nor gave up:\n" + s.stderr()) from None
     s._reader.join(10)
     err = s.stderr()
     assert rc == 2, err

@@ -81,7 +81,11 @@ class Classifier:
                     engine.max_batch)
 
     async def __call__(self, request: Request) -> JSONResponse:
-        path = "/" + request.url.path.strip("/").split("/")[-1] if request.url.path.strip("/") else "/"
+        path = request.scope.get("path", "/")
+        prefix = request.scope.get("root_path", "")  # the application's route prefix, when it is not "/"
+        if prefix and path.startswith(prefix):
+            path = path[len(prefix):]
+        path = "/" + path.strip("/")
         routes = {"/classify": ("POST", self._post_classify), "/health": ("GET", self._get_health),
                   "/model": ("GET", self._get_model)}
         if path not in routes:
@@ -193,7 +197,9 @@ def deployment_options(replicas: int, health_check_period_s: Optional[float] = N
     """The Serve options of ``replicas`` replicas, each holding one NPU."""
     opts: Dict[str, Any] = {"num_replicas": replicas, "max_ongoing_requests": 4 * DEFAULT_MAX_BATCH,
                             "ray_actor_options": {"resources": {"NPU": 1}, "num_cpus": 0},
-                            "logging_config": LOGGING}
+                            "logging_config": LOGGING,
+                            # a model that does not load will not load on the next try either: give up soon
+                            "max_constructor_retry_count": 3}
     if health_check_period_s is not None:
         opts["health_check_period_s"] = health_check_period_s
     return opts
@@ -207,19 +213,23 @@ def build_app(args: Dict[str, Any]) -> Any:
     ``max_batch`` (default 8), ``batch_wait_s`` (default 0.002), ``top`` (default 5),
     ``max_ongoing_requests``, ``health_check_period_s``.
     """
-    ensure_acl()  # `serve run` starts Ray after building: its NPU detection then finds the devices
+    import ray
+
+    ensure_acl()  # `serve run module:build_app` starts Ray after building: its NPU detection then finds the devices
+    npus = npus_in_cluster()
     replicas = args.get("replicas", "auto")
-    if replicas == "auto":
-        replicas = npus_in_cluster()
-        if replicas < 1:
-            raise RuntimeError("the Ray cluster has no NPU resource: see docs/SERVING.md (the `acl` module Ray "
-                               "detects NPUs with: acllite pyacl --print-path)")
-    opts = deployment_options(int(replicas), _float(args.get("health_check_period_s")))
+    replicas = npus if replicas == "auto" else int(replicas)
+    if replicas < 1 or (ray.is_initialized() and replicas > npus):  # replicas without NPUs would wait forever
+        raise RuntimeError("%s replica(s) need as many NPUs; the Ray cluster has %d: see docs/SERVING.md (Ray "
+                           "detects NPUs through `import acl`: PYTHONPATH=$(acllite pyacl --print-path) where Ray "
+                           "starts)" % (replicas or "some", npus))
+    opts = deployment_options(replicas, _float(args.get("health_check_period_s")))
     if args.get("max_ongoing_requests") is not None:
         opts["max_ongoing_requests"] = int(args["max_ongoing_requests"])
     max_batch = int(args.get("max_batch", DEFAULT_MAX_BATCH))
     opts["max_ongoing_requests"] = max(opts["max_ongoing_requests"], 2 * LANES * max_batch)
-    return Classifier.options(**opts).bind(  # type: ignore[attr-defined]  # a serve.Deploymentmodel=args.get("model"), max_batch=max_batch,
+    deployment: Any = Classifier  # a serve.Deployment (the decorator's result), not the class mypy sees
+    return deployment.options(**opts).bind(model=args.get("model"), max_batch=max_batch,
                                            batch_wait_s=float(args.get("batch_wait_s", DEFAULT_BATCH_WAIT_S)),
                                            top=int(args.get("top", 5)))
 

@@ -53,6 +53,11 @@ def _say(line: str) -> None:
 
 def main(argv: Sequence[str]) -> int:
     args = build_parser().parse_args(list(argv))
+    local = not args.address
+    if local:
+        # Ray's single-machine mode: every process of the local instance uses the loopback address, none listens
+        # on the machine's network interfaces (Ray reads this when it is imported).
+        os.environ.setdefault("RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER", "0")
     try:
         import ray
         from ray import serve
@@ -84,10 +89,9 @@ def main(argv: Sequence[str]) -> int:
             _say(str(exc))
             return 1
     which_acl = serve_app.ensure_acl()  # Ray's NPU detection imports `acl` in this process
-    local = not args.address
     init_kwargs: dict = {"log_to_driver": False, "logging_level": logging.WARNING}
     if local:
-        init_kwargs.update(include_dashboard=False, _node_ip_address="127.0.0.1")
+        init_kwargs["include_dashboard"] = False
     else:
         init_kwargs["address"] = args.address
     ray.init(**init_kwargs)
