@@ -66,12 +66,17 @@ def _parse_input_shape(text: str) -> Dict[str, List[int]]:
 
 
 def _parse_gears(text: str) -> List[int]:
-    try:
-        gears = [int(g) for g in text.replace(" ", "").split(",") if g]
-    except ValueError:
-        raise AtcError("--dynamic_batch_size: expected comma-separated batch sizes, got %r" % text) from None
-    if not gears or any(g < 1 for g in gears) or len(set(gears)) != len(gears) or len(gears) > 100:
-        raise AtcError("--dynamic_batch_size: expected 1 to 100 distinct positive batch sizes, got %r" % text)
+    """ATC's rules (graphengine multi_batch_options.cc, the --dynamic_batch_size reference): digits, commas and
+    spaces only; 2 to 100 gears, no duplicates; kept in the order given (gear i is the i-th value: on a device,
+    aclmdlGetDynamicBatch reports them in that order)."""
+    if not re.fullmatch(r"[0-9, ]*", text):
+        raise AtcError("--dynamic_batch_size: expected comma-separated batch sizes (digits, ',' and ' ' only), got %r"
+                       % text)
+    gears = [int(g) for g in text.replace(" ", "").split(",") if g]
+    if len(gears) < 2 or len(gears) > 100 or any(g < 1 for g in gears):
+        raise AtcError("--dynamic_batch_size: expected 2 to 100 positive batch sizes, got %r" % text)
+    if len(set(gears)) != len(gears):
+        raise AtcError("--dynamic_batch_size: %r repeats a batch size" % text)
     return gears
 
 

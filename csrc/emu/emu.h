@@ -56,6 +56,9 @@ typedef enum {
     EMU_H_DVPP_ROI,     /* acldvppRoiConfig */
     EMU_H_DVPP_RESIZE,  /* acldvppResizeConfig */
     EMU_H_DVPP_JPEGE,   /* acldvppJpegeConfig */
+    EMU_H_DVPP_BATCH,       /* acldvppBatchPicDesc */
+    EMU_H_TENSOR_DESC,      /* aclTensorDesc (the first of its array) */
+    EMU_H_TENSOR_DESC_ITEM, /* a later element of an array of aclTensorDesc */
     EMU_H_KIND_COUNT
 } emu_handle_kind;
 

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "emu.h"
+#include "tensor_desc.h"
 #include "json_check.h"
 
 #define CONFIG_MAX_BYTES (1u << 20)
@@ -193,6 +194,7 @@ EMU_EXPORT aclError aclFinalize(void) {
     emu_devices_reset_all_locked(&leaks);
     leaks.dvppChannels = 0; /* counted once below, by their descriptions: a created channel is not a second object */
     leaks.dataBuffers += emu_databuffers_release_locked();
+    leaks.tensorDescs += emu_tensor_descs_release_locked();
     emu_dvpp_release_all_locked(&leaks); /* after the streams: queued DVPP tasks have run */
     atomic_store(&initialized, 0);
     emu_unlock();
@@ -209,20 +211,20 @@ void emu_record_leaks(const acllite_emu_counts *leaks, const char *what) {
     const acllite_emu_counts *l = leaks;
     if (!(l->deviceAllocations || l->hostAllocations || l->dvppAllocations || l->contexts || l->streams ||
           l->events || l->dataBuffers || l->models || l->modelDescs || l->datasets || l->dvppChannels ||
-          l->dvppDescs)) {
+          l->dvppDescs || l->tensorDescs)) {
         return;
     }
     emu_log(ACLLITE_EMU_LOG_WARNING,
             "%s released resources the program had not: %llu device allocation(s) (%llu bytes), %llu pinned host "
             "allocation(s) (%llu bytes), %llu DVPP allocation(s) (%llu bytes), %llu context(s), %llu stream(s), "
             "%llu event(s), %llu data buffer(s), %llu model(s), %llu model description(s), %llu dataset(s), "
-            "%llu DVPP channel(s), %llu DVPP description(s)/configuration(s)",
+            "%llu DVPP channel(s), %llu DVPP description(s)/configuration(s), %llu tensor description(s)",
             what, (unsigned long long)l->deviceAllocations, (unsigned long long)l->deviceBytes,
             (unsigned long long)l->hostAllocations, (unsigned long long)l->hostBytes,
             (unsigned long long)l->dvppAllocations, (unsigned long long)l->dvppBytes, (unsigned long long)l->contexts,
             (unsigned long long)l->streams, (unsigned long long)l->events, (unsigned long long)l->dataBuffers,
             (unsigned long long)l->models, (unsigned long long)l->modelDescs, (unsigned long long)l->datasets,
-            (unsigned long long)l->dvppChannels, (unsigned long long)l->dvppDescs);
+            (unsigned long long)l->dvppChannels, (unsigned long long)l->dvppDescs, (unsigned long long)l->tensorDescs);
 }
 
 EMU_EXPORT aclError acllite_emu_last_leak_report(acllite_emu_counts *counts) {
@@ -244,6 +246,7 @@ EMU_EXPORT aclError acllite_emu_live_counts(acllite_emu_counts *counts) {
     counts->dataBuffers = emu_reg_count(EMU_H_DATABUFFER, -1);
     counts->modelDescs = emu_reg_count(EMU_H_MODEL_DESC, -1);
     counts->datasets = emu_reg_count(EMU_H_DATASET, -1);
+    counts->tensorDescs = emu_reg_count(EMU_H_TENSOR_DESC, -1);
     emu_dvpp_count_locked(counts);
     emu_unlock();
     counts->models = emu_model_count();
