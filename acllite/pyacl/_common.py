@@ -219,8 +219,8 @@ scratch = _Scratch()
 
 def initialized() -> bool:
     """True between aclInit and aclFinalize (asked of the runtime, not remembered: programs mix APIs)."""
-    cell = new("uint32_t *")
-    return lib.aclrtGetDeviceCount(cell) != ACL_ERROR_UNINITIALIZE
+    cell = new("int32_t *")  # aclrtGetDevice: aclrtGetDeviceCount works before aclInit, as on CANN
+    return lib.aclrtGetDevice(cell) != ACL_ERROR_UNINITIALIZE
 
 
 _finalize_hooks: List[Callable[[], None]] = []

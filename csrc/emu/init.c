@@ -83,7 +83,8 @@ static aclError parse_size(const char *name, const char *text, size_t *out) {
     return ACL_SUCCESS;
 }
 
-/* Read ACLLITE_EMU_* once, at the first aclInit of the process (the memory layout depends on it). */
+/* Read ACLLITE_EMU_* and the visible-device settings once, at the first aclInit of the process or the first device
+ * query before it (the memory layout depends on them). Messages name aclInit: that is where a program sees them. */
 static aclError configure(void) {
     emu_config c = {1, "Ascend310", (size_t)8 << 30, true};
     const char *v;
@@ -113,8 +114,28 @@ static aclError configure(void) {
         }
         c.strict = v[0] == '1';
     }
+    int physical = c.device_count;
+    if ((err = emu_visible_devices_configure(physical, &c.device_count))) return err;
     emu_cfg = c;
-    return emu_mem_init();
+    char map[EMU_MAX_DEVICES * 12] = "none";
+    for (int d = 0, at = 0; d < c.device_count && at < (int)sizeof map; d++) {
+        at += snprintf(map + at, sizeof map - (size_t)at, "%s%d->%d", d ? ", " : "", d, emu_physical_device(d));
+    }
+    emu_log(ACLLITE_EMU_LOG_INFO, "%d of %d emulated device(s) visible (device -> physical): %s", c.device_count,
+            physical, map);
+    return c.device_count ? emu_mem_init() : ACL_SUCCESS; /* no device: nothing to allocate from */
+}
+
+aclError emu_configure_early(const char *func) {
+    emu_lock();
+    aclError err = ACL_SUCCESS;
+    if (forked_from) {
+        err = emu_fail(ACL_ERROR_UNINITIALIZE, func, FORK_MESSAGE, (int)forked_from);
+    } else if (!configured && !(err = configure())) {
+        configured = true;
+    }
+    emu_unlock();
+    return err;
 }
 
 static aclError check_config_file(const char *path) {
@@ -252,6 +273,7 @@ EMU_EXPORT aclError aclrtGetVersion(int32_t *majorVersion, int32_t *minorVersion
 }
 
 EMU_EXPORT const char *aclrtGetSocName(void) {
-    if (emu_require_init("aclrtGetSocName")) return NULL;
+    /* Works before aclInit, as on CANN (Ray asks for it to label a node's NPUs without initializing AscendCL). */
+    if (emu_configure_early("aclrtGetSocName")) return NULL;
     return emu_cfg.soc_name;
 }
