@@ -76,7 +76,8 @@ def test_a_sample_of_emulator_mutants_compiles() -> None:
         src = rng.choice(sources)
         rel = str(src.relative_to(ROOT))
         mutant = rng.choice(list(cmutants.mutants(rel, src.read_text())))
-        proc = subprocess.run(["gcc", "-std=c11", "-D_DEFAULT_SOURCE", "-fsyntax-only", "-w", "-Icsrc/api",
+        proc = subprocess.run(["gcc", "-std=c11", "-D_DEFAULT_SOURCE", '-DACLLITE_EMU_VERSION="0.1.0"',
+                               "-fsyntax-only", "-w", "-Icsrc/api",
                                "-Icsrc/emu", "-x", "c", "-"], input=mutant.apply(src.read_text()), cwd=ROOT,
                               capture_output=True, text=True)
         assert proc.returncode == 0, "%s:\n%s" % (mutant.description, proc.stderr[-2000:])
