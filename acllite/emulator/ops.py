@@ -190,13 +190,13 @@ def _bind(op: _Op, s: _Session, inputs: Any, outputs: Any, n_out: int) -> Any:
 
 @ffi.def_extern(error=ACL_ERROR_INTERNAL_ERROR)
 def acllite_py_op_execute(handle, inputs, n_in, outputs, n_out, message, message_len):  # type: ignore[no-untyped-def]
-    # The binding depends on the buffers and shapes: key on the exact bytes of both tensor arrays.
-    key = ffi.buffer(inputs, n_in * _TENSOR_BYTES)[:] + ffi.buffer(outputs, n_out * _TENSOR_BYTES)[:]
     op = _ops.get(handle)
     if op is None:
         write_message(message, message_len, "no operator %d" % handle)
         return ACL_ERROR_INVALID_PARAM
     try:
+        # The binding depends on the buffers and shapes: key on the exact bytes of both tensor arrays.
+        key = ffi.buffer(inputs, n_in * _TENSOR_BYTES)[:] + ffi.buffer(outputs, n_out * _TENSOR_BYTES)[:]
         ready = op.ready.get(key)
         if ready is not None:
             ready[0](ready[1])
