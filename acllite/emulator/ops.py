@@ -47,9 +47,9 @@ class _Op:
     values: Tuple[int, ...]  #: inputs whose values shape the graph
     sessions: "OrderedDict[Any, _Session]" = field(default_factory=OrderedDict)
     lock: threading.Lock = field(default_factory=threading.Lock)
-    #: the exact bytes of the tensor arrays -> (run, binding): the hot path of an operator whose graph depends on
-    #: its shapes only (the bytes hold the shapes and the buffers' addresses)
-    ready: Dict[bytes, Tuple[Any, Any]] = field(default_factory=dict)
+    #: the emulator's id of a set of tensors (their addresses, sizes and shapes) -> (run, binding): the hot path
+    #: of an operator whose graph depends on its shapes only
+    ready: Dict[int, Tuple[Any, Any]] = field(default_factory=dict)
 
 
 _ops: Dict[int, _Op] = {}
@@ -189,18 +189,18 @@ def _bind(op: _Op, s: _Session, inputs: Any, outputs: Any, n_out: int) -> Any:
 
 
 @ffi.def_extern(error=ACL_ERROR_INTERNAL_ERROR)
-def acllite_py_op_execute(handle, inputs, n_in, outputs, n_out, message, message_len):  # type: ignore[no-untyped-def]
+def acllite_py_op_execute(handle, tensors_id, inputs, n_in, outputs, n_out, message, message_len):  # type: ignore[no-untyped-def]
     op = _ops.get(handle)
     if op is None:
         write_message(message, message_len, "no operator %d" % handle)
         return ACL_ERROR_INVALID_PARAM
     try:
-        # The binding depends on the buffers and shapes: key on the exact bytes of both tensor arrays.
-        key = ffi.buffer(inputs, n_in * _TENSOR_BYTES)[:] + ffi.buffer(outputs, n_out * _TENSOR_BYTES)[:]
-        ready = op.ready.get(key)
+        ready = op.ready.get(tensors_id) if tensors_id else None
         if ready is not None:
             ready[0](ready[1])
             return 0
+        # The binding depends on the buffers and shapes: key on the exact bytes of both tensor arrays.
+        key = ffi.buffer(inputs, n_in * _TENSOR_BYTES)[:] + ffi.buffer(outputs, n_out * _TENSOR_BYTES)[:]
         s = _session_for(op, inputs, n_in, outputs, n_out)
         binding = s.bindings.get(key)
         if binding is None:
@@ -209,10 +209,11 @@ def acllite_py_op_execute(handle, inputs, n_in, outputs, n_out, message, message
                 s.bindings[key] = binding
                 if len(s.bindings) > BINDINGS_KEPT:
                     s.bindings.popitem(last=False)
-                if not op.values:
-                    if len(op.ready) >= BINDINGS_KEPT:
-                        op.ready.clear()
-                    op.ready[key] = (s.session.run_with_iobinding, binding)
+        if tensors_id and not op.values:
+            with op.lock:
+                if len(op.ready) >= BINDINGS_KEPT:
+                    op.ready.clear()
+                op.ready[tensors_id] = (s.session.run_with_iobinding, binding)
         s.session.run_with_iobinding(binding)
     except singleop.SingleOpError as exc:
         write_message(message, message_len, str(exc))

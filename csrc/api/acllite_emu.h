@@ -159,8 +159,10 @@ typedef struct {
     aclError (*compile)(const char *opType, const acllite_emu_op_tensor *inputs, size_t numInputs,
                         const acllite_emu_op_tensor *outputs, size_t numOutputs, const char *attributes,
                         uint64_t *engineOp, char *message, size_t messageLen);
-    /* Run at the inputs' shapes (dims set); write the outputs into their buffers, at the shapes given. */
-    aclError (*execute)(uint64_t engineOp, const acllite_emu_tensor *inputs, size_t numInputs,
+    /* Run at the inputs' shapes (dims set); write the outputs into their buffers, at the shapes given.
+     * tensorsId is the same for executions of engineOp with the same tensors (addresses, sizes, shapes) and is
+     * never used for other tensors (0: not known), so that an engine may key what it prepared on it. */
+    aclError (*execute)(uint64_t engineOp, uint64_t tensorsId, const acllite_emu_tensor *inputs, size_t numInputs,
                         acllite_emu_tensor *outputs, size_t numOutputs, char *message, size_t messageLen);
     void (*unload)(uint64_t engineOp);
 } acllite_emu_op_engine;
