@@ -68,6 +68,9 @@ def _describe_onnx(path: str) -> Dict[str, Any]:
         d = onnx_format.describe(data)
     except onnx_format.OnnxError as exc:
         raise InspectError("%s: %s" % (path, exc)) from None
+    problem = onnx_format.size_problem(d)  # what the emulator refuses at load, refused here too
+    if problem:
+        raise InspectError("%s: %s" % (path, problem))
     proto, inputs, outputs = d.proto, d.inputs, d.outputs
     metadata: Dict[str, Any] = {}
     for prop in proto.metadata_props:
