@@ -174,7 +174,7 @@ MAX_TENSOR_BYTES = (1 << 63) - 1
 
 def size_problem(d: OnnxDescription) -> Optional[str]:
     """Why the emulator refuses this description's sizes (ACL_ERROR_PARSE_MODEL), or None; the same rule as its C
-    (csrc/emu/model.c): dims of -1 or more, each tensor's bytes and the largest gear's within int64, distinct gears of
+    (csrc/emu/model.c): at most 32 dims of -1 or more, each tensor's bytes and the largest gear's within int64, distinct gears of
     1 to 2**63 - 1, and all tensors together within int64. ``acllite inspect`` and ``acllite atc`` apply it so that
     they agree with ``aclmdlGetInputSizeByIndex``."""
     if len(d.gears) > ACL_MAX_BATCH_NUM:
@@ -188,13 +188,18 @@ def size_problem(d: OnnxDescription) -> Optional[str]:
     total = 0
     for role, tensors in (("input", d.inputs), ("output", d.outputs)):
         for i, t in enumerate(tensors):
+            if len(t.dims) > 32:
+                return "%s %d '%s': %d dimensions, more than a description holds (32)" % (role, i, t.name,
+                                                                                        len(t.dims))
             if any(x < -1 for x in t.dims):
                 return "%s %d '%s': dims %s: only -1 (dynamic) may be negative" % (role, i, t.name, list(t.dims))
-            count = 0 if 0 in t.dims else int(np.prod([x for x in t.dims if x >= 0], dtype=object))
-            nbytes = count * np.dtype(t.dtype).itemsize
+            # the dims other than 0 must fit too: a 0 does not make [2**40, 2**40, 0] a sensible shape
+            span = nbytes = int(np.prod([x for x in t.dims if x > 0], dtype=object)) * np.dtype(t.dtype).itemsize
             if nbytes > MAX_TENSOR_BYTES:
                 return "%s %d '%s': %s elements of %d bytes are more than %d bytes (the size must fit in int64)" % (
                     role, i, t.name, list(t.dims), np.dtype(t.dtype).itemsize, MAX_TENSOR_BYTES)
+            if 0 in t.dims:
+                nbytes = 0
             if t.size:
                 if not 0 < t.size <= MAX_TENSOR_BYTES:
                     return "%s %d '%s': a described size of %d bytes is not 1 to %d" % (role, i, t.name, t.size,
@@ -203,9 +208,9 @@ def size_problem(d: OnnxDescription) -> Optional[str]:
             if any(x < 0 for x in t.dims[1:]):
                 continue  # sized by the run (outputs only): nothing reserved
             if t.batch_dynamic and d.gears:
-                if nbytes * top > MAX_TENSOR_BYTES:
+                if max(nbytes, span) * top > MAX_TENSOR_BYTES:
                     return "%s %d '%s': %d bytes per batch item x the largest gear %d are more than %d bytes" % (
-                        role, i, t.name, nbytes, top, MAX_TENSOR_BYTES)
+                        role, i, t.name, span, top, MAX_TENSOR_BYTES)
                 nbytes *= top
             total += nbytes
     if total > MAX_TENSOR_BYTES:

@@ -14,6 +14,9 @@ typedef struct {
     acllite_emu_tensor_desc desc;
     size_t size;         /* bytes at batch 1 when dim 0 is dynamic; 0 when the size depends on other dims */
     size_t sample_bytes; /* bytes per batch item when only dim 0 is dynamic, else 0 */
+    bool batch_dynamic;  /* only dim 0 is dynamic */
+    size_t span_bytes;   /* element size x the static dims other than 0 (per batch item): a batch times it must
+                            fit in int64 even when a 0 dimension makes the tensor empty */
 } emu_io;
 
 typedef struct emu_model {
@@ -101,7 +104,7 @@ static const char *dims_text(const acllite_emu_tensor_desc *d, char *buf, size_t
  * wrapped around 2^64 it would describe a huge tensor as a small one, pass the buffer checks and be read far past
  * the buffer's end. */
 static aclError tensor_bytes(const acllite_emu_tensor_desc *d, const char *role, size_t i, size_t elem,
-                             uint64_t *bytes_out, size_t *rest_dynamic, const char *func) {
+                             uint64_t *bytes_out, uint64_t *span_out, size_t *rest_dynamic, const char *func) {
     char dims[800];
     bool zero = false;
     for (size_t k = 0; k < d->dimCount; k++) {
@@ -112,22 +115,22 @@ static aclError tensor_bytes(const acllite_emu_tensor_desc *d, const char *role,
         }
         zero |= d->dims[k] == 0;
     }
+    /* The product of the dims other than 0 must fit as well: a 0 dimension does not make [2^40, 2^40, 0] a
+     * sensible shape (onnxruntime multiplies in order and fails on it too). */
     uint64_t bytes = elem;
     bool fits = true;
     *rest_dynamic = 0;
     for (size_t k = 0; k < d->dimCount; k++) {
         if (d->dims[k] < 0) (*rest_dynamic) += k > 0;
-        else fits &= emu_mul64(bytes, (uint64_t)d->dims[k], &bytes);
-    }
-    if (zero) { /* no elements, whatever the other dimensions say */
-        bytes = 0;
-        fits = true;
+        else if (d->dims[k] > 0) fits &= emu_mul64(bytes, (uint64_t)d->dims[k], &bytes);
     }
     if (!fits || bytes > EMU_MAX_TENSOR_BYTES) {
         return emu_fail(ACL_ERROR_PARSE_MODEL, func, "%s %zu '%s': %s elements of %zu bytes are more than %llu bytes "
                         "(the size must fit in int64)", role, i, d->name, dims_text(d, dims, sizeof dims), elem,
                         (unsigned long long)EMU_MAX_TENSOR_BYTES);
     }
+    *span_out = bytes;
+    if (zero) bytes = 0; /* no elements */
     if (d->size) { /* the engine knows better (AIPP inputs) */
         if (d->size > EMU_MAX_TENSOR_BYTES) {
             return emu_fail(ACL_ERROR_PARSE_MODEL, func, "%s %zu '%s': a described size of %zu bytes is more than %llu",
@@ -156,13 +159,13 @@ static aclError describe_all(const acllite_emu_model_engine *e, uint64_t handle,
         }
         d->name[sizeof d->name - 1] = '\0';
         size_t elem = aclDataTypeSize(d->dataType);
-        uint64_t bytes = 0;
+        uint64_t bytes = 0, span = 0;
         size_t rest_dynamic = 0;
         if (elem == 0 || d->dimCount > ACLLITE_EMU_MAX_DIMS) {
             err = emu_fail(elem == 0 ? ACL_ERROR_UNSUPPORTED_DATA_TYPE : ACL_ERROR_PARSE_MODEL, func,
                            "%s %zu '%s': %s", role, i, d->name,
                            elem == 0 ? "its data type has no fixed element size" : "too many dimensions");
-        } else if (!(err = tensor_bytes(d, role, i, elem, &bytes, &rest_dynamic, func)) && !is_output &&
+        } else if (!(err = tensor_bytes(d, role, i, elem, &bytes, &span, &rest_dynamic, func)) && !is_output &&
                    rest_dynamic) {
             err = emu_fail(ACL_ERROR_PARSE_MODEL, func,
                            "input %zu '%s' has dynamic dimensions other than the batch (dim 0); the emulator runs "
@@ -172,9 +175,10 @@ static aclError describe_all(const acllite_emu_model_engine *e, uint64_t handle,
             free(io); /* after the message: d points into io */
             return err;
         }
-        bool batch_dynamic = d->dimCount > 0 && d->dims[0] < 0;
+        io[i].batch_dynamic = d->dimCount > 0 && d->dims[0] < 0 && !rest_dynamic;
         io[i].size = rest_dynamic ? 0 : (size_t)bytes;
-        io[i].sample_bytes = batch_dynamic && !rest_dynamic ? (size_t)bytes : 0;
+        io[i].sample_bytes = io[i].batch_dynamic ? (size_t)bytes : 0;
+        io[i].span_bytes = (size_t)span;
     }
     *out = io;
     return ACL_SUCCESS;
@@ -246,12 +250,13 @@ static aclError check_gears(emu_model *m, const char *func) {
     for (size_t i = 0; i < m->n_in + m->n_out; i++) {
         bool is_out = i >= m->n_in;
         emu_io *io = is_out ? &m->out[i - m->n_in] : &m->in[i];
-        if (!io->sample_bytes) continue;
-        uint64_t size;
-        if (!emu_mul64(io->sample_bytes, max_gear, &size) || size > EMU_MAX_TENSOR_BYTES) {
+        if (!io->batch_dynamic) continue;
+        uint64_t size, span;
+        if (!emu_mul64(io->sample_bytes, max_gear, &size) || size > EMU_MAX_TENSOR_BYTES ||
+            !emu_mul64(io->span_bytes, max_gear, &span) || span > EMU_MAX_TENSOR_BYTES) {
             return emu_fail(ACL_ERROR_PARSE_MODEL, func, "%s %zu '%s': %zu bytes per batch item x the largest gear "
                             "%llu are more than %llu bytes", is_out ? "output" : "input", is_out ? i - m->n_in : i,
-                            io->desc.name, io->sample_bytes, (unsigned long long)max_gear,
+                            io->desc.name, io->span_bytes, (unsigned long long)max_gear,
                             (unsigned long long)EMU_MAX_TENSOR_BYTES);
         }
         io->size = (size_t)size;
@@ -872,12 +877,27 @@ static aclError prepare(const emu_model *m, acllite_emu_tensor *in, size_t n_in,
                             t->size, io->size);
         }
     }
+    /* An input with no bytes per item (a 0 dimension) says nothing about the batch: it runs at the batch the
+     * others give, or 1 (never at -1). Whatever the batch, batch x the dims must fit in int64 (a 0 dimension does not
+     * make [2^40, 2^40, 0] a shape onnxruntime can count). */
+    for (size_t i = 0; i < n_in + n_out; i++) {
+        bool is_out = i >= n_in;
+        const emu_io *io = is_out ? &m->out[i - n_in] : &m->in[i];
+        uint64_t span;
+        if (io->batch_dynamic && (!emu_mul64(io->span_bytes, batch ? batch : 1, &span) || span > EMU_MAX_TENSOR_BYTES)) {
+            return emu_fail(is_out ? ACL_ERROR_MODEL_OUTPUT_NOT_MATCH : ACL_ERROR_MODEL_INPUT_NOT_MATCH, func,
+                            "%s %zu '%s': batch %zu x its other dimensions is more than %llu bytes",
+                            is_out ? "output" : "input", is_out ? i - n_in : i, io->desc.name, batch,
+                            (unsigned long long)EMU_MAX_TENSOR_BYTES);
+        }
+        if (!is_out && io->batch_dynamic && !io->sample_bytes) in[i].dims[0] = (int64_t)(batch ? batch : 1);
+    }
     /* Outputs whose shape follows from the batch get it here; the engine writes the others. */
     for (size_t i = 0; i < n_out; i++) {
         const acllite_emu_tensor_desc *d = &m->out[i].desc;
         out[i].dimCount = d->dimCount;
         memcpy(out[i].dims, d->dims, sizeof out[i].dims);
-        if (m->out[i].sample_bytes && batch) out[i].dims[0] = (int64_t)batch;
+        if (m->out[i].batch_dynamic && batch) out[i].dims[0] = (int64_t)batch;
     }
     return ACL_SUCCESS;
 }
