@@ -1332,11 +1332,11 @@ def _(env: Env) -> Raw:
 def _(env: Env) -> Raw:
     env.device()
     dev = env.malloc(64)
-    buf = bytearray(64)
-    q, p = int(ffi.cast("uintptr_t", ffi.from_buffer(buf))), int(ffi.cast("uintptr_t", dev))
-    assert q < p, "the test needs host memory below the emulated memory"
-    n = p - q + 16
-    return raw(lib.aclrtMemcpy, ffi.from_buffer(buf), n, ffi.from_buffer(buf), n, H2H)
+    # device 0's memory is the first 9 GiB of the reservation: 10 GiB below an allocation is outside it (never
+    # dereferenced: the range is refused first)
+    q = ffi.cast("void *", int(ffi.cast("uintptr_t", dev)) - (10 << 30))
+    n = (10 << 30) + 16
+    return raw(lib.aclrtMemcpy, q, n, q, n, H2H)
 
 
 @row("model-shape-wraps-2-64", "model", "aclmdlLoadFromMem(DOUBLE input [2**61 + 1])", 100013,

@@ -879,3 +879,94 @@ def test_png_chunks_in_a_legal_order_are_accepted(acl: Any) -> None:
     size = ffi.new("uint32_t *")
     ok(lib.acldvppPngPredictDecSize(legal, len(legal), lib.PIXEL_FORMAT_RGB_888, size))
     assert size[0] == 128 * 3 * 32
+
+
+# ------------------------------------------------------------------- DVPP sizes (the class, item 1)
+
+
+def test_jpege_strides_whose_size_wraps_are_refused(acl: Any) -> None:
+    """check_encode_input: width stride 4153135120 x height stride 1480547710 x 3 / 2 wrapped around 2^64 to 86992
+    bytes; a 90000-byte input passed and the encoder read 64 rows 4 GB apart (SIGSEGV)."""
+    cell = ffi.new("void **")
+    ok(lib.acldvppMalloc(cell, 90000))
+    src = cell[0]
+    ok(lib.acldvppMalloc(cell, 1 << 16))
+    dst = cell[0]
+    d = lib.acldvppCreatePicDesc()
+    for fn, v in ((lib.acldvppSetPicDescData, src), (lib.acldvppSetPicDescSize, 90000),
+                  (lib.acldvppSetPicDescFormat, lib.PIXEL_FORMAT_YUV_SEMIPLANAR_420), (lib.acldvppSetPicDescWidth, 64),
+                  (lib.acldvppSetPicDescHeight, 64), (lib.acldvppSetPicDescWidthStride, 4153135120),
+                  (lib.acldvppSetPicDescHeightStride, 1480547710)):
+        ok(fn(d, v))
+    cfg = lib.acldvppCreateJpegeConfig()
+    ch = lib.acldvppCreateChannelDesc()
+    ok(lib.acldvppCreateChannel(ch))
+    stream = create_stream()
+    try:
+        size = ffi.new("uint32_t *", 1 << 16)
+        expect_error(lib.ACL_ERROR_INVALID_PARAM, "inputDesc: size 90000 is too small", lib.acldvppJpegPredictEncSize,
+                     d, cfg, size)
+        expect_error(lib.ACL_ERROR_INVALID_PARAM, "inputDesc: size 90000 is too small", lib.acldvppJpegEncodeAsync,
+                     ch, d, dst, size, cfg, stream)
+        ok(lib.aclrtSynchronizeStream(stream))
+    finally:
+        ok(lib.aclrtDestroyStream(stream))
+        ok(lib.acldvppDestroyChannel(ch))
+        ok(lib.acldvppDestroyChannelDesc(ch))
+        ok(lib.acldvppDestroyJpegeConfig(cfg))
+        ok(lib.acldvppDestroyPicDesc(d))
+        ok(lib.acldvppFree(src))
+        ok(lib.acldvppFree(dst))
+
+
+def test_an_roi_of_2_32_pixels_does_not_wrap_to_0(acl: Any) -> None:
+    """dvpp_roi_read: right - left + 1 for 0 .. 2^32 - 1 wrapped to a width of 0 (then refused as too small by
+    luck); now named for what it is."""
+    roi = lib.acldvppCreateRoiConfig(0, 0xFFFFFFFF, 0, 5)
+    try:
+        from conftest import malloc  # noqa: F401  (device 0 is set by the fixture)
+        cell = ffi.new("void **")
+        ok(lib.acldvppMalloc(cell, 64 * 48 * 3 // 2))
+        p = cell[0]
+        d_in, d_out = lib.acldvppCreatePicDesc(), lib.acldvppCreatePicDesc()
+        for d in (d_in, d_out):
+            for fn, v in ((lib.acldvppSetPicDescData, p), (lib.acldvppSetPicDescSize, 64 * 48 * 3 // 2),
+                          (lib.acldvppSetPicDescFormat, lib.PIXEL_FORMAT_YUV_SEMIPLANAR_420),
+                          (lib.acldvppSetPicDescWidth, 64), (lib.acldvppSetPicDescHeight, 48),
+                          (lib.acldvppSetPicDescWidthStride, 64), (lib.acldvppSetPicDescHeightStride, 48)):
+                ok(fn(d, v))
+        ch = lib.acldvppCreateChannelDesc()
+        ok(lib.acldvppCreateChannel(ch))
+        expect_error(lib.ACL_ERROR_INVALID_PARAM, "cropArea (left 0, right 4294967295, top 0, bottom 5) is 4294967296x6",
+                     lib.acldvppVpcCropAsync, ch, d_in, d_out, roi, ffi.NULL)
+        ok(lib.acldvppDestroyChannel(ch))
+        ok(lib.acldvppDestroyChannelDesc(ch))
+        ok(lib.acldvppDestroyPicDesc(d_in))
+        ok(lib.acldvppDestroyPicDesc(d_out))
+        ok(lib.acldvppFree(p))
+    finally:
+        ok(lib.acldvppDestroyRoiConfig(roi))
+
+
+def test_a_host_range_that_wraps_or_runs_into_emulated_memory_is_refused(acl: Any) -> None:
+    """emu_mem_locate trusted the extent of host memory: a count near 2^64 wrapped the range (memcpy over the
+    whole address space), and a range starting below the emulated memory ran into it (writes into blocks no
+    allocation owns)."""
+    buf = bytearray(64)
+    n = (1 << 64) - 16
+    expect_error(lib.ACL_ERROR_INVALID_PARAM, "wraps around the address space", lib.aclrtMemcpy, ffi.from_buffer(buf),
+                 n, ffi.from_buffer(buf), n, 0)
+    expect_error(lib.ACL_ERROR_INVALID_PARAM, "wraps around the address space", lib.aclrtMemset, ffi.from_buffer(buf),
+                 n, 0, n)
+    cell = ffi.new("void **")
+    ok(lib.aclrtMalloc(cell, 64, 0))
+    try:
+        # device 0's memory is the first 9 GiB of the reservation: 10 GiB below an allocation is outside it (the
+        # pointer is never dereferenced: the range is refused first)
+        p = int(ffi.cast("uintptr_t", cell[0]))
+        q = ffi.cast("void *", p - (10 << 30))
+        n = (10 << 30) + 16
+        expect_error(lib.ACL_ERROR_RT_PARAM_INVALID, "runs into the emulated device memory", lib.aclrtMemcpy, q, n,
+                     q, n, 0)
+    finally:
+        ok(lib.aclrtFree(cell[0]))

@@ -884,8 +884,11 @@ static aclError check_encode_input(const dvpp_pic *p, const dvpp_format **fmt, u
                         "the height stride even and at least %u", p->wstride, p->hstride,
                         (unsigned long long)min_ws, p->height);
     }
-    uint64_t need = f->family == DVPP_FAM_SP ? (uint64_t)p->wstride * p->hstride * 3 / 2
-                                              : (uint64_t)p->wstride * p->hstride;
+    /* ws x hs fits in 64 bits, x 3 may not: wrapped, 4153135120 x 1480547710 strides "took" 86992 bytes and the
+     * encoder read 64 rows 4 GB apart. */
+    uint64_t need = (uint64_t)p->wstride * p->hstride;
+    if (f->family == DVPP_FAM_SP && !emu_mul64(need, 3, &need)) need = UINT64_MAX;
+    else if (f->family == DVPP_FAM_SP) need /= 2;
     if (p->size < need) {
         return emu_fail(ACL_ERROR_INVALID_PARAM, func, "inputDesc: size %u is too small: %s with strides %ux%u takes "
                         "%llu bytes", p->size, f->name, p->wstride, p->hstride, (unsigned long long)need);
@@ -896,7 +899,9 @@ static aclError check_encode_input(const dvpp_pic *p, const dvpp_format **fmt, u
 }
 
 /* Worst-case JPEG size: libjpeg-turbo's bound for 4:2:0 (tj3JPEGBufSize: 16x16-padded area * 3 + 2048). */
-static uint64_t encode_bound(uint32_t w, uint32_t h) { return DVPP_ALIGN(w, 16) * DVPP_ALIGN(h, 16) * 3 + 2048; }
+static uint64_t encode_bound(uint32_t w, uint32_t h) { /* w, h <= 8192 (check_encode_input): no wrap */
+    return DVPP_ALIGN(w, 16) * DVPP_ALIGN(h, 16) * 3 + 2048;
+}
 
 EMU_EXPORT aclError acldvppJpegPredictEncSize(const acldvppPicDesc *inputDesc, const acldvppJpegeConfig *config,
                                               uint32_t *size) {
