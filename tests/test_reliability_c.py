@@ -721,15 +721,17 @@ def test_report_callbacks_may_release_their_stream(acl: Any, block: int) -> None
             lib.aclrtDestroyStream(stream)
 
 
-def test_finalize_from_a_report_callback_is_safe(uninitialized: Any) -> None:
-    """aclFinalize inside a blocking callback: the stream's worker gives up waiting, the report thread frees the
-    callback's record; nothing is used after it is freed (the sanitizer build runs this)."""
+@pytest.mark.parametrize("release", ["aclFinalize", "aclrtResetDevice"])
+def test_tear_down_from_a_report_callback_is_safe(uninitialized: Any, release: str) -> None:
+    """aclFinalize or the last aclrtResetDevice inside a blocking callback: the stream's worker gives up waiting, the
+    report thread frees the callback's record; nothing is used after it is freed (the sanitizer build runs this)."""
     ok(lib.aclInit(ffi.NULL))
     ok(lib.aclrtSetDevice(0))
     stream = create_stream()
     reporter = Reporter()
     seen: List[Any] = []
-    cb = ffi.callback("void(void *)", lambda _d: seen.append(rc_msg(lib.aclFinalize())))
+    call = (lambda: lib.aclFinalize()) if release == "aclFinalize" else (lambda: lib.aclrtResetDevice(0))
+    cb = ffi.callback("void(void *)", lambda _d: seen.append(rc_msg(call())))
     try:
         ok(lib.aclrtSubscribeReport(reporter.ident, stream))
         ok(lib.aclrtLaunchCallback(cb, ffi.NULL, lib.ACL_CALLBACK_BLOCK, stream))
@@ -738,10 +740,42 @@ def test_finalize_from_a_report_callback_is_safe(uninitialized: Any) -> None:
                 break
             threading.Event().wait(0.01)
         assert seen and seen[0][0] == 0, seen
-        assert leak_report()["streams"] == 1  # released by aclFinalize, counted as left alive
+        assert leak_report()["streams"] == 1  # released by the tear-down, counted as left alive
     finally:
         reporter.close()
+    if release == "aclrtResetDevice":
+        ok(lib.aclFinalize())
     assert live_counts() == ZERO_COUNTS
+
+
+def test_process_report_inside_a_report_callback(acl: Any) -> None:
+    """A callback that processes reports itself (re-entered on the report thread): it times out or runs the next
+    callback; the outer processing goes on with what is left."""
+    stream = create_stream()
+    reporter = Reporter()
+    order: List[Any] = []
+    inner = ffi.callback("void(void *)", lambda _d: order.append("inner"))
+
+    def outer(_d: Any) -> None:
+        order.append(("nested, nothing queued", int(lib.aclrtProcessReport(10))))
+        ok(lib.aclrtLaunchCallback(inner, ffi.NULL, lib.ACL_CALLBACK_NO_BLOCK, stream))
+        order.append(("nested, one queued", int(lib.aclrtProcessReport(2000))))
+
+    cb = ffi.callback("void(void *)", outer)
+    try:
+        ok(lib.aclrtSubscribeReport(reporter.ident, stream))
+        ok(lib.aclrtLaunchCallback(cb, ffi.NULL, lib.ACL_CALLBACK_NO_BLOCK, stream))
+        ok(lib.aclrtSynchronizeStream(stream))
+        for _ in range(500):
+            if len(order) == 3:
+                break
+            threading.Event().wait(0.01)
+        assert order == [("nested, nothing queued", lib.ACL_ERROR_WAIT_CALLBACK_TIMEOUT), "inner",
+                         ("nested, one queued", 0)], order
+        ok(lib.aclrtUnSubscribeReport(reporter.ident, stream))
+    finally:
+        reporter.close()
+        ok(lib.aclrtDestroyStream(stream))
 
 
 # ------------------------------------------------------------------- item 7: every row, or a failure
