@@ -33,7 +33,11 @@ __all__ = ["DvppBuffer", "ImageProcessor", "INTERPOLATION_DEFAULT", "INTERPOLATI
            "INTERPOLATION_NEAREST"]
 
 INTERPOLATION_DEFAULT, INTERPOLATION_BILINEAR, INTERPOLATION_NEAREST = 0, 1, 2
-_CHANNEL_ALL = 0  # let the channel keep the SoC's default modes
+# Channel modes (DVPP_CHNMODE_*): the processor asks for every one; PNGD exists on Ascend310P and newer only.
+_MODES_ALL = lib.DVPP_CHNMODE_VPC | lib.DVPP_CHNMODE_JPEGD | lib.DVPP_CHNMODE_JPEGE | lib.DVPP_CHNMODE_PNGD
+_MODES_NO_PNGD = _MODES_ALL & ~lib.DVPP_CHNMODE_PNGD
+#: VPC's smallest width stride in units of the format's bytes per pixel (its "widthStride / coefficient").
+VPC_MIN_WIDTH_STRIDE = 32
 Box = Tuple[int, int, int, int]
 
 
@@ -104,6 +108,14 @@ def _roi(box: Box, what: str) -> _Config:
     return _Config("roi", left, right - 1, top, bottom - 1)
 
 
+def soc_has_pngd(soc: str) -> bool:
+    """Whether the SoC's DVPP decodes PNG: not Ascend310 (Atlas 200/300/500 inference) nor the first Ascend910
+    (Atlas training series); Ascend310P, Ascend310B and Ascend910B/910_93 do (CANN's PNGD documentation)."""
+    if soc.startswith(("Ascend310P", "Ascend310B", "Ascend910B", "Ascend910_93")):
+        return True
+    return not soc.startswith(("Ascend310", "Ascend910"))
+
+
 def _release_channel(channel: Any, gen: int, device: int, dev_epoch: int) -> None:
     if not _lifecycle.alive(gen):
         return  # aclFinalize released it
@@ -126,6 +138,10 @@ class ImageProcessor:
         default stream for every call (None: each call waits for its result).
 
     ``close()`` (idempotent, also at the end of a ``with`` block) destroys the channel.
+
+    The channel has every mode the SoC offers (VPC, JPEGD, JPEGE, and PNGD where it exists: Ascend310P and
+    newer). On a SoC without a PNG decoder, :meth:`decode_png` decodes on the host (Pillow) and copies the pixels
+    into DVPP memory, as a program on such a device has to; ``has_pngd`` tells which.
     """
 
     def __init__(self, device: "Device", stream: Optional["Stream"] = None):
@@ -133,7 +149,12 @@ class ImageProcessor:
         self.stream = stream
         device.make_current()
         channel = _created(lib.acldvppCreateChannelDesc(), "acldvppCreateChannelDesc")
-        rc = lib.acldvppCreateChannel(channel)
+        from .runtime import soc_name
+
+        self.has_pngd = soc_has_pngd(soc_name())
+        rc = lib.acldvppSetChannelDescMode(channel, _MODES_ALL if self.has_pngd else _MODES_NO_PNGD)
+        if rc == 0:
+            rc = lib.acldvppCreateChannel(channel)
         if rc:
             lib.acldvppDestroyChannelDesc(channel)
             check(rc, "acldvppCreateChannel")
@@ -167,7 +188,7 @@ class ImageProcessor:
     def _new(self, fmt: PixelFormat, width: int, height: int, width_stride: int = 0, height_stride: int = 0,
              nbytes: int = 0) -> Image:
         bpp = layout(fmt)[0] if fmt != PixelFormat.UNKNOWN else 1
-        ws = width_stride or align(width, 16) * bpp
+        ws = width_stride or max(align(width, 16), VPC_MIN_WIDTH_STRIDE) * bpp
         hs = height_stride or align(height, 2)
         img = Image(None, fmt, width, height, ws, hs, nbytes or None)
         buf = DvppBuffer(max(img.nbytes, 1), self.device)
@@ -239,6 +260,8 @@ class ImageProcessor:
         channel = self._check_open()
         if isinstance(image, Image) and image.encoded and image.format != (PNG if png else JPEG):
             raise TypeError("expected a %s image, got %r" % ("PNG" if png else "JPEG", image))
+        if png and not self.has_pngd:
+            return self._decode_png_on_host(image, fmt)
         src, host = self._dvpp_encoded(image)
         try:
             if host is None:
@@ -268,6 +291,33 @@ class ImageProcessor:
             desc.close()
         else:
             (stream or self.stream)._keep(desc)  # type: ignore[union-attr]
+        return out
+
+    def _decode_png_on_host(self, image: Union[Image, bytes], fmt: PixelFormat) -> Image:
+        """PNG decode where the SoC has no PNGD: Pillow on the host, then one copy into DVPP memory."""
+        import io
+
+        from PIL import Image as PILImage
+
+        data = image.to_numpy().tobytes() if isinstance(image, Image) else bytes(image)
+        if not isinstance(image, Image):
+            Image.from_bytes(data)  # the same checks (and errors) as a PNG that PNGD would decode
+        with PILImage.open(io.BytesIO(data)) as pil:
+            alpha = pil.mode in ("RGBA", "LA", "PA") or (pil.mode == "P" and "transparency" in pil.info)
+            keep_alpha = fmt == PixelFormat.RGBA8888 or (fmt == PixelFormat.UNKNOWN and alpha)
+            if fmt not in (PixelFormat.RGB888, PixelFormat.RGBA8888, PixelFormat.UNKNOWN):
+                raise ValueError("PNG decodes to RGB888 or RGBA8888 (or PixelFormat.UNKNOWN: as stored), not %s"
+                                 % PixelFormat(fmt).name)
+            pixels = np.asarray(pil.convert("RGBA" if keep_alpha else "RGB"))
+        out_fmt = PixelFormat.RGBA8888 if keep_alpha else PixelFormat.RGB888
+        out = self._new(out_fmt, pixels.shape[1], pixels.shape[0])
+        rows = np.zeros(out.nbytes, np.uint8)
+        _place(Image.from_numpy(pixels, out_fmt), out, rows)
+        try:
+            out.buffer.copy_from(rows)  # type: ignore[union-attr]
+        except BaseException:
+            out.close()
+            raise
         return out
 
     def encode_jpeg(self, image: Image, level: int = 95, stream: Optional["Stream"] = None) -> Image:

@@ -97,7 +97,8 @@ class Model:
     """A loaded model (aclmdlLoadFromFile / aclmdlLoadFromMem) and its description.
 
     ``source`` is a path or the model's bytes. On the emulator: an ONNX model, or an ``.om`` (described from the
-    file itself, run through its ONNX twin ``X.onnx``; see docs/OM.md). The model is loaded in the device's context; ``close()`` (or ``with``) unloads it.
+    file itself, run through its ONNX twin ``X.onnx``; see docs/OM.md). The model is loaded in the device's
+    context; ``close()`` (or ``with``) unloads it.
     """
 
     def __init__(self, source: Union[str, "os.PathLike[str]", bytes, bytearray, memoryview], device: "Device"):

@@ -1195,7 +1195,7 @@ def _(env: Env) -> Exit:
     return cli("bench", "nothing")
 
 
-@row("cli-classify-no-images", "cli", "acllite classify <empty directory>", ("exit", 2), "no JPEG images")
+@row("cli-classify-no-images", "cli", "acllite classify <empty directory>", ("exit", 2), "no JPEG or PNG images")
 def _(env: Env) -> Exit:
     (env.tmp / "empty").mkdir()
     return cli("classify", str(env.tmp / "empty"), "--model", "unused.om")

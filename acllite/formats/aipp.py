@@ -31,7 +31,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Tuple, Union
+from typing import Any, Dict, List, Tuple, Union
 
 import numpy as np
 
@@ -183,7 +183,7 @@ def _tokens(text: str, source: str) -> List[Tuple[str, str, int]]:
         if m is None:
             bad = text[pos:].split("\n", 1)[0]
             raise AippConfigError("%s:%d: cannot read %r" % (source, line, bad[:40]))
-        kind = _KINDS[m.lastindex - 1]
+        kind = _KINDS[(m.lastindex or 1) - 1]
         if kind == "newline":
             line += 1
         elif kind not in ("comment", "space"):

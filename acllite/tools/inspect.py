@@ -16,7 +16,7 @@ import argparse
 import json
 import os
 import sys
-from typing import Any, Dict, List, Sequence, Union
+from typing import Any, Dict, List, Optional, Sequence, Union
 
 from ..formats import om
 from ..formats import onnx as onnx_format
@@ -95,8 +95,21 @@ def describe(path: PathLike) -> Dict[str, Any]:
     """The report of the model at path (raises InspectError when it cannot be described)."""
     source = os.fspath(path)
     if not os.path.isfile(source):
-        raise InspectError("%s: no such file" % source)
+        twin = _twin_of_missing_om(source)
+        if twin is None:
+            raise InspectError("%s: no such file" % source)
+        # The emulator serves X.om from X.onnx when there is no X.om (what acllite atc writes): describe that.
+        report = _describe_onnx(twin)
+        report["served_as"] = source
+        return report
     return _describe_om(source) if _is_om(source) else _describe_onnx(source)
+
+
+def _twin_of_missing_om(path: str) -> Optional[str]:
+    if not path.lower().endswith(".om"):
+        return None
+    twin, _how = om.twin_for(path)
+    return twin if twin is not None and os.path.isfile(twin) else None
 
 
 def _table(tensors: Sequence[Dict[str, Any]]) -> List[str]:
@@ -130,8 +143,10 @@ def _om_head(r: Dict[str, Any]) -> List[str]:
         table = s["partitions"][0]["table"] if s["partitions"] else "?"
         parts.append("  sub-model %d%s: %s (%s table)" % (s["index"], " '%s'" % s["name"] if s["name"] else "",
                                                           listed, table))
+    built_by = r["attributes"].get(om.EMULATOR_ONLY_ATTR)
     return [
-        "%s: offline model (OM), %d bytes" % (r["path"], r["file_size"]),
+        "%s: offline model (OM), %d bytes%s" % (r["path"], r["file_size"],
+                                                "\nbuilt by:     %s" % built_by if built_by else ""),
         "model:        %s (graph %s), ModelDef version %d%s" % (
             r["name"], r["graph"], r["ir_version"], ", custom version " + r["custom_version"] if r["custom_version"]
             else ""),
@@ -150,8 +165,10 @@ def _om_head(r: Dict[str, Any]) -> List[str]:
 
 
 def _onnx_head(r: Dict[str, Any]) -> List[str]:
-    return [
-        "%s: ONNX model (as the emulator describes it), %d bytes" % (r["path"], r["file_size"]),
+    lines = ["%s: ONNX model (as the emulator describes it), %d bytes" % (r["path"], r["file_size"])]
+    if r.get("served_as"):
+        lines.append("served as:    %s (no such file: the emulator loads this ONNX model for it)" % r["served_as"])
+    return lines + [
         "producer:     %s" % (r["producer"] or _NOT_RECORDED),
         "IR version:   %d, opset %s" % (r["ir_version"], ", ".join("%s %d" % kv for kv in r["opset"].items())),
         "weights:      %d bytes" % r["weight_bytes"],

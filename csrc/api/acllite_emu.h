@@ -30,7 +30,8 @@ typedef struct {
     uint64_t datasets;
     uint64_t dvppChannels; /* DVPP channel descriptions (acldvppCreateChannelDesc) */
     uint64_t dvppDescs;    /* DVPP picture descriptions and ROI, resize and JPEG-encode configurations */
-    uint64_t reserved[3];
+    uint64_t tensorDescs;  /* aclTensorDesc (an array made by the runtime counts once) */
+    uint64_t reserved[2];
 } acllite_emu_counts;
 
 typedef void (*acllite_emu_log_fn)(int32_t level, const char *message);

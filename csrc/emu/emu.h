@@ -58,6 +58,11 @@ typedef struct {
 } emu_config;
 
 extern emu_config emu_cfg;
+/* Read the configuration now if it has not been read (device queries work before aclInit); the error otherwise. */
+aclError emu_configure_early(const char *func);
+/* device.c: apply ASCEND_VISIBLE_DEVICES / ASCEND_RT_VISIBLE_DEVICES to the physical devices (configuration time). */
+aclError emu_visible_devices_configure(int physical, int *visible);
+int32_t emu_physical_device(int32_t device); /* this process's device id -> physical id (-1 if none) */
 /* ACL_SUCCESS when aclInit has run (and aclFinalize has not), else the error, with the message set. */
 aclError emu_require_init(const char *func);
 /* The global lock that guards devices, contexts, the handle registry and report subscriptions. */
@@ -79,6 +84,9 @@ typedef enum {
     EMU_H_DVPP_ROI,     /* acldvppRoiConfig */
     EMU_H_DVPP_RESIZE,  /* acldvppResizeConfig */
     EMU_H_DVPP_JPEGE,   /* acldvppJpegeConfig */
+    EMU_H_DVPP_BATCH,       /* acldvppBatchPicDesc */
+    EMU_H_TENSOR_DESC,      /* aclTensorDesc (the first of its array) */
+    EMU_H_TENSOR_DESC_ITEM, /* a later element of an array of aclTensorDesc */
     EMU_H_KIND_COUNT
 } emu_handle_kind;
 

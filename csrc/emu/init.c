@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "emu.h"
+#include "tensor_desc.h"
 #include "json_check.h"
 
 #define CONFIG_MAX_BYTES (1u << 20)
@@ -82,7 +83,8 @@ static aclError parse_size(const char *name, const char *text, size_t *out) {
     return ACL_SUCCESS;
 }
 
-/* Read ACLLITE_EMU_* once, at the first aclInit of the process (the memory layout depends on it). */
+/* Read ACLLITE_EMU_* and the visible-device settings once, at the first aclInit of the process or the first device
+ * query before it (the memory layout depends on them). Messages name aclInit: that is where a program sees them. */
 static aclError configure(void) {
     emu_config c = {1, "Ascend310", (size_t)8 << 30, true};
     const char *v;
@@ -112,8 +114,28 @@ static aclError configure(void) {
         }
         c.strict = v[0] == '1';
     }
+    int physical = c.device_count;
+    if ((err = emu_visible_devices_configure(physical, &c.device_count))) return err;
     emu_cfg = c;
-    return emu_mem_init();
+    char map[EMU_MAX_DEVICES * 12] = "none";
+    for (int d = 0, at = 0; d < c.device_count && at < (int)sizeof map; d++) {
+        at += snprintf(map + at, sizeof map - (size_t)at, "%s%d->%d", d ? ", " : "", d, emu_physical_device(d));
+    }
+    emu_log(ACLLITE_EMU_LOG_INFO, "%d of %d emulated device(s) visible (device -> physical): %s", c.device_count,
+            physical, map);
+    return c.device_count ? emu_mem_init() : ACL_SUCCESS; /* no device: nothing to allocate from */
+}
+
+aclError emu_configure_early(const char *func) {
+    emu_lock();
+    aclError err = ACL_SUCCESS;
+    if (forked_from) {
+        err = emu_fail(ACL_ERROR_UNINITIALIZE, func, FORK_MESSAGE, (int)forked_from);
+    } else if (!configured && !(err = configure())) {
+        configured = true;
+    }
+    emu_unlock();
+    return err;
 }
 
 static aclError check_config_file(const char *path) {
@@ -173,6 +195,7 @@ EMU_EXPORT aclError aclFinalize(void) {
     emu_devices_reset_all_locked(&leaks);
     leaks.dvppChannels = 0; /* counted once below, by their descriptions: a created channel is not a second object */
     leaks.dataBuffers += emu_databuffers_release_locked();
+    leaks.tensorDescs += emu_tensor_descs_release_locked();
     emu_dvpp_release_all_locked(&leaks); /* after the streams: queued DVPP tasks have run */
     atomic_store(&initialized, 0);
     emu_unlock();
@@ -189,20 +212,20 @@ void emu_record_leaks(const acllite_emu_counts *leaks, const char *what) {
     const acllite_emu_counts *l = leaks;
     if (!(l->deviceAllocations || l->hostAllocations || l->dvppAllocations || l->contexts || l->streams ||
           l->events || l->dataBuffers || l->models || l->modelDescs || l->datasets || l->dvppChannels ||
-          l->dvppDescs)) {
+          l->dvppDescs || l->tensorDescs)) {
         return;
     }
     emu_log(ACLLITE_EMU_LOG_WARNING,
             "%s released resources the program had not: %llu device allocation(s) (%llu bytes), %llu pinned host "
             "allocation(s) (%llu bytes), %llu DVPP allocation(s) (%llu bytes), %llu context(s), %llu stream(s), "
             "%llu event(s), %llu data buffer(s), %llu model(s), %llu model description(s), %llu dataset(s), "
-            "%llu DVPP channel(s), %llu DVPP description(s)/configuration(s)",
+            "%llu DVPP channel(s), %llu DVPP description(s)/configuration(s), %llu tensor description(s)",
             what, (unsigned long long)l->deviceAllocations, (unsigned long long)l->deviceBytes,
             (unsigned long long)l->hostAllocations, (unsigned long long)l->hostBytes,
             (unsigned long long)l->dvppAllocations, (unsigned long long)l->dvppBytes, (unsigned long long)l->contexts,
             (unsigned long long)l->streams, (unsigned long long)l->events, (unsigned long long)l->dataBuffers,
             (unsigned long long)l->models, (unsigned long long)l->modelDescs, (unsigned long long)l->datasets,
-            (unsigned long long)l->dvppChannels, (unsigned long long)l->dvppDescs);
+            (unsigned long long)l->dvppChannels, (unsigned long long)l->dvppDescs, (unsigned long long)l->tensorDescs);
 }
 
 EMU_EXPORT aclError acllite_emu_last_leak_report(acllite_emu_counts *counts) {
@@ -224,6 +247,7 @@ EMU_EXPORT aclError acllite_emu_live_counts(acllite_emu_counts *counts) {
     counts->dataBuffers = emu_reg_count(EMU_H_DATABUFFER, -1);
     counts->modelDescs = emu_reg_count(EMU_H_MODEL_DESC, -1);
     counts->datasets = emu_reg_count(EMU_H_DATASET, -1);
+    counts->tensorDescs = emu_reg_count(EMU_H_TENSOR_DESC, -1);
     emu_dvpp_count_locked(counts);
     emu_unlock();
     counts->models = emu_model_count();
@@ -246,6 +270,7 @@ EMU_EXPORT aclError aclrtGetVersion(int32_t *majorVersion, int32_t *minorVersion
 }
 
 EMU_EXPORT const char *aclrtGetSocName(void) {
-    if (emu_require_init("aclrtGetSocName")) return NULL;
+    /* Works before aclInit, as on CANN (Ray asks for it to label a node's NPUs without initializing AscendCL). */
+    if (emu_configure_early("aclrtGetSocName")) return NULL;
     return emu_cfg.soc_name;
 }

@@ -11,8 +11,10 @@ On the emulator, ``aclmdlLoadFromFile("X.om")`` describes the model from the fil
 """
 
 from ._desc import OmError, OmHeader, OmModel, OmPartition, OmSubModel, OmTensor
-from ._reader import parse, read
+from ._reader import embedded_onnx, parse, read
+from ._writer import EMULATOR_ONLY_ATTR, ModelSpec, TensorSpec, build
 from ._twin import ENV_TWINS, TwinConfigError, set_twin, twin_for
 
 __all__ = ["read", "parse", "OmError", "OmModel", "OmHeader", "OmPartition", "OmSubModel", "OmTensor",
-           "set_twin", "twin_for", "ENV_TWINS", "TwinConfigError"]
+           "set_twin", "twin_for", "ENV_TWINS", "TwinConfigError", "embedded_onnx", "build", "ModelSpec", "TensorSpec",
+           "EMULATOR_ONLY_ATTR"]

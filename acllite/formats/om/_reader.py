@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import replace
-from typing import Dict, List, Tuple, Union
+from typing import Dict, List, Optional, Tuple, Union
 
 from ._container import HEADER_SIZE, read_blocks, read_header
 from ._desc import (ACL_ERROR_GE_EXEC_LOAD_MODEL_PARTITION_FAILED, ACL_ERROR_INVALID_FILE, OmError, OmModel,
@@ -14,7 +14,7 @@ from ._inout import InOutInfo, read_inout
 from ._modeldef import ModelDefInfo, read_modeldef, read_name
 from ._wire import WireError
 
-__all__ = ["read", "parse"]
+__all__ = ["read", "parse", "embedded_onnx"]
 
 MODEL_DEF, MODEL_INOUT_INFO = 0, 8
 
@@ -88,3 +88,13 @@ def parse(data: Union[bytes, bytearray, memoryview], source: str = "<memory>") -
     return OmModel(source, len(view), header, tuple(submodels), info.name, info.graph_name, info.version,
                    info.custom_version, tuple(inputs), tuple(outputs),
                    "MODEL_INOUT_INFO" if use_partition else "MODEL_DEF", batch, hw, dims, info.attributes)
+
+
+def embedded_onnx(data: Union[bytes, bytearray, memoryview], source: str = "<memory>") -> Optional[memoryview]:
+    """The ONNX model an OM file of acllite's carries (``acllite atc`` writes it), or None (an ATC-made file)."""
+    from ._writer import ONNX_PARTITION
+
+    view = memoryview(data).cast("B")
+    header = read_header(view, source)
+    parts, datas = read_blocks(view[HEADER_SIZE:], header, source)[0]
+    return next((d for p, d in zip(parts, datas) if p.type == ONNX_PARTITION), None)

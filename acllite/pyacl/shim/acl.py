@@ -8,7 +8,6 @@ Put it after CANN's directory in PYTHONPATH to let a real pyACL win, before it t
 ``ACLLITE_PYACL=real`` (or ``0``) this shim steps aside and imports the real pyACL (the next ``acl`` on sys.path).
 """
 
-import sys
 
 from acllite.pyacl.__main__ import import_real_pyacl, install_acllite, mode_from_env
 

@@ -220,6 +220,8 @@ def _measure_size(dev: Any, stream: Any, size: int, repeat: int, cmem: Optional[
         if not (np.array_equal(src, dst) and np.array_equal(src, hp2.numpy())):
             raise AssertionError("aclrtMemcpy H2D -> D2D -> D2H did not return the bytes sent")
         dst.fill(0)
+        d2.fill(0)
+        hp2.fill(0)  # the synchronous H2H copy left src in hp2: the async copies must be what brings it back
         d2.copy_from(d1, stream)
         d2.copy_to(hp2, stream)
         stream.synchronize()
@@ -283,7 +285,7 @@ def _measure_size(dev: Any, stream: Any, size: int, repeat: int, cmem: Optional[
 def _matrix(records: List[Dict[str, Any]], sizes: List[int], key: str, form: Callable[[float], str]) -> str:
     by = {(r["case"], r["size_bytes"]): r for r in records}
     rows = []
-    for case, spec in CASES.items():
+    for case in CASES:
         if not any((case, s) in by for s in sizes):
             continue
         rows.append([case] + [form(by[(case, s)][key]) if (case, s) in by else "-" for s in sizes])

@@ -21,7 +21,6 @@ import time
 from pathlib import Path
 from typing import Any, Dict, List
 
-import numpy as np
 
 from . import _timing as T
 

@@ -1,9 +1,10 @@
 """``acllite bench soak --iterations N``: the full classify flow N times; does anything grow?
 
-One :class:`acllite.classify.Classifier` (init, device, stream, model, executor, DVPP channel) classifies the
-photographs of examples/images (or ``--image-dir``), cycled, N times: per iteration a JPEG is read, decoded by JPEGD into DVPP memory,
-resized by VPC, run through the model (AIPP) and the logits copied back, and every per-image resource (images, DVPP
-buffers, picture descriptions) is released again. At about twenty checkpoints the benchmark reads
+One :class:`acllite.tools.classify.Classifier` (init, device, stream, model, executor, DVPP channel) classifies
+the photographs of examples/images (or ``--image-dir``), cycled, N times: per iteration a JPEG is read, decoded by
+JPEGD into DVPP memory, resized by VPC, run through the model (AIPP) and the logits copied back, and every
+per-image resource (images, DVPP buffers, picture descriptions) is released again. At about twenty checkpoints
+the benchmark reads
 
 * the resident set size (``/proc/self/statm``: resident pages x page size; Linux only, else ``ru_maxrss``),
 * the page tables (``VmPTE``: not part of the RSS),
@@ -13,10 +14,10 @@ buffers, picture descriptions) is released again. At about twenty checkpoints th
 and reports the growth after warm-up (the first 10 % of the iterations, at least 50 and at most 1,000: caches,
 arenas and onnxruntime's allocator settle there). The RSS is sampled after every iteration; because it moves by
 a few MiB between iterations (DVPP pages handed back to the OS, allocator free lists), growth is measured on
-the floor: the minimum RSS of the last checkpoint window against that of the first window after warm-up. The target is a flat line: live counts identical at every
-checkpoint and RSS growth below 1 MiB over 20,000 iterations. The garbage collector is left alone (no
-``gc.collect()``): what the flow leaves to it shows up as growth. After the run the classifier is closed and the
-emulator's leak report must be empty.
+the floor: the minimum RSS of the last checkpoint window against that of the first window after warm-up. The
+target is a flat line: live counts identical at every checkpoint and RSS growth below 1 MiB over 20,000
+iterations. The garbage collector is left alone (no ``gc.collect()``): what the flow leaves to it shows up as
+growth. After the run the classifier is closed and the emulator's leak report must be empty.
 
 Records: ``rss at K`` per checkpoint (MiB; the baseline is the RSS floor of the first window after warm-up;
 ``p10``/``p90`` are the window's minimum and maximum), with the live counts as extras, and one ``iterations/s``
@@ -117,7 +118,7 @@ def run(args: argparse.Namespace) -> List[Dict[str, Any]]:
                                "live": acllite.emulator_live_counts() if emulator else {}})
                 lo, hi = None, 0
         elapsed = time.perf_counter() - t0
-    leaks = acllite.emulator_leak_report() if emulator else {}
+    leaks = dict(clf.leaks) if emulator else {}  # the device's reset and aclFinalize, added up
     leaked = {k: v for k, v in leaks.items() if v}
 
     # The RSS moves by a few MiB from one iteration to the next (DVPP pages handed back to the OS, the
