@@ -35,7 +35,7 @@ import pytest
 
 from acllite.binding import ffi, lib
 from conftest import (child, child_env, create_context, create_stream, expect_error, leak_report, live_counts, ok,
-                      recent_message, requires_emulator, run_python, run_python_ok, ZERO_COUNTS)
+                      recent_message, requires_emulator, run_python_ok, ZERO_COUNTS)
 
 pytestmark = requires_emulator
 
@@ -54,7 +54,7 @@ def onnx_model(shape: Sequence[Any], elem: int = DOUBLE, out_shape: Optional[Seq
 
     g = helper.make_graph([helper.make_node(op, ["x"], ["y"])], "g",
                           [helper.make_tensor_value_info("x", elem, list(shape))],
-                          [helper.make_tensor_value_info("y", elem, list(out_shape if out_shape is not None else shape))])
+                          [helper.make_tensor_value_info("y", elem, list(shape if out_shape is None else out_shape))])
     m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)])
     m.ir_version = 8
     for k, v in (meta or {}).items():
@@ -971,7 +971,8 @@ def test_an_roi_of_2_32_pixels_does_not_wrap_to_0(acl: Any) -> None:
                 ok(fn(d, v))
         ch = lib.acldvppCreateChannelDesc()
         ok(lib.acldvppCreateChannel(ch))
-        expect_error(lib.ACL_ERROR_INVALID_PARAM, "cropArea (left 0, right 4294967295, top 0, bottom 5) is 4294967296x6",
+        expect_error(lib.ACL_ERROR_INVALID_PARAM,
+                     "cropArea (left 0, right 4294967295, top 0, bottom 5) is 4294967296x6",
                      lib.acldvppVpcCropAsync, ch, d_in, d_out, roi, ffi.NULL)
         ok(lib.acldvppDestroyChannel(ch))
         ok(lib.acldvppDestroyChannelDesc(ch))
@@ -1002,5 +1003,24 @@ def test_a_host_range_that_wraps_or_runs_into_emulated_memory_is_refused(acl: An
         n = (10 << 30) + 16
         expect_error(lib.ACL_ERROR_RT_PARAM_INVALID, "runs into the emulated device memory", lib.aclrtMemcpy, q, n,
                      q, n, 0)
+    finally:
+        ok(lib.aclrtFree(cell[0]))
+
+
+def test_model_bytes_from_memory_are_bounded(acl: Any) -> None:
+    """fuzz_pyacl under ASan: acl.mdl.load_from_mem_with_mem(<4 KiB of device memory>, 0x6060000089e1) made the
+    engine copy 100 TB (read past the allocation; the sanitizer aborted on the allocation). The model's bytes are
+    located like any other range, and at most an ONNX model's 2^31 - 1."""
+    cell = ffi.new("void **")
+    ok(lib.aclrtMalloc(cell, 4096, 0))
+    try:
+        mid, work, weight = ffi.new("uint32_t *"), ffi.new("size_t *"), ffi.new("size_t *")
+        for fn, args in ((lib.aclmdlLoadFromMem, (mid,)), (lib.aclmdlQuerySizeFromMem, (work, weight)),
+                         (lib.aclmdlLoadFromMemWithMem, (mid, ffi.NULL, 0, ffi.NULL, 0))):
+            expect_error(lib.ACL_ERROR_RT_PARAM_INVALID, "model range [", fn, cell[0], 8192, *args)
+            assert "leaves its allocation" in recent_message()
+            big = 0x6060000089E1
+            expect_error(lib.ACL_ERROR_MODEL_SIZE_INVALID, "modelSize %d is more than the 2147483647 bytes" % big, fn,
+                         cell[0], big, *args)
     finally:
         ok(lib.aclrtFree(cell[0]))

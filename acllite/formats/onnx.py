@@ -175,9 +175,9 @@ MAX_TENSOR_BYTES = (1 << 63) - 1
 
 def size_problem(d: OnnxDescription) -> Optional[str]:
     """Why the emulator refuses this description's sizes (ACL_ERROR_PARSE_MODEL), or None; the same rule as its C
-    (csrc/emu/model.c): at most 32 dims of -1 or more, each tensor's bytes and the largest gear's within int64, distinct gears of
-    1 to 2**63 - 1, and all tensors together within int64. ``acllite inspect`` and ``acllite atc`` apply it so that
-    they agree with ``aclmdlGetInputSizeByIndex``."""
+    (csrc/emu/model.c): at most 32 dims of -1 or more; each tensor's bytes (the dims other than 0 included) and the
+    largest gear's within int64; distinct gears of 1 to 2**63 - 1; all tensors together within int64.
+    ``acllite inspect`` and ``acllite atc`` apply it so that they agree with ``aclmdlGetInputSizeByIndex``."""
     if len(d.gears) > ACL_MAX_BATCH_NUM:
         return "%d dynamic batch gears: at most %d" % (len(d.gears), ACL_MAX_BATCH_NUM)
     for g in d.gears:

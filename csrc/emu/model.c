@@ -212,14 +212,26 @@ static aclError engine_load(const void *data, size_t size, int describe_only, ac
 static aclError register_model(acllite_emu_model_engine *e, uint64_t handle, size_t n_in, size_t n_out,
                                size_t weights, uint32_t *model_id, const char *func);
 
+/* The model bytes [data, data + size) the engine will copy: at most what an ONNX model can be, and a range that is
+ * inside one allocation when it is emulated memory (never past it, never wrapping the address space). */
+static aclError check_model_bytes(const void *data, size_t size, const char *func) {
+    if (size > MAX_MODEL_FILE_BYTES) {
+        return emu_fail(ACL_ERROR_MODEL_SIZE_INVALID, func, "modelSize %zu is more than the %zu bytes an ONNX model "
+                        "(one protobuf message) can have", size, MAX_MODEL_FILE_BYTES);
+    }
+    emu_mem_where w;
+    return emu_mem_locate(data, size, &w, func, "model");
+}
+
 static aclError load_mem(const void *data, size_t size, uint32_t *model_id, const char *func) {
     if (!data || size == 0) return emu_fail(ACL_ERROR_INVALID_PARAM, func, "%s", data ? "modelSize is 0" : "model is NULL");
     if (!model_id) return emu_fail(ACL_ERROR_INVALID_PARAM, func, "modelId is NULL");
+    aclError err = check_model_bytes(data, size, func);
+    if (err) return err;
     acllite_emu_model_engine e;
     uint64_t handle = 0;
     size_t n_in = 0, n_out = 0, weights = 0;
-    aclError err = engine_load(data, size, 0, &e, &handle, &n_in, &n_out, &weights, func);
-    if (err) return err;
+    if ((err = engine_load(data, size, 0, &e, &handle, &n_in, &n_out, &weights, func))) return err;
     return register_model(&e, handle, n_in, n_out, weights, model_id, func);
 }
 
@@ -425,10 +437,12 @@ EMU_EXPORT aclError aclmdlLoadFromFile(const char *modelPath, uint32_t *modelId)
 static aclError query_mem(const void *data, size_t size, size_t *work, size_t *weight, const char *func) {
     if (!work || !weight) return emu_fail(ACL_ERROR_INVALID_PARAM, func, "%s is NULL", work ? "weightSize" : "workSize");
     if (!data || size == 0) return emu_fail(ACL_ERROR_INVALID_PARAM, func, "the model is empty");
+    aclError err = check_model_bytes(data, size, func);
+    if (err) return err;
     acllite_emu_model_engine e;
     uint64_t handle = 0;
     emu_model m = {0};
-    aclError err = engine_load(data, size, 1, &e, &handle, &m.n_in, &m.n_out, &m.weight_bytes, func);
+    err = engine_load(data, size, 1, &e, &handle, &m.n_in, &m.n_out, &m.weight_bytes, func);
     if (err) return err;
     if (!(err = describe_model(&e, handle, &m, func))) {
         *work = m.work_bytes; /* buffers for the largest gear, as a loaded model's */
@@ -483,7 +497,8 @@ static aclError load_mem_with_mem(const void *data, size_t size, uint32_t *model
                                   void *weightPtr, size_t weightSize, const char *func) {
     aclError err;
     if (!data || size == 0) return emu_fail(ACL_ERROR_INVALID_PARAM, func, "the model is empty");
-    if ((err = check_user_memory(data, size, workPtr, workSize, false, func)) ||
+    if ((err = check_model_bytes(data, size, func)) ||
+        (err = check_user_memory(data, size, workPtr, workSize, false, func)) ||
         (err = check_user_memory(data, size, weightPtr, weightSize, true, func))) {
         return err;
     }
