@@ -21,6 +21,9 @@ Findings, each fixed and pinned here (the inputs are in tests/fuzz/crashers/):
 * ``model_shapes-zero-dim-times-the-largest-gear.bin`` (fuzz_model_shapes): an empty uint64 [N, 2^56, 2, 1, 0] with
   gears 2^63 - 1 and 1 loaded and ran at gear 2^63 - 1 (onnxruntime overflow, 500002): the largest gear times the
   dims other than 0 must fit too (100013 at load); at execution, a batch times them likewise (100017/100018).
+* ``pyacl-model-bytes-past-their-allocation.bin`` (fuzz_pyacl, under ASan): a model size of 0x6060000089e1 for 4 KiB
+  of device memory made the engine copy 100 TB past the allocation; the model's bytes are now located and bounded
+  (test_reliability_c.py::test_model_bytes_from_memory_are_bounded).
 * From the soak (``acllite bench soak``): every freed emulated allocation left the pages it shared with its
   neighbours resident, so the RSS of the classify flow grew by ~15 KiB per image; freed spans are now discarded
   including those boundary pages (never a page a live allocation still uses).
