@@ -34,6 +34,7 @@ from typing import Any, Dict, List, Optional, Sequence
 
 import numpy as np
 
+from ..formats import onnx as onnx_format
 from ..formats.aipp import AippConfigError, AippParams, input_bytes, parse_aipp_config
 
 __all__ = ["AtcError", "convert", "main", "build_parser"]
@@ -45,6 +46,7 @@ META_DYNAMIC_BATCH = "acllite.dynamic_batch"
 BATCH = "batch"  # the name of the dynamic batch dimension in converted models
 _OUTPUT_TYPES = {"FP32": 1, "FP16": 10, "UINT8": 2}  # ONNX element types
 _FORMATS = ("NCHW", "NHWC", "ND")
+_INT64_MAX = (1 << 63) - 1
 
 
 class AtcError(ValueError):
@@ -66,6 +68,9 @@ def _parse_input_shape(text: str) -> Dict[str, List[int]]:
             raise AtcError("--input_shape: dimensions of %r must be integers, got %r" % (name, dims)) from None
         if any(d < -1 or d == 0 for d in shapes[name]):
             raise AtcError("--input_shape: dimensions of %r must be positive (or -1), got %r" % (name, dims))
+        if any(d > _INT64_MAX for d in shapes[name]):
+            raise AtcError("--input_shape: dimensions of %r must fit in int64 (at most %d), got %r" % (
+                name, _INT64_MAX, dims))
     return shapes
 
 
@@ -81,6 +86,8 @@ def _parse_gears(text: str) -> List[int]:
         raise AtcError("--dynamic_batch_size: expected 2 to 100 positive batch sizes, got %r" % text)
     if len(set(gears)) != len(gears):
         raise AtcError("--dynamic_batch_size: %r repeats a batch size" % text)
+    if any(g > _INT64_MAX for g in gears):
+        raise AtcError("--dynamic_batch_size: a batch size must fit in int64 (at most %d), got %r" % (_INT64_MAX, text))
     return gears
 
 
@@ -265,6 +272,9 @@ def convert(model: str, output: str, insert_op_conf: Optional[str] = None, input
         onnx.checker.check_model(proto)
     except Exception as exc:
         raise AtcError("the converted model does not check: %s" % exc) from None
+    problem = onnx_format.size_problem(onnx_format.describe(proto.SerializeToString()))
+    if problem:  # a model the emulator would refuse to load (sizes beyond int64)
+        raise AtcError("the converted model cannot be loaded: %s" % problem)
     out = Path(output + ".onnx")
     out.parent.mkdir(parents=True, exist_ok=True)
     onnx.save(proto, str(out))

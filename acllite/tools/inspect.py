@@ -100,7 +100,7 @@ def _describe_om(path: str) -> Dict[str, Any]:
     return report
 
 
-def _onnx_tensor(t: onnx_format.TensorDesc) -> Dict[str, Any]:
+def _onnx_tensor(t: onnx_format.TensorDesc, gears: Sequence[int] = ()) -> Dict[str, Any]:
     fmt = t.format
     batch_dynamic = t.batch_dynamic
     size = t.size or tensor_bytes(tuple(t.dims[1:]) if batch_dynamic else t.dims, t.acl_dtype)
@@ -108,6 +108,8 @@ def _onnx_tensor(t: onnx_format.TensorDesc) -> Dict[str, Any]:
            "acl_format": fmt, "dims": list(t.dims), "size": size}
     if batch_dynamic:
         out["size_per_batch_item"] = True
+        if gears and size >= 0:  # what aclmdlGetInputSizeByIndex reports: buffers for the largest gear
+            out["size_largest_gear"] = size * max(gears)
     return out
 
 
@@ -118,6 +120,9 @@ def _describe_onnx(path: str) -> Dict[str, Any]:
         d = onnx_format.describe(data)
     except onnx_format.OnnxError as exc:
         raise InspectError("%s: %s" % (path, exc)) from None
+    problem = onnx_format.size_problem(d)  # what the emulator refuses at load, refused here too
+    if problem:
+        raise InspectError("%s: %s" % (path, problem))
     proto, inputs, outputs = d.proto, d.inputs, d.outputs
     metadata: Dict[str, Any] = {}
     for prop in proto.metadata_props:
@@ -129,7 +134,7 @@ def _describe_onnx(path: str) -> Dict[str, Any]:
         "path": path, "kind": "onnx", "file_size": len(data),
         "producer": (proto.producer_name + " " + proto.producer_version).strip(), "ir_version": proto.ir_version,
         "opset": {o.domain or "ai.onnx": o.version for o in proto.opset_import},
-        "inputs": [_onnx_tensor(t) for t in inputs], "outputs": [_onnx_tensor(t) for t in outputs],
+        "inputs": [_onnx_tensor(t, d.gears) for t in inputs], "outputs": [_onnx_tensor(t, d.gears) for t in outputs],
         "dynamic_batch": list(d.gears), "dynamic_hw": [], "dynamic_dims": [],
         "aipp": {t.name: t.aipp for t in inputs if t.aipp is not None}, "weight_bytes": d.weight_bytes,
         "metadata": metadata,

@@ -231,6 +231,15 @@ EMU_EXPORT aclError aclrtResetDevice(int32_t deviceId) {
     if (err || (err = check_device(deviceId, func))) return err;
     emu_lock();
     emu_device *d = &devices[deviceId];
+    if (d->refcount == 1 && (emu_worker_device() == deviceId || emu_in_callback())) {
+        /* The last reset tears the device down: its streams' workers are joined and its memory released. From a
+         * callback, that is the calling thread's own stream, or the buffers the running work uses. */
+        emu_unlock();
+        return emu_fail(ACL_ERROR_RT_CONTEXT_RELEASE_ERROR, func,
+                        "the last aclrtResetDevice(%d) would release the device while the calling thread runs a "
+                        "callback of its work (%s): reset it after the callback has returned", deviceId,
+                        emu_worker_device() == deviceId ? "a task of one of its streams" : "a model or codec callback");
+    }
     if (d->refcount > 0 && --d->refcount == 0) {
         acllite_emu_counts leaks = {0};
         emu_device_teardown_locked(deviceId, &leaks);
@@ -300,6 +309,11 @@ EMU_EXPORT aclError aclrtDestroyContext(aclrtContext context) {
     emu_lock();
     err = lookup_context(context, func);
     emu_context *c = context;
+    if (!err && emu_worker_context() == c) {
+        err = emu_fail(ACL_ERROR_RT_CONTEXT_RELEASE_ERROR, func,
+                       "the calling thread runs a task of a stream of context %p (a callback of that stream): the "
+                       "context cannot be destroyed until that task has returned", context);
+    }
     if (!err && c->is_default) {
         err = emu_fail(ACL_ERROR_INVALID_PARAM, func,
                        "%p is the default context of device %d; aclrtResetDevice releases it", context, c->device);

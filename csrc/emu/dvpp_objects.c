@@ -482,7 +482,13 @@ aclError dvpp_roi_read(const acldvppRoiConfig *roi, dvpp_rect *out, const char *
                         "%s (left %u, right %u, top %u, bottom %u) is empty: right and bottom are inclusive and "
                         "must not be smaller than left and top", what, r.left, r.right, r.top, r.bottom);
     }
-    *out = (dvpp_rect){r.left, r.top, r.right - r.left + 1, r.bottom - r.top + 1};
+    uint64_t w = (uint64_t)r.right - r.left + 1, h = (uint64_t)r.bottom - r.top + 1; /* 2^32 when 0 .. UINT32_MAX */
+    if (w > UINT32_MAX || h > UINT32_MAX) {
+        return emu_fail(ACL_ERROR_INVALID_PARAM, func, "%s (left %u, right %u, top %u, bottom %u) is %llux%llu: wider "
+                        "or taller than any picture", what, r.left, r.right, r.top, r.bottom, (unsigned long long)w,
+                        (unsigned long long)h);
+    }
+    *out = (dvpp_rect){r.left, r.top, (uint32_t)w, (uint32_t)h};
     return ACL_SUCCESS;
 }
 

@@ -139,19 +139,13 @@ aclError emu_configure_early(const char *func) {
 }
 
 static aclError check_config_file(const char *path) {
-    FILE *f = fopen(path, "rb");
-    if (!f) return emu_fail(ACL_ERROR_INVALID_FILE, "aclInit", "cannot open config file %s: %s", path, strerror(errno));
-    char *text = malloc(CONFIG_MAX_BYTES + 1);
-    size_t len = text ? fread(text, 1, CONFIG_MAX_BYTES + 1, f) : 0;
-    fclose(f);
-    if (!text) return emu_fail(ACL_ERROR_BAD_ALLOC, "aclInit", "out of host memory");
-    aclError err = ACL_SUCCESS;
+    void *text = NULL;
+    size_t len = 0;
+    aclError err = emu_read_file(path, CONFIG_MAX_BYTES, &text, &len, "aclInit", "config file");
+    if (err) return err;
     size_t at;
     const char *why;
-    if (len > CONFIG_MAX_BYTES) {
-        err = emu_fail(ACL_ERROR_INVALID_FILE_SIZE, "aclInit", "config file %s is larger than %u bytes", path,
-                       CONFIG_MAX_BYTES);
-    } else if (!json_check(text, len, &at, &why)) {
+    if (!json_check(text, len, &at, &why)) {
         err = emu_fail(ACL_ERROR_PARSE_FILE, "aclInit", "config file %s is not valid JSON: %s at byte %zu", path, why, at);
     }
     free(text);
@@ -182,6 +176,13 @@ EMU_EXPORT aclError aclInit(const char *configPath) {
 }
 
 EMU_EXPORT aclError aclFinalize(void) {
+    if (emu_worker_stream() || emu_in_callback()) {
+        /* Finalizing joins every stream worker and waits for every model execution: from a callback of that work
+         * it would join itself or wait for itself. */
+        return emu_fail(ACL_ERROR_RT_CONTEXT_RELEASE_ERROR, "aclFinalize",
+                        "called from a callback of AscendCL work (%s): AscendCL cannot be finalized until that "
+                        "callback has returned", emu_worker_stream() ? "a stream task" : "a model or codec callback");
+    }
     emu_lock();
     if (!atomic_load(&initialized)) {
         emu_unlock();

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import List, Optional
 
 HERE = Path(__file__).resolve().parent
-TARGETS = ["jpeg", "png", "aipp", "model_load", "memcpy", "pyacl"]
+TARGETS = ["jpeg", "png", "aipp", "model_load", "memcpy", "pyacl", "model_shapes"]
 
 
 def run_target(name: str, runs: int, engine: str, seed: int, timeout: float, artifacts: Path,
