@@ -417,7 +417,7 @@ def _(env: Env) -> Raw:
     return raw(lib.aclrtDestroyContext, cell[0])
 
 
-@row("rt-sync-negative-timeout", "runtime", "aclrtSynchronizeStreamWithTimeout(s, -5)", 100000, "timeout -5 ms")
+@row("rt-sync-negative-timeout", "runtime", "aclrtSynchronizeStreamWithTimeout(s, -5)", 107000, "timeout -5 ms")
 def _(env: Env) -> Raw:
     env.device()
     return raw(lib.aclrtSynchronizeStreamWithTimeout, env.stream(), -5)
@@ -434,7 +434,7 @@ def _(env: Env) -> Raw:
      "has no subscribed stream")
 def _(env: Env) -> Raw:
     env.device()
-    return raw(lib.aclrtProcessReport, 0)
+    return raw(lib.aclrtProcessReport, 10)
 
 
 @row("rt-py-init-twice", "runtime", "acllite.init() while initialized", AclStateError, "already initialized",
