@@ -6,12 +6,48 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from typing import List, Optional
+from typing import Any, Dict, List, Optional
+
+
+def _api_report() -> Dict[str, Any]:
+    """``info --api``: bound / emulated / tested per real header (from the table docs/API_COVERAGE.md is made of) and
+    the bound functions the loaded backend lacks."""
+    import acllite
+    from acllite.binding import prototypes
+    from .coverage import read_table, summary_counts
+
+    table = read_table()
+    per_header = summary_counts(table)
+    info = acllite.backend_info()
+    listed = {r["function"] for r in table}
+    return {"headers": per_header, "backend": info.name, "missing": list(info.missing),
+            "unlisted": sorted(n for n, p in prototypes.items() if n not in listed and p.library != "emulator")}
+
+
+def _print_api(report: Dict[str, Any]) -> None:
+    print("%-26s %6s %9s %7s %9s" % ("header", "bound", "emulated", "tested", "samples"))
+    for h in report["headers"]:
+        print("%-26s %6d %9d %7d %9s" % (h["header"], h["bound"], h["emulated"], h["tested"],
+                                         "%d/%d" % (h["samples_emulated"], h["samples"])))
+    print("emulated: implemented by the emulator; tested: a test calls it (or its pyACL function) by name; samples: of "
+          "the functions the Ascend samples call, emulated/all. Per function: docs/API_COVERAGE.md.")
+    if report["backend"] != "emulator":
+        print("%s: %d bound function(s) absent from the loaded CANN libraries%s" % (
+            report["backend"], len(report["missing"]), ": " + ", ".join(report["missing"]) if report["missing"] else ""))
+    if report["unlisted"]:
+        print("not in the coverage table (regenerate it): %s" % ", ".join(report["unlisted"]))
 
 
 def _info(args: argparse.Namespace) -> int:
     import acllite
 
+    if args.api:
+        report = _api_report()
+        if args.json:
+            print(json.dumps(report, indent=2))
+        else:
+            _print_api(report)
+        return 0
     info = acllite.backend_info()
     report = {
         "backend": info.name,
@@ -82,6 +118,8 @@ def build_parser() -> argparse.ArgumentParser:
                    add_help=False)
     info = sub.add_parser("info", help="backend, libraries, versions, SoC, devices and memory")
     info.add_argument("--json", action="store_true", help="print JSON")
+    info.add_argument("--api", action="store_true", help="the AscendCL functions bound, emulated and tested, per "
+                      "header, and those the loaded CANN lacks")
     info.set_defaults(func=_info)
     bench = sub.add_parser("bench", help="microbenchmarks (medians, with baselines measured in the same run)")
     bench.add_argument("what", choices=["calls", "memcpy", "execute", "op", "dvpp", "pipeline", "soak", "serve",
