@@ -630,14 +630,18 @@ def test_stop_on_failure_drops_later_tasks(acl: Any) -> None:
     ok(lib.aclrtSetStreamFailureMode(s, lib.ACL_STOP_ON_FAILURE))  # the mode in force again: fine
     expect_error(lib.ACL_ERROR_RT_FEATURE_NOT_SUPPORT, "it cannot go back to ACL_CONTINUE_ON_FAILURE",
                  lib.aclrtSetStreamFailureMode, s, lib.ACL_CONTINUE_ON_FAILURE)
+    e = create_event()
     with StreamHold(s) as hold:
         ok(lib.aclrtMemsetAsync(gone, 64, 1, 64, s))   # fails when it runs: freed below
         ok(lib.aclrtMemsetAsync(good, 64, 2, 64, s))   # dropped: the stream stopped
+        ok(lib.aclrtRecordEvent(e, s))                 # dropped too, but it completes the event: no wait for ever
         ok(lib.aclrtFree(gone))
         hold.release()
         expect_error(lib.ACL_ERROR_RT_PARAM_INVALID, "devPtr 0x%x" % addr(gone), lib.aclrtSynchronizeStream, s,
                      func="aclrtMemsetAsync")
     assert read_device(good, 64) == bytes(64)
+    ok(lib.aclrtSynchronizeEvent(e))
+    ok(lib.aclrtDestroyEvent(e))
     expect_error(lib.ACL_ERROR_RT_STREAM_ABORT, "its failure mode is ACL_STOP_ON_FAILURE: it takes no more tasks",
                  lib.aclrtMemsetAsync, good, 64, 3, 64, s)
     ok(lib.aclrtDestroyStream(s))

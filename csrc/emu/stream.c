@@ -610,9 +610,23 @@ static aclError run_record(void *arg) {
     pthread_mutex_lock(&event_lock);
     if (t->event->completed < t->generation) t->event->completed = t->generation;
     t->event->stamp_ns = emu_now_ns();
+    t->ran = true;
     pthread_cond_broadcast(&event_cond);
     pthread_mutex_unlock(&event_lock);
     return ACL_SUCCESS;
+}
+
+/* A record its stream dropped (a forced destroy, a stream stopped by a failure) completes the event, without a new
+ * time: otherwise whatever waits for the event (a host synchronize, another stream) would wait for ever. */
+static void record_drop(void *arg) {
+    event_task *t = arg;
+    if (!t->ran) {
+        pthread_mutex_lock(&event_lock);
+        if (t->event->completed < t->generation) t->event->completed = t->generation;
+        pthread_cond_broadcast(&event_cond);
+        pthread_mutex_unlock(&event_lock);
+    }
+    event_drop(arg);
 }
 
 static aclError run_reset(void *arg) {
@@ -809,7 +823,7 @@ static aclError event_op(aclrtEvent event, aclrtStream stream, emu_task_fn fn, c
     if (fn == run_wait) e->waits_queued++;
     pthread_mutex_unlock(&event_lock);
     atomic_fetch_add(&e->refs, 1);
-    err = emu_stream_enqueue(s, fn, t, fn == run_wait ? wait_drop : event_drop, func);
+    err = emu_stream_enqueue(s, fn, t, fn == run_wait ? wait_drop : fn == run_record ? record_drop : event_drop, func);
     emu_stream_unref(s);
     return err;
 }
