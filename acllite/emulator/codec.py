@@ -22,6 +22,7 @@ import logging
 from typing import Any, Optional, Tuple
 
 from .._acl_cffi import ffi, lib
+from ._extern import extern
 
 logger = logging.getLogger("acllite.emulator")
 
@@ -111,7 +112,7 @@ def _open(data: Any, size: int) -> Any:
     return _image_module().open(io.BytesIO(ffi.buffer(data, size)))
 
 
-@ffi.def_extern(error=ACL_ERROR_INTERNAL_ERROR)
+@extern(ACL_ERROR_INTERNAL_ERROR, "JPEG decoding failed", ACL_ERROR_INVALID_PARAM)
 def acllite_py_jpeg_decode(sink, data, size, orientation, message, message_len):  # type: ignore[no-untyped-def]
     try:
         im = _open(data, size)
@@ -131,7 +132,7 @@ def acllite_py_jpeg_decode(sink, data, size, orientation, message, message_len):
             type(exc).__name__, exc))
 
 
-@ffi.def_extern(error=ACL_ERROR_INTERNAL_ERROR)
+@extern(ACL_ERROR_INTERNAL_ERROR, "PNG decoding failed", ACL_ERROR_INVALID_PARAM)
 def acllite_py_png_decode(sink, data, size, keep_alpha, message, message_len):  # type: ignore[no-untyped-def]
     try:
         im = _open(data, size)
@@ -148,7 +149,7 @@ def acllite_py_png_decode(sink, data, size, keep_alpha, message, message_len):  
             type(exc).__name__, exc))
 
 
-@ffi.def_extern(error=ACL_ERROR_INTERNAL_ERROR)
+@extern(ACL_ERROR_INTERNAL_ERROR, "JPEG encoding failed", ACL_ERROR_INVALID_PARAM)
 def acllite_py_jpeg_encode(pixels, width, height, row_stride, quality, out, capacity, written, message,  # type: ignore[no-untyped-def]
                            message_len):
     try:

@@ -213,7 +213,12 @@ def get_output_data_type(model_desc: int, index: int) -> int:
 
 
 def get_input_index_by_name(model_desc: int, name: str) -> Tuple[int, int]:
-    """``(index, ret)``; a non-zero ret (not an exception) when there is no such input."""
+    """``(index, ret)``; a non-zero ret (not an exception) when there is no such input. ``name`` must be a str
+    without NUL characters (TypeError, ValueError otherwise, as a C extension's "s" argument)."""
+    if not isinstance(name, str):
+        raise TypeError("acl.mdl.get_input_index_by_name: name must be str, not %s" % type(name).__name__)
+    if "\0" in name:
+        raise ValueError("acl.mdl.get_input_index_by_name: embedded null character in name")
     cell = _new(_SIZE_P)
     ret = _GetInputIndexByName(_vp(model_desc) or _ptr(model_desc), name.encode(), cell)
     return cell[0], ret
