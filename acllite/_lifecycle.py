@@ -245,7 +245,7 @@ class Resource:
 
     LIVE, QUEUED, DONE = 0, 1, 2
     __slots__ = ("fn", "name", "handle", "token", "parent", "children", "state", "priority", "after", "views",
-                 "__weakref__")
+                 "cause", "kind", "__weakref__")
 
     def __init__(self, fn: Callable[[Any], Any], name: str, handle: Any, device: int = -1,
                  parent: Optional["Resource"] = None, priority: int = PRIORITY_DEFAULT,
@@ -260,6 +260,8 @@ class Resource:
         self.priority = priority
         self.after = after
         self.views: Optional[List["weakref.ref[Any]"]] = None
+        self.cause = ""  # what released it, when its parent did
+        self.kind = name  # what its children's messages call it ("Context")
         if parent is not None:
             parent.children[id(self)] = self
 
@@ -279,8 +281,10 @@ class Resource:
         while r is not None:
             if not r.token.live:
                 return r.token.why
+            if r.cause:
+                return r.cause
             if r is not self and r.state != Resource.LIVE:
-                return "its %s was closed" % r.name
+                return "its %s was closed" % r.kind
             r = r.parent
         return ""
 
@@ -300,6 +304,8 @@ class Resource:
                 return
             self.state = Resource.DONE
         for child in reversed(list(self.children.values())):
+            if child.state != Resource.DONE:
+                child.cause = "its %s was closed" % self.kind
             child._run()  # children first, newest first
         self.children.clear()
         parent, self.parent = self.parent, None

@@ -22,7 +22,11 @@ if TYPE_CHECKING:
     from .memory import DeviceBuffer, HostBuffer
 
 __all__ = ["init", "finalize", "is_initialized", "Runtime", "run_mode", "soc_name", "device_count", "version",
-           "Device", "Context", "Stream", "Event", "emulator_live_counts", "emulator_leak_report"]
+           "Device", "Context", "Stream", "Event", "emulator_live_counts", "emulator_leak_report", "callback_scope"]
+
+#: ``with callback_scope(): ...`` around the body of a host callback of a program's own (aclrtLaunchCallback):
+#: releases that a collection runs inside are queued until a normal thread's next call (docs/RELIABILITY.md).
+callback_scope = _lifecycle.callback_scope
 
 logger = logging.getLogger("acllite")
 ACL_HOST = 1
@@ -242,7 +246,7 @@ class Context(Owned):
         self.handle = cell[0]
         self._own(lib.aclrtDestroyContext, "aclrtDestroyContext", self.handle, device.id,
                   priority=_lifecycle.PRIORITY_CONTEXT)
-        self._res.name = "Context"  # type: ignore[union-attr]  (named in its children's closed messages)
+        self._res.kind = "Context"  # type: ignore[union-attr]  (named in its children's closed messages)
 
     def make_current(self) -> None:
         self._check_open()
