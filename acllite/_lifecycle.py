@@ -245,11 +245,11 @@ class Resource:
 
     LIVE, QUEUED, DONE = 0, 1, 2
     __slots__ = ("fn", "name", "handle", "token", "parent", "children", "state", "priority", "after", "views",
-                 "cause", "kind", "__weakref__")
+                 "cause", "kind", "hold", "wanted", "__weakref__")
 
     def __init__(self, fn: Callable[[Any], Any], name: str, handle: Any, device: int = -1,
                  parent: Optional["Resource"] = None, priority: int = PRIORITY_DEFAULT,
-                 after: Optional[Callable[[], None]] = None):
+                 after: Optional[Callable[[], None]] = None, hold: Optional[Callable[[], int]] = None):
         self.fn = fn
         self.name = name
         self.handle = handle
@@ -262,6 +262,8 @@ class Resource:
         self.views: Optional[List["weakref.ref[Any]"]] = None
         self.cause = ""  # what released it, when its parent did
         self.kind = name  # what its children's messages call it ("Context")
+        self.hold = hold  # while it returns non-zero (live views of the memory), a release waits
+        self.wanted = False  # a release waits for the views to go
         if parent is not None:
             parent.children[id(self)] = self
 
@@ -289,8 +291,14 @@ class Resource:
         return ""
 
     def release(self) -> None:
-        """Release now, or queue the release when the calling thread may not run it (see may_release_here)."""
+        """Release now, or queue the release when the calling thread may not run it (see may_release_here), or,
+        while views of the memory it would free are alive, when the last of them goes."""
         if self.state != Resource.LIVE:
+            return
+        if self.hold is not None and self.token.live and self.hold():
+            if not self.wanted:
+                self.wanted = True
+                _held_back.append(self)
             return
         if may_release_here():
             self._run()
@@ -321,8 +329,11 @@ class Resource:
 
     # -- views of the memory it owns (HostBuffer.numpy/memoryview) --------------------------------------------
     def add_view(self, view: Any) -> None:
+        """Track a view's exporter: its memory stays allocated while it lives. (Nothing the view holds may lead
+        back to a Python object a program can put in a cycle: numpy arrays are invisible to the collector, so
+        such a cycle could never be collected.)"""
         refs = [r for r in (self.views or []) if r() is not None]
-        refs.append(weakref.ref(view))
+        refs.append(weakref.ref(view, _view_gone))
         self.views = refs
         _viewed[id(self)] = self
 
@@ -336,6 +347,19 @@ class Resource:
 
 _state_lock = threading.Lock()  # held for a check-and-set only: nothing inside allocates, so no collection runs
 _viewed: Dict[int, Resource] = {}  # resources that exported views, until the views are gone
+_held_back: List[Resource] = []  # releases waiting for views to go
+
+
+def _view_gone(_ref: Any = None) -> None:
+    """A view died: run the releases that were waiting for it (on this thread if it may, else queued)."""
+    for r in list(_held_back):
+        if r.state != Resource.LIVE or not r.token.live or not r.hold or not r.hold():
+            try:
+                _held_back.remove(r)
+            except ValueError:
+                continue  # another thread got it
+            r.wanted = False
+            r.release()
 
 
 def live_views(device: Optional[int] = None) -> int:
@@ -423,6 +447,7 @@ def _after_fork_in_child() -> None:
     _lock = threading.Lock()  # another thread may have held it at the fork
     _state_lock = threading.Lock()
     _deferred.clear()
+    del _held_back[:]
     finalized()
 
 

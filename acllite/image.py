@@ -101,7 +101,7 @@ def _check_fits(img: "Image") -> None:
     # What the data holds: a buffer's bytes, a flat array's; 2-D and 3-D arrays are checked row by row below.
     if isinstance(data, np.ndarray):
         _extent(data)  # refuses negative strides
-        held = data.size if data.ndim == 1 and data.strides == (1,) else None
+        held = data.size if data.ndim == 1 and data.flags.c_contiguous else None
     else:
         held = data.nbytes
     if isinstance(fmt, str) or fmt == PixelFormat.UNKNOWN:
@@ -114,6 +114,7 @@ def _check_fits(img: "Image") -> None:
         n = held if img._nbytes is None else img._nbytes
         if n > held:
             raise ValueError("nbytes %d is more than the %d bytes of the data" % (n, held))
+        img._nbytes = n  # encoded: the data's length unless told
         return
     bpp, chroma, num = layout(fmt)
     name = PixelFormat(fmt).name
@@ -143,7 +144,7 @@ def _check_fits(img: "Image") -> None:
     else:
         rows_needed = hs + ((h + (1 << chroma[1]) - 1) >> chroma[1]) * (2 if chroma[0] == 0 else 1)
     if a.ndim == 1:
-        if a.strides[0] != 1:
+        if not a.flags.c_contiguous:
             raise ValueError("a flat picture array must be C-ordered (strides (1,)), got strides %s" % (a.strides,))
         return
     if a.ndim == 2:
@@ -160,9 +161,11 @@ def _check_fits(img: "Image") -> None:
                                                                         a.strides))
     if a.strides[0] != ws:
         raise ValueError("width_stride %d does not match the array's row stride %d" % (ws, a.strides[0]))
-    if a.shape[0] < rows_needed or cols < w * bpp:
+    # A 4:4:4 or 4:4:0 chroma row is 2 x width bytes, two array rows apart: it may not cover a row's gap.
+    row_bytes = w * bpp if chroma is None or chroma[0] else max(w, min(2 * w, ws))
+    if a.shape[0] < rows_needed or cols < row_bytes:
         raise ValueError("an array of shape %s is too small for a %dx%d %s picture (with strides %dx%d it needs %d "
-                         "rows of %d bytes)" % (a.shape, w, h, name, ws, hs, rows_needed, w * bpp))
+                         "rows of %d bytes)" % (a.shape, w, h, name, ws, hs, rows_needed, row_bytes))
 
 
 def _extent(a: np.ndarray) -> int:

@@ -99,7 +99,7 @@ class Buffer(Owned):
         self._cdata = None
 
     def __repr__(self) -> str:
-        if self._cdata is None:
+        if self._cdata is None or not self._token.live:
             return "<acllite.%s %d bytes, closed>" % (type(self).__name__, self.nbytes)
         return "<acllite.%s %d bytes at 0x%x>" % (type(self).__name__, self.nbytes, self.ptr)
 
@@ -231,20 +231,25 @@ class DvppBuffer(Buffer):
 
 
 class _ArrayView:
-    """Gives numpy a view of host memory while keeping the owning buffer alive. Every array made from the view
-    (slices, other dtypes, memoryviews and arrays over those) keeps this object alive: it is what is tracked."""
+    """Gives numpy a view of pinned host memory. Every array made from the view (slices, other dtypes,
+    memoryviews and arrays over those) keeps this object alive: it is what the buffer's Resource tracks, and
+    while it lives the memory is not freed (HostBuffer.close() refuses, a collected HostBuffer's release waits).
+    It holds no reference to the HostBuffer: numpy arrays are invisible to the cycle collector, so a view leading
+    back to a buffer in a reference cycle would make that cycle uncollectable."""
 
-    def __init__(self, owner: "HostBuffer", nbytes: int):
-        self.owner = owner
-        self.__array_interface__ = {"data": (owner.ptr, False), "typestr": "|u1", "shape": (nbytes,), "version": 3}
+    __slots__ = ("__array_interface__", "__weakref__")
+
+    def __init__(self, ptr: int, nbytes: int):
+        self.__array_interface__ = {"data": (ptr, False), "typestr": "|u1", "shape": (nbytes,), "version": 3}
 
 
 class HostBuffer(Buffer):
     """Pinned host memory (aclrtMallocHost): host-addressable, shared with numpy without copies.
 
     Every view it exports (:meth:`numpy`, :meth:`memoryview`, and whatever is made from those: slices, arrays
-    over the memoryview) keeps it alive, and while any is alive ``close()``, the last close of its Device and
-    ``acllite.finalize()`` refuse with BufferError: the memory would go while the views still point at it.
+    over the memoryview) keeps its memory allocated: while any is alive ``close()``, the last close of its Device
+    and ``acllite.finalize()`` refuse with BufferError (the memory would go while the views still point at it),
+    and a HostBuffer (or Device) that is collected meanwhile frees its memory when the last view goes.
     """
 
     def __init__(self, nbytes: int, device: "Device"):
@@ -252,7 +257,8 @@ class HostBuffer(Buffer):
         cell = ffi.new("void **")
         check(lib.aclrtMallocHost(cell, nbytes), "aclrtMallocHost")
         self._cdata = cell[0]
-        self._own(lib.aclrtFreeHost, "aclrtFreeHost", self._cdata, device.id)
+        res = self._own(lib.aclrtFreeHost, "aclrtFreeHost", self._cdata, device.id)
+        res.hold = res.live_views  # collected while views live: the memory goes with the last of them
 
     def close(self) -> None:
         """Free the memory now (idempotent). Refused while views of it are alive: they would dangle."""
@@ -278,7 +284,7 @@ class HostBuffer(Buffer):
             raise ValueError("a view cannot have a negative dimension: %s" % (shape,))
         if math.prod(shape) * dt.itemsize > self.nbytes:
             raise ValueError("a %s view of shape %s needs more than %d bytes" % (dt, shape, self.nbytes))
-        exporter = _ArrayView(self, math.prod(shape) * dt.itemsize)
+        exporter = _ArrayView(self.ptr, math.prod(shape) * dt.itemsize)
         view = np.asarray(exporter).view(dt).reshape(shape)
         self._res.add_view(exporter)  # type: ignore[union-attr]
         return view

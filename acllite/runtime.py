@@ -57,8 +57,8 @@ class Runtime:
             return
         if not _lifecycle.may_release_here():
             self._open = False
-            _lifecycle.Resource(lambda _: finalize(), "aclFinalize", None,
-                                priority=_lifecycle.PRIORITY_RUNTIME).release()
+            _lifecycle.Resource(lambda _: finalize(), "aclFinalize", None, priority=_lifecycle.PRIORITY_RUNTIME,
+                                hold=_lifecycle.live_views).release()
             return
         finalize()
         self._open = False
@@ -164,8 +164,10 @@ class Device(Owned):
             check(rc, "aclrtGetCurrentContext")
         self._default_context = cell[0]
         _lifecycle.device_opened(device_id)
-        self._own(_reset_device, "aclrtResetDevice", device_id, -1, priority=_lifecycle.PRIORITY_DEVICE,
-                  after=lambda: _lifecycle.device_closed(device_id))
+        res = self._own(_reset_device, "aclrtResetDevice", device_id, -1, priority=_lifecycle.PRIORITY_DEVICE,
+                        after=lambda: _lifecycle.device_closed(device_id))
+        # Collected while views of its pinned memory live: the reset waits for them (if it is the last one).
+        res.hold = lambda: _lifecycle.live_views(device_id) if _lifecycle.device_users(device_id) <= 1 else 0
 
     def close(self) -> None:
         """aclrtResetDevice (once). The last close of a device releases everything on it."""

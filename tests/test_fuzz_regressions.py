@@ -40,7 +40,7 @@ pytestmark = requires_emulator
 
 FUZZ = ROOT / "tests" / "fuzz"
 CRASHERS = FUZZ / "crashers"
-TARGETS = ["jpeg", "png", "aipp", "model_load", "memcpy"]
+TARGETS = ["jpeg", "png", "aipp", "model_load", "memcpy", "image", "release"]
 SMOKE_RUNS = 300
 
 # atheris when installed, else the harness's own seeded mutator (docs/RELIABILITY.md)

@@ -961,3 +961,52 @@ def test_minor_get_input_index_by_name_with_a_non_string_raises_type_error() -> 
             acl.mdl.get_input_index_by_name(0, bad)
     with pytest.raises(ValueError, match="embedded null"):
         acl.mdl.get_input_index_by_name(0, "a\0b")
+
+
+# ============================================================================ found by the new fuzz targets
+
+
+def test_fuzz_image_encoded_data_over_a_buffer_without_nbytes_is_the_buffers_length(clean: None) -> None:
+    with acllite.init(), acllite.Device(0) as d, d.alloc(50) as buf:
+        assert Image(buf, "jpeg", 8, 8).nbytes == 50  # before: ValueError from the nbytes property
+        one = np.ndarray((1,), np.uint8, buffer=bytearray(64), strides=(16,))  # contiguous: one element
+        assert Image(one, "png", 1, 1).nbytes == 1  # before: an AssertionError in the constructor
+
+
+def test_fuzz_image_a_444_chroma_row_never_covers_an_array_rows_gap() -> None:
+    """A YUV444SP/YUV440SP chroma row is 2 x width bytes, two array rows apart: with rows shorter than that and
+    than the stride, to_numpy read the bytes between the rows (not the array's)."""
+    a = np.zeros((20, 30), np.uint8)[:, :10]  # rows of 10 bytes, 30 apart
+    with pytest.raises(ValueError, match="rows of 20 bytes"):
+        Image(a, _F.YVU444SP, 10, 5, 30, 5)
+    ok = np.zeros((20, 30), np.uint8)[:, :20]
+    assert Image(ok, _F.YVU444SP, 10, 5, 30, 5).to_numpy().shape == (15, 10)
+
+
+def test_fuzz_release_a_view_and_its_buffer_in_a_cycle_are_collected(clean: None) -> None:
+    """numpy arrays are invisible to the cycle collector: a view that held its HostBuffer made any cycle through
+    the buffer uncollectable (its memory stayed until exit; aclFinalize then refused). Views hold no object now."""
+    with acllite.init(), acllite.Device(0) as d:
+        h = d.alloc_host(64)
+        mv = h.memoryview()
+        cycle: List[Any] = [mv, h]
+        cycle.append(cycle)
+        h.cycle = cycle  # type: ignore[attr-defined]
+        del h, mv, cycle
+        assert gc.collect() > 0 and _lifecycle.live_views() == 0
+        assert live_counts()["hostAllocations"] == 0
+        v = d.alloc_host(64).numpy()  # the buffer is dropped at once: its memory waits for the view
+        v[:] = 9
+        gc.collect()
+        assert live_counts()["hostAllocations"] == 1 and int(v.sum()) == 9 * 64
+        del v
+        assert live_counts()["hostAllocations"] == 0
+
+
+def test_fuzz_release_repr_of_a_buffer_released_by_a_reset(clean: None) -> None:
+    rt = acllite.init()
+    d = acllite.Device(0)
+    b = d.alloc(64)
+    d.close()
+    assert repr(b) == "<acllite.DeviceBuffer 64 bytes, closed>"  # before: it raised from ptr
+    rt.close()

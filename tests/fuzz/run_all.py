@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import List, Optional
 
 HERE = Path(__file__).resolve().parent
-TARGETS = ["jpeg", "png", "aipp", "model_load", "memcpy"]
+TARGETS = ["jpeg", "png", "aipp", "model_load", "memcpy", "image", "release"]
 
 
 def run_target(name: str, runs: int, engine: str, seed: int, timeout: float, artifacts: Path,
