@@ -68,7 +68,16 @@ class Token:
 
 
 _lock = threading.Lock()
-_local = threading.local()  # per thread: .callbacks (callback depth), .collecting (in a gc collection), .busy
+
+
+class _Local(threading.local):
+    callbacks = 0  # depth of callback_scope()
+    collecting = False  # inside a gc collection
+    busy = 0  # holding the state lock
+    foreign: Optional[bool] = None  # a thread Python did not start (found once per thread)
+
+
+_local = _Local()
 _generation = 0  # bumped by every aclFinalize
 _device_epoch: Dict[int, int] = {}  # bumped when a device's last Device object is closed
 _initialized = False  # between a successful aclInit and aclFinalize (or a fork)
@@ -81,7 +90,7 @@ _device_tokens: Dict[int, Token] = {}
 def _critical() -> Iterator[None]:
     """Hold the state lock; a collection that runs inside (any allocation may start one) queues its releases
     instead of running them here, where one would need the lock again."""
-    _local.busy = getattr(_local, "busy", 0) + 1
+    _local.busy += 1
     try:
         with _lock:
             yield
@@ -166,15 +175,17 @@ def device_closed(device: int) -> None:
 
 
 
-@contextlib.contextmanager
-def callback_scope() -> Iterator[None]:
+class callback_scope:  # noqa: N801  (used as a function: ``with callback_scope(): ...``)
     """Mark the calling thread as running a callback (a host callback, a codec or model-engine callback): no
     release runs until it ends; finalizers that fire inside are deferred (CANN: callbacks must not release
     resources or synchronize)."""
-    _local.callbacks = getattr(_local, "callbacks", 0) + 1
-    try:
-        yield
-    finally:
+
+    __slots__ = ()
+
+    def __enter__(self) -> None:
+        _local.callbacks += 1
+
+    def __exit__(self, *exc: Any) -> None:
         _local.callbacks -= 1
 
 
@@ -190,9 +201,13 @@ def _foreign_thread() -> bool:
 
 def may_release_here() -> bool:
     """Whether a release may run on the calling thread now."""
-    if getattr(_local, "callbacks", 0) or getattr(_local, "collecting", False) or getattr(_local, "busy", 0):
+    local = _local
+    if local.callbacks or local.collecting or local.busy:
         return False
-    return not _foreign_thread()
+    foreign = local.foreign
+    if foreign is None:
+        foreign = local.foreign = _foreign_thread()
+    return not foreign
 
 
 _deferred: "collections.deque[Resource]" = collections.deque()
@@ -255,7 +270,7 @@ class Resource:
         self.handle = handle
         self.token = token(device)
         self.parent = parent
-        self.children: Dict[int, Resource] = {}
+        self.children: Optional[Dict[int, Resource]] = None
         self.state = Resource.LIVE
         self.priority = priority
         self.after = after
@@ -265,11 +280,15 @@ class Resource:
         self.hold = hold  # while it returns non-zero (live views of the memory), a release waits
         self.wanted = False  # a release waits for the views to go
         if parent is not None:
+            if parent.children is None:
+                parent.children = {}
             parent.children[id(self)] = self
 
     @property
     def released(self) -> bool:
         """Released, queued for release, or released by the C side (with its device, or by aclFinalize)."""
+        if self.parent is None:
+            return self.state != Resource.LIVE or not self.token.live
         r: Optional[Resource] = self
         while r is not None:
             if r.state != Resource.LIVE or not r.token.live:
@@ -311,14 +330,18 @@ class Resource:
             if self.state == Resource.DONE:
                 return
             self.state = Resource.DONE
-        for child in reversed(list(self.children.values())):
-            if child.state != Resource.DONE:
-                child.cause = "its %s was closed" % self.kind
-            child._run()  # children first, newest first
-        self.children.clear()
-        parent, self.parent = self.parent, None
+        children = self.children
+        if children:
+            for child in reversed(list(children.values())):
+                if child.state != Resource.DONE:
+                    child.cause = "its %s was closed" % self.kind
+                child._run()  # children first, newest first
+            children.clear()
+        parent = self.parent
         if parent is not None:
-            parent.children.pop(id(self), None)
+            self.parent = None
+            if parent.children is not None:
+                parent.children.pop(id(self), None)
         if not self.token.live:
             return  # the C runtime released it already (device reset or finalize)
         rc = self.fn(self.handle)

@@ -190,11 +190,14 @@ class Model:
         """Run once. ``inputs``: numpy arrays (copied to the device) or device buffers (used in place), one per
         model input; the batch of a model with a dynamic batch is the arrays' first dimension. Returns the
         outputs as numpy arrays (written into ``out`` when given)."""
-        self._check_open()
+        res = self._res
+        if res.state or not res.token.live:
+            self._check_open()
         with self._lock:
-            if self._default is None or self._default.closed:
-                self._default = self.executor()
-            return self._default.execute(inputs, out)
+            ex = self._default
+            if ex is None or ex._res.state or not ex._res.token.live:
+                ex = self._default = self.executor()
+            return ex.execute(inputs, out)
 
     def execute_async(self, inputs: Sequence[Any], stream: "Stream",
                       out: Optional[Sequence[np.ndarray]] = None) -> "AsyncResult":
@@ -300,9 +303,11 @@ class Executor:
         _lifecycle.exit_close(self.close, exc_type, "Executor")
 
     def _check_open(self) -> None:
-        if self._res.released:
-            raise _lifecycle.closed_error(self._res, "Executor", "the Executor is closed")
-        self.model._check_open()
+        res, model_res = self._res, self.model._res
+        if res.state or not res.token.live or model_res.state or not model_res.token.live:  # (the hot path)
+            if res.released:
+                raise _lifecycle.closed_error(res, "Executor", "the Executor is closed")
+            self.model._check_open()
 
     def _point(self, slot: _Slot, ptr: Any, size: int) -> None:
         if slot.ptr != ptr or slot.size != size:

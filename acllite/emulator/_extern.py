@@ -70,10 +70,12 @@ def extern(error: Optional[int], what: str, code: Optional[int] = None) -> Calla
                 logger.error("%s", text)
             return None if error is None else _code_of(exc, default)
 
+        scope = _lifecycle.callback_scope()
+
         @functools.wraps(fn)
         def wrapper(*args: Any) -> Any:
             try:
-                with _lifecycle.callback_scope():
+                with scope:
                     return fn(*args)
             except KeyboardInterrupt as exc:
                 if threading.current_thread() is threading.main_thread():
