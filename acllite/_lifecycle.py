@@ -42,8 +42,8 @@ from .errors import AclNotInitializedError
 logger = logging.getLogger("acllite")
 
 __all__ = ["Token", "Resource", "Owned", "callback_scope", "may_release_here", "drain", "pending_releases",
-           "exit_close", "closed_error", "token", "generation", "epoch", "alive", "initialized", "is_initialized", "finalized",
-           "device_opened", "device_closed", "device_users", "live_views"]
+           "exit_close", "closed_error", "token", "generation", "epoch", "alive", "initialized", "is_initialized",
+           "finalized", "device_opened", "device_closed", "device_users", "live_views"]
 
 ACL_ERROR_UNINITIALIZE = 100001
 

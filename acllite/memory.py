@@ -292,7 +292,7 @@ class HostBuffer(Buffer):
     def memoryview(self) -> memoryview:
         """The buffer's bytes as a writable memoryview (no copy). It holds a tracked numpy view, so it counts as
         a live view of the buffer until it (and whatever was made from it) is gone, or ``release()``d."""
-        return memoryview(self.numpy(np.uint8))
+        return memoryview(self.numpy(np.uint8))  # type: ignore[arg-type]
 
 
 def _source(src: Any) -> Tuple[Any, bool, int]:

@@ -246,9 +246,9 @@ class Context(Owned):
         check(lib.aclrtCreateContext(cell, device.id), "aclrtCreateContext")
         self.device = device
         self.handle = cell[0]
-        self._own(lib.aclrtDestroyContext, "aclrtDestroyContext", self.handle, device.id,
-                  priority=_lifecycle.PRIORITY_CONTEXT)
-        self._res.kind = "Context"  # type: ignore[union-attr]  (named in its children's closed messages)
+        res = self._own(lib.aclrtDestroyContext, "aclrtDestroyContext", self.handle, device.id,
+                        priority=_lifecycle.PRIORITY_CONTEXT)
+        res.kind = "Context"  # what its streams' and events' messages call it
 
     def make_current(self) -> None:
         self._check_open()

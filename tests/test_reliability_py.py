@@ -10,7 +10,6 @@ import inspect
 import io
 import json
 import logging
-import os
 import sys
 import threading
 import time
@@ -626,7 +625,8 @@ def _exit_cases() -> List[Tuple[str, Callable[[Any, Any], Any]]]:
         ("Runtime", lambda rt, d: rt), ("Device", device), ("Context", lambda rt, d: d.create_context()),
         ("Stream", lambda rt, d: d.create_stream()), ("Event", lambda rt, d: d.create_event()),
         ("DeviceBuffer", lambda rt, d: d.alloc(64)), ("HostBuffer", lambda rt, d: d.alloc_host(64)),
-        ("DvppBuffer", lambda rt, d: acllite.DvppBuffer(64, d)), ("Model", lambda rt, d: acllite.Model(scale_model(), d)),
+        ("DvppBuffer", lambda rt, d: acllite.DvppBuffer(64, d)),
+        ("Model", lambda rt, d: acllite.Model(scale_model(), d)),
         ("Executor", lambda rt, d: acllite.Model(scale_model(), d).executor()),
         ("ImageProcessor", lambda rt, d: ImageProcessor(d)), ("Image", owned_image),
     ]
@@ -800,13 +800,15 @@ def _method_table(env: Dict[str, Any]) -> Dict[str, Dict[str, Callable[[Any], An
                          "fill": lambda o: o.fill(1), "numpy": lambda o: o.numpy()},
         "HostBuffer": {"copy_from": lambda o: o.copy_from(np.zeros(64, np.uint8)),
                        "copy_to": lambda o: o.copy_to(np.zeros(64, np.uint8)), "to_numpy": lambda o: o.to_numpy(),
-                       "fill": lambda o: o.fill(1), "numpy": lambda o: o.numpy(), "memoryview": lambda o: o.memoryview()},
+                       "fill": lambda o: o.fill(1), "numpy": lambda o: o.numpy(),
+                       "memoryview": lambda o: o.memoryview()},
         "DvppBuffer": {"copy_from": lambda o: o.copy_from(np.zeros(64, np.uint8)),
                        "copy_to": lambda o: o.copy_to(np.zeros(64, np.uint8)), "to_numpy": lambda o: o.to_numpy(),
                        "fill": lambda o: o.fill(1), "numpy": lambda o: o.numpy()},
         "Model": {"executor": lambda o: o.executor(), "current_output_dims": lambda o: o.current_output_dims(0),
                   "execute": lambda o: o.execute([x]), "execute_async": lambda o: o.execute_async([x], env["stream"])},
-        "Executor": {"execute": lambda o: o.execute([x]), "execute_async": lambda o: o.execute_async([x], env["stream"])},
+        "Executor": {"execute": lambda o: o.execute([x]),
+                     "execute_async": lambda o: o.execute_async([x], env["stream"])},
         "ImageProcessor": {"decode_jpeg": lambda o: o.decode_jpeg(jpg), "decode_png": lambda o: o.decode_png(b"x"),
                            "encode_jpeg": lambda o: o.encode_jpeg(img), "resize": lambda o: o.resize(img, 16, 16),
                            "crop": lambda o: o.crop(img, (0, 0, 8, 8)),
@@ -891,7 +893,8 @@ ATC_BAD = [
     ("--output a directory", ["--output=%(tmp)s/"], 1, "--output: expected the output file's path"),
     ("--output unwritable", ["--output=/proc/acllite/none/o"], 1, "--output: cannot write"),
     ("negative AIPP size", ["--insert_op_conf=%(tmp)s/neg.cfg"], 1, "neg.cfg:4: src_image_size_w -5 is outside 0"),
-    ("AIPP value beyond int32", ["--insert_op_conf=%(tmp)s/big.cfg"], 1, "big.cfg:4: mean_chn_0 99999999999 is outside"),
+    ("AIPP value beyond int32", ["--insert_op_conf=%(tmp)s/big.cfg"], 1,
+     "big.cfg:4: mean_chn_0 99999999999 is outside"),
     ("AIPP NaN", ["--insert_op_conf=%(tmp)s/nan.cfg"], 1, "nan.cfg:4: var_reci_chn_0 nan is outside"),
     ("AIPP config a directory", ["--insert_op_conf=%(tmp)s"], 1, "cannot read the AIPP configuration"),
     ("input_shape not integers", ["--input_shape=x:2,a"], 1, "--input_shape: dimensions of 'x' must be integers"),

@@ -52,7 +52,7 @@ def extern(error: Optional[int], what: str, code: Optional[int] = None) -> Calla
 
     ``error``: the value returned when even the wrapper fails (None for a function returning void); ``what``:
     the message's prefix; ``code``: the code of an exception without one (default ``error``)."""
-    default = error if code is None else code
+    default = (error if code is None else code) or 0
 
     def register(fn: Callable[..., Any]) -> Callable[..., Any]:
         params = list(inspect.signature(fn).parameters)
@@ -94,7 +94,6 @@ def extern(error: Optional[int], what: str, code: Optional[int] = None) -> Calla
         else:
             ffi.def_extern(name=fn.__name__, error=error, onerror=last_resort)(wrapper)
         REGISTERED[fn.__name__] = fn
-        wrapper.__wrapped__ = fn  # type: ignore[attr-defined]
         return wrapper
 
     return register

@@ -131,7 +131,7 @@ def _array(p: H.Provider, end_aligned: bool) -> Tuple[np.ndarray, int, Optional[
         ndim = 1 + p.take(1) % 3
         shape = [p.take(1) % 40 for _ in range(ndim)]
         strides = []
-        for k in range(ndim):
+        for _ in range(ndim):
             s = p.take(1)
             strides.append(s % 97 - 16 if s < 240 else (s - 240) * 64)
     if any(n == 0 for n in shape):

@@ -23,7 +23,7 @@ import logging
 import sys
 import threading
 from pathlib import Path
-from typing import Any, Callable, Dict, List, Optional
+from typing import Any, Dict, List, Optional
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import _harness as H  # noqa: E402
@@ -285,7 +285,7 @@ class Program:
                     self.threaded = False
                     box: Dict[str, Any] = {}
 
-                    def other() -> None:
+                    def other(box: Dict[str, Any] = box) -> None:
                         try:
                             self.step()
                         except BaseException as exc:  # noqa: BLE001  (handed back)
