@@ -8,7 +8,7 @@ from cffi import FFI
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "csrc"))
-import apigen  # noqa: E402
+import apigen  # type: ignore[import-not-found]  # noqa: E402  (csrc/ is not a package)
 
 api = apigen.load_api()
 ffibuilder = FFI()

@@ -7,16 +7,13 @@ loaded backend lacks is a stub that raises :class:`~acllite.errors.AclFunctionUn
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
-from typing import Any, Callable, Dict, List, Tuple
+from typing import Any, Callable, Dict, Tuple
 
-from ._native import backend_info, ffi, lib
+from ._native import backend_info, c_text, ffi, lib, library_groups
 from .errors import AclFunctionUnavailable
 
 __all__ = ["ffi", "lib", "Prototype", "prototypes", "functions"]
-
-_PROTO_RE = re.compile(r"^(?P<ret>.+?)\s*\b(?P<name>\w+)\((?P<params>.*)\)$")
 
 
 @dataclass(frozen=True)
@@ -26,39 +23,47 @@ class Prototype:
     name: str
     library: str
     returns: str
-    params: Tuple[Tuple[str, str], ...]  #: (C type, parameter name)
+    params: Tuple[Tuple[str, str], ...]  #: (C type, parameter name); arrays and functions adjusted to pointers
     present: bool
+    variadic: bool = False  #: ends with "...", like printf
 
     @property
     def text(self) -> str:
-        return "%s %s(%s)" % (self.returns, self.name, ", ".join("%s %s" % p for p in self.params) or "void")
+        params = ["%s %s" % p for p in self.params] + (["..."] if self.variadic else [])
+        return "%s %s(%s)" % (self.returns, self.name, ", ".join(params) or "void")
 
 
 def _parse(i: int) -> Prototype:
-    text = ffi.string(lib.acllite_binding_prototype(i)).decode()
-    m = _PROTO_RE.match(text)
-    assert m, text
-    params: List[Tuple[str, str]] = []
-    for p in m.group("params").split(","):
-        p = p.strip()
-        if not p or p == "void":
-            continue
-        pm = re.match(r"^(.*?)(\w+)$", p)
-        assert pm, p
-        params.append((pm.group(1).strip(), pm.group(2)))
-    return Prototype(m.group("name"), ffi.string(lib.acllite_binding_library(i)).decode(), m.group("ret").strip(),
-                     tuple(params), bool(lib.acllite_binding_present(i)))
+    # The binding's signature table: return type, then (type, name) per parameter, tab-separated; "..." last
+    # for a variadic function (csrc/apigen.py, signature()).
+    fields = c_text(lib.acllite_binding_signature(i)).split("\t")
+    variadic = fields[-1] == "..."
+    if variadic:
+        fields = fields[:-1]
+    returns, rest = fields[0], fields[1:]
+    params = tuple((rest[k], rest[k + 1]) for k in range(0, len(rest), 2))
+    return Prototype(c_text(lib.acllite_binding_name(i)), c_text(lib.acllite_binding_library(i)), returns, params,
+                     bool(lib.acllite_binding_present(i)), variadic)
 
 
 prototypes: Dict[str, Prototype] = {p.name: p for p in (_parse(i) for i in range(lib.acllite_binding_count()))}
 
 
+def _library_text(group: str) -> str:
+    """The file a group's functions were looked up in, or which file was not found."""
+    loaded = backend_info().libraries.get(group)
+    if loaded:
+        return loaded
+    soname = dict(library_groups()).get(group)
+    return "%s (not found)" % soname if soname else "(not loaded)"
+
+
 def _absent(proto: Prototype) -> Callable[..., Any]:
     info = backend_info()
+    library = _library_text(proto.library)
 
     def unavailable(*args: Any, **kwargs: Any) -> Any:
-        raise AclFunctionUnavailable(proto.name, info.name, info.libraries.get(proto.library, "(not loaded)"),
-                                     info.version)
+        raise AclFunctionUnavailable(proto.name, info.name, library, info.version)
 
     unavailable.__name__ = proto.name
     unavailable.__doc__ = "Unavailable on this backend: %s" % proto.text

@@ -13,7 +13,7 @@ handles and data pointers are passed as they are (ints or cdata); a non-zero ``a
 
 from __future__ import annotations
 
-from typing import Any, Callable, Dict, List, Tuple
+from typing import TYPE_CHECKING, Any, Callable, Dict, List, Tuple
 
 from . import binding
 from ._native import ffi
@@ -135,3 +135,6 @@ def _make(proto: binding.Prototype) -> Callable[..., Any]:
 _wrappers: Dict[str, Callable[..., Any]] = {n: _make(p) for n, p in binding.prototypes.items()}
 globals().update(_wrappers)
 __all__ += sorted(_wrappers)
+
+if TYPE_CHECKING:
+    def __getattr__(name: str) -> Callable[..., Any]: ...  # the wrappers are made at import, one per bound function

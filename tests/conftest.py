@@ -118,10 +118,10 @@ ZERO_COUNTS = {k: 0 for k, _ in ffi.typeof("acllite_emu_counts").fields if k != 
 
 
 def is_initialized() -> bool:
-    cell = ffi.new("uint32_t *")
-    rc = lib.aclrtGetDeviceCount(cell)
-    assert rc in (0, lib.ACL_ERROR_UNINITIALIZE), rc
-    return rc == 0
+    cell = ffi.new("int32_t *")
+    rc = lib.aclrtGetDevice(cell)  # no context yet is still initialized (aclrtGetDeviceCount works before aclInit)
+    assert rc in (0, lib.ACL_ERROR_RT_CONTEXT_NULL, lib.ACL_ERROR_UNINITIALIZE), rc
+    return rc != lib.ACL_ERROR_UNINITIALIZE
 
 
 def malloc(size: int, policy: int = 0) -> Any:

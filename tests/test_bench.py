@@ -98,7 +98,7 @@ def test_all_covers_every_bench(all_run: Tuple[Dict[str, Any], str, Path]) -> No
     doc, stdout, _ = all_run
     _valid(doc)
     assert doc["schema"] == "acllite-bench/1"
-    assert doc["benches"] == list(ALL) == ["calls", "memcpy", "execute", "dvpp", "pipeline"]
+    assert doc["benches"] == list(ALL) == ["calls", "memcpy", "execute", "op", "dvpp", "pipeline"]
     assert doc["options"]["what"] == "all" and doc["options"]["quick"] is True
     skipped = " ".join(doc["notes"])
     for bench in ALL:
@@ -107,6 +107,17 @@ def test_all_covers_every_bench(all_run: Tuple[Dict[str, Any], str, Path]) -> No
         assert _records(doc, bench), bench
         assert "acllite bench %s" % bench in stdout
     assert {r["bench"] for r in doc["records"]} <= set(ALL)
+
+
+def test_all_op(all_run: Tuple[Dict[str, Any], str, Path]) -> None:
+    """acllite bench op: every path against onnxruntime running the same Cast node, and the target line."""
+    doc, stdout, _ = all_run
+    by = {r["path"]: r for r in _records(doc, "op")}
+    assert {"onnxruntime", "aclopCast", "aclopExecuteV2", "handle"} <= set(by)
+    for r in by.values():
+        assert r["baseline_value"] == by["onnxruntime"]["value"] and r["bytes"] == 1 << 20
+        assert r["ratio"] == pytest.approx(r["value"] / r["baseline_value"])
+    assert "target aclopCast of 1 MiB within 1.2x of onnxruntime running the same node" in stdout
 
 
 def test_all_calls(all_run: Tuple[Dict[str, Any], str, Path]) -> None:

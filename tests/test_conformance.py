@@ -1,8 +1,14 @@
 """Conformance of acllite's C declarations (csrc/api/*.h) with the real CANN headers.
 
 ``csrc/apigen.py`` turns the declarations into C++17 source made of ``static_assert``s (one per constant, enum
-member, struct field and prototype) that includes the real AscendCL headers; this test compiles it with
-``g++ -fsyntax-only`` and fails on any difference, naming every item that differs.
+member, struct and union field, typedef and prototype) that includes the real AscendCL headers; this test compiles
+it with ``g++ -fsyntax-only`` and fails on any difference, naming every item that differs. A compiled check can
+only compare what we declare; what we lack is found by reading the real headers in Python
+(``apigen.scan_real_header``): every function they export, every member of their enums, every type name and
+every literal constant must be declared too.
+
+The DVPP header (``acl/ops/acl_dvpp.h``) ships with no package in the registries: it is checked when an
+``ACLLITE_CANN_INCLUDE`` directory holds it (docs/DEVELOPING.md says how to point it at graphengine's copy).
 
 Where the real headers come from, first match wins:
 
@@ -17,6 +23,7 @@ Without headers (offline, nothing provided) or without g++ the compiling tests a
 
 from __future__ import annotations
 
+import copy
 import os
 import re
 import shutil
@@ -230,16 +237,17 @@ def _report(failures: Sequence[Failure], files: Sequence[str], include_dirs: Seq
 # ------------------------------------------------------------------------------------------ the tests
 
 
-def _runtime_files(api: apigen.Api) -> List[str]:
-    """Declaration files of the runtime subset: those whose functions the binding finds in libascendcl."""
-    return sorted({f.source for f in api.functions if f.library == "ascendcl"})
+def _required_files() -> List[str]:
+    """Declaration files that must be checked wherever headers are found: all but DVPP's (its header ships
+    apart from the rest, see the module docstring)."""
+    return [f for f, headers in apigen.CONFORMANCE_FILES.items() if apigen.DVPP_HEADER not in headers]
 
 
 def test_declarations_match_cann_headers(api: apigen.Api, gxx: str, include_dirs: List[Path], tmp_path: Path) -> None:
     """Every declaration file whose real headers are present, compiled together, matches them exactly."""
     files = _available_files(include_dirs)
-    absent = [f for f in _runtime_files(api) if f not in files]
-    assert not absent, "runtime declaration files without their real headers in %s: %s" % (
+    absent = [f for f in _required_files() if f not in files]
+    assert not absent, "declaration files without their real headers in %s: %s" % (
         os.pathsep.join(map(str, include_dirs)), ", ".join("%s (%s)" % (f, ", ".join(_missing_headers(f, include_dirs)))
                                                           for f in absent))
     failures = compile_checks(apigen.conformance_source(api, files), gxx, include_dirs, tmp_path)
@@ -292,7 +300,7 @@ def test_check_reports_differences(api: apigen.Api, gxx: str, include_dirs: List
 
 
 def test_checks_cover_every_declaration(api: apigen.Api) -> None:
-    """One check per function, constant, enum member and struct of the checked files; the runtime subset included."""
+    """One check per function, constant, enum member, struct/union field and typedef of the checked files."""
     files = tuple(apigen.CONFORMANCE_FILES)
     source = apigen.conformance_source(api, files)
     messages = _ITEM_RE.findall(source)
@@ -307,28 +315,127 @@ def test_checks_cover_every_declaration(api: apigen.Api) -> None:
         "enum members": sorted("%s:%s" % (e.name, m) for e in api.enums if e.source in files for m, _ in e.members),
         "structs": sorted(s.name for s in api.structs if s.source in files),
         "struct fields": sorted("%s:%s" % (s.name, f) for s in api.structs if s.source in files for f in s.fields),
+        "typedefs": sorted(d.name for d in api.typedefs if d.source in files),
     }
+    record = re.compile(r"^(?:struct|union) (\w+) size$")
+    records = {m.group(1) for m in map(record.match, messages) if m}
+    enums = {m.split(" ")[1] for m in messages if re.match(r"^enum \w+ size$", m)}
     checked = {
         "functions": names("prototype of "),
         "constants": names("constant "),
         "enum members": sorted(re.sub(r"^enum (\w+): (\w+) == -?\d+$", r"\1:\2", m) for m in messages
                                if re.match(r"enum \w+: \w+ == -?\d+$", m)),
-        "structs": sorted(m.split(" ")[1] for m in messages if re.match(r"struct \w+ size$", m)),
-        "struct fields": sorted(re.sub(r"^struct (\w+): offset of (\w+)$", r"\1:\2", m) for m in messages
-                                if re.match(r"struct \w+: offset of \w+$", m)),
+        "structs": sorted(records),
+        "struct fields": sorted(re.sub(r"^(?:struct|union) (\w+): offset of (\w+)$", r"\1:\2", m) for m in messages
+                                if re.match(r"(?:struct|union) \w+: offset of \w+$", m)),
+        # every typedef is checked as such, or (a complete struct/union/enum) by its layout or members
+        "typedefs": sorted({d.name for d in api.typedefs if d.source in files}
+                           & (set(names("typedef ")) | records | enums)),
     }
     for kind, want in expected.items():
         assert checked[kind] == want, "%s checked differ from those declared: missing %s, extra %s" % (
             kind, sorted(set(want) - set(checked[kind])), sorted(set(checked[kind]) - set(want)))
         assert counts.get(kind, len(want)) == len(want), "checked_items()[%r] == %d, but %d are declared" % (
             kind, counts[kind], len(want))
-    assert sum(counts.values()) > 0
+    # Handles, callbacks, opaque structs and aliases are compared with the real type itself.
+    for d in api.typedefs:
+        if d.source in files and d.category in ("handle", "callback", "alias", "opaque"):
+            assert "typedef %s is %s" % (d.name, apigen._global_type(api, d)) in messages or d.category == "opaque"
+        if d.source in files and d.category == "opaque":
+            assert "typedef %s is an opaque struct" % d.name in messages
 
-    # The runtime subset (every function the binding looks up in libascendcl) is checked, and no declaration
-    # file of real AscendCL or DVPP functions escapes the check by not being listed.
-    runtime = sorted(f.name for f in api.functions if f.library == "ascendcl")
-    assert runtime, "no AscendCL function is declared"
-    unchecked = sorted(set(runtime) - set(checked["functions"]))
-    assert not unchecked, "bound AscendCL functions without a conformance check: %s" % ", ".join(unchecked)
+    # No declaration file of real AscendCL, DVPP, compiler or profiler functions escapes the check.
     unlisted = sorted({f.source for f in api.functions if f.library != "emulator"} - set(files))
     assert not unlisted, "declaration files missing from apigen.CONFORMANCE_FILES: %s" % ", ".join(unlisted)
+
+
+# ------------------------------------------------------------------------ what the real headers have that we lack
+
+
+def _real_header_paths(include_dirs: Sequence[Path]) -> Dict[str, Path]:
+    found = {}
+    for h in apigen.REAL_HEADERS + (apigen.DVPP_HEADER,):
+        for d in include_dirs:
+            if (d / h).is_file():
+                found[h] = d / h
+                break
+    return found
+
+
+@pytest.mark.parametrize("header", apigen.REAL_HEADERS + (apigen.DVPP_HEADER,))
+def test_the_declaration_lacks_nothing_of_the_real_header(header: str, api: apigen.Api,
+                                                          include_dirs: List[Path]) -> None:
+    """Every function the header exports (deprecated ones too), every member of its enums, every type name and
+    literal constant it declares is in the declaration."""
+    path = _real_header_paths(include_dirs).get(header)
+    if path is None:
+        if header == apigen.DVPP_HEADER:
+            pytest.skip("%s is not in %s: add graphengine's 910/inc/external to ACLLITE_CANN_INCLUDE "
+                        "(docs/DEVELOPING.md)" % (header, os.pathsep.join(map(str, include_dirs))))
+        pytest.fail("%s is missing from the CANN headers in %s" % (header, os.pathsep.join(map(str, include_dirs))))
+    real = apigen.scan_real_header(path.read_text(), header)
+    missing = apigen.missing_from_declaration(api, real)
+    assert not any(missing.values()), "%s declares what csrc/api lacks:\n  %s" % (header, "\n  ".join(
+        "%s: %s" % (kind, ", ".join(items)) for kind, items in missing.items() if items))
+    assert real.functions or real.constants, "nothing found in %s: the scan is broken" % header
+
+
+def test_bound_functions_per_real_header(api: apigen.Api, include_dirs: List[Path]) -> None:
+    """The count of each header's exported functions equals the count of those bound; a visible summary."""
+    lines = []
+    for header, path in sorted(_real_header_paths(include_dirs).items()):
+        real = apigen.scan_real_header(path.read_text(), header)
+        bound = [f for f in real.functions if any(g.name == f for g in api.functions)]
+        members = sum(len(m) for m in real.enums.values())
+        lines.append("%-34s functions %3d/%3d  enums %2d (%3d members)  types %3d  constants %3d" % (
+            header, len(bound), len(real.functions), len(real.enums), members, len(real.typedefs),
+            len(real.constants)))
+        assert len(bound) == len(real.functions) == len(set(real.functions)), lines[-1]
+    print("\n" + "\n".join(lines))
+
+
+REAL_HEADER_SAMPLE = """
+#define ACL_FUNC_VISIBILITY __attribute__((visibility("default")))
+#define X_LIMIT 16U
+#define X_NAME "x"
+#define X_GUARD_H_
+static const int X_CODE = 7;
+typedef void *xHandle;
+typedef struct xOpaque xOpaque;
+typedef void (*xCallback)(void *userData);
+typedef enum xKind { X_A, X_B ACL_DEPRECATED_MESSAGE("use X_C") = 1, X_C = 1 } xKind;
+enum xPlain { X_P = 0 };
+typedef struct { int a; union { int b; } u; } xRecord;
+struct xTagged { int a; };
+/* ACL_FUNC_VISIBILITY int commented(void); */
+ACL_DEPRECATED_MESSAGE("use xNew") ACL_FUNC_VISIBILITY aclError xOld(int (*cb)(int), const char *s);
+ACL_FUNC_VISIBILITY const char *xName(
+    xHandle h);
+MSVP_PROF_API void xProf();
+"""
+
+
+def test_scan_of_a_real_header() -> None:
+    real = apigen.scan_real_header(REAL_HEADER_SAMPLE)
+    assert real.functions == ["xOld", "xName", "xProf"]
+    assert real.enums == {"xKind": ["X_A", "X_B", "X_C"], "xPlain": ["X_P"]}
+    assert real.typedefs == sorted(["xHandle", "xOpaque", "xCallback", "xKind", "xPlain", "xRecord", "xTagged"])
+    assert real.constants == {"X_LIMIT": "16U", "X_NAME": '"x"', "X_CODE": "7"}
+
+
+def test_a_missing_enum_member_or_function_is_reported(api: apigen.Api) -> None:
+    """Had the declaration lacked them (as it did: the 8 new aclDataType members and the 5
+    ACL_FORMAT_FRACTAL_NZ_C0_*), the scan says so by name."""
+    lacking = copy.deepcopy(api)
+    for e in lacking.enums:
+        if e.name == "aclDataType":
+            e.members = [m for m in e.members if m[0] != "ACL_HIFLOAT8"]
+    lacking.functions = [f for f in lacking.functions if f.name != "aclFloat16ToFloat"]
+    header = """typedef enum { ACL_DT_UNDEFINED = -1, ACL_FLOAT = 0, ACL_HIFLOAT8 = 34 } aclDataType;
+    ACL_FUNC_VISIBILITY float aclFloat16ToFloat(aclFloat16 value);
+    ACL_FUNC_VISIBILITY aclError aclInit(const char *configPath);"""
+    missing = apigen.missing_from_declaration(lacking, apigen.scan_real_header(header))
+    assert missing == {"functions": ["aclFloat16ToFloat"], "enum members": ["aclDataType.ACL_HIFLOAT8"],
+                       "types": [], "constants": []}
+    assert apigen.missing_from_declaration(api, apigen.scan_real_header(header)) == {
+        "functions": [], "enum members": [], "types": [], "constants": []}

@@ -15,6 +15,15 @@ Findings, each fixed and pinned here (the inputs are in tests/fuzz/crashers/):
 * ``model_load-onnxruntime-throws.onnx``: a model onnxruntime refuses by throwing a C++ exception, which aborted
   the sanitizer build until libstdc++ was preloaded with the ASan runtime (``.ci/run``); replayed here so that a
   sanitizer run without that preload fails.
+* ``model_shapes-zero-dim-hides-an-overflow.bin`` (fuzz_model_shapes, round two): a DOUBLE input
+  [N, 2^31, 4195446337656140851, 0] was an empty tensor of 0 bytes, loaded, and onnxruntime failed at execution
+  (SafeInt overflow, 500002): the dims other than 0 must fit in int64 as well; refused at load (100013).
+* ``model_shapes-zero-dim-times-the-largest-gear.bin`` (fuzz_model_shapes): an empty uint64 [N, 2^56, 2, 1, 0] with
+  gears 2^63 - 1 and 1 loaded and ran at gear 2^63 - 1 (onnxruntime overflow, 500002): the largest gear times the
+  dims other than 0 must fit too (100013 at load); at execution, a batch times them likewise (100017/100018).
+* ``pyacl-model-bytes-past-their-allocation.bin`` (fuzz_pyacl, under ASan): a model size of 0x6060000089e1 for 4 KiB
+  of device memory made the engine copy 100 TB past the allocation; the model's bytes are now located and bounded
+  (test_reliability_c.py::test_model_bytes_from_memory_are_bounded).
 * From the soak (``acllite bench soak``): every freed emulated allocation left the pages it shared with its
   neighbours resident, so the RSS of the classify flow grew by ~15 KiB per image; freed spans are now discarded
   including those boundary pages (never a page a live allocation still uses).
@@ -40,7 +49,7 @@ pytestmark = requires_emulator
 
 FUZZ = ROOT / "tests" / "fuzz"
 CRASHERS = FUZZ / "crashers"
-TARGETS = ["jpeg", "png", "aipp", "model_load", "memcpy", "image", "release"]
+TARGETS = ["jpeg", "png", "aipp", "model_load", "memcpy", "pyacl", "model_shapes", "image", "release"]
 SMOKE_RUNS = 300
 
 # atheris when installed, else the harness's own seeded mutator (docs/RELIABILITY.md)
@@ -138,6 +147,32 @@ def test_a_missing_om_file_is_reported_as_missing(acl: Any, tmp_path: Path) -> N
     (tmp_path / "alone.om").write_bytes(b"not really an OM, but a file")
     expect_error(lib.ACL_ERROR_INVALID_FILE, "put the ONNX model it was converted from beside it",
                  lib.aclmdlQuerySize, str(tmp_path / "alone.om").encode(), ffi.new("size_t *"), ffi.new("size_t *"))
+
+
+def _identity_model(elem: int, shape: List[Any], gears: str = "") -> bytes:
+    from onnx import helper
+
+    g = helper.make_graph([helper.make_node("Identity", ["x"], ["y"])], "g",
+                          [helper.make_tensor_value_info("x", elem, shape)],
+                          [helper.make_tensor_value_info("y", elem, shape)])
+    m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)])
+    m.ir_version = 8
+    if gears:
+        entry = m.metadata_props.add()
+        entry.key, entry.value = "acllite.dynamic_batch", gears
+    return m.SerializeToString()
+
+
+@pytest.mark.parametrize("elem, shape, gears, fragment", [
+    (11, ["N", 2 ** 31, 4195446337656140851, 0], "", "[-1, 2147483648, 4195446337656140851, 0] elements of 8 bytes"),
+    (13, ["N", 2 ** 56, 2, 1, 0], "%d,1" % (2 ** 63 - 1), "x the largest gear 9223372036854775807"),
+], ids=["zero-dim-hides-an-overflow", "zero-dim-times-the-largest-gear"])
+def test_an_empty_tensor_does_not_hide_dimensions_past_int64(acl: Any, elem: int, shape: List[Any], gears: str,
+                                                              fragment: str) -> None:
+    model = _identity_model(elem, shape, gears)
+    expect_error(lib.ACL_ERROR_PARSE_MODEL, fragment, lib.aclmdlLoadFromMem, model, len(model), ffi.new("uint32_t *"))
+    replayed = crashers("model_shapes")
+    assert len(replayed) >= 2, replayed
 
 
 def _rss() -> int:

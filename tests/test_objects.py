@@ -116,9 +116,8 @@ def test_calls_before_init_raise_not_initialized(uninitialized: None) -> None:
     assert (e.code, e.name, e.function) == (100001, "ACL_ERROR_UNINITIALIZE", "aclrtSetDevice")
     assert e.message == "aclrtSetDevice: AscendCL is not initialized: call aclInit first"
     assert str(e) == "aclrtSetDevice failed: ACL_ERROR_UNINITIALIZE (100001)\n  " + e.message
-    with pytest.raises(AclNotInitializedError):
-        acllite.soc_name()
     assert acllite.run_mode() == 1  # works before aclInit
+    assert acllite.soc_name() == "Ascend310" and acllite.device_count() == 1  # so do these, as on CANN
 
 
 # ============================================================================ devices

@@ -606,9 +606,9 @@ def preprocess(image: "PIL.Image.Image", *, resample: Optional[int] = None) -> n
     """
     from PIL import Image
 
-    bilinear = Image.Resampling.BILINEAR if hasattr(Image, "Resampling") else Image.BILINEAR
+    bilinear = Image.Resampling.BILINEAR
     rgb = image.convert("RGB").resize((INPUT_SIZE, INPUT_SIZE), bilinear if resample is None else resample)
-    x = (np.asarray(rgb, dtype=np.float32) - np.float32(MEAN_RGB)) / np.float32(STD_RGB)
+    x = (np.asarray(rgb, dtype=np.float32) - np.asarray(MEAN_RGB, np.float32)) / np.asarray(STD_RGB, np.float32)
     return np.ascontiguousarray(x.transpose(2, 0, 1)[None])
 
 

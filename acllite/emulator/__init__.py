@@ -1,8 +1,9 @@
 """The emulator's Python side: host services its C code (csrc/emu, ``libacllite_emu.so``) calls back into.
 
-The C side owns every handle, check and error code. Two jobs it hands to well-kept libraries, through function
-tables registered here: running models (onnxruntime: :mod:`.engine`, and :mod:`.om_twin` for offline models)
-and entropy coding of images (Pillow's libjpeg-turbo and zlib: :mod:`.codec`).
+The C side owns every handle, check and error code. The jobs it hands to well-kept libraries, through function
+tables registered here: running models (onnxruntime: :mod:`.engine`, and :mod:`.om_twin` for offline models),
+entropy coding of images (Pillow's libjpeg-turbo and zlib: :mod:`.codec`), and single operators (one ONNX node
+on onnxruntime: :mod:`.ops`).
 
 Nothing but the binding's loader (:mod:`acllite._native`) starts this package, once, when the backend it loads
 is the emulator; objects and tools reach the emulator only through the binding, as they reach CANN. The heavy
@@ -23,7 +24,7 @@ _registered: List[Any] = []  # the tables handed to C (it copies them; kept for 
 
 
 def start() -> None:
-    """Register the model engine and the image codec with the emulator (idempotent)."""
+    """Register the model engine, the image codec and the operator engine with the emulator (idempotent)."""
     if _registered:
         return
     # Importing the modules defines the extern "Python" callbacks the tables point at.
@@ -41,3 +42,6 @@ def start() -> None:
     _registered.append(table)
     logger.debug("model engine registered (onnxruntime)")
     _registered.append(codec.register())
+    from . import ops
+
+    _registered.append(ops.register())

@@ -19,6 +19,8 @@ from __future__ import annotations
 import ctypes
 import io
 import logging
+import struct
+import zlib
 from typing import Any, Optional, Tuple
 
 from .._acl_cffi import ffi, lib
@@ -132,9 +134,63 @@ def acllite_py_jpeg_decode(sink, data, size, orientation, message, message_len):
             type(exc).__name__, exc))
 
 
+#: Adam7 passes: (first column, first row, column step, row step).
+_ADAM7 = ((0, 0, 8, 8), (4, 0, 8, 8), (0, 4, 4, 8), (2, 0, 4, 4), (0, 2, 2, 4), (1, 0, 2, 2), (0, 1, 1, 2))
+_PNG_CHANNELS = {0: 1, 2: 3, 3: 1, 4: 2, 6: 4}
+
+
+def _png_missing_rows(png: bytes) -> Optional[str]:
+    """Why a PNG's image data is short of what its IHDR describes, or None.
+
+    Pillow decodes a zlib stream that ends (properly) before the last row as a success, leaving the missing rows
+    black, whatever ``ImageFile.LOAD_TRUNCATED_IMAGES`` says. The stream is inflated here first, up to the bytes
+    the rows need and no further (the emulator's C has checked the chunk structure and CRCs).
+    """
+    pos, idat, ihdr = 8, [], None
+    while pos + 12 <= len(png):
+        n, kind = struct.unpack_from(">I4s", png, pos)
+        if kind == b"IHDR":
+            ihdr = struct.unpack_from(">IIBBBBB", png, pos + 8)
+        elif kind == b"IDAT":
+            idat.append(png[pos + 8:pos + 8 + n])
+        elif kind == b"IEND":
+            break
+        pos += 12 + n
+    if ihdr is None:
+        return "no IHDR chunk"
+    width, height, depth, color, _, _, interlace = ihdr
+    bits = _PNG_CHANNELS.get(color, 4) * depth
+
+    def rows(w: int, h: int) -> int:  # filter byte + packed samples per row
+        return h * (1 + (w * bits + 7) // 8) if w and h else 0
+
+    passes = [((width - x0 + dx - 1) // dx, (height - y0 + dy - 1) // dy) for x0, y0, dx, dy in _ADAM7] \
+        if interlace else [(width, height)]
+    need = sum(rows(w, h) for w, h in passes)
+    inflate = zlib.decompressobj()
+    got = 0
+    pending = b"".join(idat)
+    try:
+        while pending and got < need:
+            got += len(inflate.decompress(pending, min(need - got, 1 << 22)))
+            pending = inflate.unconsumed_tail
+            if inflate.eof:
+                break
+    except zlib.error as exc:
+        return "its image data is corrupt (zlib: %s)" % exc
+    if got >= need:
+        return None
+    if interlace:
+        return "its image data holds %d of the %d bytes its %d rows need (interlaced)" % (got, need, height)
+    return "its image data holds %d of %d rows" % (got // (1 + (width * bits + 7) // 8), height)
+
+
 @extern(ACL_ERROR_INTERNAL_ERROR, "PNG decoding failed", ACL_ERROR_INVALID_PARAM)
 def acllite_py_png_decode(sink, data, size, keep_alpha, message, message_len):  # type: ignore[no-untyped-def]
     try:
+        short = _png_missing_rows(bytes(ffi.buffer(data, size)))
+        if short is not None:
+            return _fail(message, message_len, ACL_ERROR_INVALID_PARAM, "the PNG is truncated: %s" % short)
         im = _open(data, size)
         im.load()
         mode = "RGBA" if keep_alpha else "RGB"

@@ -113,10 +113,10 @@ def load_om(path: str) -> Tuple[Model, om.OmModel]:
                       dynamic_index=_dynamic_index(inputs) if gears else -1, missing=missing), desc
     blob = _read_twin(twin_path, how, path)
     try:
-        twin = onnx_format.describe(blob)
+        described = onnx_format.describe(blob)
     except onnx_format.OnnxError as exc:
         raise EngineError(exc.code, "the ONNX twin %s of %s: %s" % (twin_path, path, exc)) from None
-    twin_in, twin_out, twin_gears = twin.inputs, twin.outputs, twin.gears
+    twin_in, twin_out, twin_gears = described.inputs, described.outputs, described.gears
     _check("input", desc.inputs, twin_in, path, twin_path)
     _check("output", desc.outputs, twin_out, path, twin_path)
     if gears and twin_gears and gears != twin_gears:

@@ -196,7 +196,7 @@ def _tokens(text: str, source: str) -> List[Tuple[str, str, int]]:
         if m is None:
             bad = text[pos:].split("\n", 1)[0]
             raise AippConfigError("%s:%d: cannot read %r" % (source, line, bad[:40]))
-        kind = _KINDS[m.lastindex - 1]
+        kind = _KINDS[(m.lastindex or 1) - 1]
         if kind == "newline":
             line += 1
         elif kind not in ("comment", "space"):

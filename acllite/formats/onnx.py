@@ -23,14 +23,15 @@ from typing import Any, Dict, List, Optional, Tuple
 
 import numpy as np
 
-__all__ = ["OnnxError", "TensorDesc", "OnnxDescription", "describe", "session", "ort_threads", "META_AIPP",
-           "META_DYNAMIC_BATCH", "DYNAMIC_TENSOR_NAME", "ONNX_TYPES"]
+__all__ = ["OnnxError", "TensorDesc", "OnnxDescription", "describe", "session", "ort_threads", "size_problem",
+           "META_AIPP", "META_DYNAMIC_BATCH", "DYNAMIC_TENSOR_NAME", "ONNX_TYPES", "MAX_TENSOR_BYTES"]
 
 ACL_ERROR_INVALID_PARAM = 100000
 ACL_ERROR_PARSE_MODEL = 100013
 ACL_ERROR_UNSUPPORTED_DATA_TYPE = 100026
 ACL_UINT8, ACL_UINT64 = 4, 10
 ACL_FORMAT_NCHW, ACL_FORMAT_NHWC, ACL_FORMAT_ND = 0, 1, 2
+ACL_MAX_BATCH_NUM = 128  #: gears an aclmdlBatch holds
 
 #: Metadata keys written by acllite atc into the ONNX model it produces.
 META_AIPP = "acllite.aipp."
@@ -166,6 +167,56 @@ def describe(data: bytes) -> OnnxDescription:
             n = int(np.prod(t.dims, dtype=np.int64)) if t.dims else 1
             weights += n * np.dtype(ONNX_TYPES.get(t.data_type, (0, np.float32))[1]).itemsize
     return OnnxDescription(inputs, outputs, weights, gears, proto)
+
+
+#: The largest tensor (and model working memory) the emulator accepts: GE keeps sizes in int64_t.
+MAX_TENSOR_BYTES = (1 << 63) - 1
+
+
+def size_problem(d: OnnxDescription) -> Optional[str]:
+    """Why the emulator refuses this description's sizes (ACL_ERROR_PARSE_MODEL), or None; the same rule as its C
+    (csrc/emu/model.c): at most 32 dims of -1 or more; each tensor's bytes (the dims other than 0 included) and the
+    largest gear's within int64; distinct gears of 1 to 2**63 - 1; all tensors together within int64.
+    ``acllite inspect`` and ``acllite atc`` apply it so that they agree with ``aclmdlGetInputSizeByIndex``."""
+    if len(d.gears) > ACL_MAX_BATCH_NUM:
+        return "%d dynamic batch gears: at most %d" % (len(d.gears), ACL_MAX_BATCH_NUM)
+    for g in d.gears:
+        if not 1 <= g <= MAX_TENSOR_BYTES:
+            return "dynamic batch gear %d: a batch is 1 to %d" % (g, MAX_TENSOR_BYTES)
+    if len(set(d.gears)) != len(d.gears):
+        return "a dynamic batch gear is listed twice (%s)" % ",".join(str(g) for g in d.gears)
+    top = max(d.gears) if d.gears else 1
+    total = 0
+    for role, tensors in (("input", d.inputs), ("output", d.outputs)):
+        for i, t in enumerate(tensors):
+            if len(t.dims) > 32:
+                return "%s %d '%s': %d dimensions, more than a description holds (32)" % (role, i, t.name,
+                                                                                        len(t.dims))
+            if any(x < -1 for x in t.dims):
+                return "%s %d '%s': dims %s: only -1 (dynamic) may be negative" % (role, i, t.name, list(t.dims))
+            # the dims other than 0 must fit too: a 0 does not make [2**40, 2**40, 0] a sensible shape
+            span = nbytes = int(np.prod([x for x in t.dims if x > 0], dtype=object)) * np.dtype(t.dtype).itemsize
+            if nbytes > MAX_TENSOR_BYTES:
+                return "%s %d '%s': %s elements of %d bytes are more than %d bytes (the size must fit in int64)" % (
+                    role, i, t.name, list(t.dims), np.dtype(t.dtype).itemsize, MAX_TENSOR_BYTES)
+            if 0 in t.dims:
+                nbytes = 0
+            if t.size:
+                if not 0 < t.size <= MAX_TENSOR_BYTES:
+                    return "%s %d '%s': a described size of %d bytes is not 1 to %d" % (role, i, t.name, t.size,
+                                                                                       MAX_TENSOR_BYTES)
+                nbytes = t.size
+            if any(x < 0 for x in t.dims[1:]):
+                continue  # sized by the run (outputs only): nothing reserved
+            if t.batch_dynamic and d.gears:
+                if max(nbytes, span) * top > MAX_TENSOR_BYTES:
+                    return "%s %d '%s': %d bytes per batch item x the largest gear %d are more than %d bytes" % (
+                        role, i, t.name, span, top, MAX_TENSOR_BYTES)
+                nbytes *= top
+            total += nbytes
+    if total > MAX_TENSOR_BYTES:
+        return "the model's inputs and outputs together are more than %d bytes" % MAX_TENSOR_BYTES
+    return None
 
 
 def ort_threads() -> int:

@@ -22,38 +22,36 @@ import logging as _logging
 from typing import TYPE_CHECKING
 
 from .. import _lifecycle
-from . import mdl, media, op, rt, util  # noqa: F401  (acl.rt, acl.mdl...: the submodules are the API)
-from ._common import pointer as _ptr, pointer_cached as _vp
-from ._common import UINTPTR as _UINTPTR, VOIDP as _VOIDP, cast as _cast, ffi as _ffi, lib as _lib, new as _new
-from ._common import finalized as _finalized, text as _text
-from .op import (  # noqa: F401  (pyACL has the tensor-description functions at the top level)
-                 create_tensor_desc, destroy_tensor_desc, get_tensor_desc_dim_v2, get_tensor_desc_element_count,
-                 get_tensor_desc_format, get_tensor_desc_name, get_tensor_desc_num_dims, get_tensor_desc_size,
-                 get_tensor_desc_type, set_tensor_const, set_tensor_desc_name)
+from .._native import backend_info as _backend_info
+from . import _generate
+from . import mdl, media, op, prof, rt, util  # noqa: F401  (acl.rt, acl.mdl...: the submodules are the API)
+from ._common import ffi as _ffi, finalized as _finalized, integer as _integer, lib as _lib, new as _new
+from ._common import optional_string as _optional_string, pointer as _pointer, pointer_cached as _vp
+from ._common import sequence as _sequence, string as _string
 
 if TYPE_CHECKING:
-    from typing import Optional, Tuple
+    from typing import Any, Dict, List, Optional, Tuple
 
-_Init = _lib.aclInit
-_Finalize = _lib.aclFinalize
-_CreateDataBuffer = _lib.aclCreateDataBuffer
-_DestroyDataBuffer = _lib.aclDestroyDataBuffer
-_UpdateDataBuffer = _lib.aclUpdateDataBuffer
-_GetDataBufferAddr = _lib.aclGetDataBufferAddr
-_GetDataBufferSizeV2 = _lib.aclGetDataBufferSizeV2
-_DataTypeSize = _lib.aclDataTypeSize
-_GetSocName = _lib.aclrtGetSocName
-_GetRecentErrMsg = _lib.aclGetRecentErrMsg
-_GetVersion = _lib.aclrtGetVersion
-_INT32_3 = _ffi.typeof("int32_t[3]")
+_generate.install(globals(), "acl", __name__)
+
 _app_logger = _logging.getLogger("acllite.pyacl.app")
 _app_logger.addHandler(_logging.NullHandler())  # like pyACL's log files: silent unless logging is configured
+#: The emulator does not emulate aclAppLog (calling it would only set "not emulated" as the recent error).
+_ON_CANN = _backend_info().name == "cann"
 _LOG_LEVELS = {0: _logging.DEBUG, 1: _logging.INFO, 2: _logging.WARNING, 3: _logging.ERROR}
 
 
-def init(config_path: Optional[str] = None) -> int:
-    """aclInit; ``config_path`` an acl.json (None or "" for none)."""
-    ret = _Init(config_path.encode() if config_path else _ffi.NULL)
+def _i(value: Any, where: str) -> int:
+    return value if type(value) is int else _integer(value, where)
+
+
+def _p(value: Any, where: str) -> Any:
+    return (_vp(value) if type(value) is int else None) or _pointer(value, where)
+
+
+def init(config_path: Optional[str] = None, /) -> int:
+    """aclInit; ``config_path`` an acl.json (None, "" or nothing for none)."""
+    ret = _lib.aclInit(_optional_string(config_path or None, "acl.init: config_path"))
     if ret == 0:
         _lifecycle.initialized()
     return ret
@@ -61,70 +59,124 @@ def init(config_path: Optional[str] = None) -> int:
 
 def finalize() -> int:
     """aclFinalize: everything still alive is released; handles made before are dead afterwards."""
-    ret = _Finalize()
+    ret = _lib.aclFinalize()
     if ret == 0:
         _finalized()
     return ret
 
 
-# ---------------------------------------------------------------------------------------- data buffers
+def app_log(log_level: int, message: str, /) -> None:
+    """Log ``message`` at 0 DEBUG, 1 INFO, 2 WARNING, 3 ERROR: through aclAppLog into CANN's log (on CANN, as
+    pyACL does), and to the Python logger ``acllite.pyacl.app`` (silent unless logging is configured)."""
+    level = _i(log_level, "acl.app_log: log_level")
+    text = _string(message, "acl.app_log: message")  # a str; no NUL (C would cut the text there)
+    if _ON_CANN:
+        _lib.aclAppLog(level, b"acl.app_log", b"acllite.pyacl", 0, b"%s", _ffi.new("char[]", text))
+    _app_logger.log(_LOG_LEVELS.get(level, _logging.INFO), "%s", message)
 
 
-def create_data_buffer(data: int, size: int) -> int:
-    """A data buffer handle for ``size`` bytes at ``data`` (0, 0 is allowed: an empty buffer). 0 on failure."""
-    return int(_cast(_UINTPTR, _CreateDataBuffer(_vp(data) or _ptr(data), size)))
+# ---------------------------------------------------------------------------------------- tensor descriptions
 
 
-def destroy_data_buffer(data_buffer: int) -> int:
-    """Destroys the handle, not the memory it points at."""
-    return _DestroyDataBuffer(_vp(data_buffer) or _cast(_VOIDP, data_buffer))
+def _int64_array(values: Any, where: str) -> Any:
+    items = _sequence(values, where)
+    arr = _new("int64_t[]", max(len(items), 1))
+    for k, v in enumerate(items):
+        arr[k] = _i(v, "%s[%d]" % (where, k))
+    return arr, len(items)
 
 
-def update_data_buffer(data_buffer: int, data: int, size: int) -> int:
-    return _UpdateDataBuffer(_vp(data_buffer) or _ptr(data_buffer), _vp(data) or _ptr(data), size)
+def create_tensor_desc(data_type: int, dims: List[int], format: int, /) -> int:  # noqa: A002 (pyACL's name)
+    """A tensor description (0 on failure): data type, dims (a list of int), format."""
+    w = "acl.create_tensor_desc"
+    dt = _i(data_type, w + ": data_type")
+    arr, n = _int64_array(dims, w + ": dims")
+    return int(_ffi.cast("uintptr_t", _lib.aclCreateTensorDesc(dt, n, arr, _i(format, w + ": format"))))
 
 
-def get_data_buffer_addr(data_buffer: int) -> int:
-    return int(_cast(_UINTPTR, _GetDataBufferAddr(_vp(data_buffer) or _ptr(data_buffer))))
+def _shape_setter(c_fn: Any, name: str) -> Any:
+    w = "acl.%s" % name
+
+    def setter(tensor_desc: int, dims: List[int], /) -> int:
+        desc = _p(tensor_desc, w + ": tensor_desc")
+        arr, n = _int64_array(dims, w + ": dims")
+        return c_fn(desc, n, arr)
+
+    setter.__name__ = setter.__qualname__ = name
+    setter.__doc__ = "%s(tensor_desc, dims) -> ret (dims a list of int)." % w
+    return setter
 
 
-def get_data_buffer_size_v2(data_buffer: int) -> int:
-    return _GetDataBufferSizeV2(_vp(data_buffer) or _ptr(data_buffer))
+set_tensor_shape = _shape_setter(_lib.aclSetTensorShape, "set_tensor_shape")
+set_tensor_storage_shape = _shape_setter(_lib.aclSetTensorStorageShape, "set_tensor_storage_shape")
+set_tensor_origin_shape = _shape_setter(_lib.aclSetTensorOriginShape, "set_tensor_origin_shape")
 
 
-def get_data_buffer_size(data_buffer: int) -> int:
-    """Deprecated in pyACL in favour of get_data_buffer_size_v2; the same value."""
-    return _GetDataBufferSizeV2(_vp(data_buffer) or _ptr(data_buffer))
+def _pairs(values: Any, where: str) -> Any:
+    items = _sequence(values, where)
+    arr = _new("int64_t[][2]", max(len(items), 1))
+    for k, pair in enumerate(items):
+        lo_hi = _sequence(pair, "%s[%d]" % (where, k))
+        if len(lo_hi) != 2:
+            raise ValueError("%s[%d]: a [min, max] pair is required" % (where, k))
+        arr[k][0], arr[k][1] = (_i(x, "%s[%d]" % (where, k)) for x in lo_hi)
+    return arr, len(items)
 
 
-# ---------------------------------------------------------------------------------------- misc
+def set_tensor_shape_range(tensor_desc: int, dims_range: List[List[int]], /) -> int:
+    """``dims_range`` a list of ``[min, max]`` per dimension."""
+    arr, n = _pairs(dims_range, "acl.set_tensor_shape_range: dims_range")
+    return _lib.aclSetTensorShapeRange(_p(tensor_desc, "acl.set_tensor_shape_range: tensor_desc"), n, arr)
 
 
-def data_type_size(data_type: int) -> int:
-    """Bytes of one element of an aclDataType (0 for an unknown type)."""
-    return _DataTypeSize(data_type)
+def set_tensor_value_range(tensor_desc: int, value_range: List[List[int]], /) -> int:
+    arr, n = _pairs(value_range, "acl.set_tensor_value_range: value_range")
+    return _lib.aclSetTensorValueRange(_p(tensor_desc, "acl.set_tensor_value_range: tensor_desc"), n, arr)
 
 
-def get_soc_name() -> Optional[str]:
-    """The SoC's name ("Ascend310", "Ascend310P3"...), None before acl.init."""
-    return _text(_GetSocName())
+def get_tensor_desc_dim_range(tensor_desc: int, index: int, dim_range_num: int, /) -> Tuple[Optional[List[int]], int]:
+    """``([min, max...], ret)``; ``(None, ret)`` on failure and for a dim_range_num above 4096 (pyACL's cap)."""
+    w = "acl.get_tensor_desc_dim_range"
+    desc, idx, n = _p(tensor_desc, w + ": tensor_desc"), _i(index, w + ": index"), _i(dim_range_num, w)
+    if n < 0:
+        raise OverflowError("%s: dim_range_num %d is negative" % (w, n))
+    if n > 4096:
+        return None, _lib.ACL_ERROR_INVALID_PARAM
+    arr = _new("int64_t[]", max(n, 1))
+    ret = _lib.aclGetTensorDescDimRange(desc, idx, n, arr)
+    return (list(arr[0:n]) if ret == 0 else None), ret
 
 
-def get_recent_err_msg() -> Optional[str]:
-    """The calling thread's last error message from the runtime (None when there is none)."""
-    return _text(_GetRecentErrMsg())
+# ---------------------------------------------------------------------------------------- CANN information
 
 
-def get_version() -> Tuple[int, int, int, int]:
-    """``(major, minor, patch, ret)`` of AscendCL."""
-    v = _new(_INT32_3)
-    ret = _GetVersion(v, v + 1, v + 2)
-    return v[0], v[1], v[2], ret
+def get_cann_attribute_list() -> Tuple[List[int], int, int]:
+    """``(attributes, count, ret)``."""
+    cell, num = _new("aclCannAttr **"), _new("size_t *")
+    ret = _lib.aclGetCannAttributeList(cell, num)
+    n = min(num[0], 1 << 16) if ret == 0 and cell[0] != _ffi.NULL else 0
+    return [int(cell[0][k]) for k in range(n)], n, ret
 
 
-def app_log(log_level: int, message: str) -> None:
-    """Log ``message`` at 0 DEBUG, 1 INFO, 2 WARNING, 3 ERROR (to the Python logger ``acllite.pyacl.app``)."""
-    _app_logger.log(_LOG_LEVELS.get(log_level, _logging.INFO), "%s", message)
+_VERSION_FIELDS = (("version", "version"), ("major_version", "majorVersion"), ("minor_version", "minorVersion"),
+                   ("release_version", "releaseVersion"), ("patch_version", "patchVersion"), ("reserved", "reserved"))
+
+
+def get_cann_version(name: int, /) -> Tuple[Dict[str, str], int]:
+    """``({"version", "major_version", "minor_version", "release_version", "patch_version", "reserved"}, ret)``
+    of a CANN package (aclsysGetCANNVersion)."""
+    version = _new("aclCANNPackageVersion *")
+    ret = _lib.aclsysGetCANNVersion(_i(name, "acl.get_cann_version: name"), version)
+    return {key: _ffi.string(getattr(version, field)).decode(errors="replace")
+            for key, field in _VERSION_FIELDS}, ret
+
+
+def get_version_str(pkg_name: str, /) -> Tuple[str, int]:
+    """``(version_string, ret)`` of a package (aclsysGetVersionStr)."""
+    name = _new("char[]", _string(pkg_name, "acl.get_version_str: pkg_name"))
+    buf = _new("char[]", _lib.ACL_PKG_VERSION_MAX_SIZE)
+    ret = _lib.aclsysGetVersionStr(name, buf)
+    return _ffi.string(buf).decode(errors="replace"), ret
 
 
 del annotations, TYPE_CHECKING  # keep dir(acl) to the API

@@ -2,318 +2,252 @@
 
 Model ids, descriptions, datasets and data buffers are ints. Dims come back as pyACL's dicts:
 ``{"name": str, "dimCount": int, "dims": [int, ...]}``; dynamic batch as ``{"batchCount": n, "batch": [...]}``,
-dynamic image sizes as ``{"hwCount": n, "hw": [[h, w], ...]}``.
+dynamic image sizes as ``{"hwCount": n, "hw": [[h, w], ...]}``; on failure these are ``({}, ret)`` and
+``get_first_aipp_info`` gives ``(None, ret)``, as pyACL. Most functions are generated from the catalog.
 """
 
 from __future__ import annotations
 
-import os as _os
+import threading as _threading
 from typing import TYPE_CHECKING
 
-from ._common import pointer as _ptr, pointer_cached as _vp
-from ._common import UINTPTR as _UINTPTR, VOIDP as _VOIDP, cast as _cast, ffi as _ffi, lib as _lib, new as _new
-from ._common import text as _text
+from . import _generate
+from ._common import ACL_ERROR_INVALID_PARAM as _INVALID_PARAM
+from ._common import UINTPTR as _UINTPTR, cast as _cast, ffi as _ffi, lib as _lib, new as _new
+from ._common import in_range as _in_range, integer as _integer, on_finalize as _on_finalize
+from ._common import optional_string as _optional_string, pointer as _pointer, pointer_cached as _vp
+from ._common import sequence as _sequence, string as _string
 
 if TYPE_CHECKING:
-    from typing import Any, Dict, Tuple
+    from typing import Any, Dict, List, Optional, Tuple
 
-_LoadFromFile = _lib.aclmdlLoadFromFile
-_LoadFromMem = _lib.aclmdlLoadFromMem
-_LoadFromFileWithMem = _lib.aclmdlLoadFromFileWithMem
-_LoadFromMemWithMem = _lib.aclmdlLoadFromMemWithMem
-_QuerySize = _lib.aclmdlQuerySize
-_QuerySizeFromMem = _lib.aclmdlQuerySizeFromMem
-_Unload = _lib.aclmdlUnload
-_CreateDesc = _lib.aclmdlCreateDesc
-_DestroyDesc = _lib.aclmdlDestroyDesc
-_GetDesc = _lib.aclmdlGetDesc
-_GetNumInputs = _lib.aclmdlGetNumInputs
-_GetNumOutputs = _lib.aclmdlGetNumOutputs
-_GetInputSizeByIndex = _lib.aclmdlGetInputSizeByIndex
-_GetOutputSizeByIndex = _lib.aclmdlGetOutputSizeByIndex
-_GetInputDims = _lib.aclmdlGetInputDims
-_GetInputDimsV2 = _lib.aclmdlGetInputDimsV2
-_GetOutputDims = _lib.aclmdlGetOutputDims
-_GetCurOutputDims = _lib.aclmdlGetCurOutputDims
-_GetInputNameByIndex = _lib.aclmdlGetInputNameByIndex
-_GetOutputNameByIndex = _lib.aclmdlGetOutputNameByIndex
-_GetInputFormat = _lib.aclmdlGetInputFormat
-_GetOutputFormat = _lib.aclmdlGetOutputFormat
-_GetInputDataType = _lib.aclmdlGetInputDataType
-_GetOutputDataType = _lib.aclmdlGetOutputDataType
-_GetInputIndexByName = _lib.aclmdlGetInputIndexByName
-_GetOutputIndexByName = _lib.aclmdlGetOutputIndexByName
-_CreateDataset = _lib.aclmdlCreateDataset
-_DestroyDataset = _lib.aclmdlDestroyDataset
-_AddDatasetBuffer = _lib.aclmdlAddDatasetBuffer
-_GetDatasetNumBuffers = _lib.aclmdlGetDatasetNumBuffers
-_GetDatasetBuffer = _lib.aclmdlGetDatasetBuffer
-_Execute = _lib.aclmdlExecute
-_ExecuteAsync = _lib.aclmdlExecuteAsync
-_GetDynamicBatch = _lib.aclmdlGetDynamicBatch
-_SetDynamicBatchSize = _lib.aclmdlSetDynamicBatchSize
-_GetDynamicHW = _lib.aclmdlGetDynamicHW
-_SetDynamicHWSize = _lib.aclmdlSetDynamicHWSize
-_GetFirstAippInfo = _lib.aclmdlGetFirstAippInfo
-_GetAippType = _lib.aclmdlGetAippType
+_generate.install(globals(), "mdl", __name__)
 
-_UINT32_P = _ffi.typeof("uint32_t *")
-_SIZE_P = _ffi.typeof("size_t *")
-_SIZE2 = _ffi.typeof("size_t[2]")
-_DIMS_P = _ffi.typeof("aclmdlIODims *")
-_BATCH_P = _ffi.typeof("aclmdlBatch *")
-_HW_P = _ffi.typeof("aclmdlHW *")
-_AIPP_P = _ffi.typeof("aclAippInfo *")
-_AIPP_TYPE_P = _ffi.typeof("aclmdlInputAippType *")
-_string = _ffi.string
-_fsencode = _os.fsencode
+_string_at = _ffi.string
 
 
-def _path(path: Any) -> bytes:
-    if isinstance(path, (str, bytes, _os.PathLike)):
-        return _fsencode(path)
-    raise TypeError("expected a path (str), got %s" % type(path).__name__)
+def _i(value: Any, where: str) -> int:
+    return value if type(value) is int else _integer(value, where)
+
+
+def _p(value: Any, where: str) -> Any:
+    return (_vp(value) if type(value) is int else None) or _pointer(value, where)
 
 
 def _dims(d: Any) -> Dict[str, Any]:
     n = min(int(d.dimCount), 128)
-    return {"name": _string(d.name).decode(errors="replace"), "dimCount": n, "dims": [d.dims[i] for i in range(n)]}
+    return {"name": _string_at(d.name).decode(errors="replace"), "dimCount": n, "dims": [d.dims[i] for i in range(n)]}
 
 
-# ---------------------------------------------------------------------------------------- loading
+def _dims_call(fn: Any, name: str) -> Any:
+    where = "acl.mdl.%s" % name
 
+    def get(model_desc: int, index: int, /) -> Tuple[Dict[str, Any], int]:
+        d = _new("aclmdlIODims *")
+        ret = fn(_p(model_desc, where + ": model_desc"), _i(index, where + ": index"), d)
+        return (_dims(d) if ret == 0 else {}), ret
 
-def load_from_file(model_path: str) -> Tuple[int, int]:
-    """``(model_id, ret)``. The id is non-zero when the load succeeded."""
-    cell = _new(_UINT32_P)
-    ret = _LoadFromFile(_path(model_path), cell)
-    return cell[0], ret
+    get.__name__ = get.__qualname__ = name
+    get.__doc__ = "``({\"name\", \"dimCount\", \"dims\"}, ret)`` (``({}, ret)`` on failure); -1 marks a dynamic dim."
+    return get
 
 
-def load_from_mem(model: int, model_size: int) -> Tuple[int, int]:
-    """``(model_id, ret)`` of the model at host address ``model`` (e.g. acl.util.bytes_to_ptr of the file)."""
-    cell = _new(_UINT32_P)
-    ret = _LoadFromMem(_vp(model) or _ptr(model), model_size, cell)
-    return cell[0], ret
+get_input_dims = _dims_call(_lib.aclmdlGetInputDims, "get_input_dims")
+get_input_dims_v2 = _dims_call(_lib.aclmdlGetInputDimsV2, "get_input_dims_v2")
+get_output_dims = _dims_call(_lib.aclmdlGetOutputDims, "get_output_dims")
+get_cur_output_dims = _dims_call(_lib.aclmdlGetCurOutputDims, "get_cur_output_dims")
 
 
-def load_from_file_with_mem(model_path: str, work_ptr: int, work_size: int, weight_ptr: int,
-                            weight_size: int) -> Tuple[int, int]:
-    cell = _new(_UINT32_P)
-    ret = _LoadFromFileWithMem(_path(model_path), cell, _vp(work_ptr) or _ptr(work_ptr), work_size,
-                               _vp(weight_ptr) or _ptr(weight_ptr), weight_size)
-    return cell[0], ret
+# ---------------------------------------------------------------------------------------- datasets
 
 
-def load_from_mem_with_mem(model: int, model_size: int, work_ptr: int, work_size: int, weight_ptr: int,
-                           weight_size: int) -> Tuple[int, int]:
-    cell = _new(_UINT32_P)
-    ret = _LoadFromMemWithMem(_vp(model) or _ptr(model), model_size, cell, _vp(work_ptr) or _ptr(work_ptr), work_size,
-                              _vp(weight_ptr) or _ptr(weight_ptr), weight_size)
-    return cell[0], ret
-
-
-def query_size(model_path: str) -> Tuple[int, int, int]:
-    """``(work_size, weight_size, ret)``."""
-    cells = _new(_SIZE2)
-    ret = _QuerySize(_path(model_path), cells, cells + 1)
-    return cells[0], cells[1], ret
-
-
-def query_size_from_mem(model: int, model_size: int) -> Tuple[int, int, int]:
-    cells = _new(_SIZE2)
-    ret = _QuerySizeFromMem(_vp(model) or _ptr(model), model_size, cells, cells + 1)
-    return cells[0], cells[1], ret
-
-
-def unload(model_id: int) -> int:
-    return _Unload(model_id)
-
-
-# ---------------------------------------------------------------------------------------- description
-
-
-def create_desc() -> int:
-    """A new model description handle (0 on failure)."""
-    return int(_cast(_UINTPTR, _CreateDesc()))
-
-
-def destroy_desc(model_desc: int) -> int:
-    return _DestroyDesc(_vp(model_desc) or _cast(_VOIDP, model_desc))
-
-
-def get_desc(model_desc: int, model_id: int) -> int:
-    return _GetDesc(_vp(model_desc) or _ptr(model_desc), model_id)
-
-
-def get_num_inputs(model_desc: int) -> int:
-    return _GetNumInputs(_vp(model_desc) or _ptr(model_desc))
-
-
-def get_num_outputs(model_desc: int) -> int:
-    return _GetNumOutputs(_vp(model_desc) or _ptr(model_desc))
-
-
-def get_input_size_by_index(model_desc: int, index: int) -> int:
-    return _GetInputSizeByIndex(_vp(model_desc) or _ptr(model_desc), index)
-
-
-def get_output_size_by_index(model_desc: int, index: int) -> int:
-    return _GetOutputSizeByIndex(_vp(model_desc) or _ptr(model_desc), index)
-
-
-def get_input_dims(model_desc: int, index: int) -> Tuple[Dict[str, Any], int]:
-    """``({"name", "dimCount", "dims"}, ret)``; -1 marks a dynamic dimension."""
-    d = _new(_DIMS_P)
-    ret = _GetInputDims(_vp(model_desc) or _ptr(model_desc), index, d)
-    return _dims(d), ret
-
-
-def get_input_dims_v2(model_desc: int, index: int) -> Tuple[Dict[str, Any], int]:
-    d = _new(_DIMS_P)
-    ret = _GetInputDimsV2(_vp(model_desc) or _ptr(model_desc), index, d)
-    return _dims(d), ret
-
-
-def get_output_dims(model_desc: int, index: int) -> Tuple[Dict[str, Any], int]:
-    d = _new(_DIMS_P)
-    ret = _GetOutputDims(_vp(model_desc) or _ptr(model_desc), index, d)
-    return _dims(d), ret
-
-
-def get_cur_output_dims(model_desc: int, index: int) -> Tuple[Dict[str, Any], int]:
-    """The output's dims at the last execution (the chosen batch of a dynamic model)."""
-    d = _new(_DIMS_P)
-    ret = _GetCurOutputDims(_vp(model_desc) or _ptr(model_desc), index, d)
-    return _dims(d), ret
-
-
-def get_input_name_by_index(model_desc: int, index: int) -> str:
-    return _text(_GetInputNameByIndex(_vp(model_desc) or _ptr(model_desc), index)) or ""
-
-
-def get_output_name_by_index(model_desc: int, index: int) -> str:
-    return _text(_GetOutputNameByIndex(_vp(model_desc) or _ptr(model_desc), index)) or ""
-
-
-def get_input_format(model_desc: int, index: int) -> int:
-    return _GetInputFormat(_vp(model_desc) or _ptr(model_desc), index)
-
-
-def get_output_format(model_desc: int, index: int) -> int:
-    return _GetOutputFormat(_vp(model_desc) or _ptr(model_desc), index)
-
-
-def get_input_data_type(model_desc: int, index: int) -> int:
-    return _GetInputDataType(_vp(model_desc) or _ptr(model_desc), index)
-
-
-def get_output_data_type(model_desc: int, index: int) -> int:
-    return _GetOutputDataType(_vp(model_desc) or _ptr(model_desc), index)
-
-
-def get_input_index_by_name(model_desc: int, name: str) -> Tuple[int, int]:
-    """``(index, ret)``; a non-zero ret (not an exception) when there is no such input. ``name`` must be a str
-    without NUL characters (TypeError, ValueError otherwise, as a C extension's "s" argument)."""
-    if not isinstance(name, str):
-        raise TypeError("acl.mdl.get_input_index_by_name: name must be str, not %s" % type(name).__name__)
-    if "\0" in name:
-        raise ValueError("acl.mdl.get_input_index_by_name: embedded null character in name")
-    cell = _new(_SIZE_P)
-    ret = _GetInputIndexByName(_vp(model_desc) or _ptr(model_desc), name.encode(), cell)
-    return cell[0], ret
-
-
-def get_output_index_by_name(model_desc: int, name: str) -> Tuple[int, int]:
-    cell = _new(_SIZE_P)
-    ret = _GetOutputIndexByName(_vp(model_desc) or _ptr(model_desc), name.encode(), cell)
-    return cell[0], ret
-
-
-# ---------------------------------------------------------------------------------------- datasets, execution
-
-
-def create_dataset() -> int:
-    return int(_cast(_UINTPTR, _CreateDataset()))
-
-
-def destroy_dataset(dataset: int) -> int:
-    return _DestroyDataset(_vp(dataset) or _cast(_VOIDP, dataset))
-
-
-def add_dataset_buffer(dataset: int, data_buffer: int) -> Tuple[int, int]:
+def add_dataset_buffer(dataset: int, data_buffer: int, /) -> Tuple[int, int]:
     """``(dataset, ret)`` (programs discard the first element, as with pyACL)."""
-    return dataset, _AddDatasetBuffer(_vp(dataset) or _ptr(dataset), _vp(data_buffer) or _ptr(data_buffer))
+    ret = _lib.aclmdlAddDatasetBuffer(_p(dataset, "acl.mdl.add_dataset_buffer: dataset"),
+                                      _p(data_buffer, "acl.mdl.add_dataset_buffer: data_buffer"))
+    return dataset, ret
 
 
-def get_dataset_num_buffers(dataset: int) -> int:
-    return _GetDatasetNumBuffers(_vp(dataset) or _ptr(dataset))
+def set_dataset_tensor_desc(dataset: int, tensor_desc: int, index: int, /) -> Tuple[int, int]:
+    """``(dataset, ret)``."""
+    where = "acl.mdl.set_dataset_tensor_desc"
+    ret = _lib.aclmdlSetDatasetTensorDesc(_p(dataset, where + ": dataset"), _p(tensor_desc, where + ": tensor_desc"),
+                                          _i(index, where + ": index"))
+    return dataset, ret
 
 
-def get_dataset_buffer(dataset: int, index: int) -> int:
-    """The data buffer handle at index (0 when out of range)."""
-    return int(_cast(_UINTPTR, _GetDatasetBuffer(_vp(dataset) or _ptr(dataset), index)))
+# ---------------------------------------------------------------------------------------- dynamic shapes
 
 
-def execute(model_id: int, input: int, output: int) -> int:  # noqa: A002 (pyACL's parameter name)
-    return _Execute(model_id, _vp(input) or _ptr(input), _vp(output) or _ptr(output))
-
-
-def execute_async(model_id: int, input: int, output: int, stream: int) -> int:  # noqa: A002
-    return _ExecuteAsync(model_id, _vp(input) or _ptr(input), _vp(output) or _ptr(output), _vp(stream) or _ptr(stream))
-
-
-# ---------------------------------------------------------------------------------------- dynamic shapes, AIPP
-
-
-def get_dynamic_batch(model_desc: int) -> Tuple[Dict[str, Any], int]:
-    """``({"batchCount": n, "batch": [...]}, ret)``; batchCount 0 for a model without batch gears."""
-    b = _new(_BATCH_P)
-    ret = _GetDynamicBatch(_vp(model_desc) or _ptr(model_desc), b)
+def get_dynamic_batch(model_desc: int, /) -> Tuple[Dict[str, Any], int]:
+    """``({"batchCount": n, "batch": [...]}, ret)`` (``({}, ret)`` on failure)."""
+    b = _new("aclmdlBatch *")
+    ret = _lib.aclmdlGetDynamicBatch(_p(model_desc, "acl.mdl.get_dynamic_batch: model_desc"), b)
+    if ret:
+        return {}, ret
     n = min(int(b.batchCount), 128)
     return {"batchCount": n, "batch": [b.batch[i] for i in range(n)]}, ret
 
 
-def set_dynamic_batch_size(model_id: int, dataset: int, index: int, batch_size: int) -> int:
-    return _SetDynamicBatchSize(model_id, _vp(dataset) or _ptr(dataset), index, batch_size)
-
-
-def get_dynamic_hw(model_desc: int, index: int) -> Tuple[Dict[str, Any], int]:
-    """``({"hwCount": n, "hw": [[h, w], ...]}, ret)``."""
-    h = _new(_HW_P)
-    ret = _GetDynamicHW(_vp(model_desc) or _ptr(model_desc), index, h)
+def get_dynamic_hw(model_desc: int, index: int, /) -> Tuple[Dict[str, Any], int]:
+    """``({"hwCount": n, "hw": [[h, w], ...]}, ret)`` (``({}, ret)`` on failure)."""
+    h = _new("aclmdlHW *")
+    ret = _lib.aclmdlGetDynamicHW(_p(model_desc, "acl.mdl.get_dynamic_hw: model_desc"),
+                                  _i(index, "acl.mdl.get_dynamic_hw: index"), h)
+    if ret:
+        return {}, ret
     n = min(int(h.hwCount), 128)
     return {"hwCount": n, "hw": [[h.hw[i][0], h.hw[i][1]] for i in range(n)]}, ret
 
 
-def set_dynamic_hw_size(model_id: int, dataset: int, index: int, height: int, width: int) -> int:
-    return _SetDynamicHWSize(model_id, _vp(dataset) or _ptr(dataset), index, height, width)
+def set_input_dynamic_dims(model_id: int, dataset: int, index: int, dims: Dict[str, Any], /) -> int:
+    """``dims`` as ``get_input_dynamic_dims`` gives one gear: ``{"dimCount": n, "name": "", "dims": [...]}``."""
+    where = "acl.mdl.set_input_dynamic_dims"
+    mid, ds, idx = _i(model_id, where + ": model_id"), _p(dataset, where + ": dataset"), _i(index, where + ": index")
+    if not isinstance(dims, dict):
+        raise TypeError("%s: dims must be a dict" % where)
+    d = _new("aclmdlIODims *")
+    values = _sequence(dims.get("dims"), where + ": dims['dims']")
+    count = _i(dims.get("dimCount", len(values)), where + ": dims['dimCount']")
+    if not 0 <= count <= min(len(values), 128):
+        raise ValueError("%s: dimCount %d does not match the %d dims given (at most 128)" % (where, count, len(values)))
+    d.dimCount = count
+    for k in range(count):
+        if type(values[k]) is not int:
+            raise TypeError("%s: dims['dims'] must be a list of int" % where)
+        d.dims[k] = values[k]
+    name = dims.get("name")
+    if name:
+        raw = _string(name, where + ": dims['name']")[:127]
+        _ffi.memmove(d.name, raw, len(raw))
+    return _lib.aclmdlSetInputDynamicDims(mid, ds, idx, d)
 
 
-def get_aipp_type(model_id: int, index: int) -> Tuple[int, int, int]:
-    """``(aipp_type, dynamic_attached_data_index, ret)``."""
-    t = _new(_AIPP_TYPE_P)
-    i = _new(_SIZE_P)
-    ret = _GetAippType(model_id, index, t, i)
-    return t[0], i[0], ret
+def get_input_dynamic_dims(model_desc: int, index: int, gear_count: int, /) -> Tuple[Optional[List[Any]], int]:
+    """``([dims dict per gear], ret)``; ``(None, ret)`` on failure and for a gear_count above 4096 (pyACL's cap)."""
+    where = "acl.mdl.get_input_dynamic_dims"
+    desc, idx, n = _p(model_desc, where + ": model_desc"), _i(index, where + ": index"), _i(gear_count, where)
+    if n < 0:
+        raise OverflowError("%s: gear_count %d is negative" % (where, n))
+    if n > 4096:
+        return None, _INVALID_PARAM
+    arr = _new("aclmdlIODims[]", max(n, 1))
+    ret = _lib.aclmdlGetInputDynamicDims(desc, idx, arr, n)
+    return ([_dims(arr[k]) for k in range(n)] if ret == 0 else None), ret
 
 
-def get_first_aipp_info(model_id: int, index: int) -> Tuple[Dict[str, Any], int]:
+def get_input_dims_range(model_desc: int, index: int, /) -> Tuple[Dict[str, Any], int]:
+    """``({"rangeCount": n, "range": [[min, max], ...]}, ret)`` (zeros on failure, as pyACL)."""
+    r = _new("aclmdlIODimsRange *")
+    ret = _lib.aclmdlGetInputDimsRange(_p(model_desc, "acl.mdl.get_input_dims_range: model_desc"),
+                                       _i(index, "acl.mdl.get_input_dims_range: index"), r)
+    n = min(int(r.rangeCount), 128) if ret == 0 else 0
+    return {"rangeCount": n, "range": [[r.range[k][0], r.range[k][1]] for k in range(n)]}, ret
+
+
+def create_and_get_op_desc(device_id: int, stream_id: int, task_id: int, op_name_len: int,
+                           /) -> Tuple[str, int, int, int, int, int]:
+    """``(op_name, input_desc, num_inputs, output_desc, num_outputs, ret)``; op_name_len above 4096 gives
+    ``("", 0, 0, 0, 0, ACL_ERROR_INVALID_PARAM)`` (pyACL's cap)."""
+    where = "acl.mdl.create_and_get_op_desc"
+    dev, stm, task = _i(device_id, where + ": device_id"), _i(stream_id, where), _i(task_id, where + ": task_id")
+    n = _i(op_name_len, where + ": op_name_len")
+    if n < 0:
+        raise OverflowError("%s: op_name_len %d is negative" % (where, n))
+    if n > 4096:
+        return "", 0, 0, 0, 0, _INVALID_PARAM
+    name = _new("char[]", n + 1)
+    descs = _new("aclTensorDesc *[2]")
+    counts = _new("size_t[2]")
+    ret = _lib.aclmdlCreateAndGetOpDesc(dev, stm, task, name, n, descs, counts, descs + 1, counts + 1)
+    return (_string_at(name).decode(errors="replace"), int(_cast(_UINTPTR, descs[0])), counts[0],
+            int(_cast(_UINTPTR, descs[1])), counts[1], ret)
+
+
+# ---------------------------------------------------------------------------------------- AIPP
+
+
+def get_first_aipp_info(model_id: int, index: int, /) -> Tuple[Optional[Dict[str, Any]], int]:
     """``(aipp_info, ret)``: the static AIPP settings as a dict named like aclAippInfo's fields (``outDims`` a
-    list of ``{"srcDims", "srcSize", "aippOutdims", "aippOutSize"}``; ``aippExtend`` left out)."""
-    info = _new(_AIPP_P)
-    ret = _GetFirstAippInfo(model_id, index, info)
+    list of ``{"srcDims", "srcSize", "aippOutdims", "aippOutSize"}``, ``aippExtend`` an int); ``(None, ret)``
+    on failure, as pyACL."""
+    info = _new("aclAippInfo *")
+    ret = _lib.aclmdlGetFirstAippInfo(_i(model_id, "acl.mdl.get_first_aipp_info: model_id"),
+                                      _i(index, "acl.mdl.get_first_aipp_info: index"), info)
+    if ret:
+        return None, ret
     out: Dict[str, Any] = {}
     for name, _field in _AIPP_FIELDS:
         if name == "outDims":
             n = min(int(info.shapeCount), 128)
             out[name] = [{"srcDims": _dims(o.srcDims), "srcSize": o.srcSize, "aippOutdims": _dims(o.aippOutdims),
                           "aippOutSize": o.aippOutSize} for o in (info.outDims[k] for k in range(n))]
-        elif name != "aippExtend":
+        elif name == "aippExtend":
+            out[name] = int(_cast(_UINTPTR, info.aippExtend))
+        else:
             out[name] = getattr(info, name)
     return out, ret
 
 
 _AIPP_FIELDS = _ffi.typeof("aclAippInfo").fields
+
+
+# ---------------------------------------------------------------------------------------- dump, configurations
+
+
+def set_dump(dump_cfg_path: Optional[str] = None, /) -> int:
+    """aclmdlSetDump; pyACL's path is optional (None: NULL)."""
+    return _lib.aclmdlSetDump(_optional_string(dump_cfg_path, "acl.mdl.set_dump: dump_cfg_path"))
+
+
+_config_attr_names: Dict[int, str] = dict(_ffi.typeof("aclmdlConfigAttr").elements)
+#: Strings set on a configuration stay alive until the handle is destroyed (C keeps the pointer until the load).
+_config_strings: Dict[int, List[Any]] = {}
+_config_lock = _threading.Lock()
+
+
+def set_config_opt(handle: int, attr: int, value: Any, /) -> int:
+    """aclmdlSetConfigOpt with the value's C type taken from the attribute's name: ``*_INT32`` an int32,
+    ``*_SIZET`` a size_t, ``*_PTR`` a pointer (an int; ``ACL_MDL_PATH_PTR`` and ``ACL_MDL_WEIGHT_PATH_PTR`` also
+    take a str path, kept alive with the handle)."""
+    where = "acl.mdl.set_config_opt"
+    h, a = _p(handle, where + ": handle"), _i(attr, where + ": attr")
+    name = _config_attr_names.get(a, "")
+    keep = None
+    if name.endswith("_INT32"):
+        cell = _new("int32_t *", _in_range(_i(value, where + ": value"), 32, True, where + ": value"))
+    elif name.endswith("_PTR"):
+        if isinstance(value, (str, bytes)) or hasattr(value, "__fspath__"):
+            keep = _new("char[]", _string(value, where + ": value"))
+            cell = _new("void **", keep)
+        else:
+            cell = _new("void **", _pointer(value, where + ": value"))
+    else:  # *_SIZET, and values of attributes this declaration does not name
+        v = _i(value, where + ": value")
+        cell = _new("uint64_t *", _in_range(v, 64, False, where + ": value"))
+    ret = _lib.aclmdlSetConfigOpt(h, a, cell, _ffi.sizeof(_ffi.typeof(cell).item))
+    if keep is not None and ret == 0:
+        with _config_lock:
+            _config_strings.setdefault(handle, []).append(keep)
+    return ret
+
+
+def destroy_config_handle(handle: int, /) -> int:
+    ret = _lib.aclmdlDestroyConfigHandle(_p(handle, "acl.mdl.destroy_config_handle: handle"))
+    if ret == 0:
+        with _config_lock:
+            _config_strings.pop(handle, None)
+    return ret
+
+
+_on_finalize(_config_strings.clear)
+
+
+def set_exec_config_opt(handle: int, attr: int, value: int, /) -> int:
+    """aclmdlSetExecConfigOpt with a uint32 value (as pyACL)."""
+    where = "acl.mdl.set_exec_config_opt"
+    cell = _new("uint32_t *", _in_range(_i(value, where + ": value"), 32, False, where + ": value"))
+    return _lib.aclmdlSetExecConfigOpt(_p(handle, where + ": handle"), _i(attr, where + ": attr"), cell, 4)
+
 
 del annotations, TYPE_CHECKING  # keep dir(acl.mdl) to the API

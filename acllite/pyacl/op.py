@@ -1,236 +1,252 @@
-"""``acl.op`` and the tensor descriptions: the few operator calls worth having without single-operator models.
+"""``acl.op``: single operators (aclop*), pyACL-style.
 
-Tensor descriptions (``acl.create_tensor_desc``...) and operator attributes are Python descriptors behind int
-handles. :func:`cast` converts a tensor's data type (on the host, after the stream's earlier work: the result is
-ready when the call returns). Running compiled single operators (``set_model_dir``, ``execute_v2``,
-``create_handle``, ``execute_with_handle``) needs the operator models ATC builds for a device and is not
-available: those calls return ACL_ERROR_API_NOT_SUPPORT.
+Every function calls the C function it wraps (the catalog names it). Lists of tensor descriptions and data
+buffers are Python lists of ints; the number of inputs and outputs is the length of the ``inputs`` and
+``outputs`` lists, as pyACL takes it. The tensor-description functions (``acl.create_tensor_desc``...) are at the
+top level of ``acl``, as in pyACL.
 """
 
 from __future__ import annotations
 
+import threading as _threading
 from typing import TYPE_CHECKING
 
-import numpy as _np
-
-from ..model import ACL_TO_NUMPY as _ACL_TO_NUMPY
-from ._common import ACL_ERROR_API_NOT_SUPPORT as _NOT_SUPPORT
-from ._common import ACL_ERROR_INVALID_PARAM as _INVALID_PARAM
-from ._common import HandleTable as _HandleTable
-from ._common import VOIDP as _VOIDP, cast as _cast, ffi as _ffi, lib as _lib
-from ._common import not_supported as _not_supported
-from ._common import stale_code as _stale_code
+from . import _generate
+from ._common import callback_failed as _callback_failed, ffi as _ffi, lib as _lib, new as _new
+from ._common import integer as _integer, pointer as _pointer, pointer_array as _pointer_array
+from ._common import pointer_cached as _vp, real as _real, sequence as _sequence, string as _string
 
 if TYPE_CHECKING:
-    from typing import Any, List, Sequence, Tuple
+    from typing import Any, Callable, Dict, List, Tuple
 
-_UNSUPPORTED_DATA_TYPE = _lib.ACL_ERROR_UNSUPPORTED_DATA_TYPE
-_H2D, _D2H = _lib.ACL_MEMCPY_HOST_TO_DEVICE, _lib.ACL_MEMCPY_DEVICE_TO_HOST
-_OPS = "single-operator models (ATC --singleop) do not run on acllite's backends"
+_generate.install(globals(), "op", __name__)
 
 
-class _TensorDesc:
-    __slots__ = ("dtype", "dims", "format", "const", "name")
-
-    def __init__(self, dtype: int, dims: Sequence[int], fmt: int):
-        self.dtype = int(dtype)
-        self.dims = [int(d) for d in dims]
-        self.format = int(fmt)
-        self.const: Any = None
-        self.name = ""
-
-    @property
-    def count(self) -> int:
-        n = 1
-        for d in self.dims:
-            if d < 0:
-                return 0
-            n *= d
-        return n
+def _i(value: Any, where: str) -> int:
+    return value if type(value) is int else _integer(value, where)
 
 
-_tensors = _HandleTable("tensor description")
-_attrs = _HandleTable("operator attribute")
+def _p(value: Any, where: str) -> Any:
+    return (_vp(value) if type(value) is int else None) or _pointer(value, where)
 
 
-# ---------------------------------------------------------------------------------------- tensor descriptions
+def _handles(values: Any, where: str, item: str) -> Tuple[Any, int]:
+    items = _sequence(values, where)
+    return _pointer_array(items, where, item), len(items)
 
 
-def create_tensor_desc(data_type: int, dims: Sequence[int], format: int) -> int:  # noqa: A002 (pyACL's name)
-    """A tensor description handle (``acl.create_tensor_desc``): data type, dims (a list), format."""
-    return _tensors.add(_TensorDesc(data_type, dims, format))
+def _descs(values: Any, where: str) -> Tuple[Any, int]:
+    return _handles(values, where, "aclTensorDesc *")
 
 
-def destroy_tensor_desc(desc: int) -> int:
-    return 0 if _tensors.pop(desc) is not None else _stale_code()
+def _buffers(values: Any, where: str) -> Tuple[Any, int]:
+    return _handles(values, where, "aclDataBuffer *")
 
 
-def get_tensor_desc_size(desc: int) -> int:
-    """Bytes of the tensor (element count x element size; 0 for unknown dims or an unknown handle)."""
-    d = _tensors.get(desc)
-    return 0 if d is None else d.count * _lib.aclDataTypeSize(d.dtype)
+# ---------------------------------------------------------------------------------------- execution
 
 
-def get_tensor_desc_element_count(desc: int) -> int:
-    d = _tensors.get(desc)
-    return 0 if d is None else d.count
+def execute(op_type: str, input_desc: List[int], inputs: List[int], output_desc: List[int], outputs: List[int],
+            attr: int, stream: int, /) -> int:
+    """aclopExecute (deprecated in CANN, kept by pyACL)."""
+    return _execute(_lib.aclopExecute, "acl.op.execute", op_type, input_desc, inputs, output_desc, outputs, attr,
+                    stream)
 
 
-def get_tensor_desc_type(desc: int) -> int:
-    d = _tensors.get(desc)
-    return -1 if d is None else d.dtype  # ACL_DT_UNDEFINED
+def execute_v2(op_type: str, input_desc: List[int], inputs: List[int], output_desc: List[int], outputs: List[int],
+               attr: int, stream: int, /) -> int:
+    return _execute(_lib.aclopExecuteV2, "acl.op.execute_v2", op_type, input_desc, inputs, output_desc, outputs,
+                    attr, stream)
 
 
-def get_tensor_desc_format(desc: int) -> int:
-    d = _tensors.get(desc)
-    return -1 if d is None else d.format  # ACL_FORMAT_UNDEFINED
+def _execute(fn: Any, w: str, op_type: Any, input_desc: Any, inputs: Any, output_desc: Any, outputs: Any,
+             attr: Any, stream: Any) -> int:
+    t = _string(op_type, w + ": op_type")
+    in_desc, _ = _descs(input_desc, w + ": input_desc")
+    ins, n_in = _buffers(inputs, w + ": inputs")
+    out_desc, _ = _descs(output_desc, w + ": output_desc")
+    outs, n_out = _buffers(outputs, w + ": outputs")
+    return fn(t, n_in, in_desc, ins, n_out, out_desc, outs, _p(attr, w + ": attr"), _p(stream, w + ": stream"))
 
 
-def get_tensor_desc_num_dims(desc: int) -> int:
-    d = _tensors.get(desc)
-    return 0 if d is None else len(d.dims)
+def execute_with_handle(handle: int, inputs: List[int], outputs: List[int], stream: int, /) -> int:
+    w = "acl.op.execute_with_handle"
+    h = _p(handle, w + ": handle")
+    ins, n_in = _buffers(inputs, w + ": inputs")
+    outs, n_out = _buffers(outputs, w + ": outputs")
+    return _lib.aclopExecWithHandle(h, n_in, ins, n_out, outs, _p(stream, w + ": stream"))
 
 
-def get_tensor_desc_dim_v2(desc: int, index: int) -> Tuple[int, int]:
-    """``(dim, ret)``."""
-    d = _tensors.get(desc)
-    if d is None:
-        return 0, _stale_code()
-    if type(index) is not int or not 0 <= index < len(d.dims):
-        return 0, _INVALID_PARAM
-    return d.dims[index], 0
+def create_handle(op_type: str, input_desc: List[int], output_desc: List[int], attr: int, /) -> Tuple[int, int]:
+    """``(handle, ret)``."""
+    w = "acl.op.create_handle"
+    t = _string(op_type, w + ": op_type")
+    in_desc, n_in = _descs(input_desc, w + ": input_desc")
+    out_desc, n_out = _descs(output_desc, w + ": output_desc")
+    cell = _new("aclopHandle **")
+    ret = _lib.aclopCreateHandle(t, n_in, in_desc, n_out, out_desc, _p(attr, w + ": attr"), cell)
+    return int(_ffi.cast("uintptr_t", cell[0])), ret
 
 
-def set_tensor_desc_name(desc: int, name: str) -> None:
-    d = _tensors.get(desc)
-    if d is not None:
-        d.name = str(name)
-
-
-def get_tensor_desc_name(desc: int) -> str:
-    d = _tensors.get(desc)
-    return "" if d is None else d.name
-
-
-def set_tensor_const(desc: int, data_buffer: int, length: int) -> int:
-    """Mark the tensor constant, with the host data at ``data_buffer`` (recorded; used by no operator here)."""
-    d = _tensors.get(desc)
-    if d is None:
-        return _stale_code()
-    if not data_buffer or length <= 0:
-        return _INVALID_PARAM
-    d.const = (int(data_buffer), int(length))
-    return 0
+def infer_shape(op_type: str, input_desc: List[int], inputs: List[int], num_outputs: int, output_desc: List[int],
+                attr: int, /) -> int:
+    w = "acl.op.infer_shape"
+    t = _string(op_type, w + ": op_type")
+    in_desc, _ = _descs(input_desc, w + ": input_desc")
+    ins, n_in = _buffers(inputs, w + ": inputs")
+    out_desc, _ = _descs(output_desc, w + ": output_desc")
+    return _lib.aclopInferShape(t, n_in, in_desc, ins, _i(num_outputs, w + ": num_outputs"), out_desc,
+                                _p(attr, w + ": attr"))
 
 
 # ---------------------------------------------------------------------------------------- attributes
 
 
-def create_attr() -> int:
-    return _attrs.add({})
+def _attr_list(c_fn: Any, w: str, attr: Any, name: Any, values: Any, ctype: str) -> int:
+    a, n = _p(attr, w + ": attr"), _string(name, w + ": attr_name")
+    items = _sequence(values, w + ": values") if not hasattr(values, "__array_interface__") else list(values)
+    arr = _new("%s[]" % ctype, max(len(items), 1))
+    for k, v in enumerate(items):
+        where = "%s: values[%d]" % (w, k)
+        arr[k] = _real(v, where) if ctype == "float" else _integer(v, where, flag=(ctype == "uint8_t"))
+    return c_fn(a, n, len(items), arr)
 
 
-def destroy_attr(attr: int) -> int:
-    return 0 if _attrs.pop(attr) is not None else _stale_code()
+def set_attr_list_bool(attr: int, attr_name: str, values: List[Any], /) -> int:
+    return _attr_list(_lib.aclopSetAttrListBool, "acl.op.set_attr_list_bool", attr, attr_name, values, "uint8_t")
 
 
-def _set_attr(attr: int, name: str, value: Any) -> int:
-    a = _attrs.get(attr)
-    if a is None:
-        return _stale_code()
-    if not isinstance(name, str) or not name:
-        return _INVALID_PARAM
-    a[name] = value
+def set_attr_list_int(attr: int, attr_name: str, values: List[int], /) -> int:
+    return _attr_list(_lib.aclopSetAttrListInt, "acl.op.set_attr_list_int", attr, attr_name, values, "int64_t")
+
+
+def set_attr_list_float(attr: int, attr_name: str, values: List[float], /) -> int:
+    return _attr_list(_lib.aclopSetAttrListFloat, "acl.op.set_attr_list_float", attr, attr_name, values, "float")
+
+
+def set_attr_list_string(attr: int, attr_name: str, values: List[str], /) -> int:
+    w = "acl.op.set_attr_list_string"
+    a, n = _p(attr, w + ": attr"), _string(attr_name, w + ": attr_name")
+    keep = [_new("char[]", _string(v, "%s: values[%d]" % (w, k))) for k, v in enumerate(_sequence(values, w))]
+    arr = _new("const char *[]", keep + [_ffi.NULL])
+    return _lib.aclopSetAttrListString(a, n, len(keep), arr)
+
+
+def set_attr_list_list_int(attr: int, attr_name: str, values: List[List[int]], /) -> int:
+    w = "acl.op.set_attr_list_list_int"
+    a, n = _p(attr, w + ": attr"), _string(attr_name, w + ": attr_name")
+    lists = _sequence(values, w + ": values")
+    keep = []
+    for k, lst in enumerate(lists):
+        items = _sequence(lst, "%s: values[%d]" % (w, k)) if not hasattr(lst, "__array_interface__") else list(lst)
+        arr = _new("int64_t[]", max(len(items), 1))
+        for j, v in enumerate(items):
+            arr[j] = _integer(v, "%s: values[%d][%d]" % (w, k, j))
+        keep.append((arr, len(items)))
+    counts = _new("int[]", [c for _, c in keep] or [0])
+    ptrs = _new("int64_t *[]", [arr for arr, _ in keep] or [_ffi.NULL])
+    return _lib.aclopSetAttrListListInt(a, n, len(keep), counts, ptrs)
+
+
+def set_attr_data_type(attr: int, attr_name: str, value: int, /) -> Tuple[int, int]:
+    """``(attr, ret)`` (pyACL echoes the attribute handle)."""
+    w = "acl.op.set_attr_data_type"
+    ret = _lib.aclopSetAttrDataType(_p(attr, w + ": attr"), _string(attr_name, w + ": attr_name"),
+                                    _i(value, w + ": value"))
+    return attr, ret
+
+
+def set_attr_list_data_type(attr: int, attr_name: str, values: List[int], /) -> Tuple[int, int]:
+    """``(attr, ret)``."""
+    w = "acl.op.set_attr_list_data_type"
+    a, n = _p(attr, w + ": attr"), _string(attr_name, w + ": attr_name")
+    items = _sequence(values, w + ": values")
+    arr = _new("aclDataType[]", max(len(items), 1))
+    for k, v in enumerate(items):
+        arr[k] = _i(v, "%s: values[%d]" % (w, k))
+    return attr, _lib.aclopSetAttrListDataType(a, n, len(items), arr)
+
+
+# ---------------------------------------------------------------------------------------- compile functions, kernels
+
+#: op type -> the Python compile function; the C callback runs the one of the operator update_params is for.
+_compile_funcs: Dict[str, Callable[..., Any]] = {}
+_current = _threading.local()
+
+
+def _run_compile_func(num_inputs: int, input_desc: Any, num_outputs: int, output_desc: Any, op_attr: Any,
+                      kernel_desc: Any) -> int:
+    try:
+        fn = _compile_funcs.get(getattr(_current, "op_type", ""))
+        if fn is not None:
+            ins = [int(_ffi.cast("uintptr_t", input_desc[k])) for k in range(num_inputs)]
+            outs = [int(_ffi.cast("uintptr_t", output_desc[k])) for k in range(num_outputs)]
+            fn(num_inputs, ins, num_outputs, outs, int(_ffi.cast("uintptr_t", op_attr)),
+               int(_ffi.cast("uintptr_t", kernel_desc)))
+    except BaseException:  # noqa: B902 - nothing may propagate into C
+        _callback_failed("acl.op.register_compile_func")
     return 0
 
 
-def set_attr_bool(attr: int, attr_name: str, attr_value: Any) -> int:
-    return _set_attr(attr, attr_name, bool(attr_value))
+def _cffi_error(exc_type: Any, exc: Any, tb: Any) -> None:
+    _callback_failed("acl.op compile function")
 
 
-def set_attr_int(attr: int, attr_name: str, attr_value: int) -> int:
-    return _set_attr(attr, attr_name, int(attr_value))
+_compile_trampoline = _ffi.callback("aclopCompileFunc", _run_compile_func, onerror=_cffi_error)
 
 
-def set_attr_float(attr: int, attr_name: str, attr_value: float) -> int:
-    return _set_attr(attr, attr_name, float(attr_value))
+def register_compile_func(op_type: str, func: Callable[..., Any], /) -> int:
+    """``func(num_inputs, input_descs, num_outputs, output_descs, op_attr, kernel_desc)`` (lists of ints) runs
+    when ``update_params`` is called for ``op_type``."""
+    w = "acl.op.register_compile_func"
+    t = _string(op_type, w + ": op_type")
+    if not callable(func):
+        raise TypeError("%s: func must be callable" % w)
+    _compile_funcs[t.decode(errors="replace")] = func
+    return _lib.aclopRegisterCompileFunc(t, _compile_trampoline)
 
 
-def set_attr_string(attr: int, attr_name: str, attr_value: str) -> int:
-    return _set_attr(attr, attr_name, str(attr_value))
+def unregister_compile_func(op_type: str, /) -> int:
+    t = _string(op_type, "acl.op.unregister_compile_func: op_type")
+    _compile_funcs.pop(t.decode(errors="replace"), None)
+    return _lib.aclopUnregisterCompileFunc(t)
 
 
-def set_attr_list_int(attr: int, attr_name: str, values: Sequence[int]) -> int:
-    return _set_attr(attr, attr_name, [int(v) for v in values])
+def update_params(op_type: str, input_desc: List[int], output_desc: List[int], attr: int, /) -> int:
+    w = "acl.op.update_params"
+    t = _string(op_type, w + ": op_type")
+    in_desc, n_in = _descs(input_desc, w + ": input_desc")
+    out_desc, n_out = _descs(output_desc, w + ": output_desc")
+    _current.op_type = t.decode(errors="replace")
+    try:
+        return _lib.aclopUpdateParams(t, n_in, in_desc, n_out, out_desc, _p(attr, w + ": attr"))
+    finally:
+        _current.op_type = ""
 
 
-# ---------------------------------------------------------------------------------------- cast
+def _free_kernel_data(data: Any, length: int) -> None:
+    """The deallocator pyACL passes when asked: frees device memory (run mode DEVICE) or host memory."""
+    try:
+        mode = _new("aclrtRunMode *")
+        if _lib.aclrtGetRunMode(mode) != 0:
+            return
+        (_lib.aclrtFree if mode[0] == _lib.ACL_DEVICE else _lib.aclrtFreeHost)(data)
+    except BaseException:  # noqa: B902
+        _callback_failed("acl.op.create_kernel deallocator")
 
 
-def cast(input_desc: int, input_buffer: int, output_desc: int, output_buffer: int, truncate: int,
-         stream: int) -> int:
-    """Convert the input tensor's elements to the output's data type (aclopCast).
-
-    Waits for the stream's earlier work, converts on the host and writes the output: the result is in place
-    when the call returns (later work on the stream sees it)."""
-    src, dst = _tensors.get(input_desc), _tensors.get(output_desc)
-    if src is None or dst is None:
-        return _stale_code()
-    s_dt, d_dt = _ACL_TO_NUMPY.get(src.dtype), _ACL_TO_NUMPY.get(dst.dtype)
-    if s_dt is None or d_dt is None:
-        return _UNSUPPORTED_DATA_TYPE
-    count = src.count
-    if count == 0 or count != dst.count:
-        return _INVALID_PARAM
-    s_buf, d_buf = _cast(_VOIDP, input_buffer), _cast(_VOIDP, output_buffer)
-    s_addr, d_addr = _lib.aclGetDataBufferAddr(s_buf), _lib.aclGetDataBufferAddr(d_buf)
-    s_size, d_size = _lib.aclGetDataBufferSizeV2(s_buf), _lib.aclGetDataBufferSizeV2(d_buf)
-    host = _np.empty(count, s_dt)
-    if s_addr == _ffi.NULL or d_addr == _ffi.NULL or s_size < host.nbytes or d_size < count * d_dt.itemsize:
-        return _INVALID_PARAM
-    ret = _lib.aclrtSynchronizeStream(_cast(_VOIDP, stream))
-    if ret:
-        return ret
-    ret = _lib.aclrtMemcpy(_ffi.from_buffer(host, require_writable=True), host.nbytes, s_addr, host.nbytes, _D2H)
-    if ret:
-        return ret
-    out = host.astype(d_dt) if truncate or d_dt.kind != "b" else host.astype(bool).astype(d_dt)
-    return _lib.aclrtMemcpy(d_addr, d_size, _ffi.from_buffer(out), out.nbytes, _H2D)
+_deallocator = _ffi.callback("aclDataDeallocator", _free_kernel_data, onerror=_cffi_error)
 
 
-# ---------------------------------------------------------------------------------------- not available
-
-
-def set_model_dir(model_dir: str) -> int:
-    _not_supported("acl.op.set_model_dir", _OPS)
-    return _NOT_SUPPORT
-
-
-def load(model: int, model_size: int) -> int:
-    _not_supported("acl.op.load", _OPS)
-    return _NOT_SUPPORT
-
-
-def execute_v2(op_type: str, input_desc: List[int], inputs: List[int], output_desc: List[int],
-               outputs: List[int], attr: int, stream: int) -> int:
-    _not_supported("acl.op.execute_v2", _OPS)
-    return _NOT_SUPPORT
-
-
-def create_handle(op_type: str, input_desc: List[int], output_desc: List[int], attr: int) -> Tuple[int, int]:
-    """``(0, ACL_ERROR_API_NOT_SUPPORT)``."""
-    _not_supported("acl.op.create_handle", _OPS)
-    return 0, _NOT_SUPPORT
-
-
-def execute_with_handle(handle: int, inputs: List[int], outputs: List[int], stream: int) -> int:
-    _not_supported("acl.op.execute_with_handle", _OPS)
-    return _NOT_SUPPORT
-
-
-def destroy_handle(handle: int) -> int:
-    _not_supported("acl.op.destroy_handle", _OPS)
-    return _NOT_SUPPORT
+def create_kernel(op_type: str, kernel_id: str, kernel_name: str, bin_data: int, bin_size: int, engine_type: int,
+                  deallocator: int, /) -> int:
+    """``deallocator`` non-zero: the runtime frees ``bin_data`` when done (aclrtFree or aclrtFreeHost by run
+    mode), as pyACL."""
+    w = "acl.op.create_kernel"
+    return _lib.aclopCreateKernel(_string(op_type, w + ": op_type"), _string(kernel_id, w + ": kernel_id"),
+                                  _string(kernel_name, w + ": kernel_name"), _p(bin_data, w + ": bin_data"),
+                                  _i(bin_size, w + ": bin_size"), _i(engine_type, w + ": engine_type"),
+                                  _deallocator if _i(deallocator, w + ": deallocator") else _ffi.NULL)
 
 
 del annotations, TYPE_CHECKING  # keep dir(acl.op) to the API

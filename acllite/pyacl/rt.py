@@ -1,90 +1,42 @@
-"""``acl.rt``: devices, contexts, streams, events, memory and host callbacks (aclrt*), pyACL-style.
+"""``acl.rt``: devices, contexts, streams, events, memory, host callbacks (aclrt*), pyACL-style.
 
 Handles and pointers are ints; functions that produce a value return ``(value, ret)``, the others the bare
-``ret``. Nothing here raises for an AscendCL failure.
+``ret``. Nothing here raises for an AscendCL failure; a wrong Python type raises TypeError (docs/PYACL.md).
+Most functions are generated from the catalog (``_catalog.txt``) and the bound prototypes; the ones below take or
+return dicts and lists, or deliver callbacks.
 """
 
 from __future__ import annotations
 
 import itertools as _itertools
-import sys as _sys
-import traceback as _traceback
+import threading as _threading
 from typing import TYPE_CHECKING
 
-from ._common import pointer as _ptr, pointer_cached as _vp
-from ._common import UINTPTR as _UINTPTR, VOIDP as _VOIDP, cast as _cast, ffi as _ffi, lib as _lib, new as _new
-from ._common import on_finalize as _on_finalize, scratch as _scratch
+from . import _generate
+from ._common import ACL_ERROR_INVALID_PARAM as _INVALID_PARAM
+from ._common import NULL as _NULL, UINTPTR as _UINTPTR, VOIDP as _VOIDP
+from ._common import callback_failed as _callback_failed, cast as _cast, ffi as _ffi, lib as _lib, new as _new
+from ._common import integer as _integer, on_finalize as _on_finalize, pointer as _pointer
+from ._common import pointer_cached as _vp, sequence as _sequence, string as _string
 
 if TYPE_CHECKING:
-    from typing import Any, Callable, Dict, Tuple
+    from typing import Any, Callable, Dict, List, Tuple
 
-# C functions and cell types, bound once (no attribute lookups per call).
-_SetDevice = _lib.aclrtSetDevice
-_ResetDevice = _lib.aclrtResetDevice
-_GetDevice = _lib.aclrtGetDevice
-_GetDeviceCount = _lib.aclrtGetDeviceCount
+_generate.install(globals(), "rt", __name__)
+
+
+def _i(value: Any, where: str) -> int:
+    return value if type(value) is int else _integer(value, where)
+
+
+def _p(value: Any, where: str) -> Any:
+    return (_vp(value) if type(value) is int else None) or _pointer(value, where)
+
+
+#: One cell for every thread: the run mode is a constant of the process, so concurrent writes agree (a
+#: thread-local cell costs more than the C call).
+_RUN_MODE = _new("aclrtRunMode *")
 _GetRunMode = _lib.aclrtGetRunMode
-_CreateContext = _lib.aclrtCreateContext
-_DestroyContext = _lib.aclrtDestroyContext
-_SetCurrentContext = _lib.aclrtSetCurrentContext
-_GetCurrentContext = _lib.aclrtGetCurrentContext
-_SynchronizeDevice = _lib.aclrtSynchronizeDevice
-_CreateStream = _lib.aclrtCreateStream
-_DestroyStream = _lib.aclrtDestroyStream
-_SynchronizeStream = _lib.aclrtSynchronizeStream
-_SynchronizeStreamWithTimeout = _lib.aclrtSynchronizeStreamWithTimeout
-_CreateEvent = _lib.aclrtCreateEvent
-_DestroyEvent = _lib.aclrtDestroyEvent
-_RecordEvent = _lib.aclrtRecordEvent
-_ResetEvent = _lib.aclrtResetEvent
-_SynchronizeEvent = _lib.aclrtSynchronizeEvent
-_QueryEventStatus = _lib.aclrtQueryEventStatus
-_EventElapsedTime = _lib.aclrtEventElapsedTime
-_StreamWaitEvent = _lib.aclrtStreamWaitEvent
-_SubscribeReport = _lib.aclrtSubscribeReport
-_UnSubscribeReport = _lib.aclrtUnSubscribeReport
-_ProcessReport = _lib.aclrtProcessReport
-_LaunchCallback = _lib.aclrtLaunchCallback
-_Malloc = _lib.aclrtMalloc
-_MallocHost = _lib.aclrtMallocHost
-_Free = _lib.aclrtFree
-_FreeHost = _lib.aclrtFreeHost
-_Memcpy = _lib.aclrtMemcpy
-_MemcpyAsync = _lib.aclrtMemcpyAsync
-_Memset = _lib.aclrtMemset
-_MemsetAsync = _lib.aclrtMemsetAsync
-_GetMemInfo = _lib.aclrtGetMemInfo
-
-#: One cell for every thread: the run mode is a constant of the process, so concurrent writes agree.
-_RUN_MODE = _ffi.new("aclrtRunMode *")
-_STATUS_P = _ffi.typeof("aclrtEventRecordedStatus *")
-_FLOAT_P = _ffi.typeof("float *")
-_SIZE2 = _ffi.typeof("size_t[2]")
-
-
-# ---------------------------------------------------------------------------------------- devices, contexts
-
-
-def set_device(device_id: int) -> int:
-    return _SetDevice(device_id)
-
-
-def reset_device(device_id: int) -> int:
-    return _ResetDevice(device_id)
-
-
-def get_device() -> Tuple[int, int]:
-    cell = _scratch.i32
-    cell[0] = 0
-    ret = _GetDevice(cell)
-    return cell[0], ret
-
-
-def get_device_count() -> Tuple[int, int]:
-    cell = _scratch.u32
-    cell[0] = 0
-    ret = _GetDeviceCount(cell)
-    return cell[0], ret
 
 
 def get_run_mode() -> Tuple[int, int]:
@@ -93,192 +45,323 @@ def get_run_mode() -> Tuple[int, int]:
     return _RUN_MODE[0], ret
 
 
-def create_context(device_id: int) -> Tuple[int, int]:
-    cell, out = _scratch.addr
-    cell[0] = 0
-    ret = _CreateContext(out, device_id)
-    return cell[0], ret
-
-
-def destroy_context(context: int) -> int:
-    return _DestroyContext(_vp(context) or _cast(_VOIDP, context))
-
-
-def set_context(context: int) -> int:
-    return _SetCurrentContext(_vp(context) or _ptr(context))
-
-
-def get_context() -> Tuple[int, int]:
-    cell, out = _scratch.addr
-    cell[0] = 0
-    ret = _GetCurrentContext(out)
-    return cell[0], ret
-
-
-def synchronize_device() -> int:
-    return _SynchronizeDevice()
-
-
-# ---------------------------------------------------------------------------------------- streams, events
-
-
-def create_stream() -> Tuple[int, int]:
-    cell, out = _scratch.addr
-    cell[0] = 0
-    ret = _CreateStream(out)
-    return cell[0], ret
-
-
-def destroy_stream(stream: int) -> int:
-    return _DestroyStream(_vp(stream) or _cast(_VOIDP, stream))
-
-
-def synchronize_stream(stream: int) -> int:
-    return _SynchronizeStream(_vp(stream) or _ptr(stream))
-
-
-def synchronize_stream_with_timeout(stream: int, timeout: int) -> int:
-    return _SynchronizeStreamWithTimeout(_vp(stream) or _ptr(stream), timeout)
-
-
-def create_event() -> Tuple[int, int]:
-    cell, out = _scratch.addr
-    cell[0] = 0
-    ret = _CreateEvent(out)
-    return cell[0], ret
-
-
-def destroy_event(event: int) -> int:
-    return _DestroyEvent(_vp(event) or _cast(_VOIDP, event))
-
-
-def record_event(event: int, stream: int) -> int:
-    return _RecordEvent(_vp(event) or _ptr(event), _vp(stream) or _ptr(stream))
-
-
-def reset_event(event: int, stream: int) -> int:
-    return _ResetEvent(_vp(event) or _ptr(event), _vp(stream) or _ptr(stream))
-
-
-def synchronize_event(event: int) -> int:
-    return _SynchronizeEvent(_vp(event) or _ptr(event))
-
-
-def query_event_status(event: int) -> Tuple[int, int]:
-    """``(status, ret)``: ACL_EVENT_RECORDED_STATUS_COMPLETE (1) or _NOT_READY (0)."""
-    cell = _new(_STATUS_P)
-    ret = _QueryEventStatus(_vp(event) or _ptr(event), cell)
-    return cell[0], ret
-
-
-def event_elapsed_time(start: int, end: int) -> Tuple[float, int]:
-    cell = _new(_FLOAT_P)
-    ret = _EventElapsedTime(cell, _vp(start) or _ptr(start), _vp(end) or _ptr(end))
-    return cell[0], ret
-
-
-def stream_wait_event(stream: int, event: int) -> int:
-    return _StreamWaitEvent(_vp(stream) or _ptr(stream), _vp(event) or _ptr(event))
-
-
 # ---------------------------------------------------------------------------------------- host callbacks
 
 # Python callables wait here until their callback task runs, keyed by the id passed as the C userData.
 _pending: Dict[int, Tuple[Callable[[Any], Any], Any]] = {}
 _keys = _itertools.count(1)
-
-
-def _callback_failed(exc_type: Any, exc: Any, tb: Any) -> None:
-    _sys.stderr.write("acl.rt.launch_callback: the callback raised (it runs on the report thread):\n")
-    _traceback.print_exception(exc_type, exc, tb)
+_pending_lock = _threading.Lock()
 
 
 def _run_callback(user_data: Any) -> None:
-    entry = _pending.pop(int(_cast(_UINTPTR, user_data)), None)
-    if entry is not None:
-        fn, data = entry
-        fn(data)
+    try:
+        with _pending_lock:
+            entry = _pending.pop(int(_cast(_UINTPTR, user_data)), None)
+        if entry is not None:
+            fn, data = entry
+            fn(data)
+    except BaseException:  # noqa: B902 - nothing may propagate into C
+        _callback_failed("acl.rt.launch_callback")
+
+
+def _cffi_error(exc_type: Any, exc: Any, tb: Any) -> None:  # cffi's own last resort (never reached normally)
+    _callback_failed("a pyACL callback")
 
 
 #: The one C callback (made once, alive for the process): it runs the Python callable registered under userData.
-_trampoline = _ffi.callback("aclrtCallback", _run_callback, onerror=_callback_failed)
+_trampoline = _ffi.callback("aclrtCallback", _run_callback, onerror=_cffi_error)
 
 
-def launch_callback(fn: Callable[[Any], Any], user_data: Any, block_type: int, stream: int) -> int:
-    """Queue ``fn(user_data)`` on the stream; the thread subscribed to the stream runs it in process_report."""
+def launch_callback(fn: Callable[[Any], Any], user_data: Any, block_type: int, stream: int, /) -> int:
+    """Queue ``fn(user_data)`` on the stream; the thread subscribed to the stream runs it in process_report. An
+    exception the callable raises is logged (``acllite.pyacl``) and the next callbacks still run."""
     if not callable(fn):
-        raise TypeError("acl.rt.launch_callback: fn must be callable, got %s" % type(fn).__name__)
+        raise TypeError("acl.rt.launch_callback: fn must be callable, not %s" % type(fn).__name__)
+    block = _i(block_type, "acl.rt.launch_callback: block_type")
+    s = _p(stream, "acl.rt.launch_callback: stream")
     key = next(_keys)
-    _pending[key] = (fn, user_data)
-    ret = _LaunchCallback(_trampoline, _cast(_VOIDP, key), block_type, _vp(stream) or _ptr(stream))
+    with _pending_lock:
+        _pending[key] = (fn, user_data)
+    ret = _lib.aclrtLaunchCallback(_trampoline, _cast(_VOIDP, key), block, s)
     if ret:
-        _pending.pop(key, None)
+        with _pending_lock:
+            _pending.pop(key, None)
     return ret
-
-
-def subscribe_report(thread_id: int, stream: int) -> int:
-    return _SubscribeReport(thread_id, _vp(stream) or _ptr(stream))
-
-
-def unsubscribe_report(thread_id: int, stream: int) -> int:
-    return _UnSubscribeReport(thread_id, _vp(stream) or _ptr(stream))
-
-
-def process_report(timeout: int) -> int:
-    """Run the callbacks due on the streams this thread subscribed to (wait up to timeout ms; -1: forever)."""
-    return _ProcessReport(timeout)
 
 
 _on_finalize(_pending.clear)  # callbacks never run once the streams are gone
 
+_exception_fn: List[Any] = [None]
 
-# ---------------------------------------------------------------------------------------- memory
+
+def _run_exception_callback(info: Any) -> None:
+    try:
+        fn = _exception_fn[0]
+        if fn is not None:
+            fn(int(_cast(_UINTPTR, info)))
+    except BaseException:  # noqa: B902
+        _callback_failed("acl.rt.set_exception_info_callback")
 
 
-def malloc(size: int, policy: int) -> Tuple[int, int]:
-    cell, out = _scratch.addr
-    cell[0] = 0
-    ret = _Malloc(out, size, policy)
+_exception_trampoline = _ffi.callback("aclrtExceptionInfoCallback", _run_exception_callback, onerror=_cffi_error)
+
+
+def set_exception_info_callback(fn: Any = None, /) -> int:
+    """``fn(info)`` runs when a task fails (``info`` an int for the ``get_*_from_exception_info`` getters); None
+    (or no argument) removes it."""
+    if fn is None:
+        _exception_fn[0] = None
+        return _lib.aclrtSetExceptionInfoCallback(_NULL)
+    if not callable(fn):
+        raise TypeError("acl.rt.set_exception_info_callback: fn must be callable or None")
+    _exception_fn[0] = fn
+    return _lib.aclrtSetExceptionInfoCallback(_exception_trampoline)
+
+
+# ---------------------------------------------------------------------------------------- devices, contexts
+
+
+def get_device_utilization_rate(device_id: int, /) -> Tuple[Dict[str, int], int]:
+    """``({"cube_utilization", "vector_utilization", "aicpu_utilization", "memory_utilization",
+    "utilization_extend"}, ret)`` (the dict also on failure, with zeros, as pyACL)."""
+    info = _new("aclrtUtilizationInfo *")
+    ret = _lib.aclrtGetDeviceUtilizationRate(_i(device_id, "acl.rt.get_device_utilization_rate: device_id"), info)
+    return {"cube_utilization": info.cubeUtilization, "vector_utilization": info.vectorUtilization,
+            "aicpu_utilization": info.aicpuUtilization, "memory_utilization": info.memoryUtilization,
+            "utilization_extend": int(_cast(_UINTPTR, info.utilizationExtend))}, ret
+
+
+def device_get_uuid(device_id: int, /) -> Tuple[Dict[str, List[int]], int]:
+    """``({"bytes": [16 ints]}, ret)``."""
+    uuid = _new("aclrtUuid *")
+    ret = _lib.aclrtDeviceGetUuid(_i(device_id, "acl.rt.device_get_uuid: device_id"), uuid)
+    return {"bytes": [b & 0xFF for b in _ffi.unpack(_cast("int8_t *", uuid.bytes), 16)]}, ret
+
+
+def get_primary_ctx_state(device_id: int, /) -> Tuple[int, int, int]:
+    """``(active, flags, ret)``."""
+    cells = _new("uint32_t[1]"), _new("int32_t[1]")
+    ret = _lib.aclrtGetPrimaryCtxState(_i(device_id, "acl.rt.get_primary_ctx_state: device_id"), cells[0], cells[1])
+    return cells[1][0], cells[0][0], ret
+
+
+# ---------------------------------------------------------------------------------------- stream attributes
+
+_STREAM_ATTR_FIELDS = {_lib.ACL_STREAM_ATTR_FAILURE_MODE: "failureMode",
+                       _lib.ACL_STREAM_ATTR_FLOAT_OVERFLOW_CHECK: "overflowSwitch",
+                       _lib.ACL_STREAM_ATTR_USER_CUSTOM_TAG: "userCustomTag"}
+
+
+def set_stream_attribute(stream: int, attr: int, value: Dict[str, Any], /) -> int:
+    """``value`` a dict: ``{"failureMode": n}``, ``{"overflowSwitch": n}``, ``{"userCustomTag": n}`` for those
+    attributes, ``{"reserved": [4 ints]}`` for the others."""
+    where = "acl.rt.set_stream_attribute"
+    s, a = _p(stream, where + ": stream"), _i(attr, where + ": attr")
+    if not isinstance(value, dict):
+        raise TypeError("%s: value must be a dict" % where)
+    v = _new("aclrtStreamAttrValue *")
+    field = _STREAM_ATTR_FIELDS.get(a)
+    try:
+        if field is not None:
+            setattr(v, field, _i(value[field], "%s: %s" % (where, field)))
+        else:
+            for k, x in enumerate(_sequence(value["reserved"], where + ": reserved")[:4]):
+                v.reserve[k] = _i(x, "%s: reserved[%d]" % (where, k))
+    except KeyError as e:
+        raise ValueError("%s: value has no %s" % (where, e)) from None
+    return _lib.aclrtSetStreamAttribute(s, a, v)
+
+
+def get_stream_attribute(stream: int, attr: int, /) -> Tuple[Dict[str, Any], int]:
+    where = "acl.rt.get_stream_attribute"
+    s, a = _p(stream, where + ": stream"), _i(attr, where + ": attr")
+    v = _new("aclrtStreamAttrValue *")
+    ret = _lib.aclrtGetStreamAttribute(s, a, v)
+    field = _STREAM_ATTR_FIELDS.get(a)
+    return ({field: getattr(v, field)} if field else {"reserved": list(v.reserve)}), ret
+
+
+# ---------------------------------------------------------------------------------------- memory with dicts
+
+
+def _malloc_config(cfg: Any, where: str) -> Tuple[Any, List[Any]]:
+    """An aclrtMallocConfig from pyACL's dict (``{}``: none): ``{"numAttrs": n, "attrs": [{"attr": a, "value":
+    {"moduleId" | "deviceId": n} or {"rsv": [bytes]}}]}``; returns (the C pointer, what must stay alive)."""
+    if not isinstance(cfg, dict):
+        raise TypeError("%s: cfg must be a dict" % where)
+    if not cfg:
+        return _NULL, []
+    try:
+        attrs = _sequence(cfg["attrs"], where + ": cfg['attrs']")
+        num = _i(cfg["numAttrs"], where + ": cfg['numAttrs']")
+    except KeyError as e:
+        raise ValueError("%s: cfg has no %s" % (where, e)) from None
+    if num != len(attrs):
+        raise ValueError("%s: numAttrs is %d but attrs has %d entries" % (where, num, len(attrs)))
+    arr = _new("aclrtMallocAttribute[]", max(len(attrs), 1))
+    for k, item in enumerate(attrs):
+        if not isinstance(item, dict) or not isinstance(item.get("value"), dict):
+            raise TypeError("%s: attrs[%d] must be {'attr': int, 'value': dict}" % (where, k))
+        arr[k].attr = _i(item.get("attr"), "%s: attrs[%d]['attr']" % (where, k))
+        value = item["value"]
+        if "moduleId" in value:
+            arr[k].value.moduleId = _i(value["moduleId"], where + ": moduleId")
+        elif "deviceId" in value:
+            arr[k].value.deviceId = _i(value["deviceId"], where + ": deviceId")
+        elif "rsv" in value:
+            for j, b in enumerate(_sequence(value["rsv"], where + ": rsv")[:8]):
+                arr[k].value.rsv[j] = _i(b, where + ": rsv")
+        else:
+            raise ValueError("%s: attrs[%d]['value'] has no moduleId, deviceId or rsv" % (where, k))
+    config = _new("aclrtMallocConfig *")
+    config.attrs = arr
+    config.numAttrs = num
+    return config, [arr]
+
+
+def malloc_with_cfg(size: int, policy: int, cfg: Dict[str, Any], /) -> Tuple[int, int]:
+    """``(dev_ptr, ret)``: aclrtMallocWithCfg with pyACL's cfg dict (``{}`` for none)."""
+    where = "acl.rt.malloc_with_cfg"
+    config, _keep = _malloc_config(cfg, where)
+    cell = _new("void **")
+    ret = _lib.aclrtMallocWithCfg(cell, _i(size, where + ": size"), _i(policy, where + ": policy"), config)
+    return int(_cast(_UINTPTR, cell[0])), ret
+
+
+def malloc_for_task_scheduler(size: int, policy: int, cfg: Dict[str, Any], /) -> Tuple[int, int]:
+    where = "acl.rt.malloc_for_task_scheduler"
+    config, _keep = _malloc_config(cfg, where)
+    cell = _new("void **")
+    ret = _lib.aclrtMallocForTaskScheduler(cell, _i(size, where + ": size"), _i(policy, where + ": policy"), config)
+    return int(_cast(_UINTPTR, cell[0])), ret
+
+
+def malloc_host_with_cfg(size: int, cfg: Dict[str, Any], /) -> Tuple[int, int]:
+    where = "acl.rt.malloc_host_with_cfg"
+    config, _keep = _malloc_config(cfg, where)
+    cell = _new("void **")
+    ret = _lib.aclrtMallocHostWithCfg(cell, _i(size, where + ": size"), config)
+    return int(_cast(_UINTPTR, cell[0])), ret
+
+
+def _physical_prop(prop: Any, where: str) -> Any:
+    """aclrtPhysicalMemProp from ``{"handleType", "allocationType", "memAttr", "location": {"id", "type"},
+    "reserve"}``."""
+    if not isinstance(prop, dict) or not isinstance(prop.get("location"), dict):
+        raise TypeError("%s: prop must be a dict with a 'location' dict" % where)
+    p = _new("aclrtPhysicalMemProp *")
+    try:
+        p.handleType = _i(prop["handleType"], where + ": handleType")
+        p.allocationType = _i(prop["allocationType"], where + ": allocationType")
+        p.memAttr = _i(prop["memAttr"], where + ": memAttr")
+        p.location.id = _i(prop["location"]["id"], where + ": location id")
+        p.location.type = _i(prop["location"]["type"], where + ": location type")
+        p.reserve = _i(prop.get("reserve", 0), where + ": reserve")
+    except KeyError as e:
+        raise ValueError("%s: prop has no %s" % (where, e)) from None
+    return p
+
+
+def malloc_physical(size: int, prop: Dict[str, Any], flags: int, /) -> Tuple[int, int]:
+    """``(handle, ret)``."""
+    where = "acl.rt.malloc_physical"
+    p = _physical_prop(prop, where)
+    cell = _new("aclrtDrvMemHandle *")
+    ret = _lib.aclrtMallocPhysical(cell, _i(size, where + ": size"), p, _i(flags, where + ": flags"))
+    return int(_cast(_UINTPTR, cell[0])), ret
+
+
+def mem_get_allocation_granularity(prop: Dict[str, Any], option: int, /) -> Tuple[int, int]:
+    """``(granularity, ret)``."""
+    where = "acl.rt.mem_get_allocation_granularity"
+    p = _physical_prop(prop, where)
+    cell = _new("size_t *")
+    ret = _lib.aclrtMemGetAllocationGranularity(p, _i(option, where + ": option"), cell)
     return cell[0], ret
 
 
-def malloc_host(size: int) -> Tuple[int, int]:
-    cell, out = _scratch.addr
-    cell[0] = 0
-    ret = _MallocHost(out, size)
-    return cell[0], ret
+#: pyACL caps the sizes of the arrays it allocates for a caller-chosen count at 4096.
+_ARRAY_LIMIT = 4096
 
 
-def free(dev_ptr: int) -> int:
-    return _Free(_vp(dev_ptr) or _cast(_VOIDP, dev_ptr))
+def get_mem_uce_info(device_id: int, array_size: int, /) -> Tuple[List[Dict[str, Any]], int]:
+    """``([{"addr", "len", "reserved"}...], ret)``; an array_size above 4096 gives ``([], ACL_ERROR_INVALID_PARAM)``."""
+    where = "acl.rt.get_mem_uce_info"
+    dev, n = _i(device_id, where + ": device_id"), _i(array_size, where + ": array_size")
+    if n < 0:
+        raise OverflowError("%s: array_size %d is negative" % (where, n))
+    if n > _ARRAY_LIMIT:
+        return [], _INVALID_PARAM
+    arr = _new("aclrtMemUceInfo[]", max(n, 1))
+    got = _new("size_t *")
+    ret = _lib.aclrtGetMemUceInfo(dev, arr, n, got)
+    count = min(got[0], n) if ret == 0 else 0
+    return [{"addr": int(_cast(_UINTPTR, arr[k].addr)), "len": arr[k].len, "reserved": list(arr[k].reserved)}
+            for k in range(count)], ret
 
 
-def free_host(host_ptr: int) -> int:
-    return _FreeHost(_vp(host_ptr) or _cast(_VOIDP, host_ptr))
+def mem_uce_repair(device_id: int, infos: List[Dict[str, Any]], /) -> int:
+    where = "acl.rt.mem_uce_repair"
+    items = _sequence(infos, where + ": infos")
+    arr = _new("aclrtMemUceInfo[]", max(len(items), 1))
+    for k, item in enumerate(items):
+        if not isinstance(item, dict):
+            raise TypeError("%s: infos[%d] must be a dict" % (where, k))
+        arr[k].addr = _p(item.get("addr"), "%s: infos[%d]['addr']" % (where, k))
+        arr[k].len = _i(item.get("len"), "%s: infos[%d]['len']" % (where, k))
+        for j, v in enumerate(_sequence(item.get("reserved", []), where + ": reserved")[:14]):
+            arr[k].reserved[j] = _i(v, where + ": reserved")
+    return _lib.aclrtMemUceRepair(_i(device_id, where + ": device_id"), arr, len(items))
 
 
-def memcpy(dst: int, dest_max: int, src: int, count: int, kind: int) -> int:
-    return _Memcpy(_vp(dst) or _ptr(dst), dest_max, _vp(src) or _ptr(src), count, kind)
+def pointer_get_attributes(ptr: int, /) -> Tuple[Dict[str, Any], int]:
+    """``({"location": {"id", "type"}, "page_size", "rsv"}, ret)``."""
+    attrs = _new("aclrtPtrAttributes *")
+    ret = _lib.aclrtPointerGetAttributes(_p(ptr, "acl.rt.pointer_get_attributes: ptr"), attrs)
+    return {"location": {"id": attrs.location.id, "type": attrs.location.type}, "page_size": attrs.pageSize,
+            "rsv": list(attrs.rsv)}, ret
 
 
-def memcpy_async(dst: int, dest_max: int, src: int, count: int, kind: int, stream: int) -> int:
-    return _MemcpyAsync(_vp(dst) or _ptr(dst), dest_max, _vp(src) or _ptr(src), count, kind,
-                        _vp(stream) or _ptr(stream))
+def _int32_list(values: Any, where: str) -> Any:
+    items = _sequence(values, where)
+    arr = _new("int32_t[]", max(len(items), 1))
+    for k, v in enumerate(items):
+        arr[k] = _i(v, "%s[%d]" % (where, k))
+    return arr, len(items)
 
 
-def memset(dev_ptr: int, max_count: int, value: int, count: int) -> int:
-    return _Memset(_vp(dev_ptr) or _ptr(dev_ptr), max_count, value, count)
+def mem_set_pid_to_shareable_handle(shareable_handle: int, pids: List[int], /) -> int:
+    where = "acl.rt.mem_set_pid_to_shareable_handle"
+    arr, n = _int32_list(pids, where + ": pids")
+    return _lib.aclrtMemSetPidToShareableHandle(_i(shareable_handle, where + ": shareable_handle"), arr, n)
 
 
-def memset_async(dev_ptr: int, max_count: int, value: int, count: int, stream: int) -> int:
-    return _MemsetAsync(_vp(dev_ptr) or _ptr(dev_ptr), max_count, value, count, _vp(stream) or _ptr(stream))
+def ipc_mem_set_import_pid(key: str, pids: List[int], /) -> int:
+    where = "acl.rt.ipc_mem_set_import_pid"
+    k = _string(key, where + ": key")
+    arr, n = _int32_list(pids, where + ": pids")
+    return _lib.aclrtIpcMemSetImportPid(k, arr, n)
 
 
-def get_mem_info(attr: int) -> Tuple[int, int, int]:
-    """``(free, total, ret)`` bytes of device memory."""
-    cells = _new(_SIZE2)
-    ret = _GetMemInfo(attr, cells, cells + 1)
-    return cells[0], cells[1], ret
+def ipc_mem_get_export_key(dev_ptr: int, size: int, key_len: int, flags: int, /) -> Tuple[str, int]:
+    """``(key, ret)``; pyACL refuses a key_len of 1024 or more with ValueError."""
+    where = "acl.rt.ipc_mem_get_export_key"
+    p, sz, n = _p(dev_ptr, where + ": dev_ptr"), _i(size, where + ": size"), _i(key_len, where + ": key_len")
+    f = _i(flags, where + ": flags")
+    if not 0 <= n < 1024:
+        raise ValueError("%s: key_len must be less than 1024, got %d" % (where, n))
+    buf = _new("char[]", n + 1)
+    ret = _lib.aclrtIpcMemGetExportKey(p, sz, buf, n, f)
+    return _ffi.string(buf).decode(errors="replace"), ret
+
+
+def set_memcpy_desc(desc: int, kind: int, src_addr: int, dst_addr: int, count: int, config: int, /) -> Tuple[int, int]:
+    """``(desc, ret)`` (pyACL echoes the description)."""
+    where = "acl.rt.set_memcpy_desc"
+    ret = _lib.aclrtSetMemcpyDesc(_p(desc, where + ": desc"), _i(kind, where + ": kind"),
+                                  _p(src_addr, where + ": src_addr"), _p(dst_addr, where + ": dst_addr"),
+                                  _i(count, where + ": count"), _p(config, where + ": config"))
+    return desc, ret
 
 
 del annotations, TYPE_CHECKING  # keep dir(acl.rt) to the API

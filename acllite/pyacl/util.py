@@ -12,16 +12,18 @@ from typing import TYPE_CHECKING
 import numpy as _np
 
 from ._common import ACL_ERROR_INVALID_PARAM as _INVALID_PARAM
-from ._common import UINTPTR as _UINTPTR, cast as _cast, ffi as _ffi
+from ._common import NULL as _NULL, UINTPTR as _UINTPTR, cast as _cast, ffi as _ffi
+from ._common import integer as _integer, pointer as _pointer
 
 if TYPE_CHECKING:
-    from typing import Any, Callable, Dict, Sequence, Tuple, Union
+    from typing import Any, Callable, Dict, List, Sequence, Tuple, Union
 
 _from_buffer = _ffi.from_buffer
 _buffer = _ffi.buffer
 _CHARP = _ffi.typeof("char *")
+_SSIZE_MAX = (1 << 63) - 1
 #: NumPy C type numbers (what ptr_to_numpy takes: 11 float32, 1 int8, 5 int32, 23 float16...) -> dtype.
-_NPY_TYPES = {_np.dtype(c).num: _np.dtype(c) for c in "?bBhHiIlLqQfdgeFD"}
+_NPY_TYPES: Dict[int, _np.dtype] = {_np.dtype(c).num: _np.dtype(c) for c in "?bBhHiIlLqQfdgeFD"}
 
 
 def numpy_to_ptr(array: _np.ndarray) -> int:
@@ -51,35 +53,54 @@ def bytes_to_ptr(data: Union[bytes, bytearray, memoryview]) -> int:
     return int(_cast(_UINTPTR, _from_buffer(data)))
 
 
-def _check_ptr(ptr: int, what: str) -> None:
-    if type(ptr) is not int and not isinstance(ptr, int):
-        raise TypeError("acl.util.%s: ptr must be an int, got %s" % (what, type(ptr).__name__))
-    if ptr == 0:
+def _host_ptr(ptr: Any, what: str) -> Any:
+    """``ptr`` as a C pointer, checked like every pointer argument (an int in [0, 2**64)); NULL is refused with
+    ValueError: reading it would kill the interpreter."""
+    p = _pointer(ptr, "acl.util.%s: ptr" % what)
+    if p == _NULL:
         raise ValueError("acl.util.%s: ptr is NULL" % what)
+    return p
+
+
+def _size(value: Any, what: str) -> int:
+    n = value if type(value) is int else _integer(value, "acl.util.%s: size" % what)
+    if n < 0 or n > _SSIZE_MAX:
+        raise OverflowError("acl.util.%s: size %d is not in 0..%d" % (what, n, _SSIZE_MAX))
+    return n
 
 
 def ptr_to_bytes(ptr: int, size: int) -> bytes:
     """A new ``bytes`` with a copy of ``size`` bytes of host memory at ``ptr``."""
-    if size == 0:
+    n = _size(size, "ptr_to_bytes")
+    if n == 0:
+        _pointer(ptr, "acl.util.ptr_to_bytes: ptr")  # still checked: an int in range
         return b""
-    _check_ptr(ptr, "ptr_to_bytes")
-    return _buffer(_cast(_CHARP, ptr), size)[:]
+    return _buffer(_cast(_CHARP, _host_ptr(ptr, "ptr_to_bytes")), n)[:]
 
 
 def ptr_to_numpy(ptr: int, shape: Union[int, Sequence[int]], npy_type: int) -> _np.ndarray:
     """A writable numpy view (no copy) of host memory at ``ptr``: ``shape`` a tuple (or an int), ``npy_type`` a
     NumPy type number (``np.dtype(np.float32).num`` = 11). The memory must outlive the array."""
-    dtype = _NPY_TYPES.get(npy_type)
+    t = npy_type if type(npy_type) is int else _integer(npy_type, "acl.util.ptr_to_numpy: npy_type")
+    dtype = _NPY_TYPES.get(t)
     if dtype is None:
         raise ValueError("acl.util.ptr_to_numpy: unknown NumPy type number %r" % (npy_type,))
-    shape = (int(shape),) if isinstance(shape, int) else tuple(int(d) for d in shape)
+    given: List[Any] = list(shape) if isinstance(shape, (list, tuple)) else [shape]
+    dims: List[int] = [d if type(d) is int else _integer(d, "acl.util.ptr_to_numpy: shape") for d in given]
     count = 1
-    for d in shape:
+    for d in dims:
+        if d < 0:
+            raise ValueError("acl.util.ptr_to_numpy: negative dimension %d in %r" % (d, shape))
         count *= d
+    nbytes = count * dtype.itemsize
+    if nbytes > _SSIZE_MAX:
+        raise OverflowError("acl.util.ptr_to_numpy: %r of %s is %d bytes, more than any buffer" % (shape, dtype,
+                                                                                                   nbytes))
     if count == 0:
-        return _np.empty(shape, dtype)
-    _check_ptr(ptr, "ptr_to_numpy")
-    return _np.frombuffer(_buffer(_cast(_CHARP, ptr), count * dtype.itemsize), dtype).reshape(shape)
+        _pointer(ptr, "acl.util.ptr_to_numpy: ptr")
+        return _np.empty(tuple(dims), dtype)
+    p = _host_ptr(ptr, "ptr_to_numpy")
+    return _np.frombuffer(_buffer(_cast(_CHARP, p), nbytes), dtype).reshape(tuple(dims))
 
 
 # ---------------------------------------------------------------------------------------- threads
@@ -105,10 +126,11 @@ def start_thread(thr_func: Callable[[Any], Any], args_list: Any) -> Tuple[int, i
 def stop_thread(thr_id: int) -> int:
     """Wait for a thread made by start_thread to end (the program tells it to end, e.g. with a flag)."""
     with _threads_lock:
-        thread = _threads.get(thr_id) if type(thr_id) is int else None
+        tid = thr_id if type(thr_id) is int else _integer(thr_id, "acl.util.stop_thread: thr_id")
+        thread = _threads.get(tid)
         if thread is None or thread is _threading.current_thread():
             return _INVALID_PARAM
-        del _threads[thr_id]
+        del _threads[tid]
     thread.join()
     return 0
 

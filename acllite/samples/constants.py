@@ -4,6 +4,8 @@ AscendCL's own values (return codes, memcpy kinds, malloc policies, data types, 
 from acllite's API declaration (one source of truth); the names below them are the samples' own.
 """
 
+from typing import TYPE_CHECKING
+
 from acllite._native import lib as _lib
 
 # AscendCL values, as the binding declares them: ACL_ERROR_*, ACL_MEMCPY_*, ACL_MEM_MALLOC_*, ACL_FLOAT...,
@@ -12,6 +14,9 @@ for _name in dir(_lib):
     if _name.startswith(("ACL_", "PIXEL_FORMAT_")) and isinstance(getattr(_lib, _name), int):
         globals()[_name] = getattr(_lib, _name)
 del _name
+
+if TYPE_CHECKING:
+    def __getattr__(name: str) -> int: ...  # the AscendCL values copied in above
 
 # The samples' own names.
 SUCCESS = 0

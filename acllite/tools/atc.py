@@ -15,6 +15,10 @@ this converter takes an ONNX model (``--framework=5``) and writes ``OUTPUT.onnx`
 * ``--output_type``: FP32 (default), FP16 or UINT8 for every output, or ``name:index:TYPE;...`` per output.
 * ``--input_format`` (NCHW, NHWC, ND) and ``--soc_version`` are checked and recorded.
 
+``--singleop=ops.json --output=DIR`` writes one single-operator model per operator of a CANN single-operator
+description file into DIR, named as ATC names them, for ``aclopSetModelDir``/``aclopLoad`` (acllite's own format,
+run by the emulator only: :mod:`acllite.formats.singleop`, docs/OPERATORS.md).
+
 Programs that load ``OUTPUT.om`` get this file: the emulator serves ``X.om`` from its ONNX twin ``X.onnx``.
 """
 
@@ -31,6 +35,7 @@ from typing import Any, Dict, List, Optional, Sequence
 
 import numpy as np
 
+from ..formats import onnx as onnx_format
 from ..formats.aipp import AippConfigError, AippParams, input_bytes, parse_aipp_config
 
 __all__ = ["AtcError", "convert", "main", "build_parser"]
@@ -42,6 +47,7 @@ META_DYNAMIC_BATCH = "acllite.dynamic_batch"
 BATCH = "batch"  # the name of the dynamic batch dimension in converted models
 _OUTPUT_TYPES = {"FP32": 1, "FP16": 10, "UINT8": 2}  # ONNX element types
 _FORMATS = ("NCHW", "NHWC", "ND")
+_INT64_MAX = (1 << 63) - 1
 
 
 class AtcError(ValueError):
@@ -63,16 +69,26 @@ def _parse_input_shape(text: str) -> Dict[str, List[int]]:
             raise AtcError("--input_shape: dimensions of %r must be integers, got %r" % (name, dims)) from None
         if any(d < -1 or d == 0 for d in shapes[name]):
             raise AtcError("--input_shape: dimensions of %r must be positive (or -1), got %r" % (name, dims))
+        if any(d > _INT64_MAX for d in shapes[name]):
+            raise AtcError("--input_shape: dimensions of %r must fit in int64 (at most %d), got %r" % (
+                name, _INT64_MAX, dims))
     return shapes
 
 
 def _parse_gears(text: str) -> List[int]:
-    try:
-        gears = [int(g) for g in text.replace(" ", "").split(",") if g]
-    except ValueError:
-        raise AtcError("--dynamic_batch_size: expected comma-separated batch sizes, got %r" % text) from None
-    if not gears or any(g < 1 for g in gears) or len(set(gears)) != len(gears) or len(gears) > 100:
-        raise AtcError("--dynamic_batch_size: expected 1 to 100 distinct positive batch sizes, got %r" % text)
+    """ATC's rules (graphengine multi_batch_options.cc, the --dynamic_batch_size reference): digits, commas and
+    spaces only; 2 to 100 gears, no duplicates; kept in the order given (gear i is the i-th value: on a device,
+    aclmdlGetDynamicBatch reports them in that order)."""
+    if not re.fullmatch(r"[0-9, ]*", text):
+        raise AtcError("--dynamic_batch_size: expected comma-separated batch sizes (digits, ',' and ' ' only), got %r"
+                       % text)
+    gears = [int(g) for g in text.replace(" ", "").split(",") if g]
+    if len(gears) < 2 or len(gears) > 100 or any(g < 1 for g in gears):
+        raise AtcError("--dynamic_batch_size: expected 2 to 100 positive batch sizes, got %r" % text)
+    if len(set(gears)) != len(gears):
+        raise AtcError("--dynamic_batch_size: %r repeats a batch size" % text)
+    if any(g > _INT64_MAX for g in gears):
+        raise AtcError("--dynamic_batch_size: a batch size must fit in int64 (at most %d), got %r" % (_INT64_MAX, text))
     return gears
 
 
@@ -266,6 +282,9 @@ def convert(model: str, output: str, insert_op_conf: Optional[str] = None, input
         onnx.checker.check_model(proto)
     except Exception as exc:
         raise AtcError("the converted model does not check: %s" % exc) from None
+    problem = onnx_format.size_problem(onnx_format.describe(proto.SerializeToString()))
+    if problem:  # a model the emulator would refuse to load (sizes beyond int64)
+        raise AtcError("the converted model cannot be loaded: %s" % problem)
     out = Path(output + ".onnx")
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
@@ -403,15 +422,20 @@ def _cast_outputs(proto: Any, spec: str) -> None:
 
 _LOG_LEVELS = ("error", "warning", "info", "debug", "null")
 _OPTIONS = ("framework", "model", "output", "insert_op_conf", "input_shape", "input_format", "dynamic_batch_size",
-            "output_type", "soc_version", "log", "mode")
+            "output_type", "soc_version", "log", "mode", "singleop")
+#: What ATC accepts beside --singleop (its documentation's list, less the tuning options the emulator ignores).
+_SINGLEOP_OPTIONS = ("singleop", "output", "soc_version", "log")
 
 
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="acllite atc", description="ATC's command line for the emulator: ONNX (+AIPP) "
                                 "-> OUTPUT.onnx", allow_abbrev=False)
-    p.add_argument("--framework", required=True, help="5 (ONNX); the only framework the emulator runs")
-    p.add_argument("--model", required=True, help="the ONNX model")
-    p.add_argument("--output", required=True, help="output path without extension (writes OUTPUT.onnx)")
+    p.add_argument("--framework", help="5 (ONNX); the only framework the emulator runs")
+    p.add_argument("--model", help="the ONNX model")
+    p.add_argument("--output", required=True, help="output path without extension (writes OUTPUT.onnx); with "
+                   "--singleop, the directory of the single-operator models")
+    p.add_argument("--singleop", help="a single-operator description file (JSON): one model per operator into the "
+                   "--output directory (docs/OPERATORS.md)")
     p.add_argument("--insert_op_conf", help="AIPP configuration file")
     p.add_argument("--input_shape", help='"name:n,c,h,w[;name2:...]", -1 for the dynamic batch')
     p.add_argument("--input_format", help="NCHW (default), NHWC or ND")
@@ -436,6 +460,11 @@ def main(argv: Sequence[str]) -> int:
             ", ".join(unknown), " ".join("--" + o for o in _OPTIONS)))
         return 2
     args = build_parser().parse_args(list(argv))
+    if args.singleop is not None:
+        return _singleop_main(args, argv)
+    if args.framework is None or args.model is None:
+        sys.stderr.write("acllite atc: --framework and --model are required (or --singleop)\n")
+        return 2
     if str(args.framework) != "5":
         sys.stderr.write("acllite atc: --framework=%s: only ONNX (5) models can run on the emulator\n" % args.framework)
         return 2
@@ -458,4 +487,56 @@ def main(argv: Sequence[str]) -> int:
         sys.stderr.write("acllite atc: cannot convert %s: %s: %s\n" % (args.model, type(exc).__name__, exc))
         return 1
     print("ATC run success: wrote %s (load it as %s or %s)" % (out, out, out.with_suffix(".om")))
+    return 0
+
+
+# ----------------------------------------------------------------------------------------- --singleop
+
+
+def convert_singleop(description: str, output: str) -> List[Path]:
+    """``atc --singleop=FILE --output=DIR``: one single-operator model per operator of the description, named as
+    ATC names them (the description's ``name``, else ``<index>_<op>_<type_format_dims...>``) with ``.om``;
+    returns the paths written. The files run on acllite's emulator only (docs/OPERATORS.md)."""
+    from ..formats import singleop
+
+    try:
+        with open(description, encoding="utf-8") as f:
+            text = f.read()
+    except OSError as exc:
+        raise AtcError("--singleop: cannot read %s (%s)" % (description, exc.strerror or exc)) from None
+    try:
+        ops = singleop.parse_description(text, description)
+        for op in ops:  # a static operator is built now, so that one the emulator cannot compute fails here
+            if not any(t.dynamic for t in op.inputs + op.outputs) and not singleop.value_inputs(op):
+                singleop.build_graph(op, [t.shape for t in op.inputs], [t.shape for t in op.outputs], {})
+    except singleop.SingleOpError as exc:
+        raise AtcError(str(exc)) from None
+    out = Path(output)
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    for i, op in enumerate(ops):
+        path = out / ((op.name or singleop.default_name(i, op)) + ".om")
+        path.write_bytes(singleop.encode(op))
+        written.append(path)
+    return written
+
+
+def _singleop_main(args: argparse.Namespace, argv: Sequence[str]) -> int:
+    import sys
+
+    others = [a.split("=", 1)[0][2:] for a in argv if a.startswith("--")]
+    extra = sorted({o for o in others if o not in _SINGLEOP_OPTIONS})
+    if extra:
+        sys.stderr.write("acllite atc: --singleop takes only %s; not %s\n" % (
+            ", ".join("--" + o for o in _SINGLEOP_OPTIONS), ", ".join("--" + o for o in extra)))
+        return 2
+    try:
+        written = convert_singleop(args.singleop, args.output)
+    except AtcError as exc:
+        sys.stderr.write("acllite atc: %s\n" % exc)
+        return 1
+    for path in written:
+        print("wrote %s" % path)
+    print("ATC run success: %d single-operator model(s) in %s (acllite's format: the emulator runs them, CANN "
+          "does not)" % (len(written), args.output))
     return 0

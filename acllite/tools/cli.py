@@ -1,5 +1,5 @@
 """The ``acllite`` command: ``info``, ``bench {calls,memcpy,execute,dvpp,pipeline,all,report}``, ``inspect``,
-``atc``, ``classify``, ``pyacl``."""
+``atc``, ``classify``, ``pyacl``, ``serve``."""
 
 from __future__ import annotations
 
@@ -20,14 +20,19 @@ def _info(args: argparse.Namespace) -> int:
         "missing_functions": list(info.missing),
         "run_mode": "ACL_HOST" if acllite.run_mode() == 1 else "ACL_DEVICE",
     }
+    from .devices import physical_ids
+
     with acllite.init():
         report["soc_name"] = acllite.soc_name()
-        report["device_count"] = acllite.device_count()
+        try:
+            report["device_count"] = acllite.device_count()
+        except acllite.AclError as exc:  # e.g. ASCEND_RT_VISIBLE_DEVICES leaves no device: say why
+            report["device_count"], report["no_device"] = 0, " ".join(str(exc).split())
         devices = []
-        for i in range(report["device_count"]):
+        for i, physical in enumerate(physical_ids(report["device_count"])):
             with acllite.Device(i) as dev:
                 free, total = dev.memory_info()
-                devices.append({"id": i, "memory_free": free, "memory_total": total})
+                devices.append({"id": i, "physical_id": physical, "memory_free": free, "memory_total": total})
         report["devices"] = devices
     if args.json:
         print(json.dumps(report, indent=2))
@@ -40,19 +45,21 @@ def _info(args: argparse.Namespace) -> int:
         print("missing:       %s" % ", ".join(info.missing))
     print("run mode:      %s" % report["run_mode"])
     print("SoC:           %s" % report["soc_name"])
-    print("devices:       %d" % report["device_count"])
+    print("devices:       %d%s" % (report["device_count"], "  (%s)" % report["no_device"] if "no_device" in report
+                                       else ""))
     for d in devices:
-        print("  device %d:    %.1f GiB total, %.1f GiB free" % (d["id"], d["memory_total"] / 2**30,
-                                                           d["memory_free"] / 2**30))
+        print("  device %d -> physical %s:  %.1f GiB total, %.1f GiB free" % (
+            d["id"], "?" if d["physical_id"] is None else d["physical_id"], d["memory_total"] / 2**30,
+            d["memory_free"] / 2**30))
     return 0
 
 
 def _bench(args: argparse.Namespace) -> int:
     from . import bench
-    from .bench import calls, dvpp, execute, memcpy, pipeline, soak
+    from .bench import calls, dvpp, execute, memcpy, op, pipeline, serve, soak
 
-    runners = {"memcpy": memcpy.run, "calls": calls.run, "execute": execute.run, "dvpp": dvpp.run,
-               "pipeline": pipeline.run, "soak": soak.run}
+    runners = {"memcpy": memcpy.run, "calls": calls.run, "execute": execute.run, "op": op.run, "dvpp": dvpp.run,
+               "pipeline": pipeline.run, "soak": soak.run, "serve": serve.run}
     return bench.main(args, runners)  # runs, checks the records against the schema, writes --json/--plot/...
 
 
@@ -71,12 +78,15 @@ def build_parser() -> argparse.ArgumentParser:
                    add_help=False)
     sub.add_parser("atc", help="ATC's command line: ONNX (+AIPP config) -> a model the emulator runs "
                    "(acllite atc --help)", add_help=False)
+    sub.add_parser("serve", help="serve the classifier on Ray Serve, one replica per NPU (acllite serve --help)",
+                   add_help=False)
     info = sub.add_parser("info", help="backend, libraries, versions, SoC, devices and memory")
     info.add_argument("--json", action="store_true", help="print JSON")
     info.set_defaults(func=_info)
     bench = sub.add_parser("bench", help="microbenchmarks (medians, with baselines measured in the same run)")
-    bench.add_argument("what", choices=["calls", "memcpy", "execute", "dvpp", "pipeline", "soak", "all", "report"],
-                       help="all: calls, memcpy, execute, dvpp, pipeline; report: render --input again")
+    bench.add_argument("what", choices=["calls", "memcpy", "execute", "op", "dvpp", "pipeline", "soak", "serve",
+                                        "all", "report"],
+                       help="all: calls, memcpy, execute, op, dvpp, pipeline; report: render --input again")
     bench.add_argument("--json", metavar="FILE", help="write the records (docs/BENCHMARKS.md has the schema) to FILE")
     bench.add_argument("--plot", metavar="FILE.png", help="plot the results (needs matplotlib: acllite[bench])")
     bench.add_argument("--markdown", metavar="FILE.md", help="write the results as Markdown tables")
@@ -90,10 +100,13 @@ def build_parser() -> argparse.ArgumentParser:
                        "64 KiB)")
     bench.add_argument("--model", help="execute: an ONNX model to time (default: a small model and EfficientNet-Lite0)")
     bench.add_argument("--batch", default=None, help="execute: batch sizes, comma-separated (default 1,8; --quick: 1)")
-    bench.add_argument("--images", type=int, default=None, help="pipeline: images per round (default 48)")
+    bench.add_argument("--images", type=int, default=None, help="pipeline: images per round (default 48); serve: "
+                       "requests per round at C=8 and 32 (default 160)")
     bench.add_argument("--image-dir", default=None, help="pipeline: JPEGs to cycle (default: examples/images)")
     bench.add_argument("--workers", type=int, default=None, help="pipeline: threads of the overlapped flow (2)")
     bench.add_argument("--iterations", type=int, default=None, help="soak: classify iterations (default 2000)")
+    bench.add_argument("--replicas", default=None, help="serve: replica counts, comma-separated (default 1,2; "
+                       "--quick: 1)")
     bench.set_defaults(func=_bench)
     inspect = sub.add_parser("inspect", help="describe an .om (read without CANN) or an ONNX model: inputs, outputs, "
                              "gears, AIPP, platform")
@@ -117,6 +130,10 @@ def main(argv: Optional[List[str]] = None) -> int:
         from . import classify
 
         return classify.main(argv[1:])
+    if argv[:1] == ["serve"]:
+        from .serve.cli import main as serve_main
+
+        return serve_main(argv[1:])
     args = build_parser().parse_args(argv)
     return int(args.func(args) or 0)
 

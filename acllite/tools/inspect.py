@@ -3,6 +3,8 @@
 * An OM file (``.om``, or any file starting with "IMOD") is read by :mod:`acllite.om`: header, partitions, inputs
   and outputs as ``aclmdlGetDesc`` reports them on a device, batch/image-size/dims gears, static AIPP, the
   platform and the ATC version where the file records them.
+* A single-operator model written by ``acllite atc --singleop`` (:mod:`acllite.formats.singleop`): the operator,
+  its inputs, outputs and attributes, and what the emulator computes it with.
 * Any other file is read as an ONNX model and described the way the emulator describes it (its model engine's
   own reading, including what ``acllite atc`` records in the metadata: ``acllite.aipp.<input>`` and
   ``acllite.dynamic_batch``).
@@ -18,7 +20,7 @@ import os
 import sys
 from typing import Any, Dict, List, Optional, Sequence, Union
 
-from ..formats import om
+from ..formats import om, singleop
 from ..formats import onnx as onnx_format
 from ..formats.om._modeldef import tensor_bytes
 from ..formats.om._types import dtype_name, format_name
@@ -40,6 +42,54 @@ def _is_om(path: str) -> bool:
         return f.read(4) == b"IMOD"
 
 
+def _is_singleop(path: str) -> bool:
+    with open(path, "rb") as f:
+        return singleop.is_singleop(f.read(len(singleop.MAGIC)))
+
+
+def _singleop_tensor(t: singleop.OpTensor) -> Dict[str, Any]:
+    out: Dict[str, Any] = {"dtype": singleop.type_name(t.dtype), "acl_dtype": t.dtype,
+                           "format": singleop.format_name(t.format), "acl_format": t.format, "dims": list(t.shape)}
+    if t.shape_range:
+        out["shape_range"] = [list(r) for r in t.shape_range]
+    if t.const is not None:
+        out["const_bytes"] = len(t.const)
+    return out
+
+
+def _describe_singleop(path: str) -> Dict[str, Any]:
+    with open(path, "rb") as f:
+        data = f.read()
+    try:
+        desc = singleop.decode(data)
+    except singleop.SingleOpError as exc:
+        raise InspectError("%s: %s" % (path, exc)) from None
+    spec = singleop.OPERATORS[desc.op]
+    return {"path": path, "kind": "singleop", "file_size": len(data), "op": desc.op,
+            "inputs": [_singleop_tensor(t) for t in desc.inputs],
+            "outputs": [_singleop_tensor(t) for t in desc.outputs],
+            "attributes": {n: {"type": k, "value": v} for n, (k, v) in sorted(desc.attrs.items())},
+            "dynamic": any(t.dynamic for t in desc.inputs + desc.outputs), "onnx": spec.onnx,
+            "built_by": "acllite atc --singleop: runs on the emulator only (CANN cannot load it)"}
+
+
+def _format_singleop(r: Dict[str, Any]) -> str:
+    def row(i: int, t: Dict[str, Any]) -> str:
+        extra = " range %s" % t["shape_range"] if "shape_range" in t else ""
+        extra += " constant (%d bytes)" % t["const_bytes"] if "const_bytes" in t else ""
+        return "  %d  %s  %s  [%s]%s" % (i, t["dtype"], t["format"], ", ".join(str(d) for d in t["dims"]), extra)
+
+    lines = ["%s: single-operator model, %d bytes" % (r["path"], r["file_size"]),
+             "built by:     %s" % r["built_by"],
+             "operator:     %s%s (computed as ONNX %s)" % (r["op"], ", dynamic shape" if r["dynamic"] else "",
+                                                          r["onnx"]),
+             "inputs (%d):" % len(r["inputs"])] + [row(i, t) for i, t in enumerate(r["inputs"])]
+    lines += ["outputs (%d):" % len(r["outputs"])] + [row(i, t) for i, t in enumerate(r["outputs"])]
+    lines.append("attributes:" if r["attributes"] else "attributes:   none")
+    lines += ["  %s (%s): %s" % (n, a["type"], json.dumps(a["value"])) for n, a in r["attributes"].items()]
+    return "\n".join(lines)
+
+
 def _describe_om(path: str) -> Dict[str, Any]:
     try:
         model = om.read(path)
@@ -50,7 +100,7 @@ def _describe_om(path: str) -> Dict[str, Any]:
     return report
 
 
-def _onnx_tensor(t: onnx_format.TensorDesc) -> Dict[str, Any]:
+def _onnx_tensor(t: onnx_format.TensorDesc, gears: Sequence[int] = ()) -> Dict[str, Any]:
     fmt = t.format
     batch_dynamic = t.batch_dynamic
     size = t.size or tensor_bytes(tuple(t.dims[1:]) if batch_dynamic else t.dims, t.acl_dtype)
@@ -58,6 +108,8 @@ def _onnx_tensor(t: onnx_format.TensorDesc) -> Dict[str, Any]:
            "acl_format": fmt, "dims": list(t.dims), "size": size}
     if batch_dynamic:
         out["size_per_batch_item"] = True
+        if gears and size >= 0:  # what aclmdlGetInputSizeByIndex reports: buffers for the largest gear
+            out["size_largest_gear"] = size * max(gears)
     return out
 
 
@@ -68,6 +120,9 @@ def _describe_onnx(path: str) -> Dict[str, Any]:
         d = onnx_format.describe(data)
     except onnx_format.OnnxError as exc:
         raise InspectError("%s: %s" % (path, exc)) from None
+    problem = onnx_format.size_problem(d)  # what the emulator refuses at load, refused here too
+    if problem:
+        raise InspectError("%s: %s" % (path, problem))
     proto, inputs, outputs = d.proto, d.inputs, d.outputs
     metadata: Dict[str, Any] = {}
     for prop in proto.metadata_props:
@@ -79,7 +134,7 @@ def _describe_onnx(path: str) -> Dict[str, Any]:
         "path": path, "kind": "onnx", "file_size": len(data),
         "producer": (proto.producer_name + " " + proto.producer_version).strip(), "ir_version": proto.ir_version,
         "opset": {o.domain or "ai.onnx": o.version for o in proto.opset_import},
-        "inputs": [_onnx_tensor(t) for t in inputs], "outputs": [_onnx_tensor(t) for t in outputs],
+        "inputs": [_onnx_tensor(t, d.gears) for t in inputs], "outputs": [_onnx_tensor(t, d.gears) for t in outputs],
         "dynamic_batch": list(d.gears), "dynamic_hw": [], "dynamic_dims": [],
         "aipp": {t.name: t.aipp for t in inputs if t.aipp is not None}, "weight_bytes": d.weight_bytes,
         "metadata": metadata,
@@ -97,6 +152,8 @@ def describe(path: PathLike) -> Dict[str, Any]:
         report = _describe_onnx(twin)
         report["served_as"] = source
         return report
+    if _is_singleop(source):
+        return _describe_singleop(source)
     return _describe_om(source) if _is_om(source) else _describe_onnx(source)
 
 
@@ -172,6 +229,8 @@ def _onnx_head(r: Dict[str, Any]) -> List[str]:
 
 def format_text(report: Dict[str, Any]) -> str:
     """The report as ``acllite inspect`` prints it."""
+    if report["kind"] == "singleop":
+        return _format_singleop(report)
     lines = _om_head(report) if report["kind"] == "om" else _onnx_head(report)
     lines += ["inputs (%d):" % len(report["inputs"])] + _table(report["inputs"])
     lines += ["outputs (%d):" % len(report["outputs"])] + _table(report["outputs"])

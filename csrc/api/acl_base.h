@@ -1,23 +1,39 @@
 /*
- * acllite's declaration of the AscendCL base definitions it binds: status codes, handle types, data types,
- * formats and the data-buffer functions. Written from the facts of the CANN headers (acl_base_rt.h and
- * error_codes/); tests/test_conformance.py compiles every item here against the real headers.
+ * acllite's declaration of the AscendCL base definitions (acl_base_rt.h and error_codes/): status codes, the
+ * handle types, data types, formats, data buffers and a few process-wide queries. Facts from the CANN headers;
+ * tests/test_conformance.py compiles every item here against the real headers.
  *
- * This file is the one source of truth: csrc/apigen.py derives the cffi declarations, the run-time
- * dispatch table and its trampolines from it. Keep to plain C declarations and `#define NAME literal`.
+ * The files of csrc/api are the one source of truth: csrc/apigen.py derives the cffi declarations, the run-time
+ * dispatch table and its trampolines, the emulator's "not emulated" stubs and the type stubs from them. Keep to
+ * plain C declarations and `#define NAME literal`; write array sizes as numbers.
  */
 /* acllite-library: ascendcl */
 #ifndef ACLLITE_API_ACL_BASE_H
 #define ACLLITE_API_ACL_BASE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
+/* Status codes and handles. Handles are opaque pointers; NULL is never a valid one. */
 typedef int aclError;
+typedef uint16_t aclFloat16; /* IEEE 754 half precision, as raw bits */
+typedef struct aclDataBuffer aclDataBuffer;
+typedef void *aclrtContext;
 typedef void *aclrtStream;
 typedef void *aclrtEvent;
-typedef void *aclrtContext;
-typedef struct aclDataBuffer aclDataBuffer;
+typedef void *aclrtNotify;
+typedef void *aclrtCntNotify;
+typedef void *aclrtLabel;
+typedef void *aclrtLabelList;
+typedef void *aclrtMbuf;
+typedef void *aclrtTaskGrp;
+typedef void *aclmdlRITask;
+/* A user-provided device memory allocator (acl_runtime_allocator.h) and its objects. */
+typedef void *aclrtAllocatorDesc;
+typedef void *aclrtAllocator;
+typedef void *aclrtAllocatorBlock;
+typedef void *aclrtAllocatorAddr;
 
 /* AscendCL status codes (acl_base_rt.h declares them as static const int). */
 #define ACL_ERROR_NONE 0
@@ -278,6 +294,8 @@ typedef struct aclDataBuffer aclDataBuffer;
 #define ACL_ERROR_GE_UNLOAD_MODEL 545009
 #define ACL_ERROR_GE_MODEL_EXECUTE_TIMEOUT 545601
 #define ACL_ERROR_GE_REDEPLOYING 545602
+
+/* Element types of tensors and buffers. */
 typedef enum {
     ACL_DT_UNDEFINED = -1,
     ACL_FLOAT = 0,
@@ -298,9 +316,18 @@ typedef enum {
     ACL_BF16 = 27,
     ACL_INT4 = 29,
     ACL_UINT1 = 30,
-    ACL_COMPLEX32 = 33
+    ACL_COMPLEX32 = 33,
+    ACL_HIFLOAT8 = 34,
+    ACL_FLOAT8_E5M2 = 35,
+    ACL_FLOAT8_E4M3FN = 36,
+    ACL_FLOAT8_E8M0 = 37,
+    ACL_FLOAT6_E3M2 = 38,
+    ACL_FLOAT6_E2M3 = 39,
+    ACL_FLOAT4_E2M1 = 40,
+    ACL_FLOAT4_E1M2 = 41
 } aclDataType;
 
+/* Tensor layouts; the FRACTAL_NZ_C0_* variants fix the C0 block size. */
 typedef enum {
     ACL_FORMAT_UNDEFINED = -1,
     ACL_FORMAT_NCHW = 0,
@@ -316,16 +343,72 @@ typedef enum {
     ACL_FORMAT_NDC1HWC0 = 32,
     ACL_FRACTAL_Z_3D = 33,
     ACL_FORMAT_NC = 35,
-    ACL_FORMAT_NCL = 47
+    ACL_FORMAT_NCL = 47,
+    ACL_FORMAT_FRACTAL_NZ_C0_16 = 50,
+    ACL_FORMAT_FRACTAL_NZ_C0_32 = 51,
+    ACL_FORMAT_FRACTAL_NZ_C0_2 = 52,
+    ACL_FORMAT_FRACTAL_NZ_C0_4 = 53,
+    ACL_FORMAT_FRACTAL_NZ_C0_8 = 54
 } aclFormat;
 
-/* Data buffers: a (pointer, size) pair that datasets and operators take. */
+/* Levels of aclAppLog. */
+typedef enum {
+    ACL_DEBUG = 0,
+    ACL_INFO = 1,
+    ACL_WARNING = 2,
+    ACL_ERROR = 3
+} aclLogLevel;
+
+/* Where a tensor description's data lives (aclSetTensorPlaceMent). */
+typedef enum {
+    ACL_MEMTYPE_DEVICE = 0,
+    ACL_MEMTYPE_HOST = 1,
+    ACL_MEMTYPE_HOST_COMPILE_INDEPENDENT = 2
+} aclMemType;
+
+/* Process-wide switches of aclrtSetSysParamOpt and aclrtCtxSetSysParamOpt. */
+typedef enum {
+    ACL_OPT_DETERMINISTIC = 0,
+    ACL_OPT_ENABLE_DEBUG_KERNEL = 1,
+    ACL_OPT_STRONG_CONSISTENCY = 2
+} aclSysParamOpt;
+
+/* Features a CANN install may or may not offer (aclGetCannAttribute). */
+typedef enum {
+    ACL_CANN_ATTR_UNDEFINED = -1,
+    ACL_CANN_ATTR_INF_NAN = 0,
+    ACL_CANN_ATTR_BF16 = 1,
+    ACL_CANN_ATTR_JIT_COMPILE = 2
+} aclCannAttr;
+
+/* Device figures of aclGetDeviceCapability. */
+typedef enum {
+    ACL_DEVICE_INFO_UNDEFINED = -1,
+    ACL_DEVICE_INFO_AI_CORE_NUM = 0,
+    ACL_DEVICE_INFO_VECTOR_CORE_NUM = 1,
+    ACL_DEVICE_INFO_L2_SIZE = 2
+} aclDeviceInfo;
+
+/* ---- half precision ---- */
+float aclFloat16ToFloat(aclFloat16 value);
+aclFloat16 aclFloatToFloat16(float value);
+
+/* ---- data buffers: a (pointer, size) pair that datasets and operators take; the memory stays the caller's ---- */
 aclDataBuffer *aclCreateDataBuffer(void *data, size_t size);
 aclError aclDestroyDataBuffer(const aclDataBuffer *dataBuffer);
 aclError aclUpdateDataBuffer(aclDataBuffer *dataBuffer, void *data, size_t size);
 void *aclGetDataBufferAddr(const aclDataBuffer *dataBuffer);
+/* deprecated by CANN, still exported: use aclGetDataBufferSizeV2 */
+uint32_t aclGetDataBufferSize(const aclDataBuffer *dataBuffer);
 size_t aclGetDataBufferSizeV2(const aclDataBuffer *dataBuffer);
+
+/* ---- element sizes, logging, the SoC and what this CANN offers ---- */
 size_t aclDataTypeSize(aclDataType dataType);
+/* printf-style; through acllite the arguments are formatted first and the library gets "%s" and the text */
+void aclAppLog(aclLogLevel logLevel, const char *func, const char *file, uint32_t line, const char *fmt, ...);
 const char *aclrtGetSocName(void);
+aclError aclGetCannAttributeList(const aclCannAttr **cannAttrList, size_t *num);
+aclError aclGetCannAttribute(aclCannAttr cannAttr, int32_t *value);
+aclError aclGetDeviceCapability(uint32_t deviceId, aclDeviceInfo deviceInfo, int64_t *value);
 
 #endif

@@ -1,9 +1,10 @@
 /*
- * acllite's declaration of the DVPP image API it binds (acldvpp* of acl/ops/acl_dvpp.h, in libacl_dvpp.so):
- * DVPP memory, channels, picture descriptions, VPC (resize, crop, paste, colour conversion), JPEG decode and
- * encode, PNG decode. Facts from the CANN header; checked against it by tests/test_conformance.py when that
- * header is available. The real header declares its enums without typedef (C++ only); here they are C
- * typedefs with the same members and values, which is ABI-identical.
+ * acllite's declaration of the DVPP image API (acldvpp* of acl/ops/acl_dvpp.h, in libacl_dvpp.so): DVPP memory,
+ * channels, picture descriptions, VPC (resize, crop, paste, colour conversion), JPEG decode and encode, PNG decode.
+ * Batches, borders, LUT maps and histograms are in acl_dvpp_vpc.h, video in acl_vdec_venc.h. Facts from the CANN
+ * header; checked against it by tests/test_conformance.py when that header is available (docs/DEVELOPING.md). The
+ * real header declares its enums without typedef (C++ only); here they are C typedefs with the same members and
+ * values, which is ABI-identical.
  */
 /* acllite-library: acl_dvpp */
 #ifndef ACLLITE_API_ACL_DVPP_H
@@ -11,6 +12,7 @@
 
 #include "acl_runtime.h"
 
+/* Opaque objects: picture descriptions, regions, resize and JPEG-encode configurations, channels. */
 typedef struct acldvppPicDesc acldvppPicDesc;
 typedef struct acldvppRoiConfig acldvppRoiConfig;
 typedef struct acldvppResizeConfig acldvppResizeConfig;
@@ -106,7 +108,34 @@ typedef enum {
     ACL_JPEG_CSS_UNKNOWN = 1000
 } acldvppJpegFormat;
 
-/* ---- memory ---- */
+/* Options of acldvppSetChannelDescParam. */
+typedef enum {
+    ACL_DVPP_CSC_MATRIX_UINT32 = 0,
+    ACL_DVPP_MODE_UINT32 = 1,
+    ACL_DVPP_CHANNEL_ID_UINT64 = 2,
+    ACL_DVPP_CHANNEL_HEIGHT_UINT32 = 3,
+    ACL_DVPP_CHANNEL_WIDTH_UINT32 = 4,
+    ACL_DVPP_JPEGD_PRECISION_MODE_ENUM = 5
+} acldvppChannelDescParamType;
+
+/* Colour-conversion matrices (ACL_DVPP_CSC_MATRIX_UINT32, ACL_VDEC_CSC_MATRIX_UINT32). */
+typedef enum {
+    ACL_DVPP_CSC_MATRIX_BT601_WIDE = 0,
+    ACL_DVPP_CSC_MATRIX_BT601_NARROW = 1,
+    ACL_DVPP_CSC_MATRIX_BT709_WIDE = 2,
+    ACL_DVPP_CSC_MATRIX_BT709_NARROW = 3,
+    ACL_DVPP_CSC_MATRIX_BT2020_WIDE = 4,
+    ACL_DVPP_CSC_MATRIX_BT2020_NARROW = 5
+} acldvppCscMatrix;
+
+/* How the JPEG decoder rounds odd sizes of YUV output (ACL_DVPP_JPEGD_PRECISION_MODE_ENUM). */
+typedef enum {
+    ACL_YUVOUT_ALIGN_DOWN = 0,
+    ACL_YUVOUT_ALIGN_UP = 1,
+    ACL_YUVOUT_ALIGN_DOWN_COMPAT = 2
+} acldvppJpegdPrecisionMode;
+
+/* ---- memory: DVPP input and output buffers (acldvppFree, not aclrtFree) ---- */
 aclError acldvppMalloc(void **devPtr, size_t size);
 aclError acldvppFree(void *devPtr);
 
@@ -114,9 +143,13 @@ aclError acldvppFree(void *devPtr);
 acldvppChannelDesc *acldvppCreateChannelDesc(void);
 aclError acldvppDestroyChannelDesc(acldvppChannelDesc *channelDesc);
 uint64_t acldvppGetChannelDescChannelId(const acldvppChannelDesc *channelDesc);
-aclError acldvppSetChannelDescMode(acldvppChannelDesc *channelDesc, uint32_t mode);
 aclError acldvppCreateChannel(acldvppChannelDesc *channelDesc);
 aclError acldvppDestroyChannel(acldvppChannelDesc *channelDesc);
+aclError acldvppSetChannelDescMode(acldvppChannelDesc *channelDesc, uint32_t mode);
+aclError acldvppSetChannelDescParam(acldvppChannelDesc *channelDesc, acldvppChannelDescParamType paramType,
+                                    size_t length, const void *param);
+aclError acldvppGetChannelDescParam(const acldvppChannelDesc *channelDesc, acldvppChannelDescParamType paramType,
+                                    size_t length, size_t *paramRetSize, void *param);
 
 /* ---- picture descriptions ---- */
 acldvppPicDesc *acldvppCreatePicDesc(void);
@@ -138,7 +171,7 @@ uint32_t acldvppGetPicDescWidthStride(const acldvppPicDesc *picDesc);
 uint32_t acldvppGetPicDescHeightStride(const acldvppPicDesc *picDesc);
 uint32_t acldvppGetPicDescRetCode(const acldvppPicDesc *picDesc);
 
-/* ---- regions (inclusive: width = right - left + 1) and configurations ---- */
+/* ---- regions (inclusive: width = right - left + 1), resize and JPEG-encode configurations ---- */
 acldvppRoiConfig *acldvppCreateRoiConfig(uint32_t left, uint32_t right, uint32_t top, uint32_t bottom);
 aclError acldvppDestroyRoiConfig(acldvppRoiConfig *roiConfig);
 aclError acldvppSetRoiConfigLeft(acldvppRoiConfig *config, uint32_t left);
@@ -148,12 +181,12 @@ aclError acldvppSetRoiConfigBottom(acldvppRoiConfig *config, uint32_t bottom);
 aclError acldvppSetRoiConfig(acldvppRoiConfig *config, uint32_t left, uint32_t right, uint32_t top, uint32_t bottom);
 acldvppResizeConfig *acldvppCreateResizeConfig(void);
 aclError acldvppDestroyResizeConfig(acldvppResizeConfig *resizeConfig);
-aclError acldvppSetResizeConfigInterpolation(acldvppResizeConfig *resizeConfig, uint32_t interpolation);
-uint32_t acldvppGetResizeConfigInterpolation(const acldvppResizeConfig *resizeConfig);
 acldvppJpegeConfig *acldvppCreateJpegeConfig(void);
 aclError acldvppDestroyJpegeConfig(acldvppJpegeConfig *jpegeConfig);
 aclError acldvppSetJpegeConfigLevel(acldvppJpegeConfig *jpegeConfig, uint32_t level);
 uint32_t acldvppGetJpegeConfigLevel(const acldvppJpegeConfig *jpegeConfig);
+aclError acldvppSetResizeConfigInterpolation(acldvppResizeConfig *resizeConfig, uint32_t interpolation);
+uint32_t acldvppGetResizeConfigInterpolation(const acldvppResizeConfig *resizeConfig);
 
 /* ---- VPC (asynchronous: errors found while running are returned by the next synchronize) ---- */
 aclError acldvppVpcResizeAsync(acldvppChannelDesc *channelDesc, acldvppPicDesc *inputDesc, acldvppPicDesc *outputDesc,
@@ -178,18 +211,18 @@ aclError acldvppJpegGetImageInfo(const void *data, uint32_t size, uint32_t *widt
                                  int32_t *components);
 aclError acldvppJpegGetImageInfoV2(const void *data, uint32_t size, uint32_t *width, uint32_t *height,
                                    int32_t *components, acldvppJpegFormat *format);
+aclError acldvppJpegPredictEncSize(const acldvppPicDesc *inputDesc, const acldvppJpegeConfig *config, uint32_t *size);
 aclError acldvppJpegPredictDecSize(const void *data, uint32_t dataSize, acldvppPixelFormat outputPixelFormat,
                                    uint32_t *decSize);
-aclError acldvppJpegDecodeAsync(acldvppChannelDesc *channelDesc, const void *data, uint32_t size,
-                                acldvppPicDesc *outputDesc, aclrtStream stream);
-/* data is the output buffer despite its const; *size is its capacity in and the encoded size out (after sync). */
-aclError acldvppJpegPredictEncSize(const acldvppPicDesc *inputDesc, const acldvppJpegeConfig *config, uint32_t *size);
-aclError acldvppJpegEncodeAsync(acldvppChannelDesc *channelDesc, acldvppPicDesc *inputDesc, const void *data,
-                                uint32_t *size, acldvppJpegeConfig *config, aclrtStream stream);
 aclError acldvppPngGetImageInfo(const void *data, uint32_t dataSize, uint32_t *width, uint32_t *height,
                                 int32_t *components);
 aclError acldvppPngPredictDecSize(const void *data, uint32_t dataSize, acldvppPixelFormat outputPixelFormat,
                                   uint32_t *decSize);
+aclError acldvppJpegDecodeAsync(acldvppChannelDesc *channelDesc, const void *data, uint32_t size,
+                                acldvppPicDesc *outputDesc, aclrtStream stream);
+/* data is the output buffer despite its const; *size is its capacity in and the encoded size out (after sync) */
+aclError acldvppJpegEncodeAsync(acldvppChannelDesc *channelDesc, acldvppPicDesc *inputDesc, const void *data,
+                                uint32_t *size, acldvppJpegeConfig *config, aclrtStream stream);
 aclError acldvppPngDecodeAsync(acldvppChannelDesc *channelDesc, const void *data, uint32_t size,
                                acldvppPicDesc *outputDesc, aclrtStream stream);
 

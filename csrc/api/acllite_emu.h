@@ -30,7 +30,9 @@ typedef struct {
     uint64_t datasets;
     uint64_t dvppChannels; /* DVPP channel descriptions (acldvppCreateChannelDesc) */
     uint64_t dvppDescs;    /* DVPP picture descriptions and ROI, resize and JPEG-encode configurations */
-    uint64_t reserved[3];
+    uint64_t tensorDescs;  /* aclTensorDesc (an array made by the runtime counts once) */
+    uint64_t opAttrs;      /* aclopAttr */
+    uint64_t opHandles;    /* aclopHandle */
 } acllite_emu_counts;
 
 typedef void (*acllite_emu_log_fn)(int32_t level, const char *message);
@@ -127,5 +129,45 @@ void acllite_emu_set_image_codec(const acllite_emu_image_codec *codec);
 aclError acllite_emu_image_put_rows(acllite_emu_image_sink *sink, const void *pixels, uint32_t width,
                                     size_t rowStride, int32_t layout, int32_t pixelBytes, uint32_t firstRow,
                                     uint32_t rowCount);
+
+/* ---- single-operator engine ----
+ * The emulator owns operator attributes, handles, the registry of single-operator models (aclopSetModelDir,
+ * aclopLoad, aclopCompile), matching, every check and the stream tasks; an engine registered here parses model
+ * files and runs one operator on the buffers it is given (acllite registers one on onnxruntime).
+ * Attributes cross as one canonical text, the same on both sides (docs/OPERATORS.md): entries sorted by name,
+ * each "<name length>:<name> <type> <value>\n". */
+typedef struct {
+    aclDataType dataType;
+    aclFormat format;
+    size_t dimCount;
+    int64_t dims[32];         /* -1: a dynamic dim; a single -2: any rank (a model's description only) */
+    size_t rangeCount;        /* 0 or dimCount */
+    int64_t ranges[32][2];    /* [min, max] of each dim (max -1: unbounded) */
+    int32_t isConst;          /* a constant input: its value is part of the operator (aclSetTensorConst) */
+} acllite_emu_op_tensor;
+
+typedef struct {
+    /* Parse a single-operator model (the bytes of a file acllite atc --singleop wrote): fill *engineOp, the
+     * counts and the operator type; on failure return a status code and write a message. */
+    aclError (*load)(const void *data, size_t size, uint64_t *engineOp, size_t *numInputs, size_t *numOutputs,
+                     char *opType, size_t opTypeLen, char *message, size_t messageLen);
+    aclError (*describe)(uint64_t engineOp, int32_t isOutput, size_t index, acllite_emu_op_tensor *desc);
+    /* The canonical text of the model's attributes into text (capacity bytes, NUL-terminated); *needed receives
+     * its length plus one, also when it does not fit (then the call fails with ACL_ERROR_STORAGE_OVER_LIMIT). */
+    aclError (*attributes)(uint64_t engineOp, char *text, size_t capacity, size_t *needed);
+    /* Build an operator from a description (aclopCompile): the same outputs as load. */
+    aclError (*compile)(const char *opType, const acllite_emu_op_tensor *inputs, size_t numInputs,
+                        const acllite_emu_op_tensor *outputs, size_t numOutputs, const char *attributes,
+                        uint64_t *engineOp, char *message, size_t messageLen);
+    /* Run at the inputs' shapes (dims set); write the outputs into their buffers, at the shapes given.
+     * tensorsId is the same for executions of engineOp with the same tensors (addresses, sizes, shapes) and is
+     * never used for other tensors (0: not known), so that an engine may key what it prepared on it. */
+    aclError (*execute)(uint64_t engineOp, uint64_t tensorsId, const acllite_emu_tensor *inputs, size_t numInputs,
+                        acllite_emu_tensor *outputs, size_t numOutputs, char *message, size_t messageLen);
+    void (*unload)(uint64_t engineOp);
+} acllite_emu_op_engine;
+
+/* Register the engine (copied). NULL unregisters: loading operators then fails with ACL_ERROR_API_NOT_SUPPORT. */
+void acllite_emu_set_op_engine(const acllite_emu_op_engine *engine);
 
 #endif

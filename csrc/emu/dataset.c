@@ -57,8 +57,10 @@ EMU_EXPORT aclError aclmdlAddDatasetBuffer(aclmdlDataset *dataset, aclDataBuffer
         err = emu_fail(ACL_ERROR_INVALID_PARAM, func, "dataBuffer %p is not a live data buffer", (void *)dataBuffer);
     } else {
         if (dataset->count == dataset->cap) {
-            size_t cap = dataset->cap ? dataset->cap * 2 : 4;
-            aclDataBuffer **grown = realloc(dataset->buffers, cap * sizeof *grown);
+            size_t cap = 0, bytes = 0;
+            aclDataBuffer **grown = emu_mul(dataset->cap ? dataset->cap : 2, 2, &cap) &&
+                                            emu_mul(cap, sizeof *grown, &bytes) ? realloc(dataset->buffers, bytes)
+                                                                                : NULL;
             if (!grown) err = emu_fail(ACL_ERROR_BAD_ALLOC, func, "out of host memory");
             else {
                 dataset->buffers = grown;
@@ -100,7 +102,7 @@ aclError emu_dataset_tensors(const aclmdlDataset *dataset, acllite_emu_tensor **
     bool ok = dataset && emu_reg_has(dataset, EMU_H_DATASET);
     if (ok) {
         n = dataset->count;
-        copy = malloc((n ? n : 1) * sizeof *copy);
+        copy = calloc(n ? n : 1, sizeof *copy); /* calloc checks the product */
         if (copy && n) memcpy(copy, dataset->buffers, n * sizeof *copy); /* buffers is NULL while n is 0 */
     }
     emu_unlock();

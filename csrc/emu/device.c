@@ -1,5 +1,7 @@
-/* Devices, contexts and the calling thread's current context. */
+/* Devices, contexts and the calling thread's current context; which devices the process sees. */
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "emu.h"
 
@@ -19,11 +21,139 @@ emu_context *emu_current_context_locked(const char *func, aclError *err) {
     return NULL;
 }
 
+/* ---- visible devices ----
+ * The emulated host has ACLLITE_EMU_DEVICES physical devices. ASCEND_VISIBLE_DEVICES (set for a container by Ascend
+ * Docker Runtime) says which of them the container has, numbered 0..m-1 in ascending physical order; within those,
+ * ASCEND_RT_VISIBLE_DEVICES (CANN's runtime) says which this process uses, renumbered 0..k-1 in the order given.
+ * CANN's rules for ASCEND_RT_VISIBLE_DEVICES: ids separated by commas; only the ids before the first other character
+ * or invalid id are read ("1, 2,3" is 1; "1,3,8" with 8 devices is 1,3); the ids must ascend, else no device is
+ * usable; none read (empty, garbage) means no device. "No device" is ACL_ERROR_RT_NO_DEVICE from the device calls,
+ * as CANN returns it. docs/SERVING.md cites the sources. */
+
+#define VISIBLE_TEXT_MAX 4096 /* longer settings are refused rather than parsed */
+
+static int32_t physical_ids[EMU_MAX_DEVICES]; /* this process's device id -> physical id */
+static char no_device_reason[384];            /* why no device is usable ("" when some are) */
+
+int32_t emu_physical_device(int32_t device) {
+    return device >= 0 && device < emu_cfg.device_count ? physical_ids[device] : -1;
+}
+
+/* ASCEND_VISIBLE_DEVICES: "0", "1,3", "0-2,4" (ids and inclusive ranges, any order); "" or "void": none. */
+static aclError parse_container_devices(const char *text, int physical, bool mounted[EMU_MAX_DEVICES]) {
+    if (strlen(text) > VISIBLE_TEXT_MAX) {
+        return emu_fail(ACL_ERROR_INVALID_PARAM, "aclInit", "ASCEND_VISIBLE_DEVICES is longer than %d characters",
+                        VISIBLE_TEXT_MAX);
+    }
+    if (!text[0] || !strcmp(text, "void")) return ACL_SUCCESS;
+    const char *p = text;
+    for (;;) {
+        long first = -1, last;
+        char *end;
+        if (*p >= '0' && *p <= '9') first = strtol(p, &end, 10);
+        if (first < 0 || first >= physical) goto bad;
+        last = first;
+        if (*end == '-') {
+            p = end + 1;
+            if (*p < '0' || *p > '9') goto bad;
+            last = strtol(p, &end, 10);
+            if (last < first || last >= physical) goto bad;
+        }
+        for (long d = first; d <= last; d++) {
+            if (mounted[d]) goto bad;
+            mounted[d] = true;
+        }
+        if (*end == '\0') return ACL_SUCCESS;
+        if (*end != ',') goto bad;
+        p = end + 1;
+    }
+bad:
+    return emu_fail(ACL_ERROR_INVALID_PARAM, "aclInit",
+                    "ASCEND_VISIBLE_DEVICES=%.200s: expected device ids and ranges such as 0,2-3 (each once) of the "
+                    "%d emulated device(s) (ACLLITE_EMU_DEVICES): Ascend Docker Runtime would not start a container "
+                    "with it", text, physical);
+}
+
+/* ASCEND_RT_VISIBLE_DEVICES over the m devices the container has: fills ids, returns how many (0: see reason). */
+static int parse_process_devices(const char *text, int m, int32_t ids[EMU_MAX_DEVICES]) {
+    if (strlen(text) > VISIBLE_TEXT_MAX) {
+        snprintf(no_device_reason, sizeof no_device_reason, "ASCEND_RT_VISIBLE_DEVICES is longer than %d characters",
+                 VISIBLE_TEXT_MAX);
+        return 0;
+    }
+    int k = 0;
+    const char *p = text, *stop = NULL;
+    while (*p >= '0' && *p <= '9') {
+        const char *start = p;
+        long id = 0;
+        while (*p >= '0' && *p <= '9') {
+            if (id <= EMU_MAX_DEVICES) id = id * 10 + (*p - '0'); /* saturates: anything this big is invalid */
+            p++;
+        }
+        if (id >= m) { /* an invalid id: only the ids before it are read */
+            stop = start;
+            break;
+        }
+        if (k > 0 && id <= ids[k - 1]) {
+            snprintf(no_device_reason, sizeof no_device_reason,
+                     "ASCEND_RT_VISIBLE_DEVICES=%.200s: the device ids must be in ascending order", text);
+            return 0;
+        }
+        ids[k++] = (int32_t)id;
+        if (*p != ',') break;
+        p++;
+    }
+    if (!stop && *p) stop = p;
+    if (k == 0) {
+        snprintf(no_device_reason, sizeof no_device_reason,
+                 "ASCEND_RT_VISIBLE_DEVICES=%.200s names no usable device (ids 0 to %d, separated by commas)", text,
+                 m - 1);
+    } else if (stop) {
+        emu_log(ACLLITE_EMU_LOG_WARNING,
+                "ASCEND_RT_VISIBLE_DEVICES=%.200s: only the %d id(s) before \"%.40s\" are read (an invalid id or "
+                "another character ends the list)", text, k, stop);
+    }
+    return k;
+}
+
+aclError emu_visible_devices_configure(int physical, int *visible) {
+    bool mounted[EMU_MAX_DEVICES] = {false};
+    int32_t container[EMU_MAX_DEVICES], ids[EMU_MAX_DEVICES];
+    const char *v = getenv("ASCEND_VISIBLE_DEVICES");
+    aclError err;
+    no_device_reason[0] = '\0';
+    if (v) {
+        if ((err = parse_container_devices(v, physical, mounted))) return err;
+    } else {
+        for (int d = 0; d < physical; d++) mounted[d] = true;
+    }
+    int m = 0;
+    for (int d = 0; d < physical; d++) {
+        if (mounted[d]) container[m++] = d;
+    }
+    int k = m;
+    for (int i = 0; i < m; i++) ids[i] = i;
+    if (m == 0) {
+        snprintf(no_device_reason, sizeof no_device_reason,
+                 "no device is mounted in this container (ASCEND_VISIBLE_DEVICES=%.200s)", v ? v : "");
+    } else if ((v = getenv("ASCEND_RT_VISIBLE_DEVICES"))) {
+        k = parse_process_devices(v, m, ids);
+    }
+    for (int i = 0; i < k; i++) physical_ids[i] = container[ids[i]];
+    *visible = k;
+    return ACL_SUCCESS;
+}
+
+static aclError no_device(const char *func) {
+    return emu_fail(ACL_ERROR_RT_NO_DEVICE, func, "no device: %s", no_device_reason);
+}
+
 static aclError check_device(int32_t id, const char *func) {
+    if (emu_cfg.device_count == 0) return no_device(func);
     if (id < 0 || id >= emu_cfg.device_count) {
         return emu_fail(ACL_ERROR_RT_INVALID_DEVICEID, func,
-                        "device %d does not exist: %d emulated device(s) (ACLLITE_EMU_DEVICES)", id,
-                        emu_cfg.device_count);
+                        "device %d does not exist: %d device(s) visible (ACLLITE_EMU_DEVICES, "
+                        "ASCEND_RT_VISIBLE_DEVICES)", id, emu_cfg.device_count);
     }
     return ACL_SUCCESS;
 }
@@ -101,6 +231,15 @@ EMU_EXPORT aclError aclrtResetDevice(int32_t deviceId) {
     if (err || (err = check_device(deviceId, func))) return err;
     emu_lock();
     emu_device *d = &devices[deviceId];
+    if (d->refcount == 1 && (emu_worker_device() == deviceId || emu_in_callback())) {
+        /* The last reset tears the device down: its streams' workers are joined and its memory released. From a
+         * callback, that is the calling thread's own stream, or the buffers the running work uses. */
+        emu_unlock();
+        return emu_fail(ACL_ERROR_RT_CONTEXT_RELEASE_ERROR, func,
+                        "the last aclrtResetDevice(%d) would release the device while the calling thread runs a "
+                        "callback of its work (%s): reset it after the callback has returned", deviceId,
+                        emu_worker_device() == deviceId ? "a task of one of its streams" : "a model or codec callback");
+    }
     if (d->refcount > 0 && --d->refcount == 0) {
         acllite_emu_counts leaks = {0};
         emu_device_teardown_locked(deviceId, &leaks);
@@ -125,9 +264,11 @@ EMU_EXPORT aclError aclrtGetDevice(int32_t *deviceId) {
 }
 
 EMU_EXPORT aclError aclrtGetDeviceCount(uint32_t *count) {
-    aclError err = emu_require_init("aclrtGetDeviceCount");
+    /* Works before aclInit, as on CANN (Ray and torch_npu count devices before initializing anything). */
+    aclError err = emu_configure_early("aclrtGetDeviceCount");
     if (err) return err;
     if (!count) return emu_fail(ACL_ERROR_INVALID_PARAM, "aclrtGetDeviceCount", "count is NULL");
+    if (emu_cfg.device_count == 0) return no_device("aclrtGetDeviceCount");
     *count = (uint32_t)emu_cfg.device_count;
     return ACL_SUCCESS;
 }
@@ -168,6 +309,11 @@ EMU_EXPORT aclError aclrtDestroyContext(aclrtContext context) {
     emu_lock();
     err = lookup_context(context, func);
     emu_context *c = context;
+    if (!err && emu_worker_context() == c) {
+        err = emu_fail(ACL_ERROR_RT_CONTEXT_RELEASE_ERROR, func,
+                       "the calling thread runs a task of a stream of context %p (a callback of that stream): the "
+                       "context cannot be destroyed until that task has returned", context);
+    }
     if (!err && c->is_default) {
         err = emu_fail(ACL_ERROR_INVALID_PARAM, func,
                        "%p is the default context of device %d; aclrtResetDevice releases it", context, c->device);

@@ -363,6 +363,16 @@ static uint32_t crc32_of(const uint8_t *p, size_t n) {
     return c ^ 0xFFFFFFFFu;
 }
 
+static bool png_letters(const uint8_t type[4]) {
+    for (int k = 0; k < 4; k++)
+        if (!((type[k] >= 'A' && type[k] <= 'Z') || (type[k] >= 'a' && type[k] <= 'z'))) return false;
+    return true;
+}
+
+/* Walk the chunks (header_only: up to IHDR). Besides lengths and CRCs, the order the PNG specification requires of
+ * the critical chunks: IHDR first and only once, at most one PLTE, before the image data, only for colour types
+ * that have one (required for palette images), the IDAT chunks one after another, IEND (empty) at the end; an
+ * unknown critical chunk (upper-case first letter) cannot be decoded. Bytes after IEND are not read. */
 static aclError parse_png(const uint8_t *d, size_t n, bool header_only, png_info *info, const char *func) {
     static const uint8_t sig[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1A, '\n'};
     memset(info, 0, sizeof *info);
@@ -370,7 +380,8 @@ static aclError parse_png(const uint8_t *d, size_t n, bool header_only, png_info
         return emu_fail(ACL_ERROR_INVALID_PARAM, func, "the data is not a PNG (no PNG signature)");
     }
     size_t pos = 8;
-    bool have_ihdr = false, have_idat = false;
+    bool have_ihdr = false, have_plte = false;
+    enum { NO_IDAT, IN_IDAT, AFTER_IDAT } idat = NO_IDAT;
     for (;;) {
         if (pos + 12 > n) {
             return emu_fail(ACL_ERROR_INVALID_PARAM, func, "the PNG is truncated at byte %zu (no IEND chunk)", n);
@@ -388,7 +399,12 @@ static aclError parse_png(const uint8_t *d, size_t n, bool header_only, png_info
             return emu_fail(ACL_ERROR_INVALID_PARAM, func, "the PNG is corrupt: chunk %s at byte %zu has a bad CRC",
                             name, pos);
         }
+        if (!png_letters(type)) {
+            return emu_fail(ACL_ERROR_INVALID_PARAM, func, "the PNG is corrupt: chunk type %s at byte %zu is not four "
+                            "letters", name, pos);
+        }
         const uint8_t *c = type + 4;
+        bool is_idat = memcmp(type, "IDAT", 4) == 0;
         if (!have_ihdr) {
             if (memcmp(type, "IHDR", 4) != 0 || len != 13) {
                 return emu_fail(ACL_ERROR_INVALID_PARAM, func, "the PNG is corrupt: it does not start with IHDR");
@@ -398,22 +414,52 @@ static aclError parse_png(const uint8_t *d, size_t n, bool header_only, png_info
             info->depth = c[8];
             info->color = c[9];
             static const int32_t comps[7] = {1, 0, 3, 3, 2, 0, 4};
-            if (info->color > 6 || !comps[info->color] || info->width == 0 || info->height == 0 || c[10] || c[11] ||
-                c[12] > 1) {
-                return emu_fail(ACL_ERROR_INVALID_PARAM, func, "the PNG is corrupt: bad IHDR (colour type %u)",
-                                info->color);
+            /* bit depths each colour type allows (bit k: depth 2^k) */
+            static const uint8_t depths[7] = {0x1F, 0, 0x18, 0x0F, 0x18, 0, 0x18};
+            uint8_t dk = (uint8_t)(c[8] == 1 ? 0 : c[8] == 2 ? 1 : c[8] == 4 ? 2 : c[8] == 8 ? 3 : c[8] == 16 ? 4 : 7);
+            if (info->color > 6 || !comps[info->color] || dk > 4 || !(depths[info->color] >> dk & 1) ||
+                info->width == 0 || info->height == 0 || info->width > 0x7FFFFFFFu || info->height > 0x7FFFFFFFu ||
+                c[10] || c[11] || c[12] > 1) {
+                return emu_fail(ACL_ERROR_INVALID_PARAM, func, "the PNG is corrupt: bad IHDR (%ux%u, colour type %u, "
+                                "bit depth %u)", info->width, info->height, info->color, info->depth);
             }
             info->components = comps[info->color];
             have_ihdr = true;
             if (header_only) return ACL_SUCCESS;
-        } else if (memcmp(type, "IDAT", 4) == 0) {
-            have_idat = true;
+        } else if (memcmp(type, "IHDR", 4) == 0) {
+            return emu_fail(ACL_ERROR_INVALID_PARAM, func, "the PNG is corrupt: a second IHDR chunk at byte %zu", pos);
+        } else if (memcmp(type, "PLTE", 4) == 0) {
+            const char *why = have_plte                               ? "a second PLTE chunk"
+                              : idat != NO_IDAT                       ? "PLTE after the image data"
+                              : info->color == 0 || info->color == 4  ? "PLTE in a grey image"
+                              : len == 0 || len % 3 || len / 3 > 256u ? "PLTE of a length that is not 1 to 256 entries"
+                              : info->color == 3 && len / 3 > (1u << info->depth) ? "more PLTE entries than the bit "
+                                                                                    "depth can index"
+                                                                                  : NULL;
+            if (why) return emu_fail(ACL_ERROR_INVALID_PARAM, func, "the PNG is corrupt: %s (byte %zu)", why, pos);
+            have_plte = true;
+        } else if (is_idat) {
+            if (idat == AFTER_IDAT) {
+                return emu_fail(ACL_ERROR_INVALID_PARAM, func, "the PNG is corrupt: IDAT chunks are not consecutive "
+                                "(another one at byte %zu)", pos);
+            }
+            if (info->color == 3 && !have_plte) {
+                return emu_fail(ACL_ERROR_INVALID_PARAM, func, "the PNG is corrupt: a palette image without PLTE");
+            }
         } else if (memcmp(type, "IEND", 4) == 0) {
+            if (len != 0) {
+                return emu_fail(ACL_ERROR_INVALID_PARAM, func, "the PNG is corrupt: IEND holds %u bytes", len);
+            }
             break;
+        } else if (!(type[0] & 0x20)) {
+            return emu_fail(ACL_ERROR_INVALID_PARAM, func, "the PNG has an unknown critical chunk %s (byte %zu)", name,
+                            pos);
         }
+        if (is_idat) idat = IN_IDAT;
+        else if (idat == IN_IDAT) idat = AFTER_IDAT;
         pos += 12 + (size_t)len;
     }
-    if (!have_idat) return emu_fail(ACL_ERROR_INVALID_PARAM, func, "the PNG has no image data (IDAT)");
+    if (idat == NO_IDAT) return emu_fail(ACL_ERROR_INVALID_PARAM, func, "the PNG has no image data (IDAT)");
     return ACL_SUCCESS;
 }
 
@@ -538,6 +584,9 @@ struct acllite_emu_image_sink {
     bool v_first;
     uint32_t bpp;        /* PNG output bytes per pixel */
     uint32_t next_row;
+    uint8_t *out;        /* the whole output [out, out + out_bytes): located again before every write */
+    size_t out_bytes;
+    const char *func;    /* the decode's API function, for messages */
 };
 
 static pthread_mutex_t sinks_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -653,6 +702,17 @@ EMU_EXPORT aclError acllite_emu_image_put_rows(acllite_emu_image_sink *sink, con
                         "rows %u..+%u: expected row %u next of %u, in even counts except the last", firstRow, rowCount,
                         s->next_row, s->src_h);
     }
+    /* The rows read: (rowCount - 1) strides and one row, which must not wrap around the address space. */
+    size_t span = 0, row_bytes = (size_t)width * (uint32_t)pixelBytes;
+    if (!emu_mul(rowStride, rowCount - 1, &span) || !emu_add(span, row_bytes, &span) ||
+        (uintptr_t)pixels > UINTPTR_MAX - span) {
+        return emu_fail(ACL_ERROR_INVALID_PARAM, func, "%u rows of stride %zu at %p wrap around the address space",
+                        rowCount, rowStride, pixels);
+    }
+    /* The decode runs Python, whose finalizers may have released the output meanwhile: never write into it then. */
+    emu_mem_where w;
+    aclError err = emu_mem_locate(s->out, s->out_bytes, &w, s->func, "output data");
+    if (err) return err;
     if (s->png) put_png_rows(s, pixels, rowStride, (uint32_t)pixelBytes, layout, firstRow, rowCount);
     else put_jpeg_rows(s, pixels, rowStride, (uint32_t)pixelBytes, firstRow, rowCount, layout == ACLLITE_EMU_PIXELS_L);
     s->next_row = firstRow + rowCount;
@@ -706,7 +766,8 @@ static aclError decode_into(decode_task *t, dvpp_pic *result) {
     }
     const dvpp_format *f = dvpp_format_of(o.format);
     acllite_emu_image_sink s = {.magic = SINK_MAGIC, .png = t->png, .src_w = o.src_w, .src_h = o.src_h,
-                                .out_w = o.width, .out_h = o.height, .y = t->out.data, .ys = o.wstride};
+                                .out_w = o.width, .out_h = o.height, .y = t->out.data, .ys = o.wstride,
+                                .out = t->out.data, .out_bytes = (size_t)o.bytes, .func = func};
     if (t->png) {
         s.bpp = f->bpp;
     } else {
@@ -719,14 +780,20 @@ static aclError decode_into(decode_task *t, dvpp_pic *result) {
     }
     if (!sink_activate(&s, true)) return emu_fail(ACL_ERROR_RT_RESOURCE_ALLOC_FAIL, func, "too many decodes at once");
     char message[MESSAGE_MAX] = "";
+    emu_callback_frame frame;
+    emu_callback_enter(&frame);
     aclError rc = t->png ? c.png_decode(&s, t->data, t->size, o.format == PIXEL_FORMAT_RGBA_8888, message, sizeof message)
                          : c.jpeg_decode(&s, t->data, t->size, j.orientation, message, sizeof message);
+    emu_callback_leave(&frame);
     sink_activate(&s, false);
     s.magic = 0;
     message[sizeof message - 1] = '\0';
     if (rc) return emu_fail(rc, func, "the codec failed: %s", message[0] ? message : "no message");
     if (s.next_row != s.src_h) {
-        return emu_fail(ACL_ERROR_INTERNAL_ERROR, func, "the codec delivered %u of %u rows", s.next_row, s.src_h);
+        /* Success with rows missing is truncated image data the codec did not notice: a failure, never a picture
+         * with blank rows (the description keeps no decoded size, retCode gets the code). */
+        return emu_fail(ACL_ERROR_INVALID_PARAM, func, "the %s is truncated: its image data holds %u of %u rows",
+                        t->png ? "PNG" : "JPEG", s.next_row, s.src_h);
     }
     *result = t->out;
     result->format = o.format;
@@ -817,8 +884,11 @@ static aclError check_encode_input(const dvpp_pic *p, const dvpp_format **fmt, u
                         "the height stride even and at least %u", p->wstride, p->hstride,
                         (unsigned long long)min_ws, p->height);
     }
-    uint64_t need = f->family == DVPP_FAM_SP ? (uint64_t)p->wstride * p->hstride * 3 / 2
-                                              : (uint64_t)p->wstride * p->hstride;
+    /* ws x hs fits in 64 bits, x 3 may not: wrapped, 4153135120 x 1480547710 strides "took" 86992 bytes and the
+     * encoder read 64 rows 4 GB apart. */
+    uint64_t need = (uint64_t)p->wstride * p->hstride;
+    if (f->family == DVPP_FAM_SP && !emu_mul64(need, 3, &need)) need = UINT64_MAX;
+    else if (f->family == DVPP_FAM_SP) need /= 2;
     if (p->size < need) {
         return emu_fail(ACL_ERROR_INVALID_PARAM, func, "inputDesc: size %u is too small: %s with strides %ux%u takes "
                         "%llu bytes", p->size, f->name, p->wstride, p->hstride, (unsigned long long)need);
@@ -829,7 +899,9 @@ static aclError check_encode_input(const dvpp_pic *p, const dvpp_format **fmt, u
 }
 
 /* Worst-case JPEG size: libjpeg-turbo's bound for 4:2:0 (tj3JPEGBufSize: 16x16-padded area * 3 + 2048). */
-static uint64_t encode_bound(uint32_t w, uint32_t h) { return DVPP_ALIGN(w, 16) * DVPP_ALIGN(h, 16) * 3 + 2048; }
+static uint64_t encode_bound(uint32_t w, uint32_t h) { /* w, h <= 8192 (check_encode_input): no wrap */
+    return DVPP_ALIGN(w, 16) * DVPP_ALIGN(h, 16) * 3 + 2048;
+}
 
 EMU_EXPORT aclError acldvppJpegPredictEncSize(const acldvppPicDesc *inputDesc, const acldvppJpegeConfig *config,
                                               uint32_t *size) {
@@ -871,20 +943,25 @@ static aclError run_encode(void *arg) {
     if (!get_codec(&c) || !c.jpeg_encode) {
         return emu_fail(ACL_ERROR_API_NOT_SUPPORT, func, "no image codec is registered (acllite registers Pillow's)");
     }
-    size_t stride = (size_t)t->in.width * 3;
-    uint8_t *ycc = malloc(stride * t->in.height);
+    size_t stride = 0, bytes = 0;
+    uint8_t *ycc = emu_mul(t->in.width, 3, &stride) && emu_mul(stride, t->in.height, &bytes) ? malloc(bytes) : NULL;
     if (!ycc) return emu_fail(ACL_ERROR_BAD_ALLOC, func, "out of host memory");
     dvpp_to_ycbcr(&t->in, t->f, ycc, stride);
     char message[MESSAGE_MAX] = "";
     size_t written = 0;
+    emu_callback_frame frame;
+    emu_callback_enter(&frame);
     aclError rc = c.jpeg_encode(ycc, t->in.width, t->in.height, stride, t->quality, t->out, t->capacity, &written,
                                 message, sizeof message);
+    emu_callback_leave(&frame);
     free(ycc);
     message[sizeof message - 1] = '\0';
     if (rc) return emu_fail(rc, func, "the codec failed: %s", message[0] ? message : "no message");
     if (written > t->capacity) {
         return emu_fail(ACL_ERROR_INTERNAL_ERROR, func, "the codec wrote %zu bytes into %u", written, t->capacity);
     }
+    /* As for decoding: the codec ran Python, which may have released the output it wrote. */
+    if ((err = emu_mem_locate(t->out, written, &w, func, "data"))) return err;
     *t->size = (uint32_t)written;
     return ACL_SUCCESS;
 }

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "acl_dvpp_vpc.h"
 #include "dvpp.h"
 
 #define DVPP_ALL_MODES (DVPP_CHNMODE_VPC | DVPP_CHNMODE_JPEGD | DVPP_CHNMODE_JPEGE | DVPP_CHNMODE_PNGD)
@@ -14,6 +15,17 @@
 struct acldvppPicDesc {
     dvpp_pic f;
     atomic_int refs;
+    const acldvppBatchPicDesc *batch; /* the batch that owns it (and alone destroys it), or NULL */
+};
+
+/* The most pictures one batch call takes: acldvppVpcBatchCropAsync and the other batch calls document
+ * roiNums[0] + ... + roiNums[size - 1] <= 256, "consistent with the batchSize of dstBatchPicDescs", so a larger
+ * batch could never be used; it is refused at creation (instead of making one description per picture). */
+#define DVPP_BATCH_MAX 256u
+
+struct acldvppBatchPicDesc {
+    uint32_t count;
+    acldvppPicDesc *pics[]; /* registered picture descriptions, owned by the batch */
 };
 
 struct acldvppChannelDesc {
@@ -279,7 +291,66 @@ EMU_EXPORT acldvppPicDesc *acldvppCreatePicDesc(void) {
 }
 
 EMU_EXPORT aclError acldvppDestroyPicDesc(acldvppPicDesc *picDesc) {
-    return destroy(picDesc, EMU_H_DVPP_PIC, "acldvppDestroyPicDesc", "picture description");
+    const char *func = "acldvppDestroyPicDesc";
+    aclError err = live(picDesc, EMU_H_DVPP_PIC, func, "picture description");
+    if (err) return err;
+    if (picDesc->batch) {
+        return emu_fail(ACL_ERROR_INVALID_PARAM, func, "picture description %p belongs to batch %p: destroy the "
+                        "batch (acldvppDestroyBatchPicDesc)", (void *)picDesc, (const void *)picDesc->batch);
+    }
+    return destroy(picDesc, EMU_H_DVPP_PIC, func, "picture description");
+}
+
+/* -------------------------------------------------------------------- batches of picture descriptions */
+
+EMU_EXPORT acldvppBatchPicDesc *acldvppCreateBatchPicDesc(uint32_t batchSize) {
+    const char *func = "acldvppCreateBatchPicDesc";
+    if (emu_require_init(func)) return NULL;
+    if (batchSize == 0 || batchSize > DVPP_BATCH_MAX) {
+        emu_fail(ACL_ERROR_INVALID_PARAM, func, "batchSize %u is not in 1..%u (the most pictures a batch call "
+                 "takes)", batchSize, DVPP_BATCH_MAX);
+        return NULL;
+    }
+    acldvppBatchPicDesc *b = create(sizeof *b + (size_t)batchSize * sizeof b->pics[0], EMU_H_DVPP_BATCH, func);
+    if (!b) return NULL;
+    for (uint32_t i = 0; i < batchSize; i++) {
+        acldvppPicDesc *d = acldvppCreatePicDesc();
+        if (!d) {
+            acldvppDestroyBatchPicDesc(b); /* (the message of the failed creation stays) */
+            return NULL;
+        }
+        d->batch = b;
+        b->pics[b->count++] = d;
+    }
+    return b;
+}
+
+EMU_EXPORT acldvppPicDesc *acldvppGetPicDesc(acldvppBatchPicDesc *batchPicDesc, uint32_t index) {
+    const char *func = "acldvppGetPicDesc";
+    if (live(batchPicDesc, EMU_H_DVPP_BATCH, func, "batch picture description")) return NULL;
+    if (index >= batchPicDesc->count) {
+        emu_fail(ACL_ERROR_INVALID_PARAM, func, "index %u is past the batch's %u pictures", index,
+                 batchPicDesc->count);
+        return NULL;
+    }
+    return batchPicDesc->pics[index];
+}
+
+EMU_EXPORT aclError acldvppDestroyBatchPicDesc(acldvppBatchPicDesc *batchPicDesc) {
+    const char *func = "acldvppDestroyBatchPicDesc";
+    aclError err = emu_require_init(func);
+    if (err) return err;
+    emu_lock();
+    err = lookup(batchPicDesc, EMU_H_DVPP_BATCH, func, "batch picture description");
+    if (!err) {
+        emu_reg_remove(batchPicDesc, EMU_H_DVPP_BATCH);
+        for (uint32_t i = 0; i < batchPicDesc->count; i++) emu_reg_remove(batchPicDesc->pics[i], EMU_H_DVPP_PIC);
+    }
+    emu_unlock();
+    if (err) return err;
+    for (uint32_t i = 0; i < batchPicDesc->count; i++) dvpp_pic_unref(batchPicDesc->pics[i]);
+    free(batchPicDesc);
+    return ACL_SUCCESS;
 }
 
 void dvpp_pic_unref(acldvppPicDesc *desc) {
@@ -411,7 +482,13 @@ aclError dvpp_roi_read(const acldvppRoiConfig *roi, dvpp_rect *out, const char *
                         "%s (left %u, right %u, top %u, bottom %u) is empty: right and bottom are inclusive and "
                         "must not be smaller than left and top", what, r.left, r.right, r.top, r.bottom);
     }
-    *out = (dvpp_rect){r.left, r.top, r.right - r.left + 1, r.bottom - r.top + 1};
+    uint64_t w = (uint64_t)r.right - r.left + 1, h = (uint64_t)r.bottom - r.top + 1; /* 2^32 when 0 .. UINT32_MAX */
+    if (w > UINT32_MAX || h > UINT32_MAX) {
+        return emu_fail(ACL_ERROR_INVALID_PARAM, func, "%s (left %u, right %u, top %u, bottom %u) is %llux%llu: wider "
+                        "or taller than any picture", what, r.left, r.right, r.top, r.bottom, (unsigned long long)w,
+                        (unsigned long long)h);
+    }
+    *out = (dvpp_rect){r.left, r.top, (uint32_t)w, (uint32_t)h};
     return ACL_SUCCESS;
 }
 
@@ -516,12 +593,15 @@ static uint64_t release_kind(emu_handle_kind kind) {
 
 void emu_dvpp_release_all_locked(acllite_emu_counts *leaks) {
     leaks->dvppChannels += release_kind(EMU_H_DVPP_CHANNEL);
+    /* a batch's pictures are registered pictures: released with them; the batch itself only frees its array */
     leaks->dvppDescs += release_kind(EMU_H_DVPP_PIC) + release_kind(EMU_H_DVPP_ROI) +
-                        release_kind(EMU_H_DVPP_RESIZE) + release_kind(EMU_H_DVPP_JPEGE);
+                        release_kind(EMU_H_DVPP_RESIZE) + release_kind(EMU_H_DVPP_JPEGE) +
+                        release_kind(EMU_H_DVPP_BATCH);
 }
 
 void emu_dvpp_count_locked(acllite_emu_counts *counts) {
     counts->dvppChannels = emu_reg_count(EMU_H_DVPP_CHANNEL, -1);
     counts->dvppDescs = emu_reg_count(EMU_H_DVPP_PIC, -1) + emu_reg_count(EMU_H_DVPP_ROI, -1) +
-                        emu_reg_count(EMU_H_DVPP_RESIZE, -1) + emu_reg_count(EMU_H_DVPP_JPEGE, -1);
+                        emu_reg_count(EMU_H_DVPP_RESIZE, -1) + emu_reg_count(EMU_H_DVPP_JPEGE, -1) +
+                        emu_reg_count(EMU_H_DVPP_BATCH, -1);
 }

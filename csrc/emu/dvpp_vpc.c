@@ -63,11 +63,14 @@ static size_t sp_chroma_stride(const dvpp_format *f, uint32_t ws) { return f->sx
 static uint32_t sp_chroma_rows(const dvpp_format *f, uint32_t hs) { return f->sy ? hs / 2 : hs; }
 
 uint64_t dvpp_picture_bytes(const dvpp_format *f, uint32_t ws, uint32_t hs) {
+    uint64_t luma = (uint64_t)ws * hs, chroma = (uint64_t)sp_chroma_stride(f, ws) * sp_chroma_rows(f, hs), total;
+    bool fits = true; /* 32-bit strides: the products fit; the sums and the YUV400 factor are checked */
     switch (f->family) {
-    case DVPP_FAM_SP: return (uint64_t)ws * hs + (uint64_t)sp_chroma_stride(f, ws) * sp_chroma_rows(f, hs);
-    case DVPP_FAM_Y400: return (uint64_t)ws * hs * dvpp_soc()->yuv400_size_num / 2;
-    default: return (uint64_t)ws * hs;
+    case DVPP_FAM_SP: fits = emu_add64(luma, chroma, &total); break;
+    case DVPP_FAM_Y400: fits = emu_mul64(luma, dvpp_soc()->yuv400_size_num, &total); total /= 2; break;
+    default: total = luma; break;
     }
+    return fits ? total : UINT64_MAX; /* more than any buffer: every size check refuses it */
 }
 
 /* ---------------------------------------------------------------------------------------- plane views */
@@ -404,10 +407,12 @@ static aclError check_picture(const dvpp_pic *p, bool output, const char *func, 
 
 static aclError check_roi(const dvpp_rect *r, const dvpp_pic *p, bool paste, const char *func) {
     const char *what = paste ? "pasteArea" : "cropArea";
+    /* right and bottom as the caller gave them (dvpp_roi_read made w and h from them: no wrap here) */
+    unsigned long long right = (uint64_t)r->x + r->w - 1, bottom = (uint64_t)r->y + r->h - 1;
     if (r->x & 1 || r->y & 1 || r->w & 1 || r->h & 1) {
         return emu_fail(ACL_ERROR_INVALID_PARAM, func,
-                        "%s (left %u, right %u, top %u, bottom %u): left and top must be even, right and bottom odd",
-                        what, r->x, r->x + r->w - 1, r->y, r->y + r->h - 1);
+                        "%s (left %u, right %llu, top %u, bottom %llu): left and top must be even, right and bottom odd",
+                        what, r->x, right, r->y, bottom);
     }
     if (paste && r->x % 16) {
         return emu_fail(ACL_ERROR_INVALID_PARAM, func, "pasteArea: left %u must be a multiple of 16", r->x);
@@ -417,8 +422,8 @@ static aclError check_roi(const dvpp_rect *r, const dvpp_pic *p, bool paste, con
     }
     if ((uint64_t)r->x + r->w > p->width || (uint64_t)r->y + r->h > p->height) {
         return emu_fail(ACL_ERROR_INVALID_PARAM, func,
-                        "%s (left %u, right %u, top %u, bottom %u) leaves the %s picture of %ux%u", what, r->x,
-                        r->x + r->w - 1, r->y, r->y + r->h - 1, paste ? "output" : "input", p->width, p->height);
+                        "%s (left %u, right %llu, top %u, bottom %llu) leaves the %s picture of %ux%u", what, r->x,
+                        right, r->y, bottom, paste ? "output" : "input", p->width, p->height);
     }
     return ACL_SUCCESS;
 }
@@ -476,19 +481,19 @@ static aclError vpc_submit(acldvppChannelDesc *channel, acldvppPicDesc *inputDes
         (err = dvpp_pic_read(outputDesc, &job.out, func, "outputDesc"))) {
         return err;
     }
-    if (a->convert && (job.out.width == 0 || job.out.height == 0)) {
-        /* Documented: an output of width or height 0 takes the input's size, with strides aligned as required. */
+    if ((err = check_picture(&job.in, false, func, "inputDesc", &job.fin, &job.in_bytes))) return err;
+    bool take_input_size = a->convert && (job.out.width == 0 || job.out.height == 0);
+    if (take_input_size) {
+        /* Documented: an output of width or height 0 takes the input's size, with strides aligned as required (the
+         * input was checked first: its size is within 8192x8192, so the strides fit). Written back to the
+         * description only once every check has passed. */
         const dvpp_format *of = dvpp_format_of(job.out.format);
         job.out.width = job.in.width;
         job.out.height = job.in.height;
         job.out.wstride = (uint32_t)(DVPP_ALIGN(job.in.width, 16) * (of ? of->bpp : 1));
         job.out.hstride = (uint32_t)DVPP_ALIGN(job.in.height, 2);
-        dvpp_pic_write_back(outputDesc, &job.out);
     }
-    if ((err = check_picture(&job.in, false, func, "inputDesc", &job.fin, &job.in_bytes)) ||
-        (err = check_picture(&job.out, true, func, "outputDesc", &job.fout, &job.out_bytes))) {
-        return err;
-    }
+    if ((err = check_picture(&job.out, true, func, "outputDesc", &job.fout, &job.out_bytes))) return err;
     uint32_t interpolation = 0;
     if (a->resize && (err = dvpp_resize_read(a->resize, &interpolation, func))) return err;
     if ((err = kernel_of(interpolation, &job.kernel, func))) return err;
@@ -522,7 +527,9 @@ static aclError vpc_submit(acldvppChannelDesc *channel, acldvppPicDesc *inputDes
     vpc_job *t = malloc(sizeof *t);
     if (!t) return emu_fail(ACL_ERROR_BAD_ALLOC, func, "out of host memory");
     *t = job;
-    return dvpp_submit(stream, run_job, t, free, func);
+    if ((err = dvpp_submit(stream, run_job, t, free, func))) return err;
+    if (take_input_size) dvpp_pic_write_back(outputDesc, &job.out);
+    return ACL_SUCCESS;
 }
 
 EMU_EXPORT aclError acldvppVpcResizeAsync(acldvppChannelDesc *channelDesc, acldvppPicDesc *inputDesc,

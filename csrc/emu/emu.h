@@ -6,6 +6,8 @@
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdbool.h>
+#include <stdint.h>
+#include <sys/stat.h>
 
 #include "acl_runtime.h"
 #include "acllite_emu.h"
@@ -14,12 +16,38 @@
 #define EMU_MAX_DEVICES 64
 #define EMU_ALIGN 128u /* start alignment of every allocation (DVPP needs 128) */
 
+/* ---- checked arithmetic ----
+ * Every size, stride and offset the emulator computes from values it was given goes through these: they return
+ * false (and leave *out unspecified) when the exact result does not fit, so a product can never wrap around
+ * 2^64 and pass a bounds check with a small value. */
+static inline bool emu_mul(size_t a, size_t b, size_t *out) { return !__builtin_mul_overflow(a, b, out); }
+static inline bool emu_add(size_t a, size_t b, size_t *out) { return !__builtin_add_overflow(a, b, out); }
+static inline bool emu_mul64(uint64_t a, uint64_t b, uint64_t *out) { return !__builtin_mul_overflow(a, b, out); }
+static inline bool emu_add64(uint64_t a, uint64_t b, uint64_t *out) { return !__builtin_add_overflow(a, b, out); }
+/* The largest tensor or model size the emulator accepts: GE keeps sizes in int64_t. */
+#define EMU_MAX_TENSOR_BYTES ((uint64_t)INT64_MAX)
+
 /* ---- errors and logging (errors.c) ---- */
+#define EMU_MSG_MAX 1024
 /* Set the calling thread's recent error message to "func: <formatted>" and return code. */
 aclError emu_fail(aclError code, const char *func, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* The same for a wait whose caller chose the timeout and which ran out (aclrtProcessReport polled in a loop,
+ * aclrtSynchronizeStreamWithTimeout): an expected outcome, logged at WARNING rather than ERROR. */
+aclError emu_fail_timeout(aclError code, const char *func, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 void emu_log(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 const char *emu_recent_message(void);
 void emu_set_recent_message(const char *msg);
+/* The calling thread's recent message state, saved and put back (callback frames). */
+void emu_message_save(char *buf, size_t len, bool *set);
+void emu_message_restore(const char *buf, bool set);
+
+/* ---- files (files.c) ---- */
+/* Read a whole file of at most max bytes: a regular file only (never a directory, FIFO or device: those have no
+ * size, or an endless one). ACL_ERROR_INVALID_FILE / ACL_ERROR_INVALID_FILE_SIZE with a message naming what. The
+ * caller frees *data. */
+aclError emu_read_file(const char *path, size_t max, void **data, size_t *size, const char *func, const char *what);
+/* "a directory", "a FIFO", ... */
+const char *emu_file_kind(mode_t mode);
 
 /* ---- configuration and process state (init.c) ---- */
 typedef struct {
@@ -30,6 +58,11 @@ typedef struct {
 } emu_config;
 
 extern emu_config emu_cfg;
+/* Read the configuration now if it has not been read (device queries work before aclInit); the error otherwise. */
+aclError emu_configure_early(const char *func);
+/* device.c: apply ASCEND_VISIBLE_DEVICES / ASCEND_RT_VISIBLE_DEVICES to the physical devices (configuration time). */
+aclError emu_visible_devices_configure(int physical, int *visible);
+int32_t emu_physical_device(int32_t device); /* this process's device id -> physical id (-1 if none) */
 /* ACL_SUCCESS when aclInit has run (and aclFinalize has not), else the error, with the message set. */
 aclError emu_require_init(const char *func);
 /* The global lock that guards devices, contexts, the handle registry and report subscriptions. */
@@ -51,6 +84,11 @@ typedef enum {
     EMU_H_DVPP_ROI,     /* acldvppRoiConfig */
     EMU_H_DVPP_RESIZE,  /* acldvppResizeConfig */
     EMU_H_DVPP_JPEGE,   /* acldvppJpegeConfig */
+    EMU_H_DVPP_BATCH,       /* acldvppBatchPicDesc */
+    EMU_H_TENSOR_DESC,      /* aclTensorDesc (the first of its array) */
+    EMU_H_TENSOR_DESC_ITEM, /* a later element of an array of aclTensorDesc */
+    EMU_H_OP_ATTR,          /* aclopAttr */
+    EMU_H_OP_HANDLE,        /* aclopHandle */
     EMU_H_KIND_COUNT
 } emu_handle_kind;
 
@@ -127,6 +165,26 @@ uint64_t emu_streams_release_locked(int32_t device, const emu_context *ctx);
 uint64_t emu_events_release_locked(int32_t device);
 void emu_reports_clear(void);
 
+/* ---- threads that run user code ----
+ * Stream workers run queued tasks, and tasks (and synchronous model executions) call back into the registered
+ * engine and codec, i.e. into Python, where a finalizer may call AscendCL. A release that would join or free the
+ * thread it runs on, or wait for the very work that called it, is refused (stream.c). */
+/* The stream whose worker is the calling thread, or NULL. */
+emu_stream *emu_worker_stream(void);
+/* The device and context of the calling worker's stream (-1 / NULL on other threads). */
+int32_t emu_worker_device(void);
+const emu_context *emu_worker_context(void);
+/* Around every call into the model engine or the image codec: inside, aclFinalize and tear-downs are refused, and
+ * what the callback's own AscendCL calls (a finalizer's, say) leave as the recent error message is undone on the
+ * way out, so that the caller's message survives. */
+typedef struct {
+    char message[EMU_MSG_MAX];
+    bool set;
+} emu_callback_frame;
+void emu_callback_enter(emu_callback_frame *frame);
+void emu_callback_leave(const emu_callback_frame *frame);
+bool emu_in_callback(void);
+
 /* ---- data buffers (databuf.c) ---- */
 uint64_t emu_databuffers_release_locked(void);
 /* The (data, size) of a live data buffer, or false with the message set. Takes emu_lock. */
@@ -136,6 +194,13 @@ bool emu_databuffer_read(const aclDataBuffer *b, void **data, size_t *size, cons
 /* Unload every model and release descriptions and datasets (aclFinalize); counts into leaks. */
 void emu_models_release_all(acllite_emu_counts *leaks);
 uint64_t emu_model_count(void);
+
+/* ---- single operators (op.c) ---- */
+/* Release attributes and handles (counted into leaks) and forget every operator model and compile option
+ * (aclFinalize, after the streams have run their tasks). */
+void emu_ops_release_all(acllite_emu_counts *leaks);
+/* Add the live attributes and handles to counts. Requires emu_lock. */
+void emu_ops_count_locked(acllite_emu_counts *counts);
 
 /* ---- DVPP (dvpp_*.c) ---- */
 /* Destroy the channels created on a device (its last aclrtResetDevice); counts them into leaks. Requires emu_lock. */

@@ -5,22 +5,35 @@
 
 #include "emu.h"
 
-#define EMU_MSG_MAX 1024
-
 static _Thread_local char recent_message[EMU_MSG_MAX];
 static _Thread_local bool recent_set;
 static _Atomic(acllite_emu_log_fn) log_handler;
 
-aclError emu_fail(aclError code, const char *func, const char *fmt, ...) {
+static aclError fail_v(int level, aclError code, const char *func, const char *fmt, va_list ap) {
     int n = snprintf(recent_message, sizeof recent_message, "%s: ", func);
     if (n < 0 || (size_t)n >= sizeof recent_message) n = 0;
+    vsnprintf(recent_message + n, sizeof recent_message - (size_t)n, fmt, ap);
+    recent_set = true;
+    emu_log(level, "%s (error %d)", recent_message, code);
+    return code;
+}
+
+aclError emu_fail(aclError code, const char *func, const char *fmt, ...) {
+    /* Every failing call is logged at ERROR, the level CANN's default log records (ASCEND_GLOBAL_LOG_LEVEL=3), so
+     * a program that only prints the return code still shows why. */
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(recent_message + n, sizeof recent_message - (size_t)n, fmt, ap);
+    aclError err = fail_v(ACLLITE_EMU_LOG_ERROR, code, func, fmt, ap);
     va_end(ap);
-    recent_set = true;
-    emu_log(ACLLITE_EMU_LOG_DEBUG, "error %d: %s", code, recent_message);
-    return code;
+    return err;
+}
+
+aclError emu_fail_timeout(aclError code, const char *func, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    aclError err = fail_v(ACLLITE_EMU_LOG_WARNING, code, func, fmt, ap);
+    va_end(ap);
+    return err;
 }
 
 void emu_set_recent_message(const char *msg) {
@@ -30,17 +43,35 @@ void emu_set_recent_message(const char *msg) {
 
 const char *emu_recent_message(void) { return recent_set ? recent_message : NULL; }
 
-static int stderr_threshold(void) {
-    /* The same variable CANN's logging reads: 0 debug .. 3 error (default), 4 nothing. */
+void emu_message_save(char *buf, size_t len, bool *set) {
+    *set = recent_set;
+    if (recent_set) snprintf(buf, len, "%s", recent_message);
+}
+
+void emu_message_restore(const char *buf, bool set) {
+    if (set) snprintf(recent_message, sizeof recent_message, "%s", buf);
+    recent_set = set;
+}
+
+/* CANN's log settings, as its documentation defines them: ASCEND_GLOBAL_LOG_LEVEL 0 (debug), 1 (info), 2 (warning),
+ * 3 (error, the default) or 4 (null: nothing); unset, empty or any other value means the default.
+ * ASCEND_SLOG_PRINT_TO_STDOUT 1 prints log lines on stdout; 0 (the default) keeps CANN's default output, which for
+ * CANN is its log files and for the emulator, which has none, stderr. Read at every line, so they can change. */
+static int log_threshold(void) {
     const char *v = getenv("ASCEND_GLOBAL_LOG_LEVEL");
     if (v && v[0] >= '0' && v[0] <= '4' && v[1] == '\0') return v[0] - '0';
     return ACLLITE_EMU_LOG_ERROR;
 }
 
+static FILE *log_stream(void) {
+    const char *v = getenv("ASCEND_SLOG_PRINT_TO_STDOUT");
+    return v && strcmp(v, "1") == 0 ? stdout : stderr;
+}
+
 void emu_log(int level, const char *fmt, ...) {
     acllite_emu_log_fn handler = atomic_load(&log_handler);
-    if (handler == NULL && level < stderr_threshold()) return;
-    char line[EMU_MSG_MAX];
+    if (handler == NULL && level < log_threshold()) return;
+    char line[EMU_MSG_MAX + 64];
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(line, sizeof line, fmt, ap);
@@ -49,7 +80,11 @@ void emu_log(int level, const char *fmt, ...) {
         handler(level, line);
     } else {
         static const char *const names[] = {"DEBUG", "INFO", "WARNING", "ERROR"};
-        fprintf(stderr, "[acllite-emu] %s: %s\n", names[level < 0 ? 0 : level > 3 ? 3 : level], line);
+        FILE *out = log_stream();
+        flockfile(out); /* one line at a time from concurrent threads */
+        fprintf(out, "[acllite-emu] %s: %s\n", names[level < 0 ? 0 : level > 3 ? 3 : level], line);
+        fflush(out);
+        funlockfile(out);
     }
 }
 

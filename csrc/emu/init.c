@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "emu.h"
+#include "tensor_desc.h"
 #include "json_check.h"
 
 #define CONFIG_MAX_BYTES (1u << 20)
@@ -82,7 +83,8 @@ static aclError parse_size(const char *name, const char *text, size_t *out) {
     return ACL_SUCCESS;
 }
 
-/* Read ACLLITE_EMU_* once, at the first aclInit of the process (the memory layout depends on it). */
+/* Read ACLLITE_EMU_* and the visible-device settings once, at the first aclInit of the process or the first device
+ * query before it (the memory layout depends on them). Messages name aclInit: that is where a program sees them. */
 static aclError configure(void) {
     emu_config c = {1, "Ascend310", (size_t)8 << 30, true};
     const char *v;
@@ -112,24 +114,38 @@ static aclError configure(void) {
         }
         c.strict = v[0] == '1';
     }
+    int physical = c.device_count;
+    if ((err = emu_visible_devices_configure(physical, &c.device_count))) return err;
     emu_cfg = c;
-    return emu_mem_init();
+    char map[EMU_MAX_DEVICES * 12] = "none";
+    for (int d = 0, at = 0; d < c.device_count && at < (int)sizeof map; d++) {
+        at += snprintf(map + at, sizeof map - (size_t)at, "%s%d->%d", d ? ", " : "", d, emu_physical_device(d));
+    }
+    emu_log(ACLLITE_EMU_LOG_INFO, "%d of %d emulated device(s) visible (device -> physical): %s", c.device_count,
+            physical, map);
+    return c.device_count ? emu_mem_init() : ACL_SUCCESS; /* no device: nothing to allocate from */
+}
+
+aclError emu_configure_early(const char *func) {
+    emu_lock();
+    aclError err = ACL_SUCCESS;
+    if (forked_from) {
+        err = emu_fail(ACL_ERROR_UNINITIALIZE, func, FORK_MESSAGE, (int)forked_from);
+    } else if (!configured && !(err = configure())) {
+        configured = true;
+    }
+    emu_unlock();
+    return err;
 }
 
 static aclError check_config_file(const char *path) {
-    FILE *f = fopen(path, "rb");
-    if (!f) return emu_fail(ACL_ERROR_INVALID_FILE, "aclInit", "cannot open config file %s: %s", path, strerror(errno));
-    char *text = malloc(CONFIG_MAX_BYTES + 1);
-    size_t len = text ? fread(text, 1, CONFIG_MAX_BYTES + 1, f) : 0;
-    fclose(f);
-    if (!text) return emu_fail(ACL_ERROR_BAD_ALLOC, "aclInit", "out of host memory");
-    aclError err = ACL_SUCCESS;
+    void *text = NULL;
+    size_t len = 0;
+    aclError err = emu_read_file(path, CONFIG_MAX_BYTES, &text, &len, "aclInit", "config file");
+    if (err) return err;
     size_t at;
     const char *why;
-    if (len > CONFIG_MAX_BYTES) {
-        err = emu_fail(ACL_ERROR_INVALID_FILE_SIZE, "aclInit", "config file %s is larger than %u bytes", path,
-                       CONFIG_MAX_BYTES);
-    } else if (!json_check(text, len, &at, &why)) {
+    if (!json_check(text, len, &at, &why)) {
         err = emu_fail(ACL_ERROR_PARSE_FILE, "aclInit", "config file %s is not valid JSON: %s at byte %zu", path, why, at);
     }
     free(text);
@@ -160,6 +176,13 @@ EMU_EXPORT aclError aclInit(const char *configPath) {
 }
 
 EMU_EXPORT aclError aclFinalize(void) {
+    if (emu_worker_stream() || emu_in_callback()) {
+        /* Finalizing joins every stream worker and waits for every model execution: from a callback of that work
+         * it would join itself or wait for itself. */
+        return emu_fail(ACL_ERROR_RT_CONTEXT_RELEASE_ERROR, "aclFinalize",
+                        "called from a callback of AscendCL work (%s): AscendCL cannot be finalized until that "
+                        "callback has returned", emu_worker_stream() ? "a stream task" : "a model or codec callback");
+    }
     emu_lock();
     if (!atomic_load(&initialized)) {
         emu_unlock();
@@ -172,10 +195,12 @@ EMU_EXPORT aclError aclFinalize(void) {
     emu_devices_reset_all_locked(&leaks);
     leaks.dvppChannels = 0; /* counted once below, by their descriptions: a created channel is not a second object */
     leaks.dataBuffers += emu_databuffers_release_locked();
+    leaks.tensorDescs += emu_tensor_descs_release_locked();
     emu_dvpp_release_all_locked(&leaks); /* after the streams: queued DVPP tasks have run */
     atomic_store(&initialized, 0);
     emu_unlock();
     emu_models_release_all(&leaks); /* after the streams: queued executions have run */
+    emu_ops_release_all(&leaks);
     emu_reports_clear();
     emu_record_leaks(&leaks, "aclFinalize");
     return ACL_SUCCESS;
@@ -188,20 +213,22 @@ void emu_record_leaks(const acllite_emu_counts *leaks, const char *what) {
     const acllite_emu_counts *l = leaks;
     if (!(l->deviceAllocations || l->hostAllocations || l->dvppAllocations || l->contexts || l->streams ||
           l->events || l->dataBuffers || l->models || l->modelDescs || l->datasets || l->dvppChannels ||
-          l->dvppDescs)) {
+          l->dvppDescs || l->tensorDescs || l->opAttrs || l->opHandles)) {
         return;
     }
     emu_log(ACLLITE_EMU_LOG_WARNING,
             "%s released resources the program had not: %llu device allocation(s) (%llu bytes), %llu pinned host "
             "allocation(s) (%llu bytes), %llu DVPP allocation(s) (%llu bytes), %llu context(s), %llu stream(s), "
             "%llu event(s), %llu data buffer(s), %llu model(s), %llu model description(s), %llu dataset(s), "
-            "%llu DVPP channel(s), %llu DVPP description(s)/configuration(s)",
+            "%llu DVPP channel(s), %llu DVPP description(s)/configuration(s), %llu tensor description(s), "
+            "%llu operator attribute set(s), %llu operator handle(s)",
             what, (unsigned long long)l->deviceAllocations, (unsigned long long)l->deviceBytes,
             (unsigned long long)l->hostAllocations, (unsigned long long)l->hostBytes,
             (unsigned long long)l->dvppAllocations, (unsigned long long)l->dvppBytes, (unsigned long long)l->contexts,
             (unsigned long long)l->streams, (unsigned long long)l->events, (unsigned long long)l->dataBuffers,
             (unsigned long long)l->models, (unsigned long long)l->modelDescs, (unsigned long long)l->datasets,
-            (unsigned long long)l->dvppChannels, (unsigned long long)l->dvppDescs);
+            (unsigned long long)l->dvppChannels, (unsigned long long)l->dvppDescs, (unsigned long long)l->tensorDescs,
+            (unsigned long long)l->opAttrs, (unsigned long long)l->opHandles);
 }
 
 EMU_EXPORT aclError acllite_emu_last_leak_report(acllite_emu_counts *counts) {
@@ -223,7 +250,9 @@ EMU_EXPORT aclError acllite_emu_live_counts(acllite_emu_counts *counts) {
     counts->dataBuffers = emu_reg_count(EMU_H_DATABUFFER, -1);
     counts->modelDescs = emu_reg_count(EMU_H_MODEL_DESC, -1);
     counts->datasets = emu_reg_count(EMU_H_DATASET, -1);
+    counts->tensorDescs = emu_reg_count(EMU_H_TENSOR_DESC, -1);
     emu_dvpp_count_locked(counts);
+    emu_ops_count_locked(counts);
     emu_unlock();
     counts->models = emu_model_count();
     return ACL_SUCCESS;
@@ -245,6 +274,7 @@ EMU_EXPORT aclError aclrtGetVersion(int32_t *majorVersion, int32_t *minorVersion
 }
 
 EMU_EXPORT const char *aclrtGetSocName(void) {
-    if (emu_require_init("aclrtGetSocName")) return NULL;
+    /* Works before aclInit, as on CANN (Ray asks for it to label a node's NPUs without initializing AscendCL). */
+    if (emu_configure_early("aclrtGetSocName")) return NULL;
     return emu_cfg.soc_name;
 }

@@ -1,6 +1,7 @@
 /* A JSON syntax check for aclInit's configuration file (acl.json): well-formed JSON, an object at the top,
  * at most 10 levels of nesting (the documented limit). Values are not interpreted. */
 #include <ctype.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "json_check.h"
@@ -22,11 +23,33 @@ static bool fail(json_cursor *c, const char *why) {
 
 static bool value(json_cursor *c);
 
+/* Length of the well-formed UTF-8 sequence at p (RFC 3629: no overlong forms, no surrogates, at most U+10FFFF),
+ * or 0. JSON text is UTF-8 (RFC 8259); CANN's parser refuses anything else. */
+static size_t utf8_sequence(const unsigned char *p, const unsigned char *end) {
+    unsigned char b = p[0];
+    size_t n = b < 0x80 ? 1 : (b & 0xE0) == 0xC0 ? 2 : (b & 0xF0) == 0xE0 ? 3 : (b & 0xF8) == 0xF0 ? 4 : 0;
+    if (n == 0 || (size_t)(end - p) < n) return 0;
+    uint32_t cp = n == 1 ? b : n == 2 ? b & 0x1Fu : n == 3 ? b & 0x0Fu : b & 0x07u;
+    for (size_t i = 1; i < n; i++) {
+        if ((p[i] & 0xC0) != 0x80) return 0;
+        cp = cp << 6 | (p[i] & 0x3Fu);
+    }
+    static const uint32_t least[5] = {0, 0, 0x80, 0x800, 0x10000};
+    if (cp < least[n] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return 0;
+    return n;
+}
+
 static bool string(json_cursor *c) {
     c->p++; /* opening quote */
     while (c->p < c->end && *c->p != '"') {
         unsigned char ch = (unsigned char)*c->p;
         if (ch < 0x20) return fail(c, "control character in a string");
+        if (ch >= 0x80) {
+            size_t n = utf8_sequence((const unsigned char *)c->p, (const unsigned char *)c->end);
+            if (n == 0) return fail(c, "a string that is not UTF-8 text");
+            c->p += n;
+            continue;
+        }
         if (ch == '\\') {
             c->p++;
             if (c->p >= c->end) break;

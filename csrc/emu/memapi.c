@@ -107,9 +107,10 @@ static aclError validate_copy(void *dst, size_t destMax, const void *src, size_t
     return check_kind(kind, &d, &s, dst, src, func);
 }
 
+/* Both ranges were located (emu_mem_locate): neither wraps around the address space. */
 static void copy_bytes(void *dst, const void *src, size_t count) {
-    const uint8_t *d = dst, *s = src;
-    if (d < s + count && s < d + count) memmove(dst, src, count); /* overlapping ranges */
+    uintptr_t d = (uintptr_t)dst, s = (uintptr_t)src;
+    if (d - s < count || s - d < count) memmove(dst, src, count); /* overlapping ranges */
     else memcpy(dst, src, count);
 }
 

@@ -51,9 +51,15 @@ const char *emu_mem_kind_name(emu_mem_kind kind) {
 aclError emu_mem_init(void) {
     if (reservation) return ACL_SUCCESS; /* one reservation per process, reused after aclFinalize */
     page_size = (size_t)sysconf(_SC_PAGESIZE);
-    arena_span = ALIGN_UP(emu_cfg.device_memory, GIB) + GIB;
     arena_devices = emu_cfg.device_count;
-    size_t total = arena_span * ARENA_KINDS * (size_t)arena_devices;
+    size_t total = 0;
+    /* device_memory is at most 2^46 and the devices at most 64 (init.c): checked all the same */
+    size_t rounded = 0; /* arena_span = ALIGN_UP(device_memory, GIB) + GIB */
+    if (!emu_add(emu_cfg.device_memory, GIB - 1, &rounded) || !emu_add(rounded & ~(GIB - 1), GIB, &arena_span) ||
+        !emu_mul(arena_span, (size_t)ARENA_KINDS * (size_t)arena_devices, &total)) {
+        return emu_fail(ACL_ERROR_RT_MEMORY_ALLOCATION, "aclInit", "%zu bytes of memory for %d device(s) do not fit in "
+                        "the address space", emu_cfg.device_memory, arena_devices);
+    }
     void *p = mmap(NULL, total, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
     if (p == MAP_FAILED) {
         return emu_fail(ACL_ERROR_RT_MEMORY_ALLOCATION, "aclInit",
@@ -102,6 +108,16 @@ static size_t find_block(const emu_arena *a, size_t off) {
 aclError emu_mem_locate(const void *p, size_t len, emu_mem_where *where, const char *func, const char *arg) {
     uintptr_t addr = (uintptr_t)p;
     if (addr < reservation_start || addr >= reservation_end) {
+        /* Host memory the emulator did not allocate: its extent is the caller's word, but the range must not wrap
+         * around the address space, nor run into the emulated memory (where no allocation of its own starts). */
+        if (len && addr > UINTPTR_MAX - (len - 1)) {
+            return emu_fail(ACL_ERROR_INVALID_PARAM, func, "%s range [%p, +%zu) wraps around the address space", arg,
+                            p, len);
+        }
+        if (len && reservation && addr < reservation_start && addr + (len - 1) >= reservation_start) {
+            return emu_fail(ACL_ERROR_RT_PARAM_INVALID, func, "%s range [%p, +%zu) of host memory runs into the "
+                            "emulated device memory at %p", arg, p, len, (void *)reservation_start);
+        }
         where->kind = EMU_MEM_PAGEABLE;
         where->device = -1;
         where->base = (void *)(uintptr_t)p;
@@ -161,10 +177,11 @@ aclError emu_mem_alloc(emu_mem_kind kind, int32_t device, size_t size, void **ou
         return emu_fail(ACL_ERROR_RT_INVALID_DEVICEID, func, "device %d has no emulated memory", device);
     }
     emu_arena *a = &arenas[device][kind - 1];
-    size_t need = ALIGN_UP(ALIGN_UP(size, 32) + 32, EMU_ALIGN);
+    size_t need = ALIGN_UP(ALIGN_UP(size, 32) + 32, EMU_ALIGN); /* size <= device_memory <= 2^46: no wrap */
     pthread_mutex_lock(&a->lock);
-    size_t off, idx;
-    if (a->used + need > a->limit || (!find_gap(a, need, a->cursor, &off, &idx) && !find_gap(a, need, 0, &off, &idx))) {
+    size_t off, idx, after;
+    if (!emu_add(a->used, need, &after) || after > a->limit ||
+        (!find_gap(a, need, a->cursor, &off, &idx) && !find_gap(a, need, 0, &off, &idx))) {
         size_t used = a->used, limit = a->limit;
         pthread_mutex_unlock(&a->lock);
         return emu_fail(ACL_ERROR_RT_MEMORY_ALLOCATION, func,
@@ -172,8 +189,9 @@ aclError emu_mem_alloc(emu_mem_kind kind, int32_t device, size_t size, void **ou
                         device, size, used, limit);
     }
     if (a->count == a->cap) {
-        size_t cap = a->cap ? a->cap * 2 : 64;
-        emu_block *grown = realloc(a->blocks, cap * sizeof *grown);
+        size_t cap = 0, bytes = 0;
+        emu_block *grown = emu_mul(a->cap ? a->cap : 32, 2, &cap) && emu_mul(cap, sizeof *grown, &bytes)
+                               ? realloc(a->blocks, bytes) : NULL;
         if (!grown) {
             pthread_mutex_unlock(&a->lock);
             return emu_fail(ACL_ERROR_BAD_ALLOC, func, "out of host memory for the allocation table");

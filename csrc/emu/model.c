@@ -3,13 +3,20 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "model.h"
+
+/* The largest model file read into memory: an ONNX model is one protobuf message, which cannot exceed 2 GiB. */
+#define MAX_MODEL_FILE_BYTES ((size_t)INT32_MAX)
 
 typedef struct {
     acllite_emu_tensor_desc desc;
     size_t size;         /* bytes at batch 1 when dim 0 is dynamic; 0 when the size depends on other dims */
     size_t sample_bytes; /* bytes per batch item when only dim 0 is dynamic, else 0 */
+    bool batch_dynamic;  /* only dim 0 is dynamic */
+    size_t span_bytes;   /* element size x the static dims other than 0 (per batch item): a batch times it must
+                            fit in int64 even when a 0 dimension makes the tensor empty */
 } emu_io;
 
 typedef struct emu_model {
@@ -39,6 +46,18 @@ static emu_model *models;
 static uint32_t next_model_id = 1;
 static acllite_emu_model_engine engine;
 static bool have_engine;
+/* The executions this thread is running, innermost first (an engine callback may execute another model). */
+typedef struct exec_frame {
+    const struct emu_model *model;
+    const struct exec_frame *outer;
+} exec_frame;
+static _Thread_local const exec_frame *executing;
+
+static bool executing_here(const struct emu_model *m) {
+    for (const exec_frame *f = executing; f; f = f->outer)
+        if (f->model == m) return true;
+    return false;
+}
 
 EMU_EXPORT void acllite_emu_set_model_engine(const acllite_emu_model_engine *e) {
     pthread_mutex_lock(&model_lock);
@@ -57,50 +76,109 @@ static bool engine_copy(acllite_emu_model_engine *out) {
 
 /* ------------------------------------------------------------------------------------------ loading */
 
+/* Every call into the engine runs Python (and its finalizers): marked as a callback (emu_callback_enter). */
+static void engine_unload(const acllite_emu_model_engine *e, uint64_t handle) {
+    emu_callback_frame frame;
+    emu_callback_enter(&frame);
+    e->unload(handle);
+    emu_callback_leave(&frame);
+}
+
 static void io_free(emu_io *in, emu_io *out) {
     free(in);
     free(out);
+}
+
+/* "[d0, d1, ...]" of a tensor description, for messages. */
+static const char *dims_text(const acllite_emu_tensor_desc *d, char *buf, size_t len) {
+    size_t used = (size_t)snprintf(buf, len, "[");
+    for (size_t k = 0; k < d->dimCount && used < len; k++) {
+        used += (size_t)snprintf(buf + used, len - used, "%s%lld", k ? ", " : "", (long long)d->dims[k]);
+    }
+    if (used < len) snprintf(buf + used, len - used, "]");
+    return buf;
+}
+
+/* The bytes of one tensor: its static dims x element size (per batch item when dim 0 is dynamic), or the size the
+ * engine gives (AIPP inputs). A product that does not fit, or exceeds what GE can hold (int64), refuses the model:
+ * wrapped around 2^64 it would describe a huge tensor as a small one, pass the buffer checks and be read far past
+ * the buffer's end. */
+static aclError tensor_bytes(const acllite_emu_tensor_desc *d, const char *role, size_t i, size_t elem,
+                             uint64_t *bytes_out, uint64_t *span_out, size_t *rest_dynamic, const char *func) {
+    char dims[800];
+    bool zero = false;
+    for (size_t k = 0; k < d->dimCount; k++) {
+        if (d->dims[k] < -1) {
+            return emu_fail(ACL_ERROR_PARSE_MODEL, func, "%s %zu '%s': dimension %zu of %s is %lld; only -1 (dynamic) "
+                            "may be negative", role, i, d->name, k, dims_text(d, dims, sizeof dims),
+                            (long long)d->dims[k]);
+        }
+        zero |= d->dims[k] == 0;
+    }
+    /* The product of the dims other than 0 must fit as well: a 0 dimension does not make [2^40, 2^40, 0] a
+     * sensible shape (onnxruntime multiplies in order and fails on it too). */
+    uint64_t bytes = elem;
+    bool fits = true;
+    *rest_dynamic = 0;
+    for (size_t k = 0; k < d->dimCount; k++) {
+        if (d->dims[k] < 0) (*rest_dynamic) += k > 0;
+        else if (d->dims[k] > 0) fits &= emu_mul64(bytes, (uint64_t)d->dims[k], &bytes);
+    }
+    if (!fits || bytes > EMU_MAX_TENSOR_BYTES) {
+        return emu_fail(ACL_ERROR_PARSE_MODEL, func, "%s %zu '%s': %s elements of %zu bytes are more than %llu bytes "
+                        "(the size must fit in int64)", role, i, d->name, dims_text(d, dims, sizeof dims), elem,
+                        (unsigned long long)EMU_MAX_TENSOR_BYTES);
+    }
+    *span_out = bytes;
+    if (zero) bytes = 0; /* no elements */
+    if (d->size) { /* the engine knows better (AIPP inputs) */
+        if (d->size > EMU_MAX_TENSOR_BYTES) {
+            return emu_fail(ACL_ERROR_PARSE_MODEL, func, "%s %zu '%s': a described size of %zu bytes is more than %llu",
+                            role, i, d->name, d->size, (unsigned long long)EMU_MAX_TENSOR_BYTES);
+        }
+        bytes = d->size;
+    }
+    *bytes_out = bytes;
+    return ACL_SUCCESS;
 }
 
 static aclError describe_all(const acllite_emu_model_engine *e, uint64_t handle, size_t n, int is_output,
                              emu_io **out, const char *func) {
     emu_io *io = calloc(n ? n : 1, sizeof *io);
     if (!io) return emu_fail(ACL_ERROR_BAD_ALLOC, func, "out of host memory");
+    const char *role = is_output ? "output" : "input";
     for (size_t i = 0; i < n; i++) {
         acllite_emu_tensor_desc *d = &io[i].desc;
+        emu_callback_frame frame;
+        emu_callback_enter(&frame);
         aclError err = e->describe(handle, is_output, i, d);
+        emu_callback_leave(&frame);
         if (err) {
             free(io);
-            return emu_fail(err, func, "the engine cannot describe %s %zu", is_output ? "output" : "input", i);
+            return emu_fail(err, func, "the engine cannot describe %s %zu", role, i);
         }
         d->name[sizeof d->name - 1] = '\0';
         size_t elem = aclDataTypeSize(d->dataType);
+        uint64_t bytes = 0, span = 0;
+        size_t rest_dynamic = 0;
         if (elem == 0 || d->dimCount > ACLLITE_EMU_MAX_DIMS) {
-            aclError err = emu_fail(elem == 0 ? ACL_ERROR_UNSUPPORTED_DATA_TYPE : ACL_ERROR_PARSE_MODEL, func,
-                                    "%s %zu '%s': %s", is_output ? "output" : "input", i, d->name,
-                                    elem == 0 ? "its data type has no fixed element size" : "too many dimensions");
+            err = emu_fail(elem == 0 ? ACL_ERROR_UNSUPPORTED_DATA_TYPE : ACL_ERROR_PARSE_MODEL, func,
+                           "%s %zu '%s': %s", role, i, d->name,
+                           elem == 0 ? "its data type has no fixed element size" : "too many dimensions");
+        } else if (!(err = tensor_bytes(d, role, i, elem, &bytes, &span, &rest_dynamic, func)) && !is_output &&
+                   rest_dynamic) {
+            err = emu_fail(ACL_ERROR_PARSE_MODEL, func,
+                           "input %zu '%s' has dynamic dimensions other than the batch (dim 0); the emulator runs "
+                           "static shapes and a symbolic batch", i, d->name);
+        }
+        if (err) {
             free(io); /* after the message: d points into io */
             return err;
         }
-        size_t bytes = elem, rest_dynamic = 0;
-        for (size_t k = 0; k < d->dimCount; k++) {
-            if (d->dims[k] < 0) {
-                if (k > 0) rest_dynamic++;
-            } else {
-                bytes *= (size_t)d->dims[k];
-            }
-        }
-        if (d->size) bytes = d->size; /* the engine knows better (AIPP inputs) */
-        bool batch_dynamic = d->dimCount > 0 && d->dims[0] < 0;
-        if (!is_output && rest_dynamic) {
-            aclError err = emu_fail(ACL_ERROR_PARSE_MODEL, func,
-                                    "input %zu '%s' has dynamic dimensions other than the batch (dim 0); the "
-                                    "emulator runs static shapes and a symbolic batch", i, d->name);
-            free(io); /* after the message: d points into io */
-            return err;
-        }
-        io[i].size = rest_dynamic ? 0 : bytes;
-        io[i].sample_bytes = batch_dynamic && !rest_dynamic ? bytes : 0;
+        io[i].batch_dynamic = d->dimCount > 0 && d->dims[0] < 0 && !rest_dynamic;
+        io[i].size = rest_dynamic ? 0 : (size_t)bytes;
+        io[i].sample_bytes = io[i].batch_dynamic ? (size_t)bytes : 0;
+        io[i].span_bytes = (size_t)span;
     }
     *out = io;
     return ACL_SUCCESS;
@@ -122,7 +200,10 @@ static aclError engine_load(const void *data, size_t size, int describe_only, ac
                         "engine (import acllite before loading)");
     }
     char message[512] = "";
+    emu_callback_frame frame;
+    emu_callback_enter(&frame);
     aclError err = e->load(data, size, describe_only, handle, n_in, n_out, weights, message, sizeof message);
+    emu_callback_leave(&frame);
     if (err) return emu_fail(err, func, "%s", message[0] ? message : "the engine rejected the model");
     return ACL_SUCCESS;
 }
@@ -131,15 +212,100 @@ static aclError engine_load(const void *data, size_t size, int describe_only, ac
 static aclError register_model(acllite_emu_model_engine *e, uint64_t handle, size_t n_in, size_t n_out,
                                size_t weights, uint32_t *model_id, const char *func);
 
+/* The model bytes [data, data + size) the engine will copy: at most what an ONNX model can be, and a range that is
+ * inside one allocation when it is emulated memory (never past it, never wrapping the address space). */
+static aclError check_model_bytes(const void *data, size_t size, const char *func) {
+    if (size > MAX_MODEL_FILE_BYTES) {
+        return emu_fail(ACL_ERROR_MODEL_SIZE_INVALID, func, "modelSize %zu is more than the %zu bytes an ONNX model "
+                        "(one protobuf message) can have", size, MAX_MODEL_FILE_BYTES);
+    }
+    emu_mem_where w;
+    return emu_mem_locate(data, size, &w, func, "model");
+}
+
 static aclError load_mem(const void *data, size_t size, uint32_t *model_id, const char *func) {
     if (!data || size == 0) return emu_fail(ACL_ERROR_INVALID_PARAM, func, "%s", data ? "modelSize is 0" : "model is NULL");
     if (!model_id) return emu_fail(ACL_ERROR_INVALID_PARAM, func, "modelId is NULL");
+    aclError err = check_model_bytes(data, size, func);
+    if (err) return err;
     acllite_emu_model_engine e;
     uint64_t handle = 0;
     size_t n_in = 0, n_out = 0, weights = 0;
-    aclError err = engine_load(data, size, 0, &e, &handle, &n_in, &n_out, &weights, func);
-    if (err) return err;
+    if ((err = engine_load(data, size, 0, &e, &handle, &n_in, &n_out, &weights, func))) return err;
     return register_model(&e, handle, n_in, n_out, weights, model_id, func);
+}
+
+/* The gears (ATC --dynamic_batch_size) must be distinct batches of 1 .. INT64_MAX on an existing input; buffers are
+ * then sized for the largest gear, as on a device, and that size must fit too. */
+static aclError check_gears(emu_model *m, const char *func) {
+    const aclmdlBatch *g = &m->gears;
+    if (!g->batchCount) return ACL_SUCCESS;
+    if (g->batchCount > ACL_MAX_BATCH_NUM || m->dyn_index >= m->n_in) {
+        return emu_fail(ACL_ERROR_PARSE_MODEL, func, "the model's dynamic batch description is inconsistent (%zu gears, "
+                        "batch input %zu of %zu)", g->batchCount, m->dyn_index, m->n_in);
+    }
+    uint64_t max_gear = 0;
+    for (size_t i = 0; i < g->batchCount; i++) {
+        uint64_t b = g->batch[i];
+        if (b == 0 || b > (uint64_t)INT64_MAX) {
+            return emu_fail(ACL_ERROR_PARSE_MODEL, func, "dynamic batch gear %zu is %llu: a batch is 1 to %lld", i,
+                            (unsigned long long)b, (long long)INT64_MAX);
+        }
+        for (size_t k = 0; k < i; k++) {
+            if (g->batch[k] == b) {
+                return emu_fail(ACL_ERROR_PARSE_MODEL, func, "dynamic batch gear %llu is listed twice",
+                                (unsigned long long)b);
+            }
+        }
+        max_gear = b > max_gear ? b : max_gear;
+    }
+    for (size_t i = 0; i < m->n_in + m->n_out; i++) {
+        bool is_out = i >= m->n_in;
+        emu_io *io = is_out ? &m->out[i - m->n_in] : &m->in[i];
+        if (!io->batch_dynamic) continue;
+        uint64_t size, span;
+        if (!emu_mul64(io->sample_bytes, max_gear, &size) || size > EMU_MAX_TENSOR_BYTES ||
+            !emu_mul64(io->span_bytes, max_gear, &span) || span > EMU_MAX_TENSOR_BYTES) {
+            return emu_fail(ACL_ERROR_PARSE_MODEL, func, "%s %zu '%s': %zu bytes per batch item x the largest gear "
+                            "%llu are more than %llu bytes", is_out ? "output" : "input", is_out ? i - m->n_in : i,
+                            io->desc.name, io->span_bytes, (unsigned long long)max_gear,
+                            (unsigned long long)EMU_MAX_TENSOR_BYTES);
+        }
+        io->size = (size_t)size;
+    }
+    return ACL_SUCCESS;
+}
+
+/* Describe an engine model into m (n_in and n_out set): inputs, outputs, gears and the work size, every size
+ * checked. On failure nothing is left allocated in m. */
+static aclError describe_model(const acllite_emu_model_engine *e, uint64_t handle, emu_model *m, const char *func) {
+    aclError err;
+    if ((err = describe_all(e, handle, m->n_in, 0, &m->in, func))) return err;
+    if ((err = describe_all(e, handle, m->n_out, 1, &m->out, func))) {
+        free(m->in);
+        m->in = NULL;
+        return err;
+    }
+    if (e->dynamicBatch) {
+        emu_callback_frame frame;
+        emu_callback_enter(&frame);
+        err = e->dynamicBatch(handle, &m->gears, &m->dyn_index);
+        emu_callback_leave(&frame);
+        if (err) err = emu_fail(err, func, "the engine cannot describe the model's dynamic batch");
+    }
+    if (!err) err = check_gears(m, func);
+    for (size_t i = 0; !err && i < m->n_in + m->n_out; i++) {
+        const emu_io *io = i < m->n_in ? &m->in[i] : &m->out[i - m->n_in];
+        if (!emu_add(m->work_bytes, io->size, &m->work_bytes) || m->work_bytes > EMU_MAX_TENSOR_BYTES) {
+            err = emu_fail(ACL_ERROR_PARSE_MODEL, func, "the model's inputs and outputs together are more than %llu "
+                           "bytes", (unsigned long long)EMU_MAX_TENSOR_BYTES);
+        }
+    }
+    if (err) {
+        io_free(m->in, m->out);
+        m->in = m->out = NULL;
+    }
+    return err;
 }
 
 static aclError register_model(acllite_emu_model_engine *e_in, uint64_t handle, size_t n_in, size_t n_out,
@@ -148,45 +314,24 @@ static aclError register_model(acllite_emu_model_engine *e_in, uint64_t handle, 
     aclError err;
     emu_model *m = calloc(1, sizeof *m);
     if (!m) {
-        e.unload(handle);
+        engine_unload(&e, handle);
         return emu_fail(ACL_ERROR_BAD_ALLOC, func, "out of host memory");
     }
     m->engine_model = handle;
     m->n_in = n_in;
     m->n_out = n_out;
     m->weight_bytes = weights;
-    if ((err = describe_all(&e, handle, n_in, 0, &m->in, func)) ||
-        (err = describe_all(&e, handle, n_out, 1, &m->out, func))) {
-        free(m->in);
+    if ((err = describe_model(&e, handle, m, func))) {
         free(m);
-        e.unload(handle);
+        engine_unload(&e, handle);
         return err;
     }
     m->cur_out = calloc(n_out ? n_out : 1, sizeof *m->cur_out);
     if (!m->cur_out) {
-        io_free(m->in, m->out);
-        free(m);
-        e.unload(handle);
+        model_free(m, &e);
         return emu_fail(ACL_ERROR_BAD_ALLOC, func, "out of host memory");
     }
     for (size_t i = 0; i < n_out; i++) m->cur_out[i] = m->out[i].desc;
-    if (e.dynamicBatch && (err = e.dynamicBatch(handle, &m->gears, &m->dyn_index)) != ACL_SUCCESS) {
-        model_free(m, &e);
-        return emu_fail(err, func, "the engine cannot describe the model's dynamic batch");
-    }
-    if (m->gears.batchCount > ACL_MAX_BATCH_NUM || (m->gears.batchCount && m->dyn_index >= n_in)) {
-        model_free(m, &e);
-        return emu_fail(ACL_ERROR_PARSE_MODEL, func, "the model's dynamic batch description is inconsistent");
-    }
-    if (m->gears.batchCount) {
-        /* Buffers are sized for the largest gear, as on a device. */
-        uint64_t max_gear = 0;
-        for (size_t g = 0; g < m->gears.batchCount; g++) max_gear = m->gears.batch[g] > max_gear ? m->gears.batch[g] : max_gear;
-        for (size_t i = 0; i < n_in; i++) if (m->in[i].sample_bytes) m->in[i].size = m->in[i].sample_bytes * max_gear;
-        for (size_t i = 0; i < n_out; i++) if (m->out[i].sample_bytes) m->out[i].size = m->out[i].sample_bytes * max_gear;
-    }
-    for (size_t i = 0; i < n_in; i++) m->work_bytes += m->in[i].size;
-    for (size_t i = 0; i < n_out; i++) m->work_bytes += m->out[i].size;
     pthread_mutex_lock(&model_lock);
     m->id = next_model_id++;
     if (next_model_id == 0) next_model_id = 1; /* ids are never 0 (programs test them for truth) */
@@ -197,52 +342,47 @@ static aclError register_model(acllite_emu_model_engine *e_in, uint64_t handle, 
     return ACL_SUCCESS;
 }
 
+/* Read a whole model file into memory: a regular file, 1 to MAX_MODEL_FILE_BYTES bytes (files.c). */
+static aclError read_regular_file(const char *path, void **data, size_t *size, const char *func) {
+    aclError err = emu_read_file(path, MAX_MODEL_FILE_BYTES, data, size, func, "model file");
+    if (!err && *size == 0) {
+        free(*data);
+        err = emu_fail(ACL_ERROR_INVALID_FILE_SIZE, func, "model file %s is empty", path);
+    }
+    return err;
+}
+
 /* Read a model file; X.om is served by its ONNX twin X.onnx (an .om holds Ascend machine code). */
 static aclError read_model_file(const char *path, void **data, size_t *size, const char *func) {
     if (!path) return emu_fail(ACL_ERROR_INVALID_PARAM, func, "modelPath is NULL");
     char twin[4096];
     const char *use = path;
     if (ends_with(path, ".om")) {
-        snprintf(twin, sizeof twin, "%.*s.onnx", (int)(strlen(path) - 3), path);
-        FILE *probe = fopen(twin, "rb");
-        if (!probe) {
-            FILE *om = fopen(path, "rb");
-            if (!om) {
+        size_t stem = strlen(path) - 3;
+        if (stem + sizeof ".onnx" > sizeof twin) {
+            return emu_fail(ACL_ERROR_INVALID_FILE, func, "model path of %zu bytes is too long (at most %zu)",
+                            strlen(path), sizeof twin - sizeof ".onnx" + 3);
+        }
+        snprintf(twin, sizeof twin, "%.*s.onnx", (int)stem, path);
+        struct stat st;
+        if (stat(twin, &st) != 0) {
+            if (stat(path, &st) != 0) {
                 return emu_fail(ACL_ERROR_INVALID_FILE, func,
                                 "cannot open model file %s: it does not exist, and the emulator cannot run an .om "
                                 "without its ONNX twin %s, which is not there either", path, twin);
             }
-            fclose(om);
+            if (!S_ISREG(st.st_mode)) {
+                return emu_fail(ACL_ERROR_INVALID_FILE, func, "model file %s is %s, not a regular file", path,
+                                emu_file_kind(st.st_mode));
+            }
             return emu_fail(ACL_ERROR_INVALID_FILE, func,
                             "%s is an offline model for Ascend hardware, which the emulator cannot run; put the "
                             "ONNX model it was converted from beside it as %s", path, twin);
         }
-        fclose(probe);
         emu_log(ACLLITE_EMU_LOG_INFO, "%s: running %s through its ONNX twin %s", func, path, twin);
         use = twin;
     }
-    FILE *f = fopen(use, "rb");
-    if (!f) return emu_fail(ACL_ERROR_INVALID_FILE, func, "cannot open model file %s", use);
-    if (fseek(f, 0, SEEK_END) != 0) {
-        fclose(f);
-        return emu_fail(ACL_ERROR_INVALID_FILE, func, "cannot read model file %s", use);
-    }
-    long len = ftell(f);
-    rewind(f);
-    if (len <= 0) {
-        fclose(f);
-        return emu_fail(ACL_ERROR_INVALID_FILE_SIZE, func, "model file %s is empty or unreadable", use);
-    }
-    void *buf = malloc((size_t)len);
-    size_t got = buf ? fread(buf, 1, (size_t)len, f) : 0;
-    fclose(f);
-    if (!buf || got != (size_t)len) {
-        free(buf);
-        return emu_fail(buf ? ACL_ERROR_INVALID_FILE : ACL_ERROR_BAD_ALLOC, func, "cannot read model file %s", use);
-    }
-    *data = buf;
-    *size = (size_t)len;
-    return ACL_SUCCESS;
+    return read_regular_file(use, data, size, func);
 }
 
 static aclError require_context(const char *func) {
@@ -264,13 +404,21 @@ static aclError load_file(const char *path, uint32_t *modelId, const char *func)
     if (err) return err;
     if (!modelId) return emu_fail(ACL_ERROR_INVALID_PARAM, func, "modelId is NULL");
     acllite_emu_model_engine e;
-    FILE *om = path && ends_with(path, ".om") ? fopen(path, "rb") : NULL;
-    if (om) fclose(om); /* no .om file (acllite atc writes only the ONNX twin): the twin alone serves it */
+    struct stat st;
+    /* no .om file (acllite atc writes only the ONNX twin): the twin alone serves it */
+    bool om = path && ends_with(path, ".om") && stat(path, &st) == 0;
+    if (om && !S_ISREG(st.st_mode)) {
+        return emu_fail(ACL_ERROR_INVALID_FILE, func, "model file %s is %s, not a regular file", path,
+                        emu_file_kind(st.st_mode));
+    }
     if (om && engine_copy(&e) && e.loadOm) {
         uint64_t handle = 0;
         size_t n_in = 0, n_out = 0, weights = 0;
         char message[512] = "";
+        emu_callback_frame frame;
+        emu_callback_enter(&frame);
         err = e.loadOm(path, &handle, &n_in, &n_out, &weights, message, sizeof message);
+        emu_callback_leave(&frame);
         if (err) return emu_fail(err, func, "%s", message[0] ? message : "the engine rejected the offline model");
         return register_model(&e, handle, n_in, n_out, weights, modelId, func);
     }
@@ -289,21 +437,19 @@ EMU_EXPORT aclError aclmdlLoadFromFile(const char *modelPath, uint32_t *modelId)
 static aclError query_mem(const void *data, size_t size, size_t *work, size_t *weight, const char *func) {
     if (!work || !weight) return emu_fail(ACL_ERROR_INVALID_PARAM, func, "%s is NULL", work ? "weightSize" : "workSize");
     if (!data || size == 0) return emu_fail(ACL_ERROR_INVALID_PARAM, func, "the model is empty");
+    aclError err = check_model_bytes(data, size, func);
+    if (err) return err;
     acllite_emu_model_engine e;
     uint64_t handle = 0;
-    size_t n_in = 0, n_out = 0, weights = 0;
-    aclError err = engine_load(data, size, 1, &e, &handle, &n_in, &n_out, &weights, func);
+    emu_model m = {0};
+    err = engine_load(data, size, 1, &e, &handle, &m.n_in, &m.n_out, &m.weight_bytes, func);
     if (err) return err;
-    emu_io *in = NULL, *out = NULL;
-    if (!(err = describe_all(&e, handle, n_in, 0, &in, func)) && !(err = describe_all(&e, handle, n_out, 1, &out, func))) {
-        size_t total = 0;
-        for (size_t i = 0; i < n_in; i++) total += in[i].size;
-        for (size_t i = 0; i < n_out; i++) total += out[i].size;
-        *work = total;
-        *weight = weights;
+    if (!(err = describe_model(&e, handle, &m, func))) {
+        *work = m.work_bytes; /* buffers for the largest gear, as a loaded model's */
+        *weight = m.weight_bytes;
+        io_free(m.in, m.out);
     }
-    io_free(in, out);
-    e.unload(handle);
+    engine_unload(&e, handle);
     return err;
 }
 
@@ -351,7 +497,8 @@ static aclError load_mem_with_mem(const void *data, size_t size, uint32_t *model
                                   void *weightPtr, size_t weightSize, const char *func) {
     aclError err;
     if (!data || size == 0) return emu_fail(ACL_ERROR_INVALID_PARAM, func, "the model is empty");
-    if ((err = check_user_memory(data, size, workPtr, workSize, false, func)) ||
+    if ((err = check_model_bytes(data, size, func)) ||
+        (err = check_user_memory(data, size, workPtr, workSize, false, func)) ||
         (err = check_user_memory(data, size, weightPtr, weightSize, true, func))) {
         return err;
     }
@@ -398,7 +545,7 @@ static void model_release(emu_model *m) {
 }
 
 static void model_free(emu_model *m, const acllite_emu_model_engine *e) {
-    if (e) e->unload(m->engine_model);
+    if (e) engine_unload(e, m->engine_model);
     io_free(m->in, m->out);
     free(m->cur_out);
     free(m);
@@ -415,6 +562,11 @@ EMU_EXPORT aclError aclmdlUnload(uint32_t modelId) {
     if (!m || m->unloading) {
         pthread_mutex_unlock(&model_lock);
         return emu_fail(ACL_ERROR_INVALID_MODEL_ID, func, "model id %u is not loaded (unloaded already?)", modelId);
+    }
+    if (executing_here(m)) {
+        pthread_mutex_unlock(&model_lock);
+        return emu_fail(ACL_ERROR_RT_MODEL_RUNNING, func, "model %u is executing on the calling thread (this is a "
+                        "callback of its execution): unload it after the execution has returned", modelId);
     }
     m->unloading = true; /* new executions are refused; the ones in flight finish first */
     while (m->inflight > 0) pthread_cond_wait(&model_cond, &model_lock);
@@ -700,8 +852,8 @@ static aclError prepare(const emu_model *m, acllite_emu_tensor *in, size_t n_in,
             memcpy(t->dims, io->desc.dims, sizeof t->dims);
         }
         if (io->sample_bytes && geared) {
-            size_t need = io->sample_bytes * batch;
-            if (t->size < need) {
+            size_t need = 0;
+            if (!emu_mul(io->sample_bytes, batch, &need) || t->size < need) { /* need fits: batch is a gear */
                 return emu_fail(mismatch, func, "%s %zu '%s' holds %zu bytes; batch %zu needs %zu", what, idx,
                                 io->desc.name, t->size, batch, need);
             }
@@ -714,27 +866,53 @@ static aclError prepare(const emu_model *m, acllite_emu_tensor *in, size_t n_in,
                                     what, idx, io->desc.name, t->size, io->sample_bytes);
                 }
                 size_t b = t->size / io->sample_bytes;
+                if (b > (size_t)INT64_MAX) {
+                    return emu_fail(mismatch, func, "%s %zu '%s' holds %zu bytes: a batch of %zu samples is more than "
+                                    "a dimension holds", what, idx, io->desc.name, t->size, b);
+                }
                 if (batch && b != batch) {
                     return emu_fail(mismatch, func, "%s %zu '%s' holds %zu samples but an earlier input holds %zu", what,
                                     idx, io->desc.name, b, batch);
                 }
                 batch = b;
                 t->dims[0] = (int64_t)b;
-            } else if (t->size < io->sample_bytes * (batch ? batch : 1)) {
-                return emu_fail(mismatch, func, "%s %zu '%s' holds %zu bytes; batch %zu needs %zu", what, idx, io->desc.name,
-                                t->size, batch ? batch : 1, io->sample_bytes * (batch ? batch : 1));
+            } else {
+                size_t n = batch ? batch : 1, need = 0;
+                if (!emu_mul(io->sample_bytes, n, &need)) {
+                    return emu_fail(mismatch, func, "%s %zu '%s': batch %zu of %zu-byte samples is more than a buffer "
+                                    "can hold", what, idx, io->desc.name, n, io->sample_bytes);
+                }
+                if (t->size < need) {
+                    return emu_fail(mismatch, func, "%s %zu '%s' holds %zu bytes; batch %zu needs %zu", what, idx,
+                                    io->desc.name, t->size, n, need);
+                }
             }
         } else if (io->size && t->size < io->size) {
             return emu_fail(mismatch, func, "%s %zu '%s' holds %zu bytes; the model needs %zu", what, idx, io->desc.name,
                             t->size, io->size);
         }
     }
+    /* An input with no bytes per item (a 0 dimension) says nothing about the batch: it runs at the batch the
+     * others give, or 1 (never at -1). Whatever the batch, batch x the dims must fit in int64 (a 0 dimension does not
+     * make [2^40, 2^40, 0] a shape onnxruntime can count). */
+    for (size_t i = 0; i < n_in + n_out; i++) {
+        bool is_out = i >= n_in;
+        const emu_io *io = is_out ? &m->out[i - n_in] : &m->in[i];
+        uint64_t span;
+        if (io->batch_dynamic && (!emu_mul64(io->span_bytes, batch ? batch : 1, &span) || span > EMU_MAX_TENSOR_BYTES)) {
+            return emu_fail(is_out ? ACL_ERROR_MODEL_OUTPUT_NOT_MATCH : ACL_ERROR_MODEL_INPUT_NOT_MATCH, func,
+                            "%s %zu '%s': batch %zu x its other dimensions is more than %llu bytes",
+                            is_out ? "output" : "input", is_out ? i - n_in : i, io->desc.name, batch,
+                            (unsigned long long)EMU_MAX_TENSOR_BYTES);
+        }
+        if (!is_out && io->batch_dynamic && !io->sample_bytes) in[i].dims[0] = (int64_t)(batch ? batch : 1);
+    }
     /* Outputs whose shape follows from the batch get it here; the engine writes the others. */
     for (size_t i = 0; i < n_out; i++) {
         const acllite_emu_tensor_desc *d = &m->out[i].desc;
         out[i].dimCount = d->dimCount;
         memcpy(out[i].dims, d->dims, sizeof out[i].dims);
-        if (m->out[i].sample_bytes && batch) out[i].dims[0] = (int64_t)batch;
+        if (m->out[i].batch_dynamic && batch) out[i].dims[0] = (int64_t)batch;
     }
     return ACL_SUCCESS;
 }
@@ -743,8 +921,22 @@ static aclError run(emu_model *m, acllite_emu_tensor *in, acllite_emu_tensor *ou
     acllite_emu_model_engine e;
     if (!engine_copy(&e)) return emu_fail(ACL_ERROR_API_NOT_SUPPORT, func, "no model engine is registered");
     char message[512] = "";
+    emu_callback_frame frame;
+    exec_frame here = {m, executing};
+    executing = &here; /* aclmdlUnload of m from inside the engine (a finalizer) would wait for itself */
+    emu_callback_enter(&frame);
     aclError err = e.execute(m->engine_model, in, m->n_in, out, m->n_out, message, sizeof message);
+    emu_callback_leave(&frame);
+    executing = here.outer;
     if (err) return emu_fail(err, func, "model %u: %s", m->id, message[0] ? message : "execution failed");
+    /* The engine's callback may have run a finalizer that released a buffer it was writing: then the results are
+     * not where the caller will look for them. */
+    for (size_t i = 0; i < m->n_in + m->n_out; i++) {
+        bool is_out = i >= m->n_in;
+        const acllite_emu_tensor *t = is_out ? &out[i - m->n_in] : &in[i];
+        emu_mem_where w;
+        if ((err = emu_mem_locate(t->data, t->size, &w, func, is_out ? "output buffer" : "input buffer"))) return err;
+    }
     pthread_mutex_lock(&model_lock);
     for (size_t i = 0; i < m->n_out; i++) {
         m->cur_out[i].dimCount = out[i].dimCount;
@@ -936,7 +1128,14 @@ static aclError aipp_query(uint32_t modelId, size_t index, aclAippInfo *info, co
         return emu_fail(ACL_ERROR_INVALID_PARAM, func, "index %zu out of range: %zu input(s)", index, n);
     }
     memset(info, 0, sizeof *info);
-    err = has ? e.aippInfo(m->engine_model, index, info) : ACL_ERROR_GE_AIPP_NOT_EXIST;
+    if (has) {
+        emu_callback_frame frame;
+        emu_callback_enter(&frame);
+        err = e.aippInfo(m->engine_model, index, info);
+        emu_callback_leave(&frame);
+    } else {
+        err = ACL_ERROR_GE_AIPP_NOT_EXIST;
+    }
     model_release(m);
     return err;
 }

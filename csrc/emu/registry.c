@@ -28,7 +28,8 @@ static size_t hash_ptr(const void *p) {
 }
 
 static bool grow(void) {
-    size_t new_cap = capacity ? capacity * 2 : 256;
+    size_t new_cap = 256;
+    if (capacity && !emu_mul(capacity, 2, &new_cap)) return false;
     reg_slot *fresh = calloc(new_cap, sizeof *fresh);
     if (!fresh) return false;
     size_t live = 0;
@@ -58,7 +59,7 @@ static reg_slot *find(const void *p) {
 }
 
 bool emu_reg_add(const void *p, emu_handle_kind kind, int32_t device) {
-    if ((used + 1) * 2 > capacity && !grow()) return false;
+    if (used + 1 > capacity / 2 && !grow()) return false; /* at most half full */
     size_t j = hash_ptr(p) & (capacity - 1);
     while (slots[j].key != NULL && slots[j].key != TOMBSTONE) j = (j + 1) & (capacity - 1);
     if (slots[j].key == NULL) used++;

@@ -43,6 +43,33 @@ typedef struct {
 static pthread_mutex_t event_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t event_cond = PTHREAD_COND_INITIALIZER;
 
+static _Thread_local emu_stream *worker_of; /* set on a stream's worker thread: its stream */
+static _Thread_local int callback_depth;    /* > 0 inside a call into the model engine or the image codec */
+
+/* ------------------------------------------------------------------------------- threads running user code */
+
+emu_stream *emu_worker_stream(void) { return worker_of; }
+int32_t emu_worker_device(void) { return worker_of ? worker_of->device : -1; }
+const emu_context *emu_worker_context(void) { return worker_of ? worker_of->ctx : NULL; }
+void emu_callback_enter(emu_callback_frame *frame) {
+    emu_message_save(frame->message, sizeof frame->message, &frame->set);
+    callback_depth++;
+}
+void emu_callback_leave(const emu_callback_frame *frame) {
+    callback_depth--;
+    emu_message_restore(frame->message, frame->set);
+}
+bool emu_in_callback(void) { return callback_depth > 0; }
+
+/* A thread running a task of s (a codec or engine callback, hence Python and its finalizers) cannot destroy s or
+ * wait for it: the worker would join itself, or wait for the task that is waiting. A device refuses such calls
+ * from its callbacks too (CANN: callbacks must not release resources or synchronize streams). */
+static aclError refuse_own_stream(const emu_stream *s, const char *func, const char *what) {
+    return emu_fail(ACL_ERROR_RT_STREAM_NOT_COMPLETE, func,
+                    "the calling thread is running a task of stream %p (a callback of that stream): it cannot %s "
+                    "it until that task has returned", (const void *)s, what);
+}
+
 /* ------------------------------------------------------------------------------------------ streams */
 
 static void deadline_after(struct timespec *ts, int32_t ms) {
@@ -57,6 +84,7 @@ static void deadline_after(struct timespec *ts, int32_t ms) {
 
 static void *stream_worker(void *arg) {
     emu_stream *s = arg;
+    worker_of = s;
     pthread_mutex_lock(&s->lock);
     for (;;) {
         while (!s->head && !s->stopping) pthread_cond_wait(&s->cond, &s->lock);
@@ -173,7 +201,7 @@ aclError emu_stream_sync(emu_stream *s, int32_t timeout_ms, const char *func) {
             (timeout_ms > 0 && pthread_cond_timedwait(&s->cond, &s->lock, &deadline) == ETIMEDOUT)) {
             uint64_t left = target - s->completed;
             pthread_mutex_unlock(&s->lock);
-            return emu_fail(ACL_ERROR_RT_STREAM_SYNC_TIMEOUT, func, "%llu task(s) still running after %d ms",
+            return emu_fail_timeout(ACL_ERROR_RT_STREAM_SYNC_TIMEOUT, func, "%llu task(s) still running after %d ms",
                             (unsigned long long)left, timeout_ms);
         }
         if (timeout_ms < 0) pthread_cond_wait(&s->cond, &s->lock);
@@ -210,6 +238,7 @@ EMU_EXPORT aclError aclrtDestroyStream(aclrtStream stream) {
     aclError err = emu_require_init("aclrtDestroyStream");
     if (err) return err;
     if (!stream) return emu_fail(ACL_ERROR_INVALID_PARAM, "aclrtDestroyStream", "stream is NULL");
+    if (stream == (aclrtStream)worker_of) return refuse_own_stream(worker_of, "aclrtDestroyStream", "destroy");
     emu_lock();
     if (!emu_reg_remove(stream, EMU_H_STREAM)) {
         emu_unlock();
@@ -230,7 +259,7 @@ static aclError sync_stream(aclrtStream stream, int32_t timeout, const char *fun
     emu_stream *s = emu_stream_resolve_locked(stream, func, &err);
     emu_unlock();
     if (!s) return err;
-    err = emu_stream_sync(s, timeout, func);
+    err = s == worker_of ? refuse_own_stream(s, func, "wait for") : emu_stream_sync(s, timeout, func);
     emu_stream_unref(s);
     return err;
 }
@@ -254,6 +283,10 @@ EMU_EXPORT aclError aclrtSynchronizeDevice(void) {
         return err;
     }
     int32_t device = ctx->device;
+    if (worker_of && worker_of->device == device) {
+        emu_unlock();
+        return refuse_own_stream(worker_of, func, "wait for the device's streams, which include");
+    }
     size_t n = emu_reg_count(EMU_H_STREAM, device);
     size_t nctx = emu_reg_count(EMU_H_CONTEXT, device);
     emu_stream **list = calloc(n + nctx + 1, sizeof *list);
@@ -716,7 +749,7 @@ EMU_EXPORT aclError aclrtProcessReport(int32_t timeout) {
         if (!r || timeout == 0 ||
             (timeout > 0 && pthread_cond_timedwait(&report_cond, &report_lock, &deadline) == ETIMEDOUT)) {
             pthread_mutex_unlock(&report_lock);
-            return r ? emu_fail(ACL_ERROR_WAIT_CALLBACK_TIMEOUT, func, "no callback within %d ms", timeout)
+            return r ? emu_fail_timeout(ACL_ERROR_WAIT_CALLBACK_TIMEOUT, func, "no callback within %d ms", timeout)
                      : emu_fail(ACL_ERROR_THREAD_NOT_SUBSCRIBE, func, "the thread's streams were unsubscribed");
         }
         if (timeout < 0) pthread_cond_wait(&report_cond, &report_lock);

@@ -111,6 +111,11 @@ def apply_env(env: Dict[str, str]) -> None:
         os.environ[k] = v
 
 
+# Every refused input would log its message at ERROR on stderr: the targets read the messages themselves
+# (aclGetRecentErrMsg), so the emulator's log is off unless the caller asks for it.
+os.environ.setdefault("ASCEND_GLOBAL_LOG_LEVEL", "4")
+
+
 # --------------------------------------------------------------------------------------------- findings
 
 

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import List, Optional
 
 HERE = Path(__file__).resolve().parent
-TARGETS = ["jpeg", "png", "aipp", "model_load", "memcpy", "image", "release"]
+TARGETS = ["jpeg", "png", "aipp", "model_load", "memcpy", "pyacl", "model_shapes", "image", "release"]
 #: Targets whose inputs are whole programs get a fraction of --runs: a release program starts and stops AscendCL and
 #: makes a dozen streams (threads); under AddressSanitizer thread creation slows down as threads accumulate.
 RUNS_DIVISOR = {"release": 5}

@@ -46,6 +46,7 @@ def signed64(value: int) -> int:
 
 def _fields(buf: memoryview) -> Iterator[Tuple[int, int, Value]]:
     pos, end = 0, len(buf)
+    value: Value
     while pos < end:
         key, pos = read_varint(buf, pos)
         number, wire = key >> 3, key & 7
@@ -128,7 +129,7 @@ class Message:
     def message(self, number: int) -> "Message":
         """The sub-message (an empty one when absent, as protobuf 3 reads it)."""
         value = self._last(number, LEN)
-        return Message(memoryview(b"") if value is None else value, self._depth + 1)
+        return Message(memoryview(b"") if value is None else self._expect(number, LEN, value, LEN), self._depth + 1)
 
     # -- repeated fields
     def messages(self, number: int) -> List["Message"]:

@@ -5,6 +5,7 @@
 * :mod:`.memcpy`: H2D/D2H/D2D/H2H bandwidth, 1 KiB to 256 MiB, sync and async, pageable and pinned, next to a C
   memcpy and numpy;
 * :mod:`.execute`: model execution latency and throughput by batch, acllite against onnxruntime;
+* :mod:`.op`: single-operator execution (aclopCast of 1 MiB) against onnxruntime running the same node;
 * :mod:`.dvpp`: JPEG decode and resize through DVPP against Pillow;
 * :mod:`.pipeline`: images/s of the classify flow against Pillow + onnxruntime.
 
@@ -25,7 +26,7 @@ from typing import Any, Callable, Dict, List, Mapping
 from . import _timing as T
 
 #: What ``acllite bench all`` runs, in order.
-ALL = ("calls", "memcpy", "execute", "dvpp", "pipeline")
+ALL = ("calls", "memcpy", "execute", "op", "dvpp", "pipeline")
 
 #: Parameters of --quick (a smoke run), applied where the option was not given.
 QUICK = {"repeat": 3, "max_size": 64 << 10, "batch": "1", "images": 4}

@@ -52,7 +52,7 @@ def test_jpeg() -> bytes:
     except ImportError:  # scikit-image is a test extra: fall back to a smooth synthetic picture
         y, x = np.mgrid[0:512, 0:512]
         photo = np.stack([(x * 255 // 511), (y * 255 // 511), ((x + y) * 255 // 1022)], axis=-1).astype(np.uint8)
-    im = PILImage.fromarray(photo).resize(SIZE, PILImage.LANCZOS)
+    im = PILImage.fromarray(photo).resize(SIZE, PILImage.Resampling.LANCZOS)
     out = io.BytesIO()
     im.save(out, "JPEG", quality=QUALITY, subsampling=2)
     return out.getvalue()
@@ -64,7 +64,7 @@ def _cases(dev: Any, jpeg: bytes) -> Tuple[Dict[str, Any], List[Any]]:
     from ...dvpp import ImageProcessor
     from ...image import DVPP, Image
 
-    bilinear = PILImage.BILINEAR
+    bilinear = PILImage.Resampling.BILINEAR
     ip = ImageProcessor(dev)
     src = Image.from_bytes(jpeg).copy_to(DVPP, dev)  # the JPEG is read into DVPP memory once, as a pipeline would
     decoded = ip.decode_jpeg(src)

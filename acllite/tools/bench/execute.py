@@ -90,6 +90,7 @@ def _models(args: argparse.Namespace) -> List[Tuple[str, bytes]]:
 def _cases(data: bytes, batch: int, model: Any, acl: Any) -> Tuple[Dict[str, Callable[[], Any]], Callable[[], None]]:
     """The ways of running one batch, each a zero-argument call; and a cleanup."""
     from ..._native import ffi, lib
+    from ...errors import check
     from ...formats import onnx as onnx_format
 
     session = onnx_format.session(data)  # the emulator engine's own session options
@@ -142,6 +143,8 @@ def _cases(data: bytes, batch: int, model: Any, acl: Any) -> Tuple[Dict[str, Cal
                 a_memcpy(host, n, dev, n, D2H)
 
         outs[0].fill(0)
+        for p, n in zip(out_ptrs, sizes_out):  # the device outputs too: they still hold the last execution's
+            check(lib.aclrtMemset(p, n, 0, n), "aclrtMemset")
         pyacl_path()
         if not np.allclose(outs[0], reference[0], rtol=1e-4, atol=1e-4):
             raise AssertionError("the pyACL-compatible path disagrees with onnxruntime")

@@ -220,6 +220,8 @@ def _measure_size(dev: Any, stream: Any, size: int, repeat: int, cmem: Optional[
         if not (np.array_equal(src, dst) and np.array_equal(src, hp2.numpy())):
             raise AssertionError("aclrtMemcpy H2D -> D2D -> D2H did not return the bytes sent")
         dst.fill(0)
+        d2.fill(0)
+        hp2.fill(0)  # the synchronous H2H copy left src in hp2: the async copies must be what brings it back
         d2.copy_from(d1, stream)
         d2.copy_to(hp2, stream)
         stream.synchronize()
