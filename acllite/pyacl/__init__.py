@@ -59,6 +59,7 @@ def init(config_path: Optional[str] = None, /) -> int:
 
 def finalize() -> int:
     """aclFinalize: everything still alive is released; handles made before are dead afterwards."""
+    _lifecycle.drain()  # releases acllite's objects deferred (from callbacks, collections) run first
     ret = _lib.aclFinalize()
     if ret == 0:
         _finalized()

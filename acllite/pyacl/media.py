@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 
 from . import _generate
 from ._common import UINTPTR as _UINTPTR, VOIDP as _VOIDP
+from .._lifecycle import callback_scope as _callback_scope
 from ._common import callback_failed as _callback_failed, cast as _cast, ffi as _ffi, lib as _lib, logger as _logger
 from ._common import in_range as _in_range, integer as _integer, new as _new, on_finalize as _on_finalize
 from ._common import pointer as _pointer, pointer_array as _pointer_array, pointer_cached as _vp
@@ -225,7 +226,8 @@ class _Callbacks:
                               self.family, user_data)
                 return
             fn, data = entry
-            fn(int(_cast(_UINTPTR, first)), int(_cast(_UINTPTR, second)), data)
+            with _callback_scope():  # acllite's objects dropped in there release later, never on this thread
+                fn(int(_cast(_UINTPTR, first)), int(_cast(_UINTPTR, second)), data)
         except BaseException:  # noqa: B902 - nothing may propagate into C
             _callback_failed("acl.media.%s callback" % self.family)
 

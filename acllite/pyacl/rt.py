@@ -12,6 +12,7 @@ import itertools as _itertools
 import threading as _threading
 from typing import TYPE_CHECKING
 
+from .._lifecycle import callback_scope as _callback_scope
 from . import _generate
 from ._common import ACL_ERROR_INVALID_PARAM as _INVALID_PARAM
 from ._common import NULL as _NULL, UINTPTR as _UINTPTR, VOIDP as _VOIDP
@@ -59,7 +60,8 @@ def _run_callback(user_data: Any) -> None:
             entry = _pending.pop(int(_cast(_UINTPTR, user_data)), None)
         if entry is not None:
             fn, data = entry
-            fn(data)
+            with _callback_scope():  # acllite's objects dropped in there release later, never on this thread
+                fn(data)
     except BaseException:  # noqa: B902 - nothing may propagate into C
         _callback_failed("acl.rt.launch_callback")
 

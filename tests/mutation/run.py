@@ -201,8 +201,21 @@ class EmulatorBuilder:
         self.tree = tree
         self.objdir = tree.parent / "objects"
         self.objdir.mkdir(exist_ok=True)
-        self.sources = sorted((tree / "csrc" / "emu").glob("*.c"))
+        self.sources = sorted((tree / "csrc" / "emu").glob("*.c")) + [self._stub_source(tree)]
         self.objects = {s.name: self.objdir / (s.stem + ".o") for s in self.sources}
+
+    def _stub_source(self, tree: Path) -> Path:
+        """The generated stubs of the functions the emulator does not emulate (as setup.py makes them)."""
+        sys.path.insert(0, str(tree / "csrc"))
+        try:
+            import apigen  # type: ignore[import-not-found]
+        finally:
+            sys.path.pop(0)
+        api = apigen.load_api(api_dir=tree / "csrc" / "api")
+        path = self.objdir / "not_emulated_generated.c"
+        path.write_text(apigen.not_emulated_source(api, apigen.read_not_emulated(tree / "csrc" / "emu" /
+                                                                                 "not_emulated.txt")))
+        return path
 
     def _compile(self, source: Path, obj: Path) -> Tuple[bool, str]:
         proc = subprocess.run(["gcc", *C_FLAGS, "-c", str(source), "-o", str(obj)], cwd=self.tree,
