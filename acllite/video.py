@@ -440,14 +440,15 @@ class VideoEncoder:
                                       lib.ACL_MEMCPY_DEVICE_TO_HOST), "aclrtMemcpy")
                 data = host.tobytes()
             if entry is not None:
-                lib.acldvppDestroyPicDesc(entry)
+                lib.acldvppDestroyPicDesc(entry[0])
             with self._lock:
                 self._packets.append((key, data))
         except BaseException:  # noqa: BLE001
             logger.exception("VENC callback")
 
     def encode(self, image: Image, force_key_frame: bool = False) -> List[bytes]:
-        """Queue one picture (in DVPP memory, the channel's format and size); returns the packets ready so far."""
+        """Queue one picture (in DVPP memory, the channel's format and size; keep it open until its packet is back,
+        at the latest after :meth:`flush`); returns the packets ready so far."""
         if image.memory != DVPP:
             raise ValueError("VENC reads DVPP memory; the image is in %s memory" % image.memory)
         pd = lib.acldvppCreatePicDesc()
@@ -462,7 +463,7 @@ class VideoEncoder:
             check(fn(pd, value), name)
         key = next(self._keys)
         with self._lock:
-            self._pending[key] = pd
+            self._pending[key] = (pd, image)  # the image stays referenced until its packet is back
         check(lib.aclvencSetFrameConfigForceIFrame(self._config, 1 if force_key_frame else 0),
               "aclvencSetFrameConfigForceIFrame")
         rc = lib.aclvencSendFrame(self._desc, pd, ffi.NULL, self._config, ffi.cast("void *", key))
