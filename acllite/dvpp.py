@@ -23,7 +23,7 @@ from . import _lifecycle
 from ._lifecycle import Owned
 from ._native import ffi, lib
 from .errors import check, raise_for
-from .image import DVPP, HOST, JPEG, PNG, Image, PixelFormat, align, layout
+from .image import DVPP, HOST, JPEG, PNG, Image, PixelFormat, align, layout, picture_bytes
 from .memory import DvppBuffer
 
 if TYPE_CHECKING:
@@ -116,14 +116,6 @@ def soc_has_pngd(soc: str) -> bool:
     return not soc.startswith(("Ascend310", "Ascend910"))
 
 
-def _release_channel(channel: Any, gen: int, device: int, dev_epoch: int) -> None:
-    if not _lifecycle.alive(gen):
-        return  # aclFinalize released it
-    if _lifecycle.alive(gen, device, dev_epoch):
-        lib.acldvppDestroyChannel(channel)  # a device reset has destroyed the channel already otherwise
-    lib.acldvppDestroyChannelDesc(channel)
-
-
 # ----------------------------------------------------------------------------------------- the processor
 
 
@@ -148,6 +140,7 @@ class ImageProcessor:
         self.device = device
         self.stream = stream
         device.make_current()
+        _lifecycle.drain()
         channel = _created(lib.acldvppCreateChannelDesc(), "acldvppCreateChannelDesc")
         from .runtime import soc_name
 
@@ -159,41 +152,54 @@ class ImageProcessor:
             lib.acldvppDestroyChannelDesc(channel)
             check(rc, "acldvppCreateChannel")
         self._channel = channel
-        self._finalizer = weakref.finalize(self, _release_channel, channel, _lifecycle.generation(), device.id,
-                                           _lifecycle.epoch(device.id))
-        self._waiter = device.create_stream()  # what calls without a stream run on
+        # Two handles: the description (the process's: aclFinalize releases it) and the channel made from it (the
+        # device's: its last reset destroys it). The description's release destroys the channel first.
+        self._res = _lifecycle.Resource(lib.acldvppDestroyChannelDesc, "acldvppDestroyChannelDesc", channel)
+        _lifecycle.Resource(lib.acldvppDestroyChannel, "acldvppDestroyChannel", channel, device.id, parent=self._res)
+        self._finalizer = weakref.finalize(self, self._res.release)
+        try:
+            self._waiter = device.create_stream()  # what calls without a stream run on
+        except BaseException:
+            self._finalizer()
+            raise
 
     @property
     def closed(self) -> bool:
-        return not self._finalizer.alive
+        return self._res.released
 
     def close(self) -> None:
         """Destroy the channel (idempotent)."""
         if self._finalizer.alive:
             self._waiter.close()
             self._finalizer()
+        _lifecycle.drain()
 
     def __enter__(self) -> "ImageProcessor":
         return self
 
-    def __exit__(self, *exc: Any) -> None:
-        self.close()
+    def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
+        _lifecycle.exit_close(self.close, exc_type, "ImageProcessor")
 
     def _check_open(self) -> Any:
         if self.closed:
-            raise ValueError("the ImageProcessor is closed")
+            raise _lifecycle.closed_error(self._res, "ImageProcessor", "the ImageProcessor is closed")
         return self._channel
 
     # -- plumbing -------------------------------------------------------------------------------------------
     def _new(self, fmt: PixelFormat, width: int, height: int, width_stride: int = 0, height_stride: int = 0,
              nbytes: int = 0) -> Image:
-        bpp = layout(fmt)[0] if fmt != PixelFormat.UNKNOWN else 1
-        ws = width_stride or max(align(width, 16), VPC_MIN_WIDTH_STRIDE) * bpp
-        hs = height_stride or align(height, 2)
-        img = Image(None, fmt, width, height, ws, hs, nbytes or None)
-        buf = DvppBuffer(max(img.nbytes, 1), self.device)
-        img._data, img.memory, img._owns = buf, DVPP, True
-        return img
+        if fmt == PixelFormat.UNKNOWN:  # a decoder's or encoder's output: its size is all that is known
+            ws, hs = width_stride, height_stride
+        else:
+            ws = width_stride or max(align(width, 16), VPC_MIN_WIDTH_STRIDE) * layout(fmt)[0]
+            hs = height_stride or align(height, 2)
+            nbytes = nbytes or picture_bytes(fmt, ws, hs)
+        buf = DvppBuffer(max(nbytes, 1), self.device)
+        try:
+            return Image(buf, fmt, width, height, ws, hs, nbytes, owns=True)
+        except BaseException:
+            buf.close()
+            raise
 
     def _dvpp_encoded(self, image: Union[Image, bytes]) -> Tuple[Image, Optional[np.ndarray]]:
         """The encoded image in DVPP memory, and its bytes on the host when at hand (for the size queries)."""

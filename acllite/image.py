@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, Optional, Tuple, Union
 
 import numpy as np
 
+from ._lifecycle import closed_error, exit_close
 from ._native import ffi, lib
 from .errors import check
 from .memory import Buffer, DeviceBuffer, DvppBuffer
@@ -90,6 +91,92 @@ def picture_bytes(fmt: PixelFormat, width_stride: int, height_stride: int) -> in
     return width_stride * height_stride * num // 2
 
 
+_FORMATS = frozenset(int(f) for f in PixelFormat)
+
+
+def _check_fits(img: "Image") -> None:
+    """The constructor's checks (see :class:`Image`): the geometry is consistent, and the memory holds it."""
+    fmt, data, w, h = img._format, img._data, img._width, img._height
+    ws, hs = img._width_stride, img._height_stride
+    # What the data holds: a buffer's bytes, a flat array's; 2-D and 3-D arrays are checked row by row below.
+    if isinstance(data, np.ndarray):
+        _extent(data)  # refuses negative strides
+        held = data.size if data.ndim == 1 and data.flags.c_contiguous else None
+    else:
+        held = data.nbytes
+    if isinstance(fmt, str) or fmt == PixelFormat.UNKNOWN:
+        if isinstance(data, np.ndarray) and (data.ndim != 1 or not data.flags.c_contiguous):
+            raise ValueError("encoded data is a flat C-ordered uint8 array, got shape %s, strides %s"
+                             % (data.shape, data.strides))
+        if fmt == PixelFormat.UNKNOWN and img._nbytes is None:
+            raise ValueError("a picture of unknown format needs nbytes")
+        assert held is not None
+        n = held if img._nbytes is None else img._nbytes
+        if n > held:
+            raise ValueError("nbytes %d is more than the %d bytes of the data" % (n, held))
+        img._nbytes = n  # encoded: the data's length unless told
+        return
+    bpp, chroma, num = layout(fmt)
+    name = PixelFormat(fmt).name
+    if w <= 0 or h <= 0:
+        raise ValueError("a %s picture needs a positive width and height, got %dx%d" % (name, w, h))
+    if ws < w * bpp:
+        raise ValueError("width_stride %d is less than the %d bytes of a %d-pixel %s row" % (ws, w * bpp, w, name))
+    if hs < h:
+        raise ValueError("height_stride %d is less than the height %d" % (hs, h))
+    if chroma is not None and ((chroma[0] and w % 2) or (chroma[1] and h % 2)):
+        raise ValueError("%s subsamples chroma %s: its %s must be even, got %dx%d" % (
+            name, "horizontally" if chroma[0] and w % 2 else "vertically",
+            "width" if chroma[0] and w % 2 else "height", w, h))
+    picture = picture_bytes(fmt, ws, hs)
+    n = picture if img._nbytes is None else img._nbytes
+    if n < picture:
+        raise ValueError("nbytes %d is less than the %d bytes a %dx%d %s picture with strides %dx%d takes" % (
+            n, picture, w, h, name, ws, hs))
+    if held is not None and n > held:
+        raise ValueError("the %s picture takes %d bytes; its %s holds %d" % (
+            name, n, "array" if isinstance(data, np.ndarray) else "buffer", held))
+    if not isinstance(data, np.ndarray):
+        return
+    a = data
+    if chroma is None:
+        rows_needed = h
+    else:
+        rows_needed = hs + ((h + (1 << chroma[1]) - 1) >> chroma[1]) * (2 if chroma[0] == 0 else 1)
+    if a.ndim == 1:
+        if not a.flags.c_contiguous:
+            raise ValueError("a flat picture array must be C-ordered (strides (1,)), got strides %s" % (a.strides,))
+        return
+    if a.ndim == 2:
+        cols, packed = a.shape[1], a.strides[1] == 1
+    elif a.ndim == 3 and chroma is None:
+        cols, packed = a.shape[1] * a.shape[2], a.shape[2] == bpp and a.strides[1:] == (bpp, 1)
+        if a.shape[1] < w:
+            raise ValueError("an array of shape %s has fewer than %d columns" % (a.shape, w))
+    else:
+        raise ValueError("a %s picture is a flat array, a 2-D array of rows%s; got shape %s" % (
+            name, "" if chroma is not None else " or an (h, w, %d) array" % bpp, a.shape))
+    if not packed:
+        raise ValueError("the array's %s must be packed (strides %s)" % ("pixels" if a.ndim == 3 else "row bytes",
+                                                                        a.strides))
+    if a.strides[0] != ws:
+        raise ValueError("width_stride %d does not match the array's row stride %d" % (ws, a.strides[0]))
+    # A 4:4:4 or 4:4:0 chroma row is 2 x width bytes, two array rows apart: it may not cover a row's gap.
+    row_bytes = w * bpp if chroma is None or chroma[0] else max(w, min(2 * w, ws))
+    if a.shape[0] < rows_needed or cols < row_bytes:
+        raise ValueError("an array of shape %s is too small for a %dx%d %s picture (with strides %dx%d it needs %d "
+                         "rows of %d bytes)" % (a.shape, w, h, name, ws, hs, rows_needed, row_bytes))
+
+
+def _extent(a: np.ndarray) -> int:
+    """Bytes an array's data spans (of its elements; 0 when empty)."""
+    if a.size == 0:
+        return 0
+    if any(s < 0 for s in a.strides):
+        raise ValueError("the array's strides %s are negative: copy it (np.ascontiguousarray)" % (a.strides,))
+    return sum((n - 1) * s for n, s in zip(a.shape, a.strides)) + a.itemsize
+
+
 def _memory_of(buffer: Any) -> str:
     if isinstance(buffer, DvppBuffer):
         return DVPP
@@ -116,17 +203,49 @@ class Image:
         bytes of the picture (default: from format and strides; for encoded data the data's length).
     owns:
         close() releases ``data`` (a Buffer) when True.
+
+    Everything is checked against everything else, so that no view of the image ever reads outside its memory
+    and no operation quietly fills missing rows: TypeError for data that is neither a uint8 array nor a device or
+    DVPP buffer; ValueError for a format without a layout, sizes or strides that are not ints of the right sign,
+    a width stride below ``width`` times the bytes per pixel, a height stride below ``height``, an odd width
+    (height) of a format whose chroma is subsampled horizontally (vertically), ``nbytes`` below what the strides
+    need or above the memory, and an array whose shape, strides or size do not hold the picture: a flat C-ordered
+    array of at least ``nbytes`` bytes; a 2-D array of rows (of all planes, one under the other), packed bytes,
+    rows ``width_stride`` bytes apart, at least ``height`` (planes: ``height_stride`` plus the chroma rows) rows
+    of at least ``width`` times the bytes per pixel; or a 3-D ``(rows, columns, bytes per pixel)`` array with
+    packed pixels and rows ``width_stride`` bytes apart (packed formats only). Encoded data: a flat C-ordered
+    array or a buffer of at least ``nbytes`` bytes.
     """
 
     def __init__(self, data: Any, format: Union[PixelFormat, int, str], width: int, height: int,
                  width_stride: int = 0, height_stride: int = 0, nbytes: Optional[int] = None, owns: bool = False):
         self._pending: Any = None  # a decoder's output description, read once the decode has run
+        for name, value in (("width", width), ("height", height), ("width_stride", width_stride),
+                            ("height_stride", height_stride)) + ((("nbytes", nbytes),) if nbytes is not None else ()):
+            if not isinstance(value, (int, np.integer)) or isinstance(value, (bool, np.bool_)) or value < 0:
+                raise ValueError("%s must be a non-negative int, got %r" % (name, value))
+        if isinstance(format, str) and format not in (JPEG, PNG):
+            raise ValueError("format must be a PixelFormat, 'jpeg' or 'png', got %r" % (format,))
+        if not isinstance(format, (str, int, np.integer)) or isinstance(format, bool):
+            raise ValueError("format must be a PixelFormat, 'jpeg' or 'png', got %r" % (format,))
+        if not isinstance(format, str) and int(format) not in _FORMATS:
+            raise ValueError("%r is not an acldvppPixelFormat acllite's images handle" % (format,))
+        if isinstance(data, np.ndarray):
+            if data.dtype != np.uint8:
+                raise TypeError("images hold uint8 bytes, got an array of %s" % data.dtype)
+            memory = HOST
+        elif isinstance(data, Buffer) and data.on_device:
+            memory = _memory_of(data)
+        else:
+            raise TypeError("an image's data is a numpy uint8 array or a device or DVPP Buffer, got %s"
+                            % type(data).__name__)
         self._set_geometry(format, width, height, width_stride, height_stride)
         self._data = data
-        self.memory = HOST if isinstance(data, np.ndarray) else _memory_of(data)
-        self._nbytes = nbytes
-        self._owns = owns
+        self.memory = memory
+        self._nbytes = None if nbytes is None else int(nbytes)
+        self._owns = bool(owns)
         self._size_cell: Any = None  # encoded size written by an asynchronous encoder
+        _check_fits(self)
 
     # -- construction -------------------------------------------------------------------------------------
     @classmethod
@@ -182,12 +301,9 @@ class Image:
             packed = a.strides[1] == 1
         if not packed or a.strides[0] < width * bpp or (chroma is not None and not a.flags.c_contiguous):
             a = np.ascontiguousarray(a)
-        img = cls(a, fmt, width, height, width_stride=a.strides[0], height_stride=height)
-        rows_needed = height * num // 2 if chroma is not None else height
-        if (a.shape[0] if a.ndim >= 2 else 0) < rows_needed:
-            raise ValueError("an array of shape %s is too small for a %dx%d %s picture" % (a.shape, width, height,
-                                                                                       fmt.name))
-        return img
+        if a.ndim not in (2, 3) or width <= 0 or height <= 0:
+            raise ValueError("an array of shape %s holds no %s picture" % (a.shape, fmt.name))
+        return cls(a, fmt, width, height, width_stride=a.strides[0], height_stride=height)
 
     def _set_geometry(self, format: Any, width: int, height: int, width_stride: int, height_stride: int) -> None:
         self._format: Union[PixelFormat, str] = format if isinstance(format, str) else PixelFormat(format)
@@ -288,8 +404,8 @@ class Image:
     def __enter__(self) -> "Image":
         return self
 
-    def __exit__(self, *exc: Any) -> None:
-        self.close()
+    def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
+        exit_close(self.close, exc_type, "Image")
 
     def __repr__(self) -> str:
         fmt = self.format if self.encoded else self.format.name  # type: ignore[union-attr]
@@ -297,26 +413,44 @@ class Image:
             fmt, self.width, self.height, self.memory, self.width_stride, self.height_stride, self.nbytes)
 
     # -- to host ----------------------------------------------------------------------------------------------
+    def _check_usable(self) -> None:
+        if self.closed:
+            raise closed_error(getattr(self._data, "_res", None), "Image", "the Image is closed")
+
     def _rows(self) -> np.ndarray:
-        """The picture as a 2-D byte array of (rows of all planes, width stride): host memory as it is (a view),
-        device or DVPP memory copied out once."""
+        """The picture as a 2-D byte array of rows (of all planes) ``width_stride`` bytes apart: host memory as
+        it is (a view; its rows may be shorter than the stride), device or DVPP memory copied out once."""
+        self._check_usable()
         ws = self.width_stride
         bpp, chroma, num = layout(self.format)  # type: ignore[arg-type]
         total = self.height_stride * num // 2 if chroma is not None else self.height
         if self.memory == HOST:
             a = self._data
-            if a.ndim == 1:  # a flat copy: the strided picture byte for byte
-                if a.size < ws * total:
-                    a = np.concatenate([a, np.zeros(ws * total - a.size, np.uint8)])
+            if a.ndim == 1:  # a flat copy: the strided picture byte for byte (the constructor checked its size)
                 return a[: ws * total].reshape(total, ws)
             if a.ndim == 2:
                 return a
             # (h, w, bpp) with rows ws bytes apart: the same memory seen as rows of bytes (no copy)
             return np.lib.stride_tricks.as_strided(a, shape=(a.shape[0], a.shape[1] * bpp), strides=(a.strides[0], 1))
-        n = min(self.nbytes, self._data.nbytes)
+        n = min(self.nbytes, self._data.nbytes, ws * total)
         flat = np.zeros(ws * total, np.uint8)
         self._data.copy_to(flat[:n])
         return flat.reshape(total, ws)
+
+    def _flat(self) -> np.ndarray:
+        """The picture byte for byte as its strides lay it out (``nbytes`` long, C-contiguous), gaps zero."""
+        n = self.nbytes
+        if self.memory != HOST:
+            self._check_usable()
+            flat = np.empty(n, np.uint8)
+            self._data.copy_to(flat)
+            return flat
+        rows = self._rows()
+        ws = self.width_stride
+        flat = np.zeros(max(n, rows.shape[0] * ws), np.uint8)
+        width = min(rows.shape[1], ws)
+        flat[: rows.shape[0] * ws].reshape(rows.shape[0], ws)[:, :width] = rows[:, :width]
+        return flat[:n]
 
     def to_numpy(self) -> np.ndarray:
         """The pixels without stride padding: a view of host memory, or of one copy of device or DVPP memory.
@@ -328,6 +462,7 @@ class Image:
         if self.encoded:
             if self.memory == HOST:
                 return np.asarray(self._data).reshape(-1)[: self.nbytes]
+            self._check_usable()
             out = np.empty(self.nbytes, np.uint8)
             self._data.copy_to(out)
             return out
@@ -386,25 +521,20 @@ class Image:
 
     def copy_to(self, memory: str, device: Optional["Device"] = None) -> "Image":
         """A copy of the picture in ``"host"``, ``"device"`` or ``"dvpp"`` memory, with the same strides."""
+        if memory not in (HOST, DEVICE, DVPP):
+            raise ValueError("memory must be 'host', 'device' or 'dvpp', got %r" % (memory,))
         n = self.nbytes
         if memory == HOST:
-            if self.memory == HOST and not self.encoded:
-                flat = np.ascontiguousarray(self._rows()).reshape(-1)[:n].copy()
-            elif self.encoded and self.memory == HOST:
-                flat = self.to_numpy().copy()
-            else:
-                flat = np.empty(n, np.uint8)
-                self._data.copy_to(flat)
+            flat = self.to_numpy().copy() if self.encoded else self._flat().copy()
             return Image(flat, self.format, self.width, self.height, self.width_stride, self.height_stride, n)
-        if memory not in (DEVICE, DVPP):
-            raise ValueError("memory must be 'host', 'device' or 'dvpp', got %r" % (memory,))
         device = device or getattr(self._data, "device", None)
         if device is None:
             raise ValueError("copying a host image to %s memory needs a device" % memory)
-        buf = DvppBuffer(n, device) if memory == DVPP else DeviceBuffer(n, device)
+        self._check_usable()
+        buf = DvppBuffer(max(n, 1), device) if memory == DVPP else DeviceBuffer(max(n, 1), device)
         try:
             if self.memory == HOST:
-                src = self.to_numpy() if self.encoded else np.ascontiguousarray(self._rows()).reshape(-1)
+                src = self.to_numpy() if self.encoded else self._flat()
                 buf.copy_from(np.ascontiguousarray(src[:n]))
             else:
                 check(lib.aclrtMemcpy(buf._c(), n, self._data._c(), n, 3), "aclrtMemcpy")

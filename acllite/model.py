@@ -86,11 +86,11 @@ def _describe(desc: Any, output: bool) -> List[TensorInfo]:
     return infos
 
 
-def _release_model(model_id: int, desc: Any, gen: int) -> None:
-    if not _lifecycle.alive(gen):
-        return  # aclFinalize unloaded it
-    lib.aclmdlUnload(model_id)
+def _release_model(handles: Tuple[int, Any]) -> int:
+    model_id, desc = handles
+    rc = lib.aclmdlUnload(model_id)
     lib.aclmdlDestroyDesc(desc)
+    return int(rc)
 
 
 class Model:
@@ -103,6 +103,7 @@ class Model:
 
     def __init__(self, source: Union[str, "os.PathLike[str]", bytes, bytearray, memoryview], device: "Device"):
         device.make_current()
+        _lifecycle.drain()
         cell = ffi.new("uint32_t *")
         if isinstance(source, (bytes, bytearray, memoryview)):
             data = ffi.from_buffer(source)
@@ -115,8 +116,20 @@ class Model:
         if desc == ffi.NULL:
             lib.aclmdlUnload(self.id)
             raise_for(200000, "aclmdlCreateDesc")
-        self._finalizer = weakref.finalize(self, _release_model, self.id, desc, _lifecycle.generation())
+        # Models belong to the process, not the device: aclFinalize unloads them, a device reset does not.
+        self._res = _lifecycle.Resource(_release_model, "aclmdlUnload", (self.id, desc))
+        self._finalizer = weakref.finalize(self, self._res.release)
         self._desc = desc
+        try:
+            self._describe(desc)
+        except BaseException:
+            self._finalizer()
+            raise
+        self._lock = threading.Lock()
+        self._default: Optional[Executor] = None
+        self._executors: "weakref.WeakSet[Executor]" = weakref.WeakSet()
+
+    def _describe(self, desc: Any) -> None:
         check(lib.aclmdlGetDesc(desc, self.id), "aclmdlGetDesc")
         self.inputs = _describe(desc, False)
         self.outputs = _describe(desc, True)
@@ -132,9 +145,6 @@ class Model:
             self.dynamic_input = int(index[0])
         #: The inputs a caller passes to execute (all but the dynamic batch input).
         self.data_inputs = [t for i, t in enumerate(self.inputs) if i != self.dynamic_input]
-        self._lock = threading.Lock()
-        self._default: Optional[Executor] = None
-        self._executors: "weakref.WeakSet[Executor]" = weakref.WeakSet()
 
     def __repr__(self) -> str:
         return "<acllite.Model id=%d inputs=%s outputs=%s%s>" % (
@@ -143,30 +153,35 @@ class Model:
 
     @property
     def closed(self) -> bool:
-        return not self._finalizer.alive
+        return self._res.released
 
     def close(self) -> None:
         """Release the executors' buffers and unload the model (idempotent)."""
         for ex in list(self._executors):
             ex.close()
         self._finalizer()
+        _lifecycle.drain()
 
     def __enter__(self) -> "Model":
         return self
 
-    def __exit__(self, *exc: Any) -> None:
-        self.close()
+    def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
+        _lifecycle.exit_close(self.close, exc_type, "Model")
+
+    def _check_open(self) -> None:
+        if self.closed:
+            raise _lifecycle.closed_error(self._res, "Model", "the model is closed")
 
     def executor(self) -> "Executor":
         """A new set of device buffers and datasets: one per thread that executes concurrently."""
-        if self.closed:
-            raise ValueError("the model is closed")
+        self._check_open()
         ex = Executor(self)
         self._executors.add(ex)
         return ex
 
     def current_output_dims(self, index: int) -> Tuple[int, ...]:
         """aclmdlGetCurOutputDims: the output's shape at the last execution."""
+        self._check_open()
         dims = ffi.new("aclmdlIODims *")
         check(lib.aclmdlGetCurOutputDims(self._desc, index, dims), "aclmdlGetCurOutputDims")
         return tuple(int(dims.dims[k]) for k in range(dims.dimCount))
@@ -175,25 +190,35 @@ class Model:
         """Run once. ``inputs``: numpy arrays (copied to the device) or device buffers (used in place), one per
         model input; the batch of a model with a dynamic batch is the arrays' first dimension. Returns the
         outputs as numpy arrays (written into ``out`` when given)."""
+        res = self._res
+        if res.state or not res.token.live:
+            self._check_open()
         with self._lock:
-            if self._default is None:
-                self._default = self.executor()
-            return self._default.execute(inputs, out)
+            ex = self._default
+            if ex is None or ex._res.state or not ex._res.token.live:
+                ex = self._default = self.executor()
+            return ex.execute(inputs, out)
 
     def execute_async(self, inputs: Sequence[Any], stream: "Stream",
                       out: Optional[Sequence[np.ndarray]] = None) -> "AsyncResult":
         """Queue one run on ``stream`` (copies in, aclmdlExecuteAsync, copies out) with a new executor; the
         returned AsyncResult's ``wait()`` gives the outputs. Errors surface at ``wait()``."""
-        return self.executor().execute_async(inputs, stream, out, close_after=True)
+        ex = self.executor()
+        try:
+            return ex.execute_async(inputs, stream, out, close_after=True)
+        except BaseException:
+            ex.close()
+            raise
 
 
-def _release_executor(datasets: List[Any], data_buffers: List[Any], gen: int) -> None:
-    if not _lifecycle.alive(gen):
-        return
+def _release_executor(handles: Tuple[List[Any], List[Any]]) -> int:
+    datasets, data_buffers = handles
+    rc = 0
     for ds in datasets:
-        lib.aclmdlDestroyDataset(ds)
+        rc = rc or lib.aclmdlDestroyDataset(ds)
     for db in data_buffers:
-        lib.aclDestroyDataBuffer(db)
+        rc = rc or lib.aclDestroyDataBuffer(db)
+    return int(rc)
 
 
 class _Slot:
@@ -226,10 +251,15 @@ class Executor:
         self._slots_in: List[_Slot] = []
         self._slots_out: List[_Slot] = []
         dbs: List[Any] = []
+        model._check_open()
         datasets = [lib.aclmdlCreateDataset(), lib.aclmdlCreateDataset()]
         if ffi.NULL in datasets:
+            for ds in datasets:
+                if ds != ffi.NULL:
+                    lib.aclmdlDestroyDataset(ds)
             raise_for(200000, "aclmdlCreateDataset")
-        self._finalizer = weakref.finalize(self, _release_executor, datasets, dbs, _lifecycle.generation())
+        self._res = _lifecycle.Resource(_release_executor, "aclmdlDestroyDataset", (datasets, dbs))
+        self._finalizer = weakref.finalize(self, self._res.release)
         self._in_ds, self._out_ds = datasets
         try:
             for infos, slots, ds in ((model.inputs, self._slots_in, self._in_ds), (model.outputs, self._slots_out,
@@ -257,19 +287,27 @@ class Executor:
 
     @property
     def closed(self) -> bool:
-        return not self._finalizer.alive
+        return self._res.released or self.model.closed
 
     def close(self) -> None:
         """Destroy the datasets and data buffers and free the device buffers (idempotent)."""
         self._finalizer()
         for slot in self._slots_in + self._slots_out:
             slot.own.close()
+        _lifecycle.drain()
 
     def __enter__(self) -> "Executor":
         return self
 
-    def __exit__(self, *exc: Any) -> None:
-        self.close()
+    def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
+        _lifecycle.exit_close(self.close, exc_type, "Executor")
+
+    def _check_open(self) -> None:
+        res, model_res = self._res, self.model._res
+        if res.state or not res.token.live or model_res.state or not model_res.token.live:  # (the hot path)
+            if res.released:
+                raise _lifecycle.closed_error(res, "Executor", "the Executor is closed")
+            self.model._check_open()
 
     def _point(self, slot: _Slot, ptr: Any, size: int) -> None:
         if slot.ptr != ptr or slot.size != size:
@@ -365,6 +403,7 @@ class Executor:
 
     def execute(self, inputs: Sequence[Any], out: Optional[Sequence[np.ndarray]] = None) -> List[np.ndarray]:
         """Run once, synchronously (aclmdlExecute); see :meth:`Model.execute`."""
+        self._check_open()
         if self._pending is not None:
             self._pending.wait()
         batch = self._stage_inputs(inputs, None)
@@ -381,6 +420,8 @@ class Executor:
     def execute_async(self, inputs: Sequence[Any], stream: "Stream", out: Optional[Sequence[np.ndarray]] = None,
                       close_after: bool = False) -> "AsyncResult":
         """Queue copies in, aclmdlExecuteAsync and copies out on ``stream``."""
+        self._check_open()
+        stream._check_open()
         if self._pending is not None:
             self._pending.wait()
         batch = self._stage_inputs(inputs, stream)

@@ -235,6 +235,23 @@ def aipp_model(tmp: Path) -> Path:
     return tmp / "tiny_aipp.om"
 
 
+def aipp_batch_model(tmp: Path) -> Path:
+    """A batch-2 model behind YUV420SP AIPP (8x8 images, 96 bytes each), as acllite atc makes it."""
+    from onnx import TensorProto, helper
+
+    from acllite.tools import atc
+
+    g = helper.make_graph([helper.make_node("ReduceMean", ["x"], ["y"], axes=[2, 3], keepdims=0)], "g",
+                          [helper.make_tensor_value_info("x", TensorProto.FLOAT, [2, 3, 8, 8])],
+                          [helper.make_tensor_value_info("y", TensorProto.FLOAT, [2, 3])])
+    m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)])
+    m.ir_version = 8
+    (tmp / "batch2.onnx").write_bytes(m.SerializeToString())
+    (tmp / "batch2.cfg").write_text("aipp_op { aipp_mode: static input_format: YUV420SP_U8 csc_switch: true }\n")
+    atc.convert(str(tmp / "batch2.onnx"), str(tmp / "batch2_aipp"), insert_op_conf=str(tmp / "batch2.cfg"))
+    return tmp / "batch2_aipp.onnx"
+
+
 def cli(*argv: Union[str, bytes]) -> Exit:
     """acllite's command line in this process (acllite.tools.cli.main), its exit status and output."""
     import contextlib
@@ -466,6 +483,48 @@ def _(env: Env) -> None:
     acllite.Device(7)
 
 
+
+# Round two, the Python layers (issue 13): the ownership ground floor, views of pinned memory, plain dtypes.
+
+@row("rt-py-context-close-closes-its-streams", "runtime", "Stream.synchronize() after its Context was closed",
+     ValueError, "Stream is closed (its Context was closed)")
+def _(env: Env) -> None:
+    ctx = env.keep(env.dev().create_context())
+    s = ctx.create_stream()
+    ctx.close()  # before: the Python Stream was not told, and its close() destroyed a recycled address
+    s.close()  # nothing: the context's close released it
+    s.synchronize()
+
+
+@row("rt-py-stream-after-device-reset", "runtime", "Stream.record() after the last Device.close()", ValueError,
+     "the reset of device 0 released it")
+def _(env: Env) -> None:
+    d = env.dev()
+    s, e = d.create_stream(), d.create_event()
+    s.close()
+    d.close()  # the last reset: it releases the event (reported) ...
+    acllite.Device(0).close()  # ... and a fresh open/reset leaves an empty report behind
+    s2 = acllite.Device(0)
+    env.later(s2.close)
+    e.record()
+
+
+@row("rt-py-finalize-inside-a-callback", "runtime", "acllite.finalize() inside callback_scope()", AclStateError,
+     "cannot run inside a callback", code=507007)
+def _(env: Env) -> None:
+    env.dev()
+    with acllite.runtime.callback_scope():
+        acllite.finalize()
+
+
+@row("rt-py-with-block-keeps-its-exception", "runtime", "with acllite.init(): finalize(); raise KeyError",
+     KeyError, "from the block")
+def _(env: Env) -> None:
+    with acllite.init():
+        acllite.finalize()
+        raise KeyError("from the block")  # before: replaced by AclStateError from a second aclFinalize
+
+
 # ----------------------------------------------------------------------------------------- memory
 
 @row("mem-malloc-zero", "memory", "aclrtMalloc(size 0)", 100000, "size is 0")
@@ -632,6 +691,47 @@ def _(env: Env) -> None:
     env.dev().alloc(1 << 50)
 
 
+
+@row("mem-py-host-view-object-dtype", "memory", "HostBuffer.numpy(dtype=object)", TypeError, "cannot have dtype object")
+def _(env: Env) -> None:
+    env.keep(env.dev().alloc_host(64)).numpy(object)  # before: numpy read pinned bytes as PyObject pointers
+
+
+@row("mem-py-copy-into-object-array", "memory", "DeviceBuffer.copy_to(an object array)", TypeError,
+     "cannot have dtype object")
+def _(env: Env) -> None:
+    env.keep(env.dev().alloc(16)).copy_to(np.empty(2, object))
+
+
+@row("mem-py-to-numpy-structured-object", "memory", "DeviceBuffer.to_numpy(a record dtype with an object field)",
+     TypeError, "cannot have dtype")
+def _(env: Env) -> None:
+    env.keep(env.dev().alloc(16)).to_numpy(np.dtype([("a", "u8"), ("b", "O")]))
+
+
+@row("mem-py-negative-view-shape", "memory", "HostBuffer.numpy(shape=(-1, 4))", ValueError, "negative dimension")
+def _(env: Env) -> None:
+    env.keep(env.dev().alloc_host(64)).numpy(np.uint8, (-1, 4))
+
+
+@row("mem-py-memoryview-is-a-view", "memory", "HostBuffer.close() while a memoryview() of it lives", BufferError,
+     "1 numpy view(s) or memoryview(s)")
+def _(env: Env) -> None:
+    h = env.keep(env.dev().alloc_host(64))
+    mv = h.memoryview()
+    env.later(mv.release)  # (runs before the buffer's close)
+    h.close()  # before: it succeeded, and writes through mv landed in whatever was allocated there next
+
+
+@row("mem-py-finalize-with-a-live-view", "memory", "acllite.finalize() while a numpy view of pinned memory lives",
+     BufferError, "aclFinalize would release the memory under them")
+def _(env: Env) -> None:
+    h = env.keep(env.dev().alloc_host(64))
+    views = [h.numpy()]
+    env.later(views.clear)
+    acllite.finalize()  # before: it succeeded and the view read zeros
+
+
 # ----------------------------------------------------------------------------------------- model
 
 @row("model-missing-file", "model", "aclmdlLoadFromFile(missing file)", 100003, "cannot open model file")
@@ -788,6 +888,69 @@ def _(env: Env) -> None:
     m = acllite.Model(onnx_model(), env.dev())
     m.close()
     m.execute([np.zeros((1, 4), np.float32)])
+
+
+
+@row("model-py-execute-after-close", "model", "Model.execute() after close()", ValueError, "the model is closed")
+def _(env: Env) -> None:
+    m = acllite.Model(onnx_model(), env.dev())
+    m.execute([np.ones((1, 4), np.float32)])
+    m.close()
+    m.execute([np.ones((1, 4), np.float32)])  # before: a cffi TypeError
+
+
+@row("model-aipp-batch-one-image", "model", "Model.execute(one image) on a batch-2 static-AIPP model", ValueError,
+     "holds 96 bytes")
+def _(env: Env) -> None:
+    m = env.keep(acllite.Model(aipp_batch_model(env.tmp), env.dev()))
+    m.execute([np.zeros(96, np.uint8)])  # before: accepted, and the model read a second image past the buffer
+
+
+@row("model-engine-reads-past-buffer", "model", "aclmdlExecute of an AIPP model described one image short",
+     AclError, "the model reads 192 bytes", code=100017)
+def _(env: Env) -> None:
+    import onnx
+
+    proto = onnx.load(str(aipp_batch_model(env.tmp)))
+    for p in proto.metadata_props:
+        if p.key.startswith("acllite.aipp."):
+            p.value = p.value.replace('"described_size": 192', '"described_size": 96')
+    m = env.keep(acllite.Model(proto.SerializeToString(), env.dev()))
+    m.execute([np.zeros(96, np.uint8)])
+
+
+@row("model-aipp-metadata-beyond-int32", "model", "aclmdlLoadFromMem(AIPP matrix_r0c0 = 2**40 in the metadata)",
+     100013, "does not fit int32_t")
+def _(env: Env) -> Raw:
+    import onnx
+
+    env.device()
+    proto = onnx.load(str(aipp_batch_model(env.tmp)))
+    for p in proto.metadata_props:
+        if p.key.startswith("acllite.aipp."):
+            p.value = p.value.replace('"matrix_r0c0": 298', '"matrix_r0c0": 1099511627776')
+    data = proto.SerializeToString()
+    return raw(lib.aclmdlLoadFromMem, data, len(data), ffi.new("uint32_t *"))
+
+
+@row("model-gear-minus-one", "model", "aclmdlLoadFromMem(dynamic batch gear -1 in the metadata)", 100013,
+     "dynamic batch gear 0 = -1 does not fit uint64_t")
+def _(env: Env) -> Raw:
+    import onnx
+
+    env.device()
+    proto = onnx.load_model_from_string(onnx_model())
+    e = proto.metadata_props.add()
+    e.key, e.value = "acllite.dynamic_batch", "-1"
+    data = proto.SerializeToString()
+    return raw(lib.aclmdlLoadFromMem, data, len(data), ffi.new("uint32_t *"))
+
+
+@row("model-om-bytes-from-mem", "model", "aclmdlLoadFromMem(the bytes of an .om)", 200001, "ONNX twin's bytes")
+def _(env: Env) -> Raw:
+    env.device()
+    om = tiny_om()
+    return raw(lib.aclmdlLoadFromMem, om, len(om), ffi.new("uint32_t *"))
 
 
 # ----------------------------------------------------------------------------------------- dvpp
@@ -1046,6 +1209,39 @@ def _(env: Env) -> None:
     ip.decode_jpeg(env.keep(Image.open(os.fsdecode(path))))
 
 
+
+@row("image-py-narrow-array-rgb", "image", "Image((1, 4096, 1) array, RGB888, 4096, 1)", ValueError, "packed")
+def _(env: Env) -> None:
+    from acllite.image import Image, PixelFormat
+
+    Image(np.zeros((1, 4096, 1), np.uint8), PixelFormat.RGB888, 4096, 1)  # before: to_numpy read past its end
+
+
+@row("image-py-too-small-2d-resize", "image", "ImageProcessor.resize(Image(4 x 64 array, NV12 64x64))", ValueError,
+     "too small")
+def _(env: Env) -> None:
+    from acllite.dvpp import ImageProcessor
+    from acllite.image import Image, PixelFormat
+
+    ip = env.keep(ImageProcessor(env.dev()))
+    ip.resize(Image(np.zeros((4, 64), np.uint8), PixelFormat.NV12, 64, 64, 64, 64), 32, 32)  # before: zeros
+
+
+@row("image-py-buffer-too-small", "image", "Image(a 100-byte DeviceBuffer, NV12 16x16)", ValueError,
+     "its buffer holds 100")
+def _(env: Env) -> None:
+    from acllite.image import Image, PixelFormat
+
+    Image(env.keep(env.dev().alloc(100)), PixelFormat.NV12, 16, 16)
+
+
+@row("image-py-not-uint8", "image", "Image(float32 array, RGB888)", TypeError, "uint8")
+def _(env: Env) -> None:
+    from acllite.image import Image, PixelFormat
+
+    Image(np.zeros((4, 4, 3), np.float32), PixelFormat.RGB888, 4, 4)
+
+
 # ----------------------------------------------------------------------------------------- pyACL module
 
 def _acl() -> Any:
@@ -1128,6 +1324,15 @@ def _(env: Env) -> Raw:
     acl = _acl()
     env.device()
     return _ret(acl.media.dvpp_free(0x1234), "acldvppFree")
+
+
+
+@row("pyacl-index-by-name-not-a-string", "pyacl", "acl.mdl.get_input_index_by_name(desc, 3)", TypeError,
+     "a str is required, not int")
+def _(env: Env) -> None:
+    from acllite import pyacl as acl
+
+    acl.mdl.get_input_index_by_name(0, 3)  # before: AttributeError ('int' object has no attribute 'encode')
 
 
 # ----------------------------------------------------------------------------------------- command line
@@ -1239,6 +1444,45 @@ def _(env: Env) -> Exit:
     assert "c_vanishes.jpg] cannot classify" in out.output and "b_text.jpg] cannot classify" in out.output, out.output
     assert "leak report: empty" in out.output, out.output
     return out
+
+
+
+@row("cli-atc-empty-output", "cli", "acllite atc --output=", ("exit", 1), "--output: expected the output file's path")
+def _(env: Env) -> Exit:
+    (env.tmp / "m.onnx").write_bytes(onnx_model())
+    return cli("atc", "--framework=5", "--model=%s" % (env.tmp / "m.onnx"), "--output=")  # before: wrote .onnx
+
+
+@row("cli-atc-shape-beyond-int64", "cli", "acllite atc --input_shape=x:99999999999999999999999,4", ("exit", 1),
+     "99999999999999999999999")
+def _(env: Env) -> Exit:
+    (env.tmp / "m.onnx").write_bytes(onnx_model("batch"))
+    return cli("atc", "--framework=5", "--model=%s" % (env.tmp / "m.onnx"), "--output=%s" % (env.tmp / "o"),
+               "--input_shape=x:99999999999999999999999,4")  # before: a traceback
+
+
+@row("cli-atc-aipp-negative-size", "cli", "acllite atc --insert_op_conf=<src_image_size_w: -5>", ("exit", 1),
+     "a.cfg:3: src_image_size_w -5 is outside 0 to 4096")
+def _(env: Env) -> Exit:
+    (env.tmp / "m.onnx").write_bytes(onnx_model())
+    (env.tmp / "a.cfg").write_text("aipp_op {\n aipp_mode: static input_format: RGB888_U8\n src_image_size_w: -5\n}\n")
+    return cli("atc", "--framework=5", "--model=%s" % (env.tmp / "m.onnx"), "--output=%s" % (env.tmp / "o"),
+               "--insert_op_conf=%s" % (env.tmp / "a.cfg"))  # before: "must be set when crop is on"
+
+
+@row("cli-atc-aipp-beyond-int32", "cli", "acllite atc --insert_op_conf=<matrix_r0c0: 2**32>", ("exit", 1),
+     "matrix_r0c0 4294967296 is outside -32768 to 32767")
+def _(env: Env) -> Exit:
+    (env.tmp / "m.onnx").write_bytes(onnx_model())
+    (env.tmp / "a.cfg").write_text("aipp_op {\n aipp_mode: static input_format: RGB888_U8\n csc_switch: true\n"
+                                   " matrix_r0c0: 4294967296\n}\n")
+    return cli("atc", "--framework=5", "--model=%s" % (env.tmp / "m.onnx"), "--output=%s" % (env.tmp / "o"),
+               "--insert_op_conf=%s" % (env.tmp / "a.cfg"))  # before: accepted, then 500000 at aclmdlGetAippType
+
+
+@row("cli-atc-bad-log", "cli", "acllite atc --log=loud", ("exit", 2), "--log=loud: expected one of")
+def _(env: Env) -> Exit:
+    return cli("atc", "--framework=5", "--model=m.onnx", "--output=o", "--log=loud")
 
 
 # ----------------------------------------------------------------------------------------- single operators

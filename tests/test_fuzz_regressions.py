@@ -49,7 +49,7 @@ pytestmark = requires_emulator
 
 FUZZ = ROOT / "tests" / "fuzz"
 CRASHERS = FUZZ / "crashers"
-TARGETS = ["jpeg", "png", "aipp", "model_load", "memcpy", "pyacl", "model_shapes"]
+TARGETS = ["jpeg", "png", "aipp", "model_load", "memcpy", "pyacl", "model_shapes", "image", "release"]
 SMOKE_RUNS = 300
 
 # atheris when installed, else the harness's own seeded mutator (docs/RELIABILITY.md)

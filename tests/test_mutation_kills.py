@@ -74,8 +74,11 @@ def test_dynamic_batch_needs_a_dynamic_input(tmp_path: Path) -> None:
 @pytest.mark.parametrize("key", ["top_padding_size", "bottom_padding_size", "left_padding_size",
                                  "right_padding_size"])
 def test_negative_padding_is_refused(key: str) -> None:
-    block = parse_aipp_text("aipp_op {\n aipp_mode: static\n input_format: RGB888_U8\n padding: true\n %s: -1\n}"
-                            % key, "pad.cfg")[0]
+    text = "aipp_op {\n aipp_mode: static\n input_format: RGB888_U8\n padding: true\n %s: -1\n}" % key
+    with pytest.raises(AippConfigError, match="pad.cfg:5: %s -1 is outside 0 to 32" % key):
+        parse_aipp_text(text, "pad.cfg")  # the parser refuses it, naming the line
+    block = parse_aipp_text(text.replace("-1", "1"), "pad.cfg")[0]
+    block.values[key] = -1  # a block made otherwise: resolve() refuses it too
     with pytest.raises(AippConfigError, match="pad.cfg:1: aipp_op: %s is negative" % key):
         block.resolve((3, 8, 8))
 

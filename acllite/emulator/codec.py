@@ -24,6 +24,7 @@ import zlib
 from typing import Any, Optional, Tuple
 
 from .._acl_cffi import ffi, lib
+from ._extern import extern
 
 logger = logging.getLogger("acllite.emulator")
 
@@ -113,7 +114,7 @@ def _open(data: Any, size: int) -> Any:
     return _image_module().open(io.BytesIO(ffi.buffer(data, size)))
 
 
-@ffi.def_extern(error=ACL_ERROR_INTERNAL_ERROR)
+@extern(ACL_ERROR_INTERNAL_ERROR, "JPEG decoding failed", ACL_ERROR_INVALID_PARAM)
 def acllite_py_jpeg_decode(sink, data, size, orientation, message, message_len):  # type: ignore[no-untyped-def]
     try:
         im = _open(data, size)
@@ -184,7 +185,7 @@ def _png_missing_rows(png: bytes) -> Optional[str]:
     return "its image data holds %d of %d rows" % (got // (1 + (width * bits + 7) // 8), height)
 
 
-@ffi.def_extern(error=ACL_ERROR_INTERNAL_ERROR)
+@extern(ACL_ERROR_INTERNAL_ERROR, "PNG decoding failed", ACL_ERROR_INVALID_PARAM)
 def acllite_py_png_decode(sink, data, size, keep_alpha, message, message_len):  # type: ignore[no-untyped-def]
     try:
         short = _png_missing_rows(bytes(ffi.buffer(data, size)))
@@ -204,7 +205,7 @@ def acllite_py_png_decode(sink, data, size, keep_alpha, message, message_len):  
             type(exc).__name__, exc))
 
 
-@ffi.def_extern(error=ACL_ERROR_INTERNAL_ERROR)
+@extern(ACL_ERROR_INTERNAL_ERROR, "JPEG encoding failed", ACL_ERROR_INVALID_PARAM)
 def acllite_py_jpeg_encode(pixels, width, height, row_stride, quality, out, capacity, written, message,  # type: ignore[no-untyped-def]
                            message_len):
     try:

@@ -19,24 +19,30 @@ import numpy as np
 
 from .._acl_cffi import ffi
 from ..formats import onnx as onnx_format
+from ._extern import extern
+from .checks import OM_MAGIC, om_from_memory, validate
 from .models import ACL_ERROR_INTERNAL_ERROR, EngineError, Model, models, publish, write_message
 
 logger = logging.getLogger("acllite.emulator")
 
 ACL_ERROR_INVALID_MODEL_ID = 100011
+ACL_ERROR_MODEL_INPUT_NOT_MATCH = 100017
 ACL_ERROR_MODEL_OUTPUT_NOT_MATCH = 100018
 ACL_ERROR_GE_FAILURE = 500002
 ACL_FORMAT_NCHW = 0
 BINDINGS_KEPT = 64  # I/O bindings cached per model (one per set of buffers and batch)
 
 
-@ffi.def_extern(error=ACL_ERROR_INTERNAL_ERROR)
+@extern(ACL_ERROR_INTERNAL_ERROR, "model load failed")
 def acllite_py_model_load(data, size, describe_only, handle_out, n_in, n_out, weight_bytes, message, message_len):  # type: ignore[no-untyped-def]
     try:
         blob = bytes(ffi.buffer(data, size))
+        if blob[:4] == OM_MAGIC:
+            raise om_from_memory(len(blob))
         d = onnx_format.describe(blob)
         model = Model(d.inputs, d.outputs, None if describe_only else onnx_format.session(blob), gears=d.gears,
                       dynamic_index=len(d.inputs) - 1 if d.gears else -1)
+        validate(model)
         weights = d.weight_bytes
     except (EngineError, onnx_format.OnnxError) as exc:
         write_message(message, message_len, str(exc))
@@ -47,7 +53,7 @@ def acllite_py_model_load(data, size, describe_only, handle_out, n_in, n_out, we
     return publish(model, weights, handle_out, n_in, n_out, weight_bytes)
 
 
-@ffi.def_extern(error=ACL_ERROR_INTERNAL_ERROR)
+@extern(ACL_ERROR_INTERNAL_ERROR, "describing a model tensor failed")
 def acllite_py_model_describe(handle, is_output, index, desc):  # type: ignore[no-untyped-def]
     model = models.get(handle)
     if model is None:
@@ -74,11 +80,13 @@ def _bind(model: Model, inputs: Any, outputs: Any) -> Tuple[Any, List[int]]:
             continue
         batch = inputs[i].dims[0] if inputs[i].dimCount else 1
         shape = [batch if d < 0 else d for d in t.bind_dims]
+        _fits(shape, t, inputs[i].size, i, "input", ACL_ERROR_MODEL_INPUT_NOT_MATCH)
         binding.bind_input(t.bind_name, "cpu", 0, t.dtype, shape, int(ffi.cast("uintptr_t", inputs[i].data)))
     unbound = []
     for i, t in enumerate(model.outputs):
         shape = [outputs[i].dims[k] for k in range(outputs[i].dimCount)]
         if all(d >= 0 for d in shape):
+            _fits(shape, t, outputs[i].size, i, "output", ACL_ERROR_MODEL_OUTPUT_NOT_MATCH)
             binding.bind_output(t.bind_name, "cpu", 0, t.dtype, shape, int(ffi.cast("uintptr_t", outputs[i].data)))
         else:
             binding.bind_output(t.bind_name, "cpu")
@@ -86,10 +94,20 @@ def _bind(model: Model, inputs: Any, outputs: Any) -> Tuple[Any, List[int]]:
     return binding, unbound
 
 
+def _fits(shape: List[int], t: Any, size: int, index: int, role: str, code: int) -> None:
+    """onnxruntime reads (writes) the whole tensor at the buffer's address: never more than the buffer holds."""
+    need = int(np.dtype(t.dtype).itemsize)
+    for d in shape:
+        need *= int(d)
+    if need > size:
+        raise EngineError(code, "%s %d '%s': the model %s %d bytes (shape %s, %s), its buffer holds %d" % (
+            role, index, t.name, "reads" if role == "input" else "writes", need, list(shape), np.dtype(t.dtype), size))
+
+
 _TENSOR_BYTES = ffi.sizeof("acllite_emu_tensor")
 
 
-@ffi.def_extern(error=ACL_ERROR_INTERNAL_ERROR)
+@extern(ACL_ERROR_INTERNAL_ERROR, "model execution failed")
 def acllite_py_model_execute(handle, inputs, n_in, outputs, n_out, message, message_len):  # type: ignore[no-untyped-def]
     model = models.get(handle)
     if model is not None and model.missing is not None:
@@ -104,7 +122,11 @@ def acllite_py_model_execute(handle, inputs, n_in, outputs, n_out, message, mess
     try:
         entry = model.bindings.get(key)
         if entry is None:
-            entry = _bind(model, inputs, outputs)
+            try:
+                entry = _bind(model, inputs, outputs)
+            except EngineError as exc:
+                write_message(message, message_len, str(exc))
+                return exc.code
             with model.lock:
                 model.bindings[key] = entry
                 if len(model.bindings) > BINDINGS_KEPT:
@@ -129,7 +151,7 @@ def acllite_py_model_execute(handle, inputs, n_in, outputs, n_out, message, mess
     return 0
 
 
-@ffi.def_extern()
+@extern(None, "unloading a model failed")
 def acllite_py_model_unload(handle):  # type: ignore[no-untyped-def]
     models.pop(handle, None)
 
@@ -147,7 +169,7 @@ def _fill_dims(target: Any, name: str, dims: List[int]) -> None:
         target.dims[k] = d
 
 
-@ffi.def_extern(error=ACL_ERROR_INTERNAL_ERROR)
+@extern(ACL_ERROR_INTERNAL_ERROR, "describing a model's AIPP failed")
 def acllite_py_model_aipp_info(handle, index, info):  # type: ignore[no-untyped-def]
     model = models.get(handle)
     if model is None:
@@ -186,7 +208,7 @@ def acllite_py_model_aipp_info(handle, index, info):  # type: ignore[no-untyped-
     return 0
 
 
-@ffi.def_extern(error=ACL_ERROR_INTERNAL_ERROR)
+@extern(ACL_ERROR_INTERNAL_ERROR, "describing a model's dynamic batch failed")
 def acllite_py_model_dynamic_batch(handle, batch, dynamic_index):  # type: ignore[no-untyped-def]
     model = models.get(handle)
     if model is None:

@@ -25,6 +25,8 @@ from ..formats import onnx as onnx_format
 from ..formats.om._modeldef import tensor_bytes
 from ..formats.om._types import dtype_name, numpy_dtype
 from ..formats.onnx import DYNAMIC_TENSOR_NAME, TensorDesc
+from ._extern import extern
+from .checks import validate
 from .models import ACL_ERROR_INTERNAL_ERROR, EngineError, Model, publish, write_message
 
 __all__ = ["load_om"]
@@ -133,10 +135,11 @@ def load_om(path: str) -> Tuple[Model, om.OmModel]:
     return model, desc
 
 
-@ffi.def_extern(error=ACL_ERROR_INTERNAL_ERROR)
+@extern(ACL_ERROR_INTERNAL_ERROR, "offline model load failed")
 def acllite_py_model_load_om(path, handle_out, n_in, n_out, weight_bytes, message, message_len):  # type: ignore[no-untyped-def]
     try:
         model, desc = load_om(os.fsdecode(ffi.string(path)))
+        validate(model)
     except (om.OmError, EngineError, onnx_format.OnnxError) as exc:
         write_message(message, message_len, str(exc))
         return exc.code

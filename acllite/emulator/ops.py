@@ -21,6 +21,7 @@ import numpy as np
 from .._acl_cffi import ffi
 from ..formats import onnx as onnx_format
 from ..formats import singleop
+from ._extern import extern
 from .models import ACL_ERROR_INTERNAL_ERROR, write_message
 
 logger = logging.getLogger("acllite.emulator")
@@ -65,7 +66,7 @@ def _publish(desc: singleop.OpDesc, handle_out: Any, n_in: Any, n_out: Any) -> i
     return 0
 
 
-@ffi.def_extern(error=ACL_ERROR_INTERNAL_ERROR)
+@extern(ACL_ERROR_INTERNAL_ERROR, "operator load failed")
 def acllite_py_op_load(data, size, handle_out, n_in, n_out, op_type, op_type_len, message, message_len):  # type: ignore[no-untyped-def]
     try:
         desc = singleop.decode(bytes(ffi.buffer(data, size)))
@@ -79,7 +80,7 @@ def acllite_py_op_load(data, size, handle_out, n_in, n_out, op_type, op_type_len
         return ACL_ERROR_INTERNAL_ERROR
 
 
-@ffi.def_extern(error=ACL_ERROR_INTERNAL_ERROR)
+@extern(ACL_ERROR_INTERNAL_ERROR, "describing an operator tensor failed")
 def acllite_py_op_describe(handle, is_output, index, out):  # type: ignore[no-untyped-def]
     try:
         op = _ops.get(handle)
@@ -95,11 +96,12 @@ def acllite_py_op_describe(handle, is_output, index, out):  # type: ignore[no-un
             out.ranges[k][0], out.ranges[k][1] = lo, hi
         out.isConst = int(t.const is not None)
         return 0
-    except Exception:
+    except Exception as exc:  # no message buffer here: the log says what failed
+        logger.error("describing operator %s tensor %s failed: %s: %s", handle, index, type(exc).__name__, exc)
         return ACL_ERROR_INTERNAL_ERROR
 
 
-@ffi.def_extern(error=ACL_ERROR_INTERNAL_ERROR)
+@extern(ACL_ERROR_INTERNAL_ERROR, "reading an operator's attributes failed")
 def acllite_py_op_attributes(handle, text, capacity, needed):  # type: ignore[no-untyped-def]
     try:
         op = _ops.get(handle)
@@ -111,7 +113,8 @@ def acllite_py_op_attributes(handle, text, capacity, needed):  # type: ignore[no
             return ACL_ERROR_STORAGE_OVER_LIMIT
         ffi.memmove(text, raw + b"\0", len(raw) + 1)
         return 0
-    except Exception:
+    except Exception as exc:  # no message buffer here: the log says what failed
+        logger.error("reading operator %s's attributes failed: %s: %s", handle, type(exc).__name__, exc)
         return ACL_ERROR_INTERNAL_ERROR
 
 
@@ -122,7 +125,7 @@ def _tensor_of(t: Any) -> singleop.OpTensor:
     return singleop.OpTensor(int(t.dataType), int(t.format), shape, ranges)
 
 
-@ffi.def_extern(error=ACL_ERROR_INTERNAL_ERROR)
+@extern(ACL_ERROR_INTERNAL_ERROR, "operator compile failed")
 def acllite_py_op_compile(op_type, inputs, n_in, outputs, n_out, attributes, handle_out, message, message_len):  # type: ignore[no-untyped-def]
     try:
         if any(int(inputs[i].dataType) not in singleop.TYPES for i in range(n_in)) or \
@@ -188,7 +191,7 @@ def _bind(op: _Op, s: _Session, inputs: Any, outputs: Any, n_out: int) -> Any:
     return binding
 
 
-@ffi.def_extern(error=ACL_ERROR_INTERNAL_ERROR)
+@extern(ACL_ERROR_INTERNAL_ERROR, "operator execution failed")
 def acllite_py_op_execute(handle, tensors_id, inputs, n_in, outputs, n_out, message, message_len):  # type: ignore[no-untyped-def]
     op = _ops.get(handle)
     if op is None:
@@ -224,7 +227,7 @@ def acllite_py_op_execute(handle, tensors_id, inputs, n_in, outputs, n_out, mess
     return 0
 
 
-@ffi.def_extern()
+@extern(None, "unloading an operator failed")
 def acllite_py_op_unload(handle):  # type: ignore[no-untyped-def]
     _ops.pop(handle, None)
 

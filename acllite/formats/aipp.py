@@ -56,6 +56,19 @@ _FLOAT_KEYS = tuple("min_chn_%d" % i for i in range(4)) + tuple("var_reci_chn_%d
     "padding_value",)
 _BOOL_KEYS = ("crop", "resize", "padding", "csc_switch", "rbuv_swap_switch", "ax_swap_switch", "single_line_mode")
 _ENUM_KEYS = ("aipp_mode", "input_format")
+_INT32 = (-(1 << 31), (1 << 31) - 1)
+#: Value ranges (inclusive) ATC documents for static AIPP (its configuration template and aclAippInfo); 0 for a
+#: size means "the model's". Every other integer must fit the int32_t it is stored in (aclAippInfo).
+VALUE_RANGES: Dict[str, Tuple[float, float]] = dict(
+    [("related_input_rank", (0, _INT32[1]))]
+    + [(k, (0, 4096)) for k in ("src_image_size_w", "src_image_size_h", "crop_size_w", "crop_size_h",
+                                "resize_output_w", "resize_output_h")]
+    + [(k, (0, 4095)) for k in ("load_start_pos_w", "load_start_pos_h")]
+    + [("%s_padding_size" % k, (0, 32)) for k in ("left", "right", "top", "bottom")]
+    + [("matrix_r%dc%d" % (r, c), (-(1 << 15), (1 << 15) - 1)) for r in range(3) for c in range(3)]
+    + [("%s_bias_%d" % (k, i), (0, 255)) for k in ("input", "output") for i in range(3)]
+    + [("mean_chn_%d" % i, (0, 255)) for i in range(4)]
+    + [(k, (-65504.0, 65504.0)) for k in _FLOAT_KEYS])  # float16's range, as ATC stores them
 _STRING_KEYS = ("related_input_name",)
 KNOWN_KEYS = frozenset(_INT_KEYS + _FLOAT_KEYS + _BOOL_KEYS + _ENUM_KEYS + _STRING_KEYS)
 
@@ -213,7 +226,15 @@ def _convert(key: str, raw: str, kind: str, where: str) -> Any:
     except ValueError:
         raise AippConfigError("%s: %s takes %s, not %r" % (where, key, "a number" if key in _FLOAT_KEYS
                                                            else "an integer", raw)) from None
+    lo, hi = VALUE_RANGES.get(key, _INT32)
+    if not lo <= value <= hi:  # NaN fails both comparisons: refused too
+        raise AippConfigError("%s: %s %s is outside %s to %s%s" % (
+            where, key, raw, _num(lo), _num(hi), "" if key in VALUE_RANGES else " (an int32)"))
     return value
+
+
+def _num(x: float) -> str:
+    return str(int(x)) if float(x).is_integer() else str(x)
 
 
 def parse_aipp_text(text: str, source: str = "<aipp config>") -> List[AippParams]:

@@ -38,13 +38,20 @@ class _ResourceList:
             self._items = [r for r in self._items if r() is not None and r() is not resource]
 
     def destroy(self) -> None:
-        """``destroy()`` every registered object still alive, newest first."""
+        """``destroy()`` every registered object still alive, newest first; one failing does not keep the others
+        alive (the first failure is raised after all were tried)."""
         with self._lock:
             items, self._items = self._items, []
+        first: Optional[BaseException] = None
         for ref in reversed(items):
             obj = ref()
             if obj is not None:
-                obj.destroy()
+                try:
+                    obj.destroy()
+                except Exception as exc:
+                    first = first or exc
+        if first is not None:
+            raise first
 
 
 resource_list = _ResourceList()
@@ -96,13 +103,28 @@ class AclLiteResource:
         log_info("Init resource success")
 
     def release(self) -> None:
-        """Release everything, in order: registered objects, the stream, the device, AscendCL (idempotent)."""
-        resource_list.destroy()
-        for obj in (self._stream, self._device, self._runtime):
-            if obj is not None:
+        """Release everything, in order: registered objects, the stream, the device, AscendCL (idempotent). A step
+        that fails does not skip the others; the first failure is raised once all were tried, and what could not
+        be released is kept for a later ``release()``."""
+        first: Optional[BaseException] = None
+        try:
+            resource_list.destroy()
+        except Exception as exc:
+            first = exc
+        for name in ("_stream", "_device", "_runtime"):
+            obj = getattr(self, name)
+            if obj is None:
+                continue
+            try:
                 obj.close()
-        self._stream = self._device = self._runtime = None
-        self.context = self.stream = None
+            except Exception as exc:
+                first = first or exc
+                continue
+            setattr(self, name, None)
+        if self._device is None:
+            self.context = self.stream = None
+        if first is not None:
+            raise first
 
     destroy = release
 

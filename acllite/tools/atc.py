@@ -27,6 +27,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import re
 import shlex
 from pathlib import Path
@@ -190,8 +191,9 @@ def _set_dims(value_info: Any, dims: Sequence[Any]) -> None:
         dim = shape.dim.add()
         if isinstance(d, str):
             dim.dim_param = d
-        else:
+        elif d >= 0:
             dim.dim_value = d
+        # a negative value: an unknown dimension (neither value nor name)
 
 
 def _dims(value_info: Any) -> List[Any]:
@@ -204,6 +206,10 @@ def convert(model: str, output: str, insert_op_conf: Optional[str] = None, input
             output_type: Optional[str] = None, soc_version: Optional[str] = None, command: str = "") -> Path:
     """Convert an ONNX model as ATC would; returns the path written (``output + ".onnx"``)."""
     import onnx
+
+    if not output or output.endswith(("/", os.sep)) or Path(output).name in (".", ".."):
+        raise AtcError("--output: expected the output file's path without its extension (OUTPUT writes "
+                       "OUTPUT.onnx), got %r" % output)
 
     try:
         proto = onnx.load(model)
@@ -223,6 +229,7 @@ def convert(model: str, output: str, insert_op_conf: Optional[str] = None, input
 
     gears = _parse_gears(dynamic_batch_size) if dynamic_batch_size else []
     shapes = _parse_input_shape(input_shape) if input_shape else {}
+    fixed: Dict[str, int] = {}  # symbolic input dimensions --input_shape gave a value
     for name, dims in shapes.items():
         if name not in by_name:
             raise AtcError("--input_shape: the model has no input %r (inputs: %s)" % (name, ", ".join(by_name)))
@@ -232,7 +239,10 @@ def convert(model: str, output: str, insert_op_conf: Optional[str] = None, input
         if -1 in dims and (not gears or dims.index(-1) != 0 or dims.count(-1) > 1):
             raise AtcError("--input_shape: -1 in %r needs --dynamic_batch_size, and only the first dimension "
                            "may be -1" % name)
+        fixed.update((o, d) for o, d in zip(old, dims) if isinstance(o, str) and d > 0)
         _set_dims(by_name[name], [BATCH if d == -1 else d for d in dims])
+    if fixed or (not gears and all(isinstance(d, int) and d > 0 for vi in inputs for d in _dims(vi))):
+        _carry_shapes_to_outputs(proto, fixed)
     if gears:
         dynamic = [vi.name for vi in inputs if _dims(vi) and not isinstance(_dims(vi)[0], int)]
         if not dynamic:
@@ -276,9 +286,42 @@ def convert(model: str, output: str, insert_op_conf: Optional[str] = None, input
     if problem:  # a model the emulator would refuse to load (sizes beyond int64)
         raise AtcError("the converted model cannot be loaded: %s" % problem)
     out = Path(output + ".onnx")
-    out.parent.mkdir(parents=True, exist_ok=True)
-    onnx.save(proto, str(out))
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        onnx.save(proto, str(out))
+    except OSError as exc:
+        raise AtcError("--output: cannot write %s: %s" % (out, exc.strerror or exc)) from None
     return out
+
+
+def _carry_shapes_to_outputs(proto: Any, fixed: Dict[str, int]) -> None:
+    """Outputs whose dimensions are symbolic get what the now fixed inputs imply (ONNX shape inference, else the
+    same symbols' values), so that they are described, sized and bound as static tensors."""
+    import copy
+
+    from onnx import shape_inference
+
+    outputs = list(proto.graph.output)
+    if all(all(isinstance(d, int) and d > 0 for d in _dims(vo)) for vo in outputs):
+        return
+    probe = copy.deepcopy(proto)
+    for vo in probe.graph.output:
+        vo.type.tensor_type.ClearField("shape")
+    try:
+        inferred = list(shape_inference.infer_shapes(probe, strict_mode=False).graph.output)
+    except Exception as exc:  # an op the inference does not know: the symbols alone
+        logger.info("shape inference failed (%s); output dims follow the fixed input symbols only", exc)
+        inferred = []
+    for k, vo in enumerate(outputs):
+        old = _dims(vo)
+        if all(isinstance(d, int) and d > 0 for d in old):
+            continue
+        got = _dims(inferred[k]) if k < len(inferred) and inferred[k].type.tensor_type.HasField("shape") else []
+        if len(got) == len(old) and all(isinstance(d, int) and d > 0 for d in got) and \
+                all(not isinstance(o, int) or o <= 0 or o == g for o, g in zip(old, got)):
+            _set_dims(vo, got)
+        elif fixed and any(isinstance(d, str) and d in fixed for d in old):
+            _set_dims(vo, [fixed.get(d, d) if isinstance(d, str) else d for d in old])
 
 
 def _insert_aipp(proto: Any, inputs: List[Any], block: AippParams, fmt: str, meta: Dict[str, str]) -> None:
@@ -329,7 +372,9 @@ def _insert_aipp(proto: Any, inputs: List[Any], block: AippParams, fmt: str, met
         "input_format": params["input_format"] if params["input_format"] != "YVU420SP_U8" else "YUV420SP_U8",
         "params": {k: (int(v) if isinstance(v, bool) else v) for k, v in params.items()},
         "described_dims": [described_n, params["src_image_size_h"], params["src_image_size_w"], channels],
-        "described_size": per_image,
+        # what aclmdlGetInputSizeByIndex reports: N images (ATC: N * W * H * 1.5 for YUV420SP); one image when the
+        # batch is dynamic (the emulator multiplies by the largest gear, as the device does)
+        "described_size": per_image * described_n if described_n > 0 else per_image,
         "model_dims": [described_n, c, h, w] if fmt == "NCHW" else [described_n, h, w, c],
     }
     meta[META_AIPP + original] = json.dumps(record, sort_keys=True)
@@ -375,6 +420,7 @@ def _cast_outputs(proto: Any, spec: str) -> None:
 
 # --------------------------------------------------------------------------------------------------- CLI
 
+_LOG_LEVELS = ("error", "warning", "info", "debug", "null")
 _OPTIONS = ("framework", "model", "output", "insert_op_conf", "input_shape", "input_format", "dynamic_batch_size",
             "output_type", "soc_version", "log", "mode", "singleop")
 #: What ATC accepts beside --singleop (its documentation's list, less the tuning options the emulator ignores).
@@ -426,12 +472,19 @@ def main(argv: Sequence[str]) -> int:
         sys.stderr.write("acllite atc: --mode=%s: only 0 (convert) is supported; for inspecting, use acllite "
                          "inspect\n" % args.mode)
         return 2
+    if args.log is not None and args.log.lower() not in _LOG_LEVELS:
+        sys.stderr.write("acllite atc: --log=%s: expected one of %s\n" % (args.log, ", ".join(_LOG_LEVELS)))
+        return 2
     try:
         out = convert(args.model, args.output, args.insert_op_conf, args.input_shape, args.input_format,
                       args.dynamic_batch_size, args.output_type, args.soc_version,
                       command="acllite atc " + " ".join(shlex.quote(a) for a in argv))
     except AtcError as exc:
         sys.stderr.write("acllite atc: %s\n" % exc)
+        return 1
+    except Exception as exc:  # a value that got past the checks: still one line, never a traceback
+        logger.debug("conversion failed", exc_info=True)
+        sys.stderr.write("acllite atc: cannot convert %s: %s: %s\n" % (args.model, type(exc).__name__, exc))
         return 1
     print("ATC run success: wrote %s (load it as %s or %s)" % (out, out, out.with_suffix(".om")))
     return 0

@@ -49,6 +49,7 @@ DIMS = [1, 2, 3, 4, 7, 16, 0, 2 ** 31 - 1, 2 ** 31, 2 ** 32, 2 ** 32 + 1, 2 ** 4
 GEARS = [0, 1, 2, 3, 4, 8, 16, 2 ** 31, 2 ** 32, 2 ** 56, 2 ** 60 + 1, 2 ** 63 - 1, 2 ** 63, 2 ** 64 - 1]
 
 with H.instrumented():
+    from acllite.emulator.checks import AIPP_FLOAT_KEYS, AIPP_INT32_KEYS, AIPP_SWITCH_KEYS
     from acllite.binding import ffi, lib
     from acllite.formats import onnx as onnx_format
 
@@ -116,8 +117,11 @@ class Spec:
         meta = {}
         if self.gears is not None:
             meta["acllite.dynamic_batch"] = ",".join(str(g) for g in self.gears)
-        if self.aipp is not None:
-            meta["acllite.aipp.x0"] = json.dumps({"described_dims": self.aipp[0], "described_size": self.aipp[1]})
+        if self.aipp is not None:  # a whole record, as acllite atc writes it (the engine refuses partial ones)
+            params = dict({k: 0 for k in AIPP_INT32_KEYS + AIPP_SWITCH_KEYS}, **{k: 1.0 for k in AIPP_FLOAT_KEYS})
+            meta["acllite.aipp.x0"] = json.dumps({"described_dims": self.aipp[0], "described_size": self.aipp[1],
+                                                  "input_format": "YUV400_U8", "params": params,
+                                                  "model_dims": [1, 1, 2, 2]})
         for k, v in meta.items():
             entry = m.metadata_props.add()
             entry.key, entry.value = k, v
