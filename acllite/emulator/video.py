@@ -9,7 +9,8 @@ A decoder gets one access unit per call, tagged with the frame's number (the pac
 picture FFmpeg completes to ``acllite_emu_video_put_picture`` by plane address, with the tag FFmpeg carried
 through its reordering: no copy is made here. An encoder gets NV12/NV21 planes by address and hands back every
 packet with the tag of its picture. PyAV is imported on the first call. The callbacks run on the channels'
-threads (cffi takes the GIL); they never call AscendCL.
+threads (cffi takes the GIL), through the one wrapper of the emulator's callbacks (:mod:`._extern`); they never call
+AscendCL.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from typing import Any, Dict, Optional
 import numpy as np
 
 from .._acl_cffi import ffi, lib
+from ._extern import extern
 
 logger = logging.getLogger("acllite.emulator")
 
@@ -177,7 +179,7 @@ def _i420(luma: np.ndarray, u: np.ndarray, v: np.ndarray) -> np.ndarray:
     return flat.reshape(h * 3 // 2, w)
 
 
-@ffi.def_extern(error=ACL_ERROR_INTERNAL_ERROR)
+@extern(ACL_ERROR_INTERNAL_ERROR, "opening a video decoder failed", ACL_ERROR_INVALID_PARAM)
 def acllite_py_video_decoder_open(codec, low_delay, decoder, message, message_len):  # type: ignore[no-untyped-def]
     try:
         d = _Decoder(int(codec), bool(low_delay))
@@ -193,7 +195,7 @@ def acllite_py_video_decoder_open(codec, low_delay, decoder, message, message_le
     return 0
 
 
-@ffi.def_extern(error=ACL_ERROR_INTERNAL_ERROR)
+@extern(ACL_ERROR_INTERNAL_ERROR, "video decoding failed", ACL_ERROR_INVALID_PARAM)
 def acllite_py_video_decode(decoder, data, size, tag, sink, message, message_len):  # type: ignore[no-untyped-def]
     try:
         with _lock:
@@ -204,7 +206,7 @@ def acllite_py_video_decode(decoder, data, size, tag, sink, message, message_len
         return _fail(message, message_len, ACL_ERROR_INVALID_PARAM, "%s: %s" % (type(exc).__name__, exc))
 
 
-@ffi.def_extern()
+@extern(None, "closing a video decoder failed")
 def acllite_py_video_decoder_close(decoder):  # type: ignore[no-untyped-def]
     try:
         with _lock:
@@ -213,7 +215,7 @@ def acllite_py_video_decoder_close(decoder):  # type: ignore[no-untyped-def]
         logger.exception("closing a video decoder")
 
 
-@ffi.def_extern(error=ACL_ERROR_INTERNAL_ERROR)
+@extern(ACL_ERROR_INTERNAL_ERROR, "opening a video encoder failed", ACL_ERROR_INVALID_PARAM)
 def acllite_py_video_encoder_open(stream_format, width, height, gop, rc_mode, bit_rate, frame_rate,  # type: ignore[no-untyped-def]
                                   encoder, message, message_len):
     try:
@@ -231,7 +233,7 @@ def acllite_py_video_encoder_open(stream_format, width, height, gop, rc_mode, bi
     return 0
 
 
-@ffi.def_extern(error=ACL_ERROR_INTERNAL_ERROR)
+@extern(ACL_ERROR_INTERNAL_ERROR, "video encoding failed", ACL_ERROR_INVALID_PARAM)
 def acllite_py_video_encode(encoder, y, y_stride, uv, uv_stride, v_first, force_key, tag, sink,  # type: ignore[no-untyped-def]
                             message, message_len):
     try:
@@ -243,7 +245,7 @@ def acllite_py_video_encode(encoder, y, y_stride, uv, uv_stride, v_first, force_
         return _fail(message, message_len, ACL_ERROR_INVALID_PARAM, "%s: %s" % (type(exc).__name__, exc))
 
 
-@ffi.def_extern()
+@extern(None, "closing a video encoder failed")
 def acllite_py_video_encoder_close(encoder):  # type: ignore[no-untyped-def]
     try:
         with _lock:
