@@ -104,15 +104,12 @@ void dvpp_stream_write(acldvppStreamDesc *desc, const dvpp_stream *f) {
 
 STREAM_SETTER(acldvppSetStreamDescData, void *, data, (void)0)
 STREAM_SETTER(acldvppSetStreamDescSize, uint32_t, size, (void)0)
-STREAM_SETTER(acldvppSetStreamDescFormat, acldvppStreamFormat, format,
-              if ((int)value < H265_MAIN_LEVEL || value > H264_HIGH_LEVEL) return emu_fail(
-                  ACL_ERROR_INVALID_PARAM, "acldvppSetStreamDescFormat",
-                  "format %d is not an acldvppStreamFormat (0 H.265 main, 1..3 H.264 baseline/main/high)", (int)value))
+/* Plain setters, as CANN's: the values are checked where they are used (VDEC decides the codec by the channel's
+ * enType; any eos other than 0 ends the stream). */
+STREAM_SETTER(acldvppSetStreamDescFormat, acldvppStreamFormat, format, (void)0)
 STREAM_SETTER(acldvppSetStreamDescTimestamp, uint64_t, timestamp, (void)0)
 STREAM_SETTER(acldvppSetStreamDescRetCode, uint32_t, retcode, (void)0)
-STREAM_SETTER(acldvppSetStreamDescEos, uint8_t, eos,
-              if (value > 1) return emu_fail(ACL_ERROR_INVALID_PARAM, "acldvppSetStreamDescEos",
-                                             "eos %u: 0 (more frames follow) or 1 (end of stream)", value))
+STREAM_SETTER(acldvppSetStreamDescEos, uint8_t, eos, (void)0)
 STREAM_GETTER(acldvppGetStreamDescData, void *, data, NULL)
 STREAM_GETTER(acldvppGetStreamDescSize, uint32_t, size, 0)
 STREAM_GETTER(acldvppGetStreamDescFormat, acldvppStreamFormat, format, H265_MAIN_LEVEL)
