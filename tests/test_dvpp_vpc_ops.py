@@ -525,3 +525,104 @@ def test_where_the_operations_exist(soc: str, working: Any) -> None:
         else:
             assert rc == FEATURE_UNSUPPORTED, (name, rc, message)
             assert ("Ascend310P only" if name == "pyr" else "Ascend310P and newer") in message
+
+
+PYACL_PROGRAM = """
+import json, os
+import numpy as np
+import acllite
+import acllite.pyacl as acl
+
+def check(ret, what):
+    assert ret == 0, "%s: %d %s" % (what, ret, acl.get_recent_err_msg())
+
+check(acl.init(), "init")
+check(acl.rt.set_device(0), "set_device")
+stream, ret = acl.rt.create_stream()
+check(ret, "create_stream")
+chan = acl.media.dvpp_create_channel_desc()
+check(acl.media.dvpp_create_channel(chan), "create_channel")
+img = (np.arange(64 * 16) % 251).astype(np.uint8).reshape(16, 64)
+buffers = []
+
+def picture(w, h, data=None):
+    size = w * h
+    ptr, ret = acl.media.dvpp_malloc(size)
+    check(ret, "dvpp_malloc")
+    host = np.zeros(size, np.uint8) if data is None else np.ascontiguousarray(data).ravel()
+    check(acl.rt.memcpy(ptr, size, acl.util.numpy_to_ptr(host), size, 1), "memcpy")
+    d = acl.media.dvpp_create_pic_desc()
+    for fn, v in ((acl.media.dvpp_set_pic_desc_data, ptr), (acl.media.dvpp_set_pic_desc_size, size),
+                  (acl.media.dvpp_set_pic_desc_format, 0), (acl.media.dvpp_set_pic_desc_width, w),
+                  (acl.media.dvpp_set_pic_desc_height, h), (acl.media.dvpp_set_pic_desc_width_stride, w),
+                  (acl.media.dvpp_set_pic_desc_height_stride, h)):
+        check(fn(d, v), fn.__name__)
+    buffers.append((ptr, d))
+    return d, ptr, size
+
+def read(ptr, size):
+    out = np.zeros(size, np.uint8)
+    check(acl.rt.memcpy(acl.util.numpy_to_ptr(out), size, ptr, size, 2), "memcpy back")
+    return out
+
+res = {}
+src, _, _ = picture(64, 16, img)
+b = acl.media.dvpp_create_border_config()
+for fn, v in ((acl.media.dvpp_set_border_config_top, 2), (acl.media.dvpp_set_border_config_bottom, 2),
+              (acl.media.dvpp_set_border_config_left, 16), (acl.media.dvpp_set_border_config_right, 0),
+              (acl.media.dvpp_set_border_config_border_type, 1)):
+    check(fn(b, v), fn.__name__)
+check(acl.media.dvpp_set_border_config_value(b, 0, 7.0), "set value")
+res["value"] = acl.media.dvpp_get_border_config_value(b, 0)
+res["sides"] = [acl.media.dvpp_get_border_config_top(b), acl.media.dvpp_get_border_config_left(b),
+                acl.media.dvpp_get_border_config_border_type(b)]
+dst, dptr, dsize = picture(80, 20)
+check(acl.media.dvpp_vpc_make_border_async(chan, src, dst, b, stream), "make_border")
+hist = acl.media.dvpp_create_hist()
+check(acl.media.dvpp_vpc_calc_hist_async(chan, src, hist, 0, stream), "calc_hist")
+lut = acl.media.dvpp_create_lut_map()
+res["lut_dims"] = acl.media.dvpp_get_lut_map_dims(lut)
+lptr, llen, ret = acl.media.dvpp_get_lut_map_data(lut, 0)
+check(ret, "get_lut_map_data")
+table = (255 - np.arange(256)).astype(np.uint8)
+check(acl.rt.memcpy(lptr, llen, acl.util.numpy_to_ptr(table), 256, 0), "write the LUT")
+inv, iptr, isize = picture(64, 16)
+check(acl.media.dvpp_vpc_equalize_hist_async(chan, src, inv, lut, stream), "equalize_hist")
+half, hptr, hsize = picture(32, 8)
+check(acl.media.dvpp_vpc_pyr_down_async(chan, src, half, 0, stream), "pyr_down")
+check(acl.rt.synchronize_stream(stream), "synchronize")
+res["border"] = read(dptr, dsize).tolist()
+res["hist_dims"] = acl.media.dvpp_get_hist_dims(hist)
+hdata, hlen, ret = acl.media.dvpp_get_hist_data(hist, 0)
+check(ret, "get_hist_data")
+res["hist"] = acl.util.ptr_to_numpy(hdata, (hlen,), 6).tolist()
+res["hist_ret"] = acl.media.dvpp_get_hist_ret_code(hist)
+res["inverted"] = read(iptr, isize).tolist()
+res["half"] = read(hptr, hsize).tolist()
+check(acl.media.dvpp_clear_hist(hist), "clear_hist")
+check(acl.media.dvpp_destroy_hist(hist), "destroy_hist")
+check(acl.media.dvpp_destroy_lut_map(lut), "destroy_lut_map")
+check(acl.media.dvpp_destroy_border_config(b), "destroy_border_config")
+for ptr, d in buffers:
+    check(acl.media.dvpp_free(ptr), "dvpp_free")
+    check(acl.media.dvpp_destroy_pic_desc(d), "destroy_pic_desc")
+check(acl.media.dvpp_destroy_channel(chan), "destroy_channel")
+check(acl.media.dvpp_destroy_channel_desc(chan), "destroy_channel_desc")
+check(acl.rt.destroy_stream(stream), "destroy_stream")
+check(acl.rt.reset_device(0), "reset_device")
+check(acl.finalize(), "finalize")
+res["leaks"] = acllite.emulator_leak_report()
+print(json.dumps(res))
+"""
+
+
+def test_pyacl_functions_on_the_emulator() -> None:
+    """The acl.media functions of the objects and operations, pyACL's return conventions, in a pyACL program."""
+    res = json.loads(run_python_ok(PYACL_PROGRAM, env={"ACLLITE_EMU_SOC": "Ascend310P3"}).strip().splitlines()[-1])
+    img = (np.arange(64 * 16) % 251).astype(np.uint8).reshape(16, 64)
+    assert res["value"] == 7.0 and res["sides"] == [2, 16, 1] and res["lut_dims"] == 3 and res["hist_dims"] == 3
+    assert np.array_equal(np.array(res["border"], np.uint8).reshape(20, 80), pad_plane(img, 2, 2, 16, 0, 1, 0))
+    assert res["hist"] == np.bincount(img.ravel(), minlength=256).tolist() and res["hist_ret"] == 0
+    assert np.array_equal(np.array(res["inverted"], np.uint8).reshape(16, 64), 255 - img)
+    assert np.array_equal(np.array(res["half"], np.uint8).reshape(8, 32), pyr_down_reference(img))
+    assert not any(res["leaks"].values())
