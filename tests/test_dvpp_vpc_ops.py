@@ -163,14 +163,14 @@ def pyr_down_reference(img: np.ndarray) -> np.ndarray:
 
 
 def equalize_reference(channel: np.ndarray) -> np.ndarray:
-    """OpenCV's equalizeHist: lut[v] = round(255 * (cdf(v) - cdf(vmin)) / (N - cdf(vmin)))."""
+    """OpenCV's equalizeHist: lut[v] = round(255 * (cdf(v) - cdf(vmin)) / (N - cdf(vmin))), half to even."""
     hist = np.bincount(channel.ravel(), minlength=256)
     cdf = np.cumsum(hist)
     nz = int(np.flatnonzero(hist)[0])
     n = channel.size
     if hist[nz] == n:
         return np.full_like(channel, nz)
-    lut = np.floor((cdf - hist[nz]) * (255.0 / (n - hist[nz])) + 0.5).clip(0, 255).astype(np.uint8)
+    lut = np.rint((cdf - hist[nz]) * (255.0 / (n - hist[nz]))).clip(0, 255).astype(np.uint8)  # cvRound
     lut[:nz] = 0
     return lut[channel]
 
@@ -626,3 +626,70 @@ def test_pyacl_functions_on_the_emulator() -> None:
     assert np.array_equal(np.array(res["inverted"], np.uint8).reshape(16, 64), 255 - img)
     assert np.array_equal(np.array(res["half"], np.uint8).reshape(8, 32), pyr_down_reference(img))
     assert not any(res["leaks"].values())
+
+
+PROCESSOR_PROGRAM = """
+import json, os
+import numpy as np
+import acllite
+from acllite.dvpp import BORDER_REFLECT_101, BORDER_CONSTANT, ImageProcessor
+from acllite.image import Image, PixelFormat
+
+IN = dict(np.load(os.environ["VPCOPS_IN"]))
+OUT = {}
+with acllite.init(), acllite.Device(0) as dev, ImageProcessor(dev) as proc:
+    grey = Image.from_numpy(IN["grey"], PixelFormat.YUV400)
+    nv = Image.from_numpy(IN["nv"], PixelFormat.NV12)
+    rgb = Image.from_numpy(IN["rgb"], PixelFormat.RGB888)
+    for name, img in (("border_grey", proc.make_border(grey, 3, 5, 7, 9, BORDER_REFLECT_101)),
+                      ("border_nv", proc.make_border(nv, 2, 4, 6, 8, BORDER_CONSTANT, (16, 128, 200))),
+                      ("equalized_grey", proc.equalize_hist(grey)),
+                      ("equalized_rgb", proc.equalize_hist(rgb)),
+                      ("pyr", proc.pyr_down(grey))):
+        OUT[name] = img.to_numpy()
+        OUT[name + "_size"] = np.array([img.width, img.height])
+        img.close()
+    OUT["hist_nv"] = proc.calc_hist(nv)
+    try:
+        proc.pyr_down(nv)
+    except ValueError as e:
+        OUT["pyr_nv_error"] = np.array([str(e)])
+    for img in (grey, nv, rgb):
+        img.close()
+OUT["leaks"] = np.array(sorted(k for k, v in acllite.emulator_leak_report().items() if v))
+np.savez(os.environ["VPCOPS_OUT"], **OUT)
+"""
+
+
+def test_image_processor_methods() -> None:
+    rng = np.random.default_rng(23)
+    grey = rng.integers(40, 160, (36, 50), dtype=np.uint8)  # a narrow range: equalisation spreads it
+    nv = rng.integers(0, 256, (24 * 3 // 2, 32), dtype=np.uint8)
+    rgb = rng.integers(0, 120, (20, 16, 3), dtype=np.uint8)
+    with tempfile.TemporaryDirectory() as tmp:
+        inp, outp = os.path.join(tmp, "in.npz"), os.path.join(tmp, "out.npz")
+        np.savez(inp, grey=grey, nv=nv, rgb=rgb)
+        run_python_ok(PROCESSOR_PROGRAM, env={"ACLLITE_EMU_SOC": "Ascend310P3", "VPCOPS_IN": inp,
+                                              "VPCOPS_OUT": outp}, timeout=120)
+        with np.load(outp) as z:
+            out = {k: z[k] for k in z.files}
+    assert out["leaks"].size == 0, out["leaks"]
+    assert out["border_grey_size"].tolist() == [50 + 16, 36 + 8]
+    assert np.array_equal(out["border_grey"], pad_plane(grey, 3, 5, 7, 9, 3, 0))
+    assert out["border_nv_size"].tolist() == [32 + 14, 24 + 6]
+    bn = out["border_nv"].reshape(-1)
+    ow, oh = 46, 30
+    y, uv = bn[:ow * oh].reshape(oh, ow), bn[ow * oh:].reshape(oh // 2, ow)
+    assert np.array_equal(y, pad_plane(nv[:24], 2, 4, 6, 8, 0, 16))
+    assert np.array_equal(uv[:, 0::2], pad_plane(nv[24:, 0::2], 1, 2, 3, 4, 0, 128))
+    assert np.array_equal(uv[:, 1::2], pad_plane(nv[24:, 1::2], 1, 2, 3, 4, 0, 200))
+    assert np.array_equal(out["equalized_grey"], equalize_reference(grey))
+    eq = out["equalized_rgb"].reshape(20, 16, 3)
+    for c in range(3):
+        assert np.array_equal(eq[..., c], equalize_reference(rgb[..., c])), c
+    assert np.array_equal(out["pyr"], pyr_down_reference(grey))
+    hist = out["hist_nv"]
+    assert hist.shape == (3, 256) and hist.dtype == np.uint32
+    for dim, plane in enumerate((nv[:24], nv[24:, 0::2], nv[24:, 1::2])):
+        assert np.array_equal(hist[dim], np.bincount(plane.ravel(), minlength=256)), dim
+    assert "YUV400" in str(out["pyr_nv_error"][0])
