@@ -96,7 +96,7 @@ static aclError ops_destroy(void *p, emu_handle_kind kind, const char *func, con
     emu_unlock();
     if (!ok) {
         return emu_fail(ACL_ERROR_RT_INVALID_HANDLE, func, "%s %p is not a live %s (destroyed already?)", what, p,
-                        what);
+                        kind_name(kind));
     }
     if (kind == EMU_H_DVPP_HIST) hist_unref(p);
     else free(p);
@@ -120,12 +120,12 @@ EMU_EXPORT acldvppBorderConfig *acldvppCreateBorderConfig(void) {
 }
 
 EMU_EXPORT aclError acldvppDestroyBorderConfig(acldvppBorderConfig *borderConfig) {
-    return ops_destroy(borderConfig, EMU_H_DVPP_BORDER, "acldvppDestroyBorderConfig", "border configuration");
+    return ops_destroy(borderConfig, EMU_H_DVPP_BORDER, "acldvppDestroyBorderConfig", "borderConfig");
 }
 
 EMU_EXPORT aclError acldvppSetBorderConfigValue(acldvppBorderConfig *borderConfig, uint32_t index, double value) {
     const char *func = "acldvppSetBorderConfigValue";
-    aclError err = ops_live(borderConfig, EMU_H_DVPP_BORDER, func, "border configuration");
+    aclError err = ops_live(borderConfig, EMU_H_DVPP_BORDER, func, "borderConfig");
     if (err) return err;
     if (index >= BORDER_VALUES) {
         return emu_fail(ACL_ERROR_INVALID_PARAM, func,
@@ -143,7 +143,7 @@ EMU_EXPORT aclError acldvppSetBorderConfigValue(acldvppBorderConfig *borderConfi
 
 EMU_EXPORT aclError acldvppSetBorderConfigBorderType(acldvppBorderConfig *borderConfig, acldvppBorderType borderType) {
     const char *func = "acldvppSetBorderConfigBorderType";
-    aclError err = ops_live(borderConfig, EMU_H_DVPP_BORDER, func, "border configuration");
+    aclError err = ops_live(borderConfig, EMU_H_DVPP_BORDER, func, "borderConfig");
     if (err) return err;
     if ((unsigned)borderType > BORDER_REFLECT_101) {
         return emu_fail(ACL_ERROR_INVALID_PARAM, func,
@@ -158,7 +158,7 @@ EMU_EXPORT aclError acldvppSetBorderConfigBorderType(acldvppBorderConfig *border
 
 #define BORDER_SIDE(SET, GET, FIELD)                                                                                 \
     EMU_EXPORT aclError SET(acldvppBorderConfig *borderConfig, uint32_t FIELD) {                                     \
-        aclError err = ops_live(borderConfig, EMU_H_DVPP_BORDER, #SET, "border configuration");                     \
+        aclError err = ops_live(borderConfig, EMU_H_DVPP_BORDER, #SET, "borderConfig");                     \
         if (err) return err;                                                                                         \
         pthread_mutex_lock(&ops_lock);                                                                               \
         borderConfig->f.FIELD = FIELD;                                                                               \
@@ -166,7 +166,7 @@ EMU_EXPORT aclError acldvppSetBorderConfigBorderType(acldvppBorderConfig *border
         return ACL_SUCCESS;                                                                                          \
     }                                                                                                                \
     EMU_EXPORT uint32_t GET(const acldvppBorderConfig *borderConfig) {                                               \
-        if (ops_live(borderConfig, EMU_H_DVPP_BORDER, #GET, "border configuration")) return 0;                      \
+        if (ops_live(borderConfig, EMU_H_DVPP_BORDER, #GET, "borderConfig")) return 0;                      \
         pthread_mutex_lock(&ops_lock);                                                                               \
         uint32_t v = borderConfig->f.FIELD;                                                                          \
         pthread_mutex_unlock(&ops_lock);                                                                             \
@@ -179,7 +179,7 @@ BORDER_SIDE(acldvppSetBorderConfigRight, acldvppGetBorderConfigRight, right)
 
 EMU_EXPORT double acldvppGetBorderConfigValue(const acldvppBorderConfig *borderConfig, uint32_t index) {
     const char *func = "acldvppGetBorderConfigValue";
-    if (ops_live(borderConfig, EMU_H_DVPP_BORDER, func, "border configuration")) return 0.0;
+    if (ops_live(borderConfig, EMU_H_DVPP_BORDER, func, "borderConfig")) return 0.0;
     if (index >= BORDER_VALUES) {
         emu_fail(ACL_ERROR_INVALID_PARAM, func, "index %u: 0 (R or Y), 1 (G or U), 2 (B or V) or 3 (reserved)",
                  index);
@@ -192,7 +192,7 @@ EMU_EXPORT double acldvppGetBorderConfigValue(const acldvppBorderConfig *borderC
 }
 
 EMU_EXPORT acldvppBorderType acldvppGetBorderConfigBorderType(const acldvppBorderConfig *borderConfig) {
-    if (ops_live(borderConfig, EMU_H_DVPP_BORDER, "acldvppGetBorderConfigBorderType", "border configuration")) {
+    if (ops_live(borderConfig, EMU_H_DVPP_BORDER, "acldvppGetBorderConfigBorderType", "borderConfig")) {
         return BORDER_CONSTANT;
     }
     pthread_mutex_lock(&ops_lock);
@@ -390,16 +390,16 @@ EMU_EXPORT acldvppLutMap *acldvppCreateLutMap(void) {
 }
 
 EMU_EXPORT aclError acldvppDestroyLutMap(acldvppLutMap *lutMap) {
-    return ops_destroy(lutMap, EMU_H_DVPP_LUT, "acldvppDestroyLutMap", "LUT map");
+    return ops_destroy(lutMap, EMU_H_DVPP_LUT, "acldvppDestroyLutMap", "lutMap");
 }
 
 EMU_EXPORT uint32_t acldvppGetLutMapDims(const acldvppLutMap *lutMap) {
-    return ops_live(lutMap, EMU_H_DVPP_LUT, "acldvppGetLutMapDims", "LUT map") ? 0 : LUT_DIMS;
+    return ops_live(lutMap, EMU_H_DVPP_LUT, "acldvppGetLutMapDims", "lutMap") ? 0 : LUT_DIMS;
 }
 
 EMU_EXPORT aclError acldvppGetLutMapData(const acldvppLutMap *lutMap, uint32_t dim, uint8_t **data, uint32_t *len) {
     const char *func = "acldvppGetLutMapData";
-    aclError err = ops_live(lutMap, EMU_H_DVPP_LUT, func, "LUT map");
+    aclError err = ops_live(lutMap, EMU_H_DVPP_LUT, func, "lutMap");
     if (err) return err;
     if (!data || !len) return emu_fail(ACL_ERROR_INVALID_PARAM, func, "%s is NULL", !data ? "data" : "len");
     if (dim >= LUT_DIMS) {
@@ -503,16 +503,16 @@ EMU_EXPORT acldvppHist *acldvppCreateHist(void) {
 }
 
 EMU_EXPORT aclError acldvppDestroyHist(acldvppHist *hist) {
-    return ops_destroy(hist, EMU_H_DVPP_HIST, "acldvppDestroyHist", "histogram");
+    return ops_destroy(hist, EMU_H_DVPP_HIST, "acldvppDestroyHist", "hist");
 }
 
 EMU_EXPORT uint32_t acldvppGetHistDims(acldvppHist *hist) {
-    return ops_live(hist, EMU_H_DVPP_HIST, "acldvppGetHistDims", "histogram") ? 0 : HIST_DIMS;
+    return ops_live(hist, EMU_H_DVPP_HIST, "acldvppGetHistDims", "hist") ? 0 : HIST_DIMS;
 }
 
 EMU_EXPORT aclError acldvppGetHistData(acldvppHist *hist, uint32_t dim, uint32_t **data, uint16_t *len) {
     const char *func = "acldvppGetHistData";
-    aclError err = ops_live(hist, EMU_H_DVPP_HIST, func, "histogram");
+    aclError err = ops_live(hist, EMU_H_DVPP_HIST, func, "hist");
     if (err) return err;
     if (!data || !len) return emu_fail(ACL_ERROR_INVALID_PARAM, func, "%s is NULL", !data ? "data" : "len");
     if (dim >= HIST_DIMS) {
@@ -525,7 +525,7 @@ EMU_EXPORT aclError acldvppGetHistData(acldvppHist *hist, uint32_t dim, uint32_t
 }
 
 EMU_EXPORT uint32_t acldvppGetHistRetCode(acldvppHist *hist) {
-    if (ops_live(hist, EMU_H_DVPP_HIST, "acldvppGetHistRetCode", "histogram")) return 0;
+    if (ops_live(hist, EMU_H_DVPP_HIST, "acldvppGetHistRetCode", "hist")) return 0;
     pthread_mutex_lock(&ops_lock);
     uint32_t v = hist->retcode;
     pthread_mutex_unlock(&ops_lock);
@@ -533,7 +533,7 @@ EMU_EXPORT uint32_t acldvppGetHistRetCode(acldvppHist *hist) {
 }
 
 EMU_EXPORT aclError acldvppClearHist(acldvppHist *hist) {
-    aclError err = ops_live(hist, EMU_H_DVPP_HIST, "acldvppClearHist", "histogram");
+    aclError err = ops_live(hist, EMU_H_DVPP_HIST, "acldvppClearHist", "hist");
     if (err) return err;
     pthread_mutex_lock(&ops_lock);
     memset(hist->data, 0, sizeof hist->data);
