@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "dvpp.h"
 
@@ -575,13 +576,62 @@ typedef struct {
     vpc_job jobs[];
 } batch_task;
 
+/* The regions of a batch are independent (as on the hardware, which works on several at once): a second thread
+ * takes every other region when the machine has a second CPU. It only computes (vpc_process); the memory checks,
+ * and any region it could not do, are done by the task's own thread, so every error is reported there. */
+#define BATCH_PARALLEL_MIN 4u
+
+typedef struct {
+    batch_task *b;
+    uint8_t *done; /* per region: 1 when the helper did it */
+} batch_half;
+
+static void *batch_helper(void *arg) {
+    batch_half *h = arg;
+    for (uint32_t i = 1; i < h->b->count; i += 2) {
+        vpc_job *j = &h->b->jobs[i];
+        if (vpc_process(j) == ACL_SUCCESS) {
+            if (j->has_border) dvpp_border_fill(&j->out, j->fout, j->paste, &j->border, j->fin);
+            h->done[i] = 1;
+        }
+    }
+    return NULL;
+}
+
 static aclError run_batch(void *arg) {
     batch_task *b = arg;
     aclError first = ACL_SUCCESS;
-    for (uint32_t i = 0; i < b->count; i++) {
-        aclError err = run_job(&b->jobs[i]);
+    for (uint32_t i = 0; i < b->count && !first; i++) { /* memory first: a region freed meanwhile stops the batch */
+        emu_mem_where w;
+        vpc_job *j = &b->jobs[i];
+        first = emu_mem_locate(j->in.data, j->in_bytes, &w, j->func, "input data");
+        if (!first) first = emu_mem_locate(j->out.data, j->out_bytes, &w, j->func, "output data");
+    }
+    if (first) return first;
+    static atomic_long cpus; /* read once */
+    if (atomic_load(&cpus) == 0) atomic_store(&cpus, sysconf(_SC_NPROCESSORS_ONLN));
+    batch_half half = {b, b->count >= BATCH_PARALLEL_MIN && cpus > 1 ? calloc(b->count, 1) : NULL};
+    pthread_t helper;
+    bool parallel = half.done && pthread_create(&helper, NULL, batch_helper, &half) == 0;
+    for (uint32_t i = 0; i < b->count; i += parallel ? 2 : 1) {
+        aclError err = vpc_process(&b->jobs[i]);
+        if (!err && b->jobs[i].has_border) {
+            vpc_job *j = &b->jobs[i];
+            dvpp_border_fill(&j->out, j->fout, j->paste, &j->border, j->fin);
+        }
         if (err && !first) first = err;
     }
+    if (parallel) {
+        pthread_join(helper, NULL);
+        for (uint32_t i = 1; i < b->count; i += 2) { /* what the helper could not do (out of memory): here */
+            if (half.done[i]) continue;
+            vpc_job *j = &b->jobs[i];
+            aclError err = vpc_process(j);
+            if (!err && j->has_border) dvpp_border_fill(&j->out, j->fout, j->paste, &j->border, j->fin);
+            if (err && !first) first = err;
+        }
+    }
+    free(half.done);
     return first;
 }
 
