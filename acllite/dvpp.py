@@ -452,9 +452,9 @@ class ImageProcessor:
                                 "acldvppSetBorderConfigLeft", "acldvppSetBorderConfigRight"), sides):
                 cfg.set(name, v)
             cfg.set("acldvppSetBorderConfigBorderType", int(border_type))
-            for i, v in enumerate(values):
-                cfg.set("acldvppSetBorderConfigValue", i, v)
-            din, dout = _PicDesc.of(src), None
+            for i, channel_value in enumerate(values):
+                cfg.set("acldvppSetBorderConfigValue", i, channel_value)
+            din = _PicDesc.of(src)
             keep.append(din)
             dout = _PicDesc.of(out)
             keep.append(dout)
@@ -688,19 +688,17 @@ _BORDER_OUTPUTS = (PixelFormat.NV12, PixelFormat.NV21, PixelFormat.YUV400, Pixel
 
 def _equalization_lut(hist: np.ndarray) -> np.ndarray:
     """OpenCV's equalizeHist mapping of a 256-bin histogram (all one value: that value)."""
-    hist = hist.astype(np.int64)
-    total = int(hist.sum())
-    nonzero = np.flatnonzero(hist)
-    lut = np.arange(256, dtype=np.int64)
+    counts = hist.astype(np.int64)
+    total = int(counts.sum())
     if total == 0:
-        return lut.astype(np.uint8)
-    first = int(nonzero[0])
-    if hist[first] == total:
+        return np.arange(256, dtype=np.uint8)
+    first = int(np.flatnonzero(counts)[0])
+    if counts[first] == total:
         return np.full(256, first, np.uint8)
-    scale = 255.0 / (total - hist[first])
-    lut = np.rint((np.cumsum(hist) - hist[first]) * scale)
-    lut[:first] = 0
-    return np.clip(lut, 0, 255).astype(np.uint8)
+    scale = 255.0 / (total - int(counts[first]))
+    mapped = np.rint((np.cumsum(counts) - counts[first]) * scale)  # cvRound: half to even
+    mapped[:first] = 0
+    return np.clip(mapped, 0, 255).astype(np.uint8)
 
 
 class _BatchDesc(Owned):
