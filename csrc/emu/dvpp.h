@@ -212,6 +212,9 @@ aclError dvpp_vpc_place(const dvpp_pic *in, const dvpp_format *fin, dvpp_rect cr
 /* The checks of a VPC input or output picture (dvpp_vpc.c) */
 aclError dvpp_vpc_check_picture(const dvpp_pic *p, bool output, const char *func, const char *what,
                                 const dvpp_format **fmt, uint64_t *bytes);
+/* The same, naming the memory "memory" in messages (an output checked by the input rules, say). */
+aclError dvpp_vpc_check_picture_named(const dvpp_pic *p, bool output, const char *func, const char *what,
+                                      const char *memory, const dvpp_format **fmt, uint64_t *bytes);
 
 /* JFIF (BT.601 full range) conversions, 16-bit fixed point, shared by VPC and the codec rows. */
 static inline uint8_t dvpp_clamp8(int v) { return (uint8_t)(v < 0 ? 0 : v > 255 ? 255 : v); }

@@ -353,8 +353,8 @@ void dvpp_to_ycbcr(const dvpp_pic *in, const dvpp_format *f, uint8_t *out, size_
 static bool is_8k(uint32_t w, uint32_t h) { return w > 4096 || h > 4096; }
 
 /* A VPC input or output picture against the documented limits; fills the format and the bytes it spans. */
-static aclError check_picture(const dvpp_pic *p, bool output, const char *func, const char *what,
-                              const dvpp_format **fmt, uint64_t *bytes) {
+static aclError check_picture_named(const dvpp_pic *p, bool output, const char *func, const char *what,
+                                    const char *memory, const dvpp_format **fmt, uint64_t *bytes) {
     const dvpp_soc_rules *soc = dvpp_soc();
     const dvpp_format *f = dvpp_format_of(p->format);
     if (!f) return emu_fail(ACL_ERROR_INVALID_PARAM, func, "%s: format %d is not a VPC format", what, (int)p->format);
@@ -404,11 +404,21 @@ static aclError check_picture(const dvpp_pic *p, bool output, const char *func, 
                         "%s: size %u is too small: %s with strides %ux%u takes %llu bytes", what, p->size, f->name,
                         p->wstride, p->hstride, (unsigned long long)need);
     }
-    aclError err = dvpp_check_memory(p->data, need, func, output ? "output data" : "input data");
+    aclError err = dvpp_check_memory(p->data, need, func, memory);
     if (err) return err;
     *fmt = f;
     *bytes = need;
     return ACL_SUCCESS;
+}
+
+static aclError check_picture(const dvpp_pic *p, bool output, const char *func, const char *what,
+                              const dvpp_format **fmt, uint64_t *bytes) {
+    return check_picture_named(p, output, func, what, output ? "output data" : "input data", fmt, bytes);
+}
+
+aclError dvpp_vpc_check_picture_named(const dvpp_pic *p, bool output, const char *func, const char *what,
+                                      const char *memory, const dvpp_format **fmt, uint64_t *bytes) {
+    return check_picture_named(p, output, func, what, memory, fmt, bytes);
 }
 
 aclError dvpp_vpc_check_picture(const dvpp_pic *p, bool output, const char *func, const char *what,

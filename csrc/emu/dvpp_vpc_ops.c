@@ -333,7 +333,8 @@ static aclError run_border(void *arg) {
 /* The input of the border, LUT and histogram operations: a VPC input of at most max_w x max_h. */
 static aclError check_input(const dvpp_pic *p, uint32_t max_w, uint32_t max_h, const char *func, const char *what,
                             const dvpp_format **f, uint64_t *bytes) {
-    aclError err = dvpp_vpc_check_picture(p, false, func, what, f, bytes);
+    bool out = strcmp(what, "outputDesc") == 0; /* an output with the input's rules (remapping) */
+    aclError err = dvpp_vpc_check_picture_named(p, false, func, what, out ? "output data" : "input data", f, bytes);
     if (err) return err;
     if (p->width > max_w || p->height > max_h) {
         return emu_fail(ACL_ERROR_INVALID_PARAM, func, "%s: %ux%u is outside 10x6..%ux%u", what, p->width,
