@@ -693,3 +693,21 @@ def test_image_processor_methods() -> None:
     for dim, plane in enumerate((nv[:24], nv[24:, 0::2], nv[24:, 1::2])):
         assert np.array_equal(hist[dim], np.bincount(plane.ravel(), minlength=256)), dim
     assert "YUV400" in str(out["pyr_nv_error"][0])
+
+
+def test_objects_left_alive_are_counted_and_released_at_finalize() -> None:
+    """A border configuration, LUT map and histogram never destroyed: counted in dvppDescs by aclFinalize (which
+    releases them)."""
+    out = run_python_ok(child("""
+        import json
+        import acllite
+        ok(lib.aclInit(ffi.NULL))
+        objs = [lib.acldvppCreateBorderConfig(), lib.acldvppCreateLutMap(), lib.acldvppCreateHist()]
+        assert all(o != ffi.NULL for o in objs)
+        live = acllite.emulator_live_counts()["dvppDescs"]
+        ok(lib.aclFinalize())
+        print(json.dumps({"live": live, "leaks": acllite.emulator_leak_report()}))
+    """), env={"ACLLITE_EMU_SOC": "Ascend310"})
+    res = json.loads(out.strip().splitlines()[-1])
+    assert res["leaks"]["dvppDescs"] == 3
+    assert sum(res["leaks"].values()) == 3 and res["live"] == 3
