@@ -1,5 +1,6 @@
 """DVPP from Python: DVPP memory (:class:`DvppBuffer`) and an :class:`ImageProcessor` that decodes, encodes,
-resizes, crops, pastes and converts :class:`~acllite.image.Image` objects.
+resizes, crops, pastes and converts :class:`~acllite.image.Image` objects, and (Ascend310P and newer) makes
+borders, counts histograms, equalises them through LUT maps and builds pyramid levels.
 
 The processor owns one DVPP channel (every mode the SoC has) and makes the picture descriptions and
 configurations each call needs, releasing them when the work has run. Without ``stream=`` a call waits for its

@@ -330,11 +330,12 @@ static aclError run_border(void *arg) {
     return err;
 }
 
-/* The input of the border, LUT and histogram operations: a VPC input of at most max_w x max_h. */
+/* A picture checked by VPC's input rules, at most max_w x max_h: the inputs of the border, LUT and histogram
+ * operations, and the remapping's output (which has its input's format and strides). */
 static aclError check_input(const dvpp_pic *p, uint32_t max_w, uint32_t max_h, const char *func, const char *what,
                             const dvpp_format **f, uint64_t *bytes) {
-    bool out = strcmp(what, "outputDesc") == 0; /* an output with the input's rules (remapping) */
-    aclError err = dvpp_vpc_check_picture_named(p, false, func, what, out ? "output data" : "input data", f, bytes);
+    const char *memory = strcmp(what, "outputDesc") == 0 ? "output data" : "input data"; /* for the messages */
+    aclError err = dvpp_vpc_check_picture_named(p, false, func, what, memory, f, bytes);
     if (err) return err;
     if (p->width > max_w || p->height > max_h) {
         return emu_fail(ACL_ERROR_INVALID_PARAM, func, "%s: %ux%u is outside 10x6..%ux%u", what, p->width,
