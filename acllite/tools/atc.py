@@ -41,7 +41,6 @@ import numpy as np
 
 from ..formats import om
 from ..formats import onnx as onnx_format
-from ..emulator.checks import AIPP_SWITCH_KEYS
 from ..formats.aipp import AippConfigError, AippParams, input_bytes, parse_aipp_config
 
 __all__ = ["AtcError", "convert", "main", "build_parser"]
@@ -54,6 +53,8 @@ BATCH = "batch"  # the name of the dynamic batch dimension in converted models
 _OUTPUT_TYPES = {"FP32": 1, "FP16": 10, "UINT8": 2}  # ONNX element types
 _FORMATS = ("NCHW", "NHWC", "ND")
 _INT64_MAX = (1 << 63) - 1
+#: AIPP settings that are switches (the OM's aipp attribute stores them as bool, as ATC does)
+_AIPP_SWITCHES = ("crop", "padding", "csc_switch", "rbuv_swap_switch", "ax_swap_switch")
 
 
 class AtcError(ValueError):
@@ -309,7 +310,7 @@ def _tensor_spec(t: onnx_format.TensorDesc, origin: bool) -> om.TensorSpec:
         aipp = {"aipp_mode": "static", "input_format": t.aipp["input_format"]}
         for key, value in t.aipp["params"].items():  # switches as ATC stores them (bool)
             if isinstance(value, (bool, int, float)):
-                aipp[key] = bool(value) if key in AIPP_SWITCH_KEYS else value
+                aipp[key] = bool(value) if key in _AIPP_SWITCHES else value
         dims_v2 = tuple(int(d) for d in t.aipp["model_dims"])
     return om.TensorSpec(t.name, t.acl_dtype, t.format, tuple(t.dims), size=t.size, aipp=aipp, dims_v2=dims_v2,
                          origin_dims=tuple(t.dims) if origin else None)

@@ -89,6 +89,8 @@ typedef enum {
     EMU_H_TENSOR_DESC_ITEM, /* a later element of an array of aclTensorDesc */
     EMU_H_OP_ATTR,          /* aclopAttr */
     EMU_H_OP_HANDLE,        /* aclopHandle */
+    EMU_H_MODEL_CONFIG,     /* aclmdlConfigHandle */
+    EMU_H_MODEL_EXEC_CONFIG, /* aclmdlExecConfigHandle */
     EMU_H_KIND_COUNT
 } emu_handle_kind;
 
