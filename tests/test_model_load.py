@@ -317,3 +317,19 @@ def test_query_exe_om_desc(acl: Any, model_om: Path) -> None:
     assert (desc.modelDescSize, desc.kernelSize, desc.staticTaskSize, desc.dynamicTaskSize) == (0, 0, 0, 0)
     expect_error(lib.ACL_ERROR_INVALID_PARAM, "mdlPartitionSize is NULL", lib.aclmdlQueryExeOMDesc,
                  str(model_om).encode(), ffi.NULL)
+
+
+def test_model_object_loads_with_a_priority(acl: Any, model_om: Path) -> None:
+    import acllite
+
+    with acllite.Device(0) as device:
+        for source in (model_om, model_om.read_bytes()):
+            with acllite.Model(source, device, priority=2) as model:
+                (y,) = model.execute([X])
+                np.testing.assert_allclose(y, X @ W, rtol=1e-6, atol=1e-6)
+        with pytest.raises(acllite.AclError, match="ACL_MDL_PRIORITY_INT32: 9 is not 0 to 7"):
+            acllite.Model(model_om, device, priority=9)
+        with pytest.raises(ValueError, match="priority 4294967296 is not 0 to 7"):
+            acllite.Model(model_om, device, priority=1 << 32)
+        with pytest.raises(TypeError, match="priority must be an int"):
+            acllite.Model(model_om, device, priority=True)
