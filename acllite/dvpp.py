@@ -224,7 +224,7 @@ class ImageProcessor:
         if ws_ok and hs_ok:
             return _temp(image.copy_to(DVPP, self.device))
         # restride on the host, then one copy in
-        fmt = PixelFormat(image.format)
+        fmt = PixelFormat(int(image.format))  # pixels, never "jpeg"/"png" here
         staged = Image.from_numpy(_restride(image, fmt), fmt)
         out = self._new(fmt, image.width, image.height)
         rows = np.zeros(out.nbytes, np.uint8)
@@ -236,7 +236,7 @@ class ImageProcessor:
         """Submit on the stream; without one, wait and release what ``keep`` owns. True when it waited."""
         s = stream if stream is not None else self.stream
         waiter = s is None
-        if waiter:
+        if s is None:
             s = self._waiter
         rc = submit(s.handle)
         if rc:
@@ -423,29 +423,30 @@ class ImageProcessor:
             crop = _roi(box, "box") if box is not None else None
             paste = _roi(dest_box, "dest_box") if dest_box is not None else None
             keep += [c for c in (crop, paste) if c is not None]
-            resize = _Config("resize", int(interpolation)) if interpolation is not None or box is None else None
-            if resize is None and box is None:
-                resize = _Config("resize", INTERPOLATION_BILINEAR)
-            if resize is not None:
+            # a plain resize (no box) always has a resize configuration: bilinear unless one is given
+            resize: Optional[_Config] = None
+            if interpolation is not None or box is None:
+                resize = _Config("resize", INTERPOLATION_BILINEAR if interpolation is None else int(interpolation))
                 keep.append(resize)
             ih, oh = din.handle, dout.handle
-            if crop is None:
-                submit, name = (lambda s: lib.acldvppVpcResizeAsync(channel, ih, oh, resize.handle, s)), \
+            rh = resize.handle if resize is not None else None
+            ch = crop.handle if crop is not None else None
+            ph = paste.handle if paste is not None else None
+            if ch is None:
+                submit, name = (lambda s: lib.acldvppVpcResizeAsync(channel, ih, oh, rh, s)), \
                     "acldvppVpcResizeAsync"
-            elif paste is None:
-                if resize is None:
-                    submit, name = (lambda s: lib.acldvppVpcCropAsync(channel, ih, oh, crop.handle, s)), \
+            elif ph is None:
+                if rh is None:
+                    submit, name = (lambda s: lib.acldvppVpcCropAsync(channel, ih, oh, ch, s)), \
                         "acldvppVpcCropAsync"
                 else:
-                    submit, name = (lambda s: lib.acldvppVpcCropResizeAsync(channel, ih, oh, crop.handle,
-                                                                            resize.handle, s)), \
+                    submit, name = (lambda s: lib.acldvppVpcCropResizeAsync(channel, ih, oh, ch, rh, s)), \
                         "acldvppVpcCropResizeAsync"
-            elif resize is None:
-                submit, name = (lambda s: lib.acldvppVpcCropAndPasteAsync(channel, ih, oh, crop.handle, paste.handle,
-                                                                          s)), "acldvppVpcCropAndPasteAsync"
+            elif rh is None:
+                submit, name = (lambda s: lib.acldvppVpcCropAndPasteAsync(channel, ih, oh, ch, ph, s)), \
+                    "acldvppVpcCropAndPasteAsync"
             else:
-                submit, name = (lambda s: lib.acldvppVpcCropResizePasteAsync(channel, ih, oh, crop.handle,
-                                                                             paste.handle, resize.handle, s)), \
+                submit, name = (lambda s: lib.acldvppVpcCropResizePasteAsync(channel, ih, oh, ch, ph, rh, s)), \
                     "acldvppVpcCropResizePasteAsync"
             self._run(submit, name, stream, keep)
         except BaseException:
@@ -455,6 +456,101 @@ class ImageProcessor:
                 out.close()
             raise
         return out
+
+    def batch_crop_resize(self, images: Sequence[Image], boxes: Sequence[Sequence[Box]],
+                          size: Optional[Tuple[int, int]] = None, interpolation: int = INTERPOLATION_BILINEAR,
+                          dests: Optional[Sequence[Sequence[Tuple[Image, Box]]]] = None,
+                          format: PixelFormat = PixelFormat.NV12,
+                          stream: Optional["Stream"] = None) -> List[List[Image]]:
+        """Several regions of several pictures in one call: ``boxes[i]`` are the regions of ``images[i]`` (left, top,
+        right, bottom; right and bottom exclusive), each scaled to ``size`` into a new picture
+        (acldvppVpcBatchCropResizeAsync), or, with ``dests`` (one (picture, box) per region), pasted scaled into
+        ``box`` of that DVPP picture (acldvppVpcBatchCropResizePasteAsync). Returns the outputs per input picture.
+        At most 256 regions in all (CANN's limit). One task on the stream for the whole batch."""
+        channel = self._check_open()
+        if len(images) != len(boxes) or not images:
+            raise ValueError("give the regions of each picture: %d pictures, %d lists of boxes" % (len(images),
+                                                                                                 len(boxes)))
+        if dests is not None and [len(d) for d in dests] != [len(b) for b in boxes]:
+            raise ValueError("dests must give one (picture, box) per region")
+        if dests is None and size is None:
+            raise ValueError("give size (new pictures) or dests (paste into pictures)")
+        keep: List[Any] = []
+        outs: List[List[Image]] = []
+        try:
+            srcs = [self._dvpp_pixels(img) for img in images]
+            keep += srcs
+            flat_dests: List[Image] = []
+            for bxs, ds in zip(boxes, dests or [None] * len(boxes)):  # type: ignore[list-item]
+                row = []
+                for k in range(len(bxs)):
+                    if ds is None:
+                        w, h = (int(v) for v in size)  # type: ignore[union-attr]
+                        row.append(self._new(PixelFormat(format), w, h))
+                    else:
+                        row.append(ds[k][0])
+                outs.append(row)
+                flat_dests += row
+            src_batch = _BatchDesc(srcs)
+            keep.append(src_batch)
+            dst_batch = _BatchDesc(flat_dests)
+            keep.append(dst_batch)
+            crops = [_roi(b, "box") for bxs in boxes for b in bxs]
+            keep += crops
+            pastes = [_roi(d[1], "dest box") for ds in dests for d in ds] if dests is not None else []
+            keep += pastes
+            resize = _Config("resize", int(interpolation))
+            keep.append(resize)
+            nums = ffi.new("uint32_t[]", [len(b) for b in boxes])
+            crop_arr = ffi.new("acldvppRoiConfig *[]", [c.handle for c in crops])
+            paste_arr = ffi.new("acldvppRoiConfig *[]", [c.handle for c in pastes]) if pastes else None
+            keep += [nums, crop_arr] + ([paste_arr] if paste_arr is not None else [])
+            name = ("acldvppVpcBatchCropResizeAsync" if paste_arr is None
+                    else "acldvppVpcBatchCropResizePasteAsync")
+
+            def submit(s: Any) -> int:
+                if paste_arr is None:
+                    return int(lib.acldvppVpcBatchCropResizeAsync(channel, src_batch.handle, nums, len(boxes),
+                                                                  dst_batch.handle, crop_arr, resize.handle, s))
+                return int(lib.acldvppVpcBatchCropResizePasteAsync(channel, src_batch.handle, nums, len(boxes),
+                                                                   dst_batch.handle, crop_arr, paste_arr,
+                                                                   resize.handle, s))
+            self._run(submit, name, stream, keep)
+        except BaseException:
+            for obj in keep:
+                _drop(obj)
+            if dests is None:
+                for row in outs:
+                    for img in row:
+                        img.close()
+            raise
+        return outs
+
+
+class _BatchDesc(Owned):
+    """An acldvppBatchPicDesc whose pictures describe the given images."""
+
+    def __init__(self, images: Sequence[Image]):
+        self.handle = _created(lib.acldvppCreateBatchPicDesc(len(images)), "acldvppCreateBatchPicDesc")
+        self._own(lib.acldvppDestroyBatchPicDesc, "acldvppDestroyBatchPicDesc", self.handle, -1)
+        try:
+            for i, img in enumerate(images):
+                d = lib.acldvppGetPicDesc(self.handle, i)
+                for fn, name, value in ((lib.acldvppSetPicDescData, "acldvppSetPicDescData", img._c()),
+                                        (lib.acldvppSetPicDescSize, "acldvppSetPicDescSize", img.nbytes),
+                                        (lib.acldvppSetPicDescFormat, "acldvppSetPicDescFormat", int(img.format)),
+                                        (lib.acldvppSetPicDescWidth, "acldvppSetPicDescWidth", img.width),
+                                        (lib.acldvppSetPicDescHeight, "acldvppSetPicDescHeight", img.height),
+                                        (lib.acldvppSetPicDescWidthStride, "acldvppSetPicDescWidthStride",
+                                         img.width_stride),
+                                        (lib.acldvppSetPicDescHeightStride, "acldvppSetPicDescHeightStride",
+                                         img.height_stride)):
+                    check(fn(d, value), name)
+        except BaseException:
+            self.close()
+            raise
+
+
 
 
 def _wstride_align() -> int:

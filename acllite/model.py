@@ -16,7 +16,7 @@ import os
 import threading
 import weakref
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, List, Optional, Sequence, Tuple, Union
+from typing import TYPE_CHECKING, Any, Dict, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
@@ -31,7 +31,7 @@ if TYPE_CHECKING:
 __all__ = ["Model", "Executor", "TensorInfo", "AsyncResult", "ACL_TO_NUMPY"]
 
 #: aclDataType -> numpy dtype (the types a model tensor can have here).
-ACL_TO_NUMPY = {
+ACL_TO_NUMPY: Dict[int, np.dtype] = {
     0: np.dtype(np.float32), 1: np.dtype(np.float16), 2: np.dtype(np.int8), 3: np.dtype(np.int32),
     4: np.dtype(np.uint8), 6: np.dtype(np.int16), 7: np.dtype(np.uint16), 8: np.dtype(np.uint32),
     9: np.dtype(np.int64), 10: np.dtype(np.uint64), 11: np.dtype(np.float64), 12: np.dtype(np.bool_),

@@ -22,6 +22,8 @@ import pytest
 
 from acllite.tools.bench import ALL, schema
 
+MEMCPY2D_CASES = ["c_memcpy2d_rows", "c_memcpy2d_rows_device", "numpy_copyto_2d", "d2h_memcpy2d_binding",
+                  "d2h_memcpy2d_pyacl", "d2h_memcpy2d_async_pinned"]
 MEMCPY_CASES = ["c_memcpy", "numpy_copyto", "c_memcpy_device", "h2d_copy_from", "h2d_copy_from_pinned", "h2d_binding",
                 "h2d_binding_from_buffer", "h2d_pyacl", "h2d_async_pinned", "d2h_copy_to", "d2h_copy_to_pinned",
                 "d2h_binding", "d2h_async_pinned", "d2d_copy_from", "d2d_binding", "d2d_async", "h2h_copy_from",
@@ -147,7 +149,7 @@ def test_all_calls(all_run: Tuple[Dict[str, Any], str, Path]) -> None:
 
 def test_all_memcpy(all_run: Tuple[Dict[str, Any], str, Path]) -> None:
     doc, stdout, _ = all_run
-    records = _records(doc, "memcpy")
+    records = [r for r in _records(doc, "memcpy") if "width" not in r]  # the 2-D copies: test_all_memcpy2d
     by = {(r["size_bytes"], r["case"]): r for r in records}
     assert len(by) == len(records), "a (size, case) pair appears twice"
     notes = " ".join(doc["notes"])
@@ -169,6 +171,31 @@ def test_all_memcpy(all_run: Tuple[Dict[str, Any], str, Path]) -> None:
     assert by[(4096, baseline)]["ratio"] == 1.0
     assert "4 KiB" in stdout and "64 KiB" in stdout and "256 KiB" not in stdout
     assert "target 4 KiB copy <= 400 ns per call, h2d_binding" in stdout
+
+
+def test_all_memcpy2d(all_run: Tuple[Dict[str, Any], str, Path]) -> None:
+    """aclrtMemcpy2d of a 1920x1080 NV12 frame (1620 rows, stride 2048 -> 1920) against a C loop of row memcpys."""
+    doc, stdout, _ = all_run
+    records = [r for r in _records(doc, "memcpy") if "width" in r]
+    notes = " ".join(doc["notes"])
+    no_c = "C memcpy rows skipped" in notes
+    cases = [c for c in MEMCPY2D_CASES if not (c.startswith("c_") and no_c)
+             and not (c == "c_memcpy2d_rows_device" and doc["environment"]["backend"] != "emulator")
+             and not (c == "d2h_memcpy2d_pyacl" and "memcpy: pyACL rows skipped" in notes)]
+    assert [r["case"] for r in records] == cases
+    baseline = "c_memcpy2d_rows" if not no_c else "numpy_copyto_2d"
+    base = next(r for r in records if r["case"] == baseline)
+    numpy = next(r for r in records if r["case"] == "numpy_copyto_2d")
+    for r in records:
+        assert (r["width"], r["height"], r["spitch"], r["dpitch"]) == (1920, 1620, 2048, 1920)
+        assert r["size_bytes"] == 1920 * 1620 and r["page_aligned"] is True
+        assert r["baseline"] == baseline and r["baseline_value"] == base["value"]
+        assert r["value"] == pytest.approx(r["size_bytes"] / r["ns_per_call"], rel=1e-9)
+        assert r["ratio_numpy"] == pytest.approx(r["value"] / numpy["value"], rel=1e-9)
+        assert r["direction"] == ("D2H" if r["case"].startswith("d2h") or r["case"].endswith("device") else "H2H")
+    if not no_c:
+        assert "target aclrtMemcpy2d >= 0.9x a C loop of row memcpys" in stdout
+    assert "2-D copy (aclrtMemcpy2d): a 1920x1080 NV12 frame" in stdout
 
 
 def test_all_execute(all_run: Tuple[Dict[str, Any], str, Path]) -> None:
@@ -242,7 +269,8 @@ def test_memcpy_size_range(tmp_path: Path) -> None:
     doc, stdout = _bench(tmp_path, "memcpy", "--min-size", "4096", "--max-size", "16384", "--repeat", "2",
                          "--progress")
     _valid(doc)
-    assert sorted({r["size_bytes"] for r in doc["records"]}) == [4096, 16384]
+    assert sorted({r["size_bytes"] for r in doc["records"] if "width" not in r}) == [4096, 16384]
+    assert {r["size_bytes"] for r in doc["records"] if "width" in r} == {1920 * 1620}  # the 2-D copy, every run
     assert all(r["repeat"] == 2 for r in doc["records"])
     assert doc["benches"] == ["memcpy"] and doc["options"]["max_size"] == 16384
 

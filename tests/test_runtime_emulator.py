@@ -56,6 +56,27 @@ def out_cell(ctype: str) -> Any:
 
 # ============================================================================ the runtime subset, covered
 
+#: Emulated since issue 14; test_runtime_more.py calls them.
+MORE_RUNTIME_FUNCTIONS = """
+aclAppLog aclFloat16ToFloat aclFloatToFloat16 aclGetDataBufferSize aclGetDeviceCapability
+aclrtCreateEventExWithFlag aclrtCreateEventWithFlag aclrtCreateStreamWithConfig aclrtCtxGetCurrentDefaultStream
+aclrtCtxGetSysParamOpt aclrtCtxSetSysParamOpt aclrtDestroyStreamForce aclrtDeviceCanAccessPeer
+aclrtDeviceDisablePeerAccess aclrtDeviceEnablePeerAccess aclrtDeviceGetStreamPriorityRange
+aclrtDevicePeerAccessStatus aclrtEventGetTimestamp aclrtFreeHostWithDevSync aclrtFreeWithDevSync
+aclrtGetArgsFromExceptionInfo aclrtGetDeviceCapability aclrtGetDeviceIdFromExceptionInfo aclrtGetDeviceInfo
+aclrtGetDeviceSatMode aclrtGetDeviceUtilizationRate aclrtGetErrorCodeFromExceptionInfo aclrtGetEventAvailNum
+aclrtGetEventId aclrtGetFuncHandleFromExceptionInfo aclrtGetLastError aclrtGetLogicDevIdByPhyDevId
+aclrtGetLogicDevIdByUserDevId aclrtGetOpExecuteTimeout aclrtGetOpTimeOutInterval aclrtGetPhyDevIdByLogicDevId
+aclrtGetStreamAvailableNum aclrtGetStreamIdFromExceptionInfo aclrtGetSysParamOpt aclrtGetTaskIdFromExceptionInfo
+aclrtGetThreadIdFromExceptionInfo aclrtGetThreadLastTaskId aclrtGetUserDevIdByLogicDevId aclrtMallocAlign32
+aclrtMallocCached aclrtMallocHostWithCfg aclrtMallocWithCfg aclrtMemFlush aclrtMemInvalidate aclrtMemcpy2d
+aclrtMemcpy2dAsync aclrtPeekAtLastError aclrtQueryDeviceStatus aclrtQueryEvent aclrtQueryEventWaitStatus
+aclrtResetDeviceForce aclrtSetDeviceSatMode aclrtSetExceptionInfoCallback aclrtSetOpExecuteTimeOut
+aclrtSetOpExecuteTimeOutV2 aclrtSetOpExecuteTimeOutWithMs aclrtSetOpWaitTimeout aclrtSetStreamFailureMode
+aclrtSetSysParamOpt aclrtStreamGetFlags aclrtStreamGetId aclrtStreamGetPriority aclrtStreamQuery
+aclrtSynchronizeDeviceWithTimeout aclrtSynchronizeEventWithTimeout aclsysGetCANNVersion aclsysGetVersionNum
+aclsysGetVersionStr
+""".split()
 RUNTIME_FUNCTIONS = sorted("""
 aclInit aclFinalize aclGetRecentErrMsg aclrtGetVersion aclrtSetDevice aclrtResetDevice aclrtGetDevice
 aclrtGetDeviceCount aclrtGetRunMode aclrtGetSocName aclrtCreateContext aclrtDestroyContext aclrtSetCurrentContext
@@ -65,13 +86,13 @@ aclrtQueryEventStatus aclrtEventElapsedTime aclrtStreamWaitEvent aclrtMalloc acl
 aclrtFreeHost aclrtMemcpy aclrtMemcpyAsync aclrtMemset aclrtMemsetAsync aclrtGetMemInfo aclrtLaunchCallback
 aclrtSubscribeReport aclrtProcessReport aclrtUnSubscribeReport aclCreateDataBuffer aclDestroyDataBuffer
 aclGetDataBufferAddr aclGetDataBufferSizeV2 aclUpdateDataBuffer aclDataTypeSize
-""".split())
+""".split() + MORE_RUNTIME_FUNCTIONS)
 
 
 def test_every_runtime_function_is_declared_present_and_called_here() -> None:
-    """The list above is exactly the emulated functions of acl_base.h + acl_runtime*.h (those not listed in
-    csrc/emu/not_emulated.txt), all present on the emulator, and this module calls each of them through the raw
-    binding."""
+    """The list above (with runtime_more_functions.txt) is exactly the emulated functions of acl_base.h +
+    acl_runtime*.h (those not listed in csrc/emu/not_emulated.txt), all present on the emulator, and this module or
+    test_runtime_more.py calls each of them through the raw binding."""
     sys.path.insert(0, str(ROOT / "csrc"))
     try:
         import apigen
@@ -85,7 +106,8 @@ def test_every_runtime_function_is_declared_present_and_called_here() -> None:
     assert not set(acllite.backend_info().missing) & set(RUNTIME_FUNCTIONS)
     proto = acllite.binding.prototypes
     assert all(proto[n].present and proto[n].library == "ascendcl" for n in RUNTIME_FUNCTIONS)
-    text = Path(__file__).read_text() + (Path(__file__).parent / "conftest.py").read_text()
+    text = "".join((Path(__file__).parent / name).read_text()
+                   for name in ("test_runtime_emulator.py", "test_runtime_more.py", "conftest.py"))
     uncalled = [n for n in RUNTIME_FUNCTIONS if not re.search(r"\blib\.%s\(" % n, text)]
     assert uncalled == []
 
@@ -703,8 +725,9 @@ def test_stream_lifecycle_and_bad_handles(acl: Any) -> None:
         expect_error(lib.ACL_ERROR_RT_INVALID_HANDLE, "stream 0x1234 is not a live stream", fn, *args)
     expect_error(lib.ACL_ERROR_INVALID_PARAM, "stream is NULL", lib.aclrtCreateStream, ffi.NULL)
     expect_error(lib.ACL_ERROR_INVALID_PARAM, "stream is NULL", lib.aclrtDestroyStream, ffi.NULL)
-    expect_error(lib.ACL_ERROR_INVALID_PARAM, "timeout -2 ms (use -1 for no limit)",
-                 lib.aclrtSynchronizeStreamWithTimeout, ffi.NULL, -2)
+    for timeout in (-2, 0):  # CANN's runtime: -1 or a positive number of ms
+        expect_error(lib.ACL_ERROR_RT_PARAM_INVALID, "timeout %d ms: expected -1 (no limit) or a positive number of ms"
+                     % timeout, lib.aclrtSynchronizeStreamWithTimeout, ffi.NULL, timeout)
 
 
 def test_async_work_lands_after_synchronize(acl: Any) -> None:
@@ -949,7 +972,9 @@ def test_the_calling_thread_as_report_thread(acl: Any) -> None:
                  10)
     ok(lib.aclrtSubscribeReport(me, ffi.NULL))  # the default stream
     expect_error(lib.ACL_ERROR_WAIT_CALLBACK_TIMEOUT, "no callback within 10 ms", lib.aclrtProcessReport, 10)
-    expect_error(lib.ACL_ERROR_INVALID_PARAM, "timeout -2 ms (use -1 for no limit)", lib.aclrtProcessReport, -2)
+    for timeout in (-2, 0):  # AscendCL: -1 or a positive number of ms
+        expect_error(lib.ACL_ERROR_INVALID_PARAM, "timeout %d ms: expected -1 (no limit) or a positive number of ms"
+                     % timeout, lib.aclrtProcessReport, timeout)
     ok(lib.aclrtLaunchCallback(cb, ffi.NULL, lib.ACL_CALLBACK_NO_BLOCK, ffi.NULL))
     ok(lib.aclrtSynchronizeStream(ffi.NULL))  # a non-blocking callback does not hold the stream
     assert calls == []
@@ -977,7 +1002,7 @@ def test_subscription_errors(acl: Any) -> None:
                  lib.aclrtUnSubscribeReport, me + 1, s1)
     ok(lib.aclrtUnSubscribeReport(me, s1))
     ok(lib.aclrtUnSubscribeReport(me, s2))
-    expect_error(lib.ACL_ERROR_THREAD_NOT_SUBSCRIBE, "has no subscribed stream", lib.aclrtProcessReport, 0)
+    expect_error(lib.ACL_ERROR_THREAD_NOT_SUBSCRIBE, "has no subscribed stream", lib.aclrtProcessReport, 10)
     ok(lib.aclrtDestroyStream(s1))
     ok(lib.aclrtDestroyStream(s2))
 
@@ -1222,6 +1247,8 @@ def test_two_devices() -> None:
     p0 = ffi.new("void **")
     ok(lib.aclrtMalloc(p0, 64, 0))             # on device 0
     ok(lib.aclrtMemcpy(p0[0], 64, ffi.from_buffer(b"D" * 64), 64, 1))
+    expect(lib.aclrtMemcpy(p1[0], 64, p0[0], 64, 7), 107000, "device 0 has not enabled peer access to device 1")
+    ok(lib.aclrtDeviceEnablePeerAccess(1, 0))  # device 0 is current
     ok(lib.aclrtMemcpy(p1[0], 64, p0[0], 64, 7))   # INTER_DEVICE_TO_DEVICE
     out = bytearray(64)
     ok(lib.aclrtMemcpy(ffi.from_buffer(out), 64, p1[0], 64, 2))

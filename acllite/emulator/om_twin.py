@@ -178,7 +178,7 @@ def load_om_bytes(data: bytes, describe_only: bool) -> Tuple[Model, om.OmModel]:
 
 
 @extern(ACL_ERROR_INTERNAL_ERROR, "offline model load failed")
-def acllite_py_model_load_om(path, handle_out, n_in, n_out, weight_bytes, message, message_len):  # type: ignore[no-untyped-def]
+def acllite_py_model_load_om(path, handle_out, n_in, n_out, weight_bytes, message, message_len):
     try:
         model, desc = load_om(os.fsdecode(ffi.string(path)))
         validate(model)

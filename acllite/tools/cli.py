@@ -6,12 +6,49 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from typing import List, Optional
+from typing import Any, Dict, List, Optional
+
+
+def _api_report() -> Dict[str, Any]:
+    """``info --api``: bound / emulated / tested per real header (from the table docs/API_COVERAGE.md is made of) and
+    the bound functions the loaded backend lacks."""
+    import acllite
+    from acllite.binding import prototypes
+    from .coverage import read_table, summary_counts
+
+    table = read_table()
+    per_header = summary_counts(table)
+    info = acllite.backend_info()
+    listed = {r["function"] for r in table}
+    return {"headers": per_header, "backend": info.name, "missing": list(info.missing),
+            "unlisted": sorted(n for n, p in prototypes.items() if n not in listed and p.library != "emulator")}
+
+
+def _print_api(report: Dict[str, Any]) -> None:
+    print("%-26s %6s %9s %7s %9s" % ("header", "bound", "emulated", "tested", "samples"))
+    for h in report["headers"]:
+        print("%-26s %6d %9d %7d %9s" % (h["header"], h["bound"], h["emulated"], h["tested"],
+                                         "%d/%d" % (h["samples_emulated"], h["samples"])))
+    print("emulated: implemented by the emulator; tested: a test calls it (or its pyACL function) by name; samples: of "
+          "the functions the Ascend samples call, emulated/all. Per function: docs/API_COVERAGE.md.")
+    if report["backend"] != "emulator":
+        missing = report["missing"]
+        print("%s: %d bound function(s) absent from the loaded CANN libraries%s" % (
+            report["backend"], len(missing), ": " + ", ".join(missing) if missing else ""))
+    if report["unlisted"]:
+        print("not in the coverage table (regenerate it): %s" % ", ".join(report["unlisted"]))
 
 
 def _info(args: argparse.Namespace) -> int:
     import acllite
 
+    if args.api:
+        report = _api_report()
+        if args.json:
+            print(json.dumps(report, indent=2))
+        else:
+            _print_api(report)
+        return 0
     info = acllite.backend_info()
     report = {
         "backend": info.name,
@@ -56,10 +93,10 @@ def _info(args: argparse.Namespace) -> int:
 
 def _bench(args: argparse.Namespace) -> int:
     from . import bench
-    from .bench import calls, dvpp, execute, memcpy, op, pipeline, serve, soak
+    from .bench import calls, dvpp, execute, memcpy, op, pipeline, serve, soak, video
 
     runners = {"memcpy": memcpy.run, "calls": calls.run, "execute": execute.run, "op": op.run, "dvpp": dvpp.run,
-               "pipeline": pipeline.run, "soak": soak.run, "serve": serve.run}
+               "pipeline": pipeline.run, "soak": soak.run, "serve": serve.run, "video": video.run}
     return bench.main(args, runners)  # runs, checks the records against the schema, writes --json/--plot/...
 
 
@@ -82,11 +119,14 @@ def build_parser() -> argparse.ArgumentParser:
                    add_help=False)
     info = sub.add_parser("info", help="backend, libraries, versions, SoC, devices and memory")
     info.add_argument("--json", action="store_true", help="print JSON")
+    info.add_argument("--api", action="store_true", help="the AscendCL functions bound, emulated and tested, per "
+                      "header, and those the loaded CANN lacks")
     info.set_defaults(func=_info)
     bench = sub.add_parser("bench", help="microbenchmarks (medians, with baselines measured in the same run)")
     bench.add_argument("what", choices=["calls", "memcpy", "execute", "op", "dvpp", "pipeline", "soak", "serve",
-                                        "all", "report"],
-                       help="all: calls, memcpy, execute, op, dvpp, pipeline; report: render --input again")
+                                        "video", "all", "report"],
+                       help="all: calls, memcpy, execute, op, dvpp, pipeline; video: VDEC against PyAV and batch VPC "
+                            "(needs PyAV); report: render --input again")
     bench.add_argument("--json", metavar="FILE", help="write the records (docs/BENCHMARKS.md has the schema) to FILE")
     bench.add_argument("--plot", metavar="FILE.png", help="plot the results (needs matplotlib: acllite[bench])")
     bench.add_argument("--markdown", metavar="FILE.md", help="write the results as Markdown tables")

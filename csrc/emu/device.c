@@ -33,10 +33,15 @@ emu_context *emu_current_context_locked(const char *func, aclError *err) {
 #define VISIBLE_TEXT_MAX 4096 /* longer settings are refused rather than parsed */
 
 static int32_t physical_ids[EMU_MAX_DEVICES]; /* this process's device id -> physical id */
+static int32_t logic_ids[EMU_MAX_DEVICES];    /* this process's device id -> the container's (logic) id */
 static char no_device_reason[384];            /* why no device is usable ("" when some are) */
 
 int32_t emu_physical_device(int32_t device) {
     return device >= 0 && device < emu_cfg.device_count ? physical_ids[device] : -1;
+}
+
+int32_t emu_logic_device(int32_t device) {
+    return device >= 0 && device < emu_cfg.device_count ? logic_ids[device] : -1;
 }
 
 /* ASCEND_VISIBLE_DEVICES: "0", "1,3", "0-2,4" (ids and inclusive ranges, any order); "" or "void": none. */
@@ -139,7 +144,10 @@ aclError emu_visible_devices_configure(int physical, int *visible) {
     } else if ((v = getenv("ASCEND_RT_VISIBLE_DEVICES"))) {
         k = parse_process_devices(v, m, ids);
     }
-    for (int i = 0; i < k; i++) physical_ids[i] = container[ids[i]];
+    for (int i = 0; i < k; i++) {
+        physical_ids[i] = container[ids[i]];
+        logic_ids[i] = ids[i];
+    }
     *visible = k;
     return ACL_SUCCESS;
 }
@@ -148,7 +156,7 @@ static aclError no_device(const char *func) {
     return emu_fail(ACL_ERROR_RT_NO_DEVICE, func, "no device: %s", no_device_reason);
 }
 
-static aclError check_device(int32_t id, const char *func) {
+aclError emu_check_device(int32_t id, const char *func) {
     if (emu_cfg.device_count == 0) return no_device(func);
     if (id < 0 || id >= emu_cfg.device_count) {
         return emu_fail(ACL_ERROR_RT_INVALID_DEVICEID, func,
@@ -200,6 +208,8 @@ void emu_device_teardown_locked(int32_t device, acllite_emu_counts *leaks) {
     devices[device].default_ctx = NULL;
     devices[device].refcount = 0;
     leaks->events += emu_events_release_locked(device);
+    emu_peer_reset_device(device);
+    emu_settings_reset_device(device);
     emu_dvpp_release_device_locked(device, leaks); /* its DVPP channels */
     emu_mem_release_device(device, leaks);
 }
@@ -213,7 +223,7 @@ void emu_devices_reset_all_locked(acllite_emu_counts *leaks) {
 EMU_EXPORT aclError aclrtSetDevice(int32_t deviceId) {
     const char *func = "aclrtSetDevice";
     aclError err = emu_require_init(func);
-    if (err || (err = check_device(deviceId, func))) return err;
+    if (err || (err = emu_check_device(deviceId, func))) return err;
     emu_lock();
     emu_device *d = &devices[deviceId];
     if (!d->default_ctx) d->default_ctx = context_new_locked(deviceId, true, func, &err);
@@ -225,12 +235,14 @@ EMU_EXPORT aclError aclrtSetDevice(int32_t deviceId) {
     return err;
 }
 
-EMU_EXPORT aclError aclrtResetDevice(int32_t deviceId) {
-    const char *func = "aclrtResetDevice";
+/* aclrtResetDevice drops one reference (the last tears the device down); aclrtResetDeviceForce tears it down
+ * whatever the count. */
+static aclError reset_device(int32_t deviceId, bool force, const char *func) {
     aclError err = emu_require_init(func);
-    if (err || (err = check_device(deviceId, func))) return err;
+    if (err || (err = emu_check_device(deviceId, func))) return err;
     emu_lock();
     emu_device *d = &devices[deviceId];
+    if (force && d->refcount > 1) d->refcount = 1;
     if (d->refcount == 1 && (emu_worker_device() == deviceId || emu_in_callback())) {
         /* The last reset tears the device down: its streams' workers are joined and its memory released. From a
          * callback, that is the calling thread's own stream, or the buffers the running work uses. */
@@ -244,11 +256,17 @@ EMU_EXPORT aclError aclrtResetDevice(int32_t deviceId) {
         acllite_emu_counts leaks = {0};
         emu_device_teardown_locked(deviceId, &leaks);
         emu_unlock();
-        emu_record_leaks(&leaks, "aclrtResetDevice");
+        emu_record_leaks(&leaks, func);
         return ACL_SUCCESS;
     }
     emu_unlock();
     return ACL_SUCCESS;
+}
+
+EMU_EXPORT aclError aclrtResetDevice(int32_t deviceId) { return reset_device(deviceId, false, "aclrtResetDevice"); }
+
+EMU_EXPORT aclError aclrtResetDeviceForce(int32_t deviceId) {
+    return reset_device(deviceId, true, "aclrtResetDeviceForce");
 }
 
 EMU_EXPORT aclError aclrtGetDevice(int32_t *deviceId) {
@@ -285,7 +303,7 @@ EMU_EXPORT aclError aclrtCreateContext(aclrtContext *context, int32_t deviceId) 
     aclError err = emu_require_init(func);
     if (err) return err;
     if (!context) return emu_fail(ACL_ERROR_INVALID_PARAM, func, "context is NULL");
-    if ((err = check_device(deviceId, func))) return err;
+    if ((err = emu_check_device(deviceId, func))) return err;
     emu_lock();
     emu_context *c = context_new_locked(deviceId, false, func, &err);
     if (c) current_ctx = c; /* a new context becomes the thread's current one */
@@ -342,6 +360,126 @@ EMU_EXPORT aclError aclrtGetCurrentContext(aclrtContext *context) {
     emu_lock();
     emu_context *c = emu_current_context_locked(func, &err);
     if (c) *context = c;
+    emu_unlock();
+    return err;
+}
+
+aclError emu_current_device(const char *func, int32_t *device) {
+    aclError err = emu_require_init(func);
+    if (err) return err;
+    emu_lock();
+    emu_context *ctx = emu_current_context_locked(func, &err);
+    if (ctx) *device = ctx->device;
+    emu_unlock();
+    return err;
+}
+
+/* ---- device numberings ----
+ * "user" ids are this process's (after ASCEND_RT_VISIBLE_DEVICES), "logic" ids the container's (after
+ * ASCEND_VISIBLE_DEVICES), "physical" ids the host's: see emu_visible_devices_configure. */
+
+static aclError id_out(const void *out, const char *func, const char *what) {
+    aclError err = emu_require_init(func);
+    if (!err && !out) err = emu_fail(ACL_ERROR_INVALID_PARAM, func, "%s is NULL", what);
+    return err;
+}
+
+EMU_EXPORT aclError aclrtGetPhyDevIdByLogicDevId(const int32_t logicDevId, int32_t *const phyDevId) {
+    const char *func = "aclrtGetPhyDevIdByLogicDevId";
+    aclError err = id_out(phyDevId, func, "phyDevId");
+    if (err) return err;
+    for (int32_t d = 0; d < emu_cfg.device_count; d++) {
+        if (logic_ids[d] == logicDevId) {
+            *phyDevId = physical_ids[d];
+            return ACL_SUCCESS;
+        }
+    }
+    return emu_fail(ACL_ERROR_RT_INVALID_DEVICEID, func, "logic device %d is not one of this process's devices",
+                    logicDevId);
+}
+
+EMU_EXPORT aclError aclrtGetLogicDevIdByPhyDevId(const int32_t phyDevId, int32_t *const logicDevId) {
+    const char *func = "aclrtGetLogicDevIdByPhyDevId";
+    aclError err = id_out(logicDevId, func, "logicDevId");
+    if (err) return err;
+    for (int32_t d = 0; d < emu_cfg.device_count; d++) {
+        if (physical_ids[d] == phyDevId) {
+            *logicDevId = logic_ids[d];
+            return ACL_SUCCESS;
+        }
+    }
+    return emu_fail(ACL_ERROR_RT_INVALID_DEVICEID, func, "physical device %d is not one of this process's devices",
+                    phyDevId);
+}
+
+EMU_EXPORT aclError aclrtGetLogicDevIdByUserDevId(const int32_t userDevid, int32_t *const logicDevId) {
+    const char *func = "aclrtGetLogicDevIdByUserDevId";
+    aclError err = id_out(logicDevId, func, "logicDevId");
+    if (err || (err = emu_check_device(userDevid, func))) return err;
+    *logicDevId = logic_ids[userDevid];
+    return ACL_SUCCESS;
+}
+
+EMU_EXPORT aclError aclrtGetUserDevIdByLogicDevId(const int32_t logicDevId, int32_t *const userDevid) {
+    const char *func = "aclrtGetUserDevIdByLogicDevId";
+    aclError err = id_out(userDevid, func, "userDevid");
+    if (err) return err;
+    for (int32_t d = 0; d < emu_cfg.device_count; d++) {
+        if (logic_ids[d] == logicDevId) {
+            *userDevid = d;
+            return ACL_SUCCESS;
+        }
+    }
+    return emu_fail(ACL_ERROR_RT_INVALID_DEVICEID, func, "logic device %d is not one of this process's devices",
+                    logicDevId);
+}
+
+EMU_EXPORT aclError aclrtQueryDeviceStatus(int32_t deviceId, aclrtDeviceStatus *deviceStatus) {
+    const char *func = "aclrtQueryDeviceStatus";
+    aclError err = id_out(deviceStatus, func, "deviceStatus");
+    if (err || (err = emu_check_device(deviceId, func))) return err;
+    *deviceStatus = ACL_RT_DEVICE_STATUS_NORMAL; /* an emulated device never fails */
+    return ACL_SUCCESS;
+}
+
+/* ---- per-context system parameters (aclrtCtxSetSysParamOpt); settings.c keeps the process-wide ones ---- */
+
+static aclError sys_param_opt(aclSysParamOpt opt, const char *func) {
+    if ((unsigned)opt >= EMU_SYS_PARAM_COUNT) {
+        return emu_fail(ACL_ERROR_INVALID_PARAM, func, "opt %d is not ACL_OPT_DETERMINISTIC (0), "
+                        "ACL_OPT_ENABLE_DEBUG_KERNEL (1) or ACL_OPT_STRONG_CONSISTENCY (2)", (int)opt);
+    }
+    return ACL_SUCCESS;
+}
+
+EMU_EXPORT aclError aclrtCtxSetSysParamOpt(aclSysParamOpt opt, int64_t value) {
+    const char *func = "aclrtCtxSetSysParamOpt";
+    aclError err = emu_require_init(func);
+    if (err || (err = sys_param_opt(opt, func))) return err;
+    emu_lock();
+    emu_context *ctx = emu_current_context_locked(func, &err);
+    if (ctx) {
+        ctx->params.set[opt] = true;
+        ctx->params.value[opt] = value;
+    }
+    emu_unlock();
+    return err;
+}
+
+EMU_EXPORT aclError aclrtCtxGetSysParamOpt(aclSysParamOpt opt, int64_t *value) {
+    const char *func = "aclrtCtxGetSysParamOpt";
+    aclError err = emu_require_init(func);
+    if (err) return err;
+    if (!value) return emu_fail(ACL_ERROR_INVALID_PARAM, func, "value is NULL");
+    if ((err = sys_param_opt(opt, func))) return err;
+    emu_lock();
+    emu_context *ctx = emu_current_context_locked(func, &err);
+    if (ctx && !ctx->params.set[opt]) {
+        err = emu_fail(ACL_ERROR_RT_SYSPARAMOPT_NOT_SET, func, "option %d was not set in this context "
+                       "(aclrtCtxSetSysParamOpt)", (int)opt);
+    } else if (ctx) {
+        *value = ctx->params.value[opt];
+    }
     emu_unlock();
     return err;
 }

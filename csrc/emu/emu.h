@@ -37,6 +37,9 @@ aclError emu_fail_timeout(aclError code, const char *func, const char *fmt, ...)
 void emu_log(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 const char *emu_recent_message(void);
 void emu_set_recent_message(const char *msg);
+/* The calling thread's recent message and last error code (aclrtPeekAtLastError) at once: an error that reaches
+ * this thread from elsewhere (a stream task's, at synchronize). */
+void emu_set_recent_error(aclError code, const char *msg);
 /* The calling thread's recent message state, saved and put back (callback frames). */
 void emu_message_save(char *buf, size_t len, bool *set);
 void emu_message_restore(const char *buf, bool set);
@@ -89,6 +92,15 @@ typedef enum {
     EMU_H_TENSOR_DESC_ITEM, /* a later element of an array of aclTensorDesc */
     EMU_H_OP_ATTR,          /* aclopAttr */
     EMU_H_OP_HANDLE,        /* aclopHandle */
+    EMU_H_DEFAULT_STREAM,   /* a context's default stream (aclrtCtxGetCurrentDefaultStream hands it out) */
+    EMU_H_DVPP_STREAM,      /* acldvppStreamDesc */
+    EMU_H_VDEC_CHANNEL,     /* aclvdecChannelDesc */
+    EMU_H_VDEC_FRAME,       /* aclvdecFrameConfig */
+    EMU_H_VENC_CHANNEL,     /* aclvencChannelDesc */
+    EMU_H_VENC_FRAME,       /* aclvencFrameConfig */
+    EMU_H_DVPP_BORDER,      /* acldvppBorderConfig */
+    EMU_H_DVPP_LUT,         /* acldvppLutMap */
+    EMU_H_DVPP_HIST,        /* acldvppHist */
     EMU_H_MODEL_CONFIG,     /* aclmdlConfigHandle */
     EMU_H_MODEL_EXEC_CONFIG, /* aclmdlExecConfigHandle */
     EMU_H_KIND_COUNT
@@ -107,10 +119,16 @@ void emu_reg_clear(void);
 
 /* ---- devices and contexts (device.c) ---- */
 typedef struct emu_stream emu_stream;
+#define EMU_SYS_PARAM_COUNT 3 /* aclSysParamOpt: ACL_OPT_DETERMINISTIC .. ACL_OPT_STRONG_CONSISTENCY */
+typedef struct {
+    bool set[EMU_SYS_PARAM_COUNT];
+    int64_t value[EMU_SYS_PARAM_COUNT];
+} emu_sys_params;
 typedef struct emu_context {
     int32_t device;
     bool is_default;
     emu_stream *default_stream; /* created on first use */
+    emu_sys_params params;      /* aclrtCtxSetSysParamOpt (guarded by emu_lock) */
 } emu_context;
 
 /* The calling thread's current context, or NULL with the message set (requires emu_lock). */
@@ -119,6 +137,16 @@ emu_context *emu_current_context_locked(const char *func, aclError *err);
 void emu_device_teardown_locked(int32_t device, acllite_emu_counts *leaks);
 void emu_devices_reset_all_locked(acllite_emu_counts *leaks);
 void emu_record_leaks(const acllite_emu_counts *leaks, const char *what);
+/* ACL_SUCCESS when id is one of this process's devices, else the error (no device / invalid id) with the message. */
+aclError emu_check_device(int32_t id, const char *func);
+/* The container-level ("logic") id of one of this process's devices (-1 if none). */
+int32_t emu_logic_device(int32_t device);
+/* Peer access (peer.c): may work on device src copy to or from memory of device dst? (aclrtDeviceEnablePeerAccess
+ * on src for dst). Checked for every copy between memory of two devices. */
+bool emu_peer_enabled(int32_t src, int32_t dst);
+void emu_peer_reset_device(int32_t device); /* its last aclrtResetDevice: its peer settings go */
+/* The current context's device, or the error (not initialized, no context) with the message set. */
+aclError emu_current_device(const char *func, int32_t *device);
 
 /* ---- memory (memory.c) ---- */
 typedef enum { EMU_MEM_PAGEABLE = 0, EMU_MEM_DEVICE, EMU_MEM_HOST, EMU_MEM_DVPP, EMU_MEM_KIND_COUNT } emu_mem_kind;
@@ -134,6 +162,10 @@ aclError emu_mem_init(void);
 /* Locate [p, p+len): ACL_SUCCESS with *where filled, or an error naming what is wrong (arg names the pointer). */
 aclError emu_mem_locate(const void *p, size_t len, emu_mem_where *where, const char *func, const char *arg);
 aclError emu_mem_alloc(emu_mem_kind kind, int32_t device, size_t size, void **out, const char *func);
+/* The same, occupying ALIGN_UP(size, 32) + 32 bytes when padded (aclrtMalloc's rule) or ALIGN_UP(size, 32) when not
+ * (aclrtMallocAlign32, aclrtMallocWithCfg). */
+aclError emu_mem_alloc_span(emu_mem_kind kind, int32_t device, size_t size, bool padded, void **out,
+                            const char *func);
 aclError emu_mem_free(emu_mem_kind kind, void *p, const char *func);
 void emu_mem_release_device(int32_t device, acllite_emu_counts *leaks);
 void emu_mem_count(int32_t device, acllite_emu_counts *counts);
@@ -154,6 +186,12 @@ void emu_stream_unref(emu_stream *s);
 aclError emu_stream_enqueue(emu_stream *s, emu_task_fn fn, void *arg, emu_task_drop drop, const char *func);
 /* Wait for the tasks queued so far (timeout_ms < 0: no limit); returns the first error a task reported. */
 aclError emu_stream_sync(emu_stream *s, int32_t timeout_ms, const char *func);
+/* Wait for every stream of a device (its contexts' default streams too); timeout_ms < 0: no limit. */
+aclError emu_device_sync(int32_t device, int32_t timeout_ms, const char *func);
+/* The current context's device's user streams may number at most this many (aclrtGetStreamAvailableNum). */
+#define EMU_MAX_STREAMS 1024
+/* Events that can synchronize streams (ACL_EVENT_SYNC) per device (aclrtGetEventAvailNum). */
+#define EMU_MAX_SYNC_EVENTS 65536
 emu_stream *emu_stream_create_locked(emu_context *ctx, const char *func, aclError *err);
 /* Stop the stream's worker after its queue drains and drop the owner's reference. Requires emu_lock. */
 void emu_stream_destroy_locked(emu_stream *s);
@@ -186,6 +224,16 @@ typedef struct {
 void emu_callback_enter(emu_callback_frame *frame);
 void emu_callback_leave(const emu_callback_frame *frame);
 bool emu_in_callback(void);
+
+/* ---- process and device settings (settings.c) ---- */
+uint32_t emu_op_wait_timeout_s(void); /* aclrtSetOpWaitTimeout: seconds, 0 = no limit */
+void emu_settings_reset_device(int32_t device); /* its last aclrtResetDevice: its saturation mode goes */
+
+/* ---- exception callbacks (exception.c) ----
+ * A failed asynchronous task is reported to the callback of aclrtSetExceptionInfoCallback, on the stream's worker,
+ * with the task's id, its stream's id, the id of the thread that queued it, the device and the error. */
+void emu_exception_report(uint32_t task_id, int32_t stream_id, uint32_t thread_id, int32_t device, aclError code);
+uint32_t emu_thread_id(void); /* the calling thread's id as exception infos give it */
 
 /* ---- data buffers (databuf.c) ---- */
 uint64_t emu_databuffers_release_locked(void);

@@ -7,6 +7,7 @@
 
 static _Thread_local char recent_message[EMU_MSG_MAX];
 static _Thread_local bool recent_set;
+static _Thread_local aclError last_error; /* aclrtPeekAtLastError / aclrtGetLastError */
 static _Atomic(acllite_emu_log_fn) log_handler;
 
 static aclError fail_v(int level, aclError code, const char *func, const char *fmt, va_list ap) {
@@ -14,6 +15,7 @@ static aclError fail_v(int level, aclError code, const char *func, const char *f
     if (n < 0 || (size_t)n >= sizeof recent_message) n = 0;
     vsnprintf(recent_message + n, sizeof recent_message - (size_t)n, fmt, ap);
     recent_set = true;
+    last_error = code;
     emu_log(level, "%s (error %d)", recent_message, code);
     return code;
 }
@@ -39,6 +41,11 @@ aclError emu_fail_timeout(aclError code, const char *func, const char *fmt, ...)
 void emu_set_recent_message(const char *msg) {
     snprintf(recent_message, sizeof recent_message, "%s", msg);
     recent_set = msg[0] != '\0';
+}
+
+void emu_set_recent_error(aclError code, const char *msg) {
+    emu_set_recent_message(msg);
+    last_error = code;
 }
 
 const char *emu_recent_message(void) { return recent_set ? recent_message : NULL; }
@@ -91,3 +98,28 @@ void emu_log(int level, const char *fmt, ...) {
 EMU_EXPORT void acllite_emu_set_log_handler(acllite_emu_log_fn fn) { atomic_store(&log_handler, fn); }
 
 EMU_EXPORT const char *aclGetRecentErrMsg(void) { return emu_recent_message(); }
+
+/* The calling thread's last error: the code of the last call of this thread that failed (every failing call of
+ * the emulator sets it, as every failing call sets the recent message), or of a stream task whose error a
+ * synchronize of this thread returned. Peek leaves it, Get clears it; only the thread level exists. Their own
+ * refusals do not replace it. */
+static aclError last_error_call(aclrtLastErrLevel level, bool clear, const char *func) {
+    if (level != ACL_RT_THREAD_LEVEL) {
+        aclError keep = last_error;
+        aclError err = emu_fail(ACL_ERROR_INVALID_PARAM, func, "level %d: only ACL_RT_THREAD_LEVEL (0) exists",
+                                (int)level);
+        last_error = keep;
+        return err;
+    }
+    aclError code = last_error;
+    if (clear) last_error = ACL_SUCCESS;
+    return code;
+}
+
+EMU_EXPORT aclError aclrtPeekAtLastError(aclrtLastErrLevel level) {
+    return last_error_call(level, false, "aclrtPeekAtLastError");
+}
+
+EMU_EXPORT aclError aclrtGetLastError(aclrtLastErrLevel level) {
+    return last_error_call(level, true, "aclrtGetLastError");
+}

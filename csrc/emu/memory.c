@@ -19,7 +19,7 @@
 typedef struct {
     size_t off;  /* from the arena base */
     size_t size; /* what the caller asked for */
-    size_t span; /* what the allocation occupies: the real rule ALIGN_UP(size, 32) + 32, then EMU_ALIGN */
+    size_t span; /* what the allocation occupies: the real rule ALIGN_UP(size, 32) + 32 (+ 0 unpadded), then EMU_ALIGN */
 } emu_block;
 
 typedef struct {
@@ -167,6 +167,11 @@ static bool find_gap(const emu_arena *a, size_t need, size_t from, size_t *off_o
 }
 
 aclError emu_mem_alloc(emu_mem_kind kind, int32_t device, size_t size, void **out, const char *func) {
+    return emu_mem_alloc_span(kind, device, size, true, out, func);
+}
+
+aclError emu_mem_alloc_span(emu_mem_kind kind, int32_t device, size_t size, bool padded, void **out,
+                            const char *func) {
     if (size == 0) return emu_fail(ACL_ERROR_INVALID_PARAM, func, "size is 0");
     if (size > emu_cfg.device_memory) {
         return emu_fail(ACL_ERROR_RT_MEMORY_ALLOCATION, func,
@@ -177,7 +182,8 @@ aclError emu_mem_alloc(emu_mem_kind kind, int32_t device, size_t size, void **ou
         return emu_fail(ACL_ERROR_RT_INVALID_DEVICEID, func, "device %d has no emulated memory", device);
     }
     emu_arena *a = &arenas[device][kind - 1];
-    size_t need = ALIGN_UP(ALIGN_UP(size, 32) + 32, EMU_ALIGN); /* size <= device_memory <= 2^46: no wrap */
+    /* size <= device_memory <= 2^46: no wrap */
+    size_t need = ALIGN_UP(ALIGN_UP(size, 32) + (padded ? 32 : 0), EMU_ALIGN);
     pthread_mutex_lock(&a->lock);
     size_t off, idx, after;
     if (!emu_add(a->used, need, &after) || after > a->limit ||

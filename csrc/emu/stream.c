@@ -12,6 +12,8 @@ typedef struct emu_task {
     emu_task_fn fn;
     void *arg;
     emu_task_drop drop;
+    uint32_t id;     /* the stream's task number (aclrtGetThreadLastTaskId, exception infos) */
+    uint32_t thread; /* the thread that queued it */
 } emu_task;
 
 struct emu_stream {
@@ -24,6 +26,13 @@ struct emu_stream {
     aclError error; /* first error of an asynchronous task since the last synchronize */
     char error_message[1024];
     bool stopping;
+    bool discard;        /* aclrtDestroyStreamForce: queued tasks are dropped, not run */
+    bool stop_on_failure; /* aclrtSetStreamFailureMode(ACL_STOP_ON_FAILURE) */
+    bool failed;         /* a task failed in that mode: later tasks are dropped, new ones refused */
+    uint32_t task_seq;
+    int32_t id;          /* aclrtStreamGetId */
+    uint32_t priority;   /* aclrtCreateStreamWithConfig */
+    uint32_t flags;
     bool has_worker;
     pthread_t worker;
     atomic_int refs;
@@ -34,9 +43,13 @@ struct emu_stream {
 
 typedef struct {
     int32_t device;
+    uint32_t flags;     /* ACL_EVENT_*; aclrtCreateEvent: ACL_EVENT_SYNC | ACL_EVENT_TIME_LINE */
+    bool ex;            /* made by aclrtCreateEventExWithFlag */
+    uint32_t id;        /* aclrtGetEventId */
     uint64_t recorded;  /* records issued */
     uint64_t completed; /* records that ran */
     uint64_t stamp_ns;  /* time of the last record that ran */
+    uint64_t waits_queued, waits_done; /* aclrtStreamWaitEvent tasks (aclrtQueryEventWaitStatus) */
     atomic_int refs;
 } emu_event;
 
@@ -44,6 +57,10 @@ static pthread_mutex_t event_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t event_cond = PTHREAD_COND_INITIALIZER;
 
 static _Thread_local emu_stream *worker_of; /* set on a stream's worker thread: its stream */
+static _Thread_local uint32_t last_task_id;  /* the last task this thread queued on a user stream */
+static atomic_int next_stream_id = 1;        /* stream ids, never reused in a process */
+static atomic_uint next_event_id = 1;
+static atomic_int sync_events[EMU_MAX_DEVICES]; /* live events with ACL_EVENT_SYNC, per device */
 static _Thread_local int callback_depth;    /* > 0 inside a call into the model engine or the image codec */
 
 /* ------------------------------------------------------------------------------- threads running user code */
@@ -92,16 +109,25 @@ static void *stream_worker(void *arg) {
         emu_task *t = s->head;
         s->head = t->next;
         if (!s->head) s->tail = NULL;
+        bool skip = s->discard || s->failed; /* forced destroy, or stopped by an earlier failure */
         pthread_mutex_unlock(&s->lock);
-        aclError err = t->fn(t->arg);
+        aclError err = skip ? ACL_SUCCESS : t->fn(t->arg);
         const char *msg = err ? emu_recent_message() : NULL;
         if (t->drop) t->drop(t->arg);
-        free(t);
-        pthread_mutex_lock(&s->lock);
-        if (err && !s->error) {
-            s->error = err;
-            snprintf(s->error_message, sizeof s->error_message, "%s", msg ? msg : "asynchronous task failed");
+        if (err) {
+            char copy[sizeof s->error_message];
+            snprintf(copy, sizeof copy, "%s", msg ? msg : "asynchronous task failed");
+            emu_exception_report(t->id, s->id, t->thread, s->device, err); /* may replace the recent message */
+            pthread_mutex_lock(&s->lock);
+            if (!s->error) {
+                s->error = err;
+                memcpy(s->error_message, copy, sizeof copy);
+            }
+            if (s->stop_on_failure) s->failed = true;
+        } else {
+            pthread_mutex_lock(&s->lock);
         }
+        free(t);
         s->completed++;
         pthread_cond_broadcast(&s->cond);
     }
@@ -117,6 +143,7 @@ emu_stream *emu_stream_create_locked(emu_context *ctx, const char *func, aclErro
     }
     s->ctx = ctx;
     s->device = ctx->device;
+    s->id = atomic_fetch_add(&next_stream_id, 1);
     pthread_mutex_init(&s->lock, NULL);
     pthread_cond_init(&s->cond, NULL);
     atomic_init(&s->refs, 1);
@@ -144,6 +171,7 @@ static void stream_stop(emu_stream *s) {
 }
 
 void emu_stream_destroy_locked(emu_stream *s) {
+    emu_reg_remove(s, EMU_H_DEFAULT_STREAM); /* a no-op for user streams */
     stream_stop(s);
     if (s->has_worker) pthread_join(s->worker, NULL); /* runs the queued tasks first */
     s->has_worker = false;
@@ -155,10 +183,17 @@ emu_stream *emu_stream_resolve_locked(aclrtStream stream, const char *func, aclE
     if (stream == NULL) {
         emu_context *ctx = emu_current_context_locked(func, err);
         if (!ctx) return NULL;
-        if (!ctx->default_stream) ctx->default_stream = emu_stream_create_locked(ctx, func, err);
+        if (!ctx->default_stream) {
+            ctx->default_stream = emu_stream_create_locked(ctx, func, err);
+            if (ctx->default_stream && !emu_reg_add(ctx->default_stream, EMU_H_DEFAULT_STREAM, ctx->device)) {
+                emu_stream_destroy_locked(ctx->default_stream);
+                ctx->default_stream = NULL;
+                *err = emu_fail(ACL_ERROR_BAD_ALLOC, func, "out of host memory");
+            }
+        }
         s = ctx->default_stream;
         if (!s) return NULL;
-    } else if (emu_reg_has(stream, EMU_H_STREAM)) {
+    } else if (emu_reg_has(stream, EMU_H_STREAM) || emu_reg_has(stream, EMU_H_DEFAULT_STREAM)) {
         s = stream;
     } else {
         *err = emu_fail(ACL_ERROR_RT_INVALID_HANDLE, func, "stream %p is not a live stream", stream);
@@ -174,14 +209,19 @@ aclError emu_stream_enqueue(emu_stream *s, emu_task_fn fn, void *arg, emu_task_d
         if (drop) drop(arg);
         return emu_fail(ACL_ERROR_BAD_ALLOC, func, "out of host memory");
     }
-    *t = (emu_task){NULL, fn, arg, drop};
+    *t = (emu_task){NULL, fn, arg, drop, 0, emu_thread_id()};
     pthread_mutex_lock(&s->lock);
-    if (s->stopping) {
+    if (s->stopping || s->failed) {
+        bool failed = !s->stopping;
         pthread_mutex_unlock(&s->lock);
         if (drop) drop(arg);
         free(t);
-        return emu_fail(ACL_ERROR_RT_INVALID_HANDLE, func, "the stream is being destroyed");
+        return failed ? emu_fail(ACL_ERROR_RT_STREAM_ABORT, func, "a task of the stream failed and its failure "
+                                 "mode is ACL_STOP_ON_FAILURE: it takes no more tasks")
+                      : emu_fail(ACL_ERROR_RT_INVALID_HANDLE, func, "the stream is being destroyed");
     }
+    t->id = s->task_seq = (s->task_seq + 1) & 0xffffu; /* task ids are 16-bit on devices; they wrap */
+    if (s != s->ctx->default_stream) last_task_id = t->id;
     if (s->tail) s->tail->next = t;
     else s->head = t;
     s->tail = t;
@@ -211,7 +251,33 @@ aclError emu_stream_sync(emu_stream *s, int32_t timeout_ms, const char *func) {
     if (err) memcpy(message, s->error_message, sizeof message);
     s->error = ACL_SUCCESS;
     pthread_mutex_unlock(&s->lock);
-    if (err) emu_set_recent_message(message);
+    if (err) emu_set_recent_error(err, message);
+    return err;
+}
+
+/* A user stream of the current context (at most EMU_MAX_STREAMS per device). */
+static aclError create_user_stream(aclrtStream *stream, uint32_t priority, uint32_t flags, const char *func) {
+    aclError err = ACL_SUCCESS;
+    emu_lock();
+    emu_context *ctx = emu_current_context_locked(func, &err);
+    emu_stream *s = NULL;
+    if (ctx && emu_reg_count(EMU_H_STREAM, ctx->device) >= EMU_MAX_STREAMS) {
+        err = emu_fail(ACL_ERROR_RT_NO_STREAM_RESOURCE, func, "device %d already has %d streams, the most it can "
+                       "have", ctx->device, EMU_MAX_STREAMS);
+    } else if (ctx) {
+        s = emu_stream_create_locked(ctx, func, &err);
+    }
+    if (s) {
+        s->priority = priority;
+        s->flags = flags;
+    }
+    if (s && !emu_reg_add(s, EMU_H_STREAM, ctx->device)) {
+        emu_stream_destroy_locked(s);
+        s = NULL;
+        err = emu_fail(ACL_ERROR_BAD_ALLOC, func, "out of host memory");
+    }
+    emu_unlock();
+    if (s) *stream = s;
     return err;
 }
 
@@ -219,42 +285,94 @@ EMU_EXPORT aclError aclrtCreateStream(aclrtStream *stream) {
     aclError err = emu_require_init("aclrtCreateStream");
     if (err) return err;
     if (!stream) return emu_fail(ACL_ERROR_INVALID_PARAM, "aclrtCreateStream", "stream is NULL");
-    emu_lock();
-    emu_context *ctx = emu_current_context_locked("aclrtCreateStream", &err);
-    emu_stream *s = ctx ? emu_stream_create_locked(ctx, "aclrtCreateStream", &err) : NULL;
-    if (s && !emu_reg_add(s, EMU_H_STREAM, ctx->device)) {
-        emu_stream_destroy_locked(s);
-        s = NULL;
-        err = emu_fail(ACL_ERROR_BAD_ALLOC, "aclrtCreateStream", "out of host memory");
+    return create_user_stream(stream, 0, 0, "aclrtCreateStream");
+}
+
+/* Priorities run from 0 (greatest) to 7 (least), as on devices; a priority outside is taken as the nearest (CANN
+ * does the same). The emulator runs every stream on its own thread: priorities are kept and reported. Of the flags,
+ * ACL_STREAM_FAST_LAUNCH, ACL_STREAM_FAST_SYNC and ACL_STREAM_HUGE only tune a device's queues and are kept;
+ * ACL_STREAM_PERSISTENT (tasks kept for model capture), ACL_STREAM_CPU_SCHEDULE and ACL_STREAM_DEVICE_USE_ONLY
+ * change what the stream does with its tasks, which the emulator does not emulate: refused. Other bits are ignored,
+ * as AscendCL ignores them. */
+#define STREAM_LEAST_PRIORITY 7
+#define STREAM_GREATEST_PRIORITY 0
+#define STREAM_KEPT_FLAGS (ACL_STREAM_FAST_LAUNCH | ACL_STREAM_FAST_SYNC | ACL_STREAM_HUGE)
+
+EMU_EXPORT aclError aclrtCreateStreamWithConfig(aclrtStream *stream, uint32_t priority, uint32_t flag) {
+    const char *func = "aclrtCreateStreamWithConfig";
+    aclError err = emu_require_init(func);
+    if (err) return err;
+    if (!stream) return emu_fail(ACL_ERROR_INVALID_PARAM, func, "stream is NULL");
+    uint32_t refused = flag & (ACL_STREAM_PERSISTENT | ACL_STREAM_CPU_SCHEDULE | ACL_STREAM_DEVICE_USE_ONLY);
+    if (refused) {
+        return emu_fail(ACL_ERROR_RT_FEATURE_NOT_SUPPORT, func, "flag 0x%x: %s streams are not emulated", flag,
+                        refused & ACL_STREAM_PERSISTENT ? "persistent (ACL_STREAM_PERSISTENT)"
+                        : refused & ACL_STREAM_CPU_SCHEDULE ? "CPU-scheduled (ACL_STREAM_CPU_SCHEDULE)"
+                                                            : "device-only (ACL_STREAM_DEVICE_USE_ONLY)");
     }
-    emu_unlock();
-    if (s) *stream = s;
-    return err;
+    if (priority > STREAM_LEAST_PRIORITY) {
+        emu_log(ACLLITE_EMU_LOG_INFO, "%s: priority %u is outside [%d, %d]: %d is used", func, priority,
+                STREAM_GREATEST_PRIORITY, STREAM_LEAST_PRIORITY, STREAM_LEAST_PRIORITY);
+        priority = STREAM_LEAST_PRIORITY;
+    }
+    return create_user_stream(stream, priority, flag & STREAM_KEPT_FLAGS, func);
+}
+
+EMU_EXPORT aclError aclrtDeviceGetStreamPriorityRange(int32_t *leastPriority, int32_t *greatestPriority) {
+    aclError err = emu_require_init("aclrtDeviceGetStreamPriorityRange");
+    if (err) return err;
+    if (leastPriority) *leastPriority = STREAM_LEAST_PRIORITY; /* either may be NULL, as on CANN */
+    if (greatestPriority) *greatestPriority = STREAM_GREATEST_PRIORITY;
+    return ACL_SUCCESS;
 }
 
 static void unsubscribe_stream(emu_stream *s);
 
-EMU_EXPORT aclError aclrtDestroyStream(aclrtStream stream) {
-    aclError err = emu_require_init("aclrtDestroyStream");
+/* aclrtDestroyStream runs the queued tasks first; aclrtDestroyStreamForce drops them (the task under way ends). */
+static aclError destroy_stream(aclrtStream stream, bool force, const char *func) {
+    aclError err = emu_require_init(func);
     if (err) return err;
-    if (!stream) return emu_fail(ACL_ERROR_INVALID_PARAM, "aclrtDestroyStream", "stream is NULL");
-    if (stream == (aclrtStream)worker_of) return refuse_own_stream(worker_of, "aclrtDestroyStream", "destroy");
+    if (!stream) return emu_fail(ACL_ERROR_INVALID_PARAM, func, "stream is NULL");
+    if (stream == (aclrtStream)worker_of) return refuse_own_stream(worker_of, func, "destroy");
     emu_lock();
     if (!emu_reg_remove(stream, EMU_H_STREAM)) {
         emu_unlock();
-        return emu_fail(ACL_ERROR_RT_INVALID_HANDLE, "aclrtDestroyStream",
-                        "stream %p is not a live stream (destroyed already?)", stream);
+        return emu_fail(ACL_ERROR_RT_INVALID_HANDLE, func, "stream %p is not a live stream (destroyed already?)",
+                        stream);
     }
-    unsubscribe_stream(stream);
-    emu_stream_destroy_locked(stream);
+    emu_stream *s = stream;
+    if (force) {
+        pthread_mutex_lock(&s->lock);
+        s->discard = true;
+        pthread_mutex_unlock(&s->lock);
+    }
+    unsubscribe_stream(s);
+    emu_stream_destroy_locked(s);
     emu_unlock();
+    return ACL_SUCCESS;
+}
+
+EMU_EXPORT aclError aclrtDestroyStream(aclrtStream stream) {
+    return destroy_stream(stream, false, "aclrtDestroyStream");
+}
+
+EMU_EXPORT aclError aclrtDestroyStreamForce(aclrtStream stream) {
+    return destroy_stream(stream, true, "aclrtDestroyStreamForce");
+}
+
+/* Timeouts in ms: -1 waits without limit; 0 and values below -1 are refused (CANN's runtime:
+ * ACL_ERROR_RT_PARAM_INVALID). */
+static aclError check_timeout(int32_t timeout, const char *func) {
+    if (timeout < -1 || timeout == 0) {
+        return emu_fail(ACL_ERROR_RT_PARAM_INVALID, func, "timeout %d ms: expected -1 (no limit) or a positive "
+                        "number of ms", timeout);
+    }
     return ACL_SUCCESS;
 }
 
 static aclError sync_stream(aclrtStream stream, int32_t timeout, const char *func) {
     aclError err = emu_require_init(func);
-    if (err) return err;
-    if (timeout < -1) return emu_fail(ACL_ERROR_INVALID_PARAM, func, "timeout %d ms (use -1 for no limit)", timeout);
+    if (err || (err = check_timeout(timeout, func))) return err;
     emu_lock();
     emu_stream *s = emu_stream_resolve_locked(stream, func, &err);
     emu_unlock();
@@ -272,21 +390,11 @@ EMU_EXPORT aclError aclrtSynchronizeStreamWithTimeout(aclrtStream stream, int32_
     return sync_stream(stream, timeout, "aclrtSynchronizeStreamWithTimeout");
 }
 
-EMU_EXPORT aclError aclrtSynchronizeDevice(void) {
-    const char *func = "aclrtSynchronizeDevice";
-    aclError err = emu_require_init(func);
-    if (err) return err;
-    emu_lock();
-    emu_context *ctx = emu_current_context_locked(func, &err);
-    if (!ctx) {
-        emu_unlock();
-        return err;
-    }
-    int32_t device = ctx->device;
+aclError emu_device_sync(int32_t device, int32_t timeout_ms, const char *func) {
     if (worker_of && worker_of->device == device) {
-        emu_unlock();
         return refuse_own_stream(worker_of, func, "wait for the device's streams, which include");
     }
+    emu_lock();
     size_t n = emu_reg_count(EMU_H_STREAM, device);
     size_t nctx = emu_reg_count(EMU_H_CONTEXT, device);
     emu_stream **list = calloc(n + nctx + 1, sizeof *list);
@@ -305,26 +413,190 @@ EMU_EXPORT aclError aclrtSynchronizeDevice(void) {
     }
     for (size_t i = 0; i < count; i++) atomic_fetch_add(&list[i]->refs, 1);
     emu_unlock();
+    /* One deadline for all of them. */
+    uint64_t deadline = timeout_ms > 0 ? emu_now_ns() + (uint64_t)timeout_ms * 1000000u : 0;
     aclError first = ACL_SUCCESS;
+    char message[EMU_MSG_MAX] = "";
     for (size_t i = 0; i < count; i++) {
-        aclError e = emu_stream_sync(list[i], -1, func);
-        if (e && !first) first = e;
+        int32_t left = -1;
+        if (timeout_ms > 0) {
+            uint64_t now = emu_now_ns();
+            left = now >= deadline ? 1 : (int32_t)((deadline - now + 999999u) / 1000000u);
+        }
+        aclError e = first == ACL_ERROR_RT_STREAM_SYNC_TIMEOUT ? ACL_SUCCESS : emu_stream_sync(list[i], left, func);
+        if (e && !first) {
+            first = e;
+            if (emu_recent_message()) snprintf(message, sizeof message, "%s", emu_recent_message());
+        }
         emu_stream_unref(list[i]);
     }
     free(list);
     free(contexts);
+    if (first == ACL_ERROR_RT_STREAM_SYNC_TIMEOUT) {
+        return emu_fail_timeout(first, func, "the device's streams still had tasks after %d ms", timeout_ms);
+    }
+    if (first) emu_set_recent_error(first, message);
     return first;
 }
 
-/* ------------------------------------------------------------------------------------------- events */
+static aclError sync_device(int32_t timeout, const char *func) {
+    int32_t device = 0;
+    aclError err = emu_current_device(func, &device);
+    return err ? err : emu_device_sync(device, timeout, func);
+}
+
+EMU_EXPORT aclError aclrtSynchronizeDevice(void) { return sync_device(-1, "aclrtSynchronizeDevice"); }
+
+EMU_EXPORT aclError aclrtSynchronizeDeviceWithTimeout(int32_t timeout) {
+    aclError err = emu_require_init("aclrtSynchronizeDeviceWithTimeout");
+    if (err || (err = check_timeout(timeout, "aclrtSynchronizeDeviceWithTimeout"))) return err;
+    return sync_device(timeout, "aclrtSynchronizeDeviceWithTimeout");
+}
+
+/* ---------------------------------------------------------------------------------- stream queries */
+
+/* The stream (NULL: the current context's default stream) with a reference, or NULL with *err set. */
+static emu_stream *stream_ref(aclrtStream stream, const char *func, aclError *err) {
+    *err = emu_require_init(func);
+    if (*err) return NULL;
+    emu_lock();
+    emu_stream *s = emu_stream_resolve_locked(stream, func, err);
+    emu_unlock();
+    return s;
+}
+
+EMU_EXPORT aclError aclrtStreamQuery(aclrtStream stream, aclrtStreamStatus *status) {
+    const char *func = "aclrtStreamQuery";
+    if (!status) return emu_fail(ACL_ERROR_INVALID_PARAM, func, "status is NULL");
+    aclError err;
+    emu_stream *s = stream_ref(stream, func, &err);
+    if (!s) return err;
+    pthread_mutex_lock(&s->lock);
+    bool done = s->completed == s->enqueued;
+    pthread_mutex_unlock(&s->lock);
+    emu_stream_unref(s);
+    *status = done ? ACL_STREAM_STATUS_COMPLETE : ACL_STREAM_STATUS_NOT_READY;
+    return ACL_SUCCESS;
+}
+
+EMU_EXPORT aclError aclrtStreamGetId(aclrtStream stream, int32_t *streamId) {
+    const char *func = "aclrtStreamGetId";
+    if (!streamId) return emu_fail(ACL_ERROR_INVALID_PARAM, func, "streamId is NULL");
+    aclError err;
+    emu_stream *s = stream_ref(stream, func, &err);
+    if (!s) return err;
+    *streamId = s->id;
+    emu_stream_unref(s);
+    return ACL_SUCCESS;
+}
+
+EMU_EXPORT aclError aclrtStreamGetPriority(aclrtStream stream, uint32_t *priority) {
+    const char *func = "aclrtStreamGetPriority";
+    if (!priority) return emu_fail(ACL_ERROR_INVALID_PARAM, func, "priority is NULL");
+    aclError err;
+    emu_stream *s = stream_ref(stream, func, &err);
+    if (!s) return err;
+    *priority = s->priority;
+    emu_stream_unref(s);
+    return ACL_SUCCESS;
+}
+
+EMU_EXPORT aclError aclrtStreamGetFlags(aclrtStream stream, uint32_t *flags) {
+    const char *func = "aclrtStreamGetFlags";
+    if (!flags) return emu_fail(ACL_ERROR_INVALID_PARAM, func, "flags is NULL");
+    aclError err;
+    emu_stream *s = stream_ref(stream, func, &err);
+    if (!s) return err;
+    *flags = s->flags;
+    emu_stream_unref(s);
+    return ACL_SUCCESS;
+}
+
+EMU_EXPORT aclError aclrtGetStreamAvailableNum(uint32_t *streamCount) {
+    const char *func = "aclrtGetStreamAvailableNum";
+    aclError err = emu_require_init(func);
+    if (err) return err;
+    if (!streamCount) return emu_fail(ACL_ERROR_INVALID_PARAM, func, "streamCount is NULL");
+    emu_lock();
+    emu_context *ctx = emu_current_context_locked(func, &err);
+    if (ctx) {
+        size_t used = emu_reg_count(EMU_H_STREAM, ctx->device);
+        *streamCount = used >= EMU_MAX_STREAMS ? 0 : (uint32_t)(EMU_MAX_STREAMS - used);
+    }
+    emu_unlock();
+    return err;
+}
+
+/* ACL_CONTINUE_ON_FAILURE (the default) runs the tasks after a failed one; ACL_STOP_ON_FAILURE drops them and
+ * refuses new tasks (ACL_ERROR_RT_STREAM_ABORT): the stream is then only good for destroying. The mode is chosen
+ * once per stream: choosing the one in force again succeeds, going back from stop to continue is refused, as on
+ * CANN. Other bits of mode than the lowest are ignored, as CANN ignores them. */
+EMU_EXPORT aclError aclrtSetStreamFailureMode(aclrtStream stream, uint64_t mode) {
+    const char *func = "aclrtSetStreamFailureMode";
+    aclError err;
+    emu_stream *s = stream_ref(stream, func, &err);
+    if (!s) return err;
+    bool stop = (mode & 1u) == ACL_STOP_ON_FAILURE;
+    pthread_mutex_lock(&s->lock);
+    if (s->stop_on_failure && !stop) {
+        err = emu_fail(ACL_ERROR_RT_FEATURE_NOT_SUPPORT, func, "the stream's mode is ACL_STOP_ON_FAILURE: it cannot "
+                       "go back to ACL_CONTINUE_ON_FAILURE");
+    } else {
+        s->stop_on_failure = stop;
+    }
+    pthread_mutex_unlock(&s->lock);
+    emu_stream_unref(s);
+    return err;
+}
+
+EMU_EXPORT aclError aclrtCtxGetCurrentDefaultStream(aclrtStream *stream) {
+    const char *func = "aclrtCtxGetCurrentDefaultStream";
+    aclError err = emu_require_init(func);
+    if (err) return err;
+    if (!stream) return emu_fail(ACL_ERROR_INVALID_PARAM, func, "stream is NULL");
+    /* The handle works wherever a stream does, as NULL does (it is never NULL: programs test handles for truth). */
+    emu_stream *s = stream_ref(NULL, func, &err);
+    if (!s) return err;
+    *stream = s;
+    emu_stream_unref(s);
+    return ACL_SUCCESS;
+}
+
+EMU_EXPORT aclError aclrtGetThreadLastTaskId(uint32_t *taskId) {
+    const char *func = "aclrtGetThreadLastTaskId";
+    aclError err = emu_require_init(func);
+    if (err) return err;
+    if (!taskId) return emu_fail(ACL_ERROR_INVALID_PARAM, func, "taskId is NULL");
+    *taskId = last_task_id;
+    return ACL_SUCCESS;
+}
+
+/* ------------------------------------------------------------------------------------------- events
+ * An event's flags say what it can do, as AscendCL documents them: ACL_EVENT_SYNC events can be waited for by
+ * streams (aclrtStreamWaitEvent) and reset; ACL_EVENT_TIME_LINE events keep the time of their records
+ * (aclrtEventElapsedTime, aclrtEventGetTimestamp); ACL_EVENT_EXTERNAL ones (task update in model capture) are
+ * only recorded and waited for on streams. aclrtCreateEvent's events have SYNC and TIME_LINE. Events made by
+ * aclrtCreateEventExWithFlag cannot be reset nor queried with aclrtQueryEvent / aclrtQueryEventWaitStatus. A use
+ * the flags rule out is ACL_ERROR_RT_FEATURE_NOT_SUPPORT, as on CANN. At most EMU_MAX_SYNC_EVENTS SYNC events
+ * live per device. */
+
+#define EVENT_DEFAULT_FLAGS (ACL_EVENT_SYNC | ACL_EVENT_TIME_LINE)
 
 static void event_unref(emu_event *e) {
     if (atomic_fetch_sub(&e->refs, 1) == 1) free(e);
 }
 
+/* The registry dropped the event: its SYNC slot is free again. */
+static void event_forget(emu_event *e) {
+    if ((e->flags & ACL_EVENT_SYNC) && e->device >= 0 && e->device < EMU_MAX_DEVICES) {
+        atomic_fetch_sub(&sync_events[e->device], 1);
+    }
+}
+
 typedef struct {
     emu_event *event;
     uint64_t generation;
+    bool ran; /* a wait that ran counted itself done */
 } event_task;
 
 static void event_drop(void *arg) {
@@ -338,9 +610,23 @@ static aclError run_record(void *arg) {
     pthread_mutex_lock(&event_lock);
     if (t->event->completed < t->generation) t->event->completed = t->generation;
     t->event->stamp_ns = emu_now_ns();
+    t->ran = true;
     pthread_cond_broadcast(&event_cond);
     pthread_mutex_unlock(&event_lock);
     return ACL_SUCCESS;
+}
+
+/* A record its stream dropped (a forced destroy, a stream stopped by a failure) completes the event, without a new
+ * time: otherwise whatever waits for the event (a host synchronize, another stream) would wait for ever. */
+static void record_drop(void *arg) {
+    event_task *t = arg;
+    if (!t->ran) {
+        pthread_mutex_lock(&event_lock);
+        if (t->event->completed < t->generation) t->event->completed = t->generation;
+        pthread_cond_broadcast(&event_cond);
+        pthread_mutex_unlock(&event_lock);
+    }
+    event_drop(arg);
 }
 
 static aclError run_reset(void *arg) {
@@ -353,14 +639,46 @@ static aclError run_reset(void *arg) {
     return ACL_SUCCESS;
 }
 
+/* A wait gives up after aclrtSetOpWaitTimeout's limit (0: none): ACL_ERROR_RT_TASK_TIMEOUT at the next
+ * synchronize, the code of a device task that ran out of time. */
 static aclError run_wait(void *arg) {
     event_task *t = arg;
+    uint32_t limit_s = emu_op_wait_timeout_s();
+    struct timespec deadline;
+    if (limit_s) {
+        clock_gettime(CLOCK_REALTIME, &deadline);
+        deadline.tv_sec += (time_t)limit_s;
+    }
+    aclError err = ACL_SUCCESS;
     pthread_mutex_lock(&event_lock);
     while (t->event->completed < t->generation && t->event->recorded >= t->generation) {
-        pthread_cond_wait(&event_cond, &event_lock);
+        if (!limit_s) {
+            pthread_cond_wait(&event_cond, &event_lock);
+        } else if (pthread_cond_timedwait(&event_cond, &event_lock, &deadline) == ETIMEDOUT) {
+            err = ACL_ERROR_RT_TASK_TIMEOUT;
+            break;
+        }
     }
+    t->event->waits_done++;
+    t->ran = true;
+    pthread_cond_broadcast(&event_cond);
     pthread_mutex_unlock(&event_lock);
+    if (err) {
+        return emu_fail(err, "aclrtStreamWaitEvent", "the event's record did not run within %u s "
+                        "(aclrtSetOpWaitTimeout)", limit_s);
+    }
     return ACL_SUCCESS;
+}
+
+/* A queued wait that never ran still counts as done for aclrtQueryEventWaitStatus. */
+static void wait_drop(void *arg) {
+    event_task *t = arg;
+    if (!t->ran) {
+        pthread_mutex_lock(&event_lock);
+        t->event->waits_done++;
+        pthread_mutex_unlock(&event_lock);
+    }
+    event_drop(arg);
 }
 
 static aclError lookup_event(aclrtEvent event, const char *func, const char *arg) {
@@ -371,17 +689,26 @@ static aclError lookup_event(aclrtEvent event, const char *func, const char *arg
     return ACL_SUCCESS;
 }
 
-EMU_EXPORT aclError aclrtCreateEvent(aclrtEvent *event) {
-    const char *func = "aclrtCreateEvent";
+static aclError create_event(aclrtEvent *event, uint32_t flags, bool ex, const char *func) {
     aclError err = emu_require_init(func);
     if (err) return err;
     if (!event) return emu_fail(ACL_ERROR_INVALID_PARAM, func, "event is NULL");
     emu_lock();
     emu_context *ctx = emu_current_context_locked(func, &err);
+    bool sync = flags & ACL_EVENT_SYNC;
+    if (ctx && sync && atomic_fetch_add(&sync_events[ctx->device], 1) >= EMU_MAX_SYNC_EVENTS) {
+        atomic_fetch_sub(&sync_events[ctx->device], 1);
+        err = emu_fail(ACL_ERROR_RT_NO_EVENT_RESOURCE, func, "device %d already has %d events with ACL_EVENT_SYNC, "
+                       "the most it can have", ctx->device, EMU_MAX_SYNC_EVENTS);
+        ctx = NULL;
+    }
     emu_event *e = ctx ? calloc(1, sizeof *e) : NULL;
     if (ctx && !e) err = emu_fail(ACL_ERROR_BAD_ALLOC, func, "out of host memory");
     if (e) {
         e->device = ctx->device;
+        e->flags = flags;
+        e->ex = ex;
+        e->id = atomic_fetch_add(&next_event_id, 1);
         atomic_init(&e->refs, 1);
         if (!emu_reg_add(e, EMU_H_EVENT, e->device)) {
             free(e);
@@ -389,9 +716,54 @@ EMU_EXPORT aclError aclrtCreateEvent(aclrtEvent *event) {
             err = emu_fail(ACL_ERROR_BAD_ALLOC, func, "out of host memory");
         }
     }
+    if (!e && ctx && sync) atomic_fetch_sub(&sync_events[ctx->device], 1);
     emu_unlock();
     if (e) *event = e;
     return err;
+}
+
+EMU_EXPORT aclError aclrtCreateEvent(aclrtEvent *event) {
+    return create_event(event, EVENT_DEFAULT_FLAGS, false, "aclrtCreateEvent");
+}
+
+/* flag: ACL_EVENT_SYNC, ACL_EVENT_CAPTURE_STREAM_PROGRESS, ACL_EVENT_TIME_LINE, ACL_EVENT_DEVICE_USE_ONLY or'ed,
+ * or ACL_EVENT_EXTERNAL alone; anything else (0 included) is ACL_ERROR_RT_PARAM_INVALID, as CANN's runtime has
+ * it. */
+EMU_EXPORT aclError aclrtCreateEventWithFlag(aclrtEvent *event, uint32_t flag) {
+    const char *func = "aclrtCreateEventWithFlag";
+    const uint32_t known = ACL_EVENT_SYNC | ACL_EVENT_CAPTURE_STREAM_PROGRESS | ACL_EVENT_TIME_LINE |
+                           ACL_EVENT_DEVICE_USE_ONLY | ACL_EVENT_EXTERNAL;
+    if (event && (flag == 0 || (flag & ~known))) {
+        return emu_fail(ACL_ERROR_RT_PARAM_INVALID, func, "flag 0x%x: expected ACL_EVENT_SYNC, "
+                        "ACL_EVENT_CAPTURE_STREAM_PROGRESS, ACL_EVENT_TIME_LINE and ACL_EVENT_DEVICE_USE_ONLY or'ed, "
+                        "or ACL_EVENT_EXTERNAL alone", flag);
+    }
+    if (event && (flag & ACL_EVENT_EXTERNAL) && flag != ACL_EVENT_EXTERNAL) {
+        return emu_fail(ACL_ERROR_RT_PARAM_INVALID, func, "flag 0x%x: ACL_EVENT_EXTERNAL cannot be or'ed with "
+                        "other flags", flag);
+    }
+    return create_event(event, flag, false, func);
+}
+
+/* flag: ACL_EVENT_SYNC, ACL_EVENT_CAPTURE_STREAM_PROGRESS, ACL_EVENT_TIME_LINE or'ed, or ACL_EVENT_IPC alone
+ * (inter-process events are not emulated: ACL_ERROR_RT_FEATURE_NOT_SUPPORT, as on SoCs without them). */
+EMU_EXPORT aclError aclrtCreateEventExWithFlag(aclrtEvent *event, uint32_t flag) {
+    const char *func = "aclrtCreateEventExWithFlag";
+    const uint32_t known = ACL_EVENT_SYNC | ACL_EVENT_CAPTURE_STREAM_PROGRESS | ACL_EVENT_TIME_LINE | ACL_EVENT_IPC;
+    if (event && (flag & ACL_EVENT_IPC) && flag != ACL_EVENT_IPC) {
+        return emu_fail(ACL_ERROR_RT_PARAM_INVALID, func, "flag 0x%x: ACL_EVENT_IPC cannot be or'ed with other "
+                        "flags", flag);
+    }
+    if (event && flag == ACL_EVENT_IPC) {
+        return emu_fail(ACL_ERROR_RT_FEATURE_NOT_SUPPORT, func, "inter-process events (ACL_EVENT_IPC) are not "
+                        "emulated");
+    }
+    if (event && (flag == 0 || (flag & ~known))) {
+        return emu_fail(ACL_ERROR_RT_PARAM_INVALID, func, "flag 0x%x: expected ACL_EVENT_SYNC, "
+                        "ACL_EVENT_CAPTURE_STREAM_PROGRESS and ACL_EVENT_TIME_LINE or'ed, or ACL_EVENT_IPC alone",
+                        flag);
+    }
+    return create_event(event, flag, true, func);
 }
 
 EMU_EXPORT aclError aclrtDestroyEvent(aclrtEvent event) {
@@ -400,21 +772,41 @@ EMU_EXPORT aclError aclrtDestroyEvent(aclrtEvent event) {
     if (err) return err;
     emu_lock();
     err = lookup_event(event, func, "event");
-    if (!err) emu_reg_remove(event, EMU_H_EVENT);
+    if (!err) {
+        emu_reg_remove(event, EMU_H_EVENT);
+        event_forget(event);
+    }
     emu_unlock();
     if (!err) event_unref(event); /* queued records keep their own reference */
     return err;
 }
 
-static void event_release(void *e) { event_unref(e); }
+static void event_release(void *e) {
+    event_forget(e);
+    event_unref(e);
+}
 
 uint64_t emu_events_release_locked(int32_t device) { return emu_reg_release_all(EMU_H_EVENT, device, event_release); }
+
+/* What an event's flags rule out (checked under emu_lock, the event live). */
+static aclError event_allows(const emu_event *e, const char *func, const char *use, bool need_sync, bool need_time,
+                             bool not_ex, bool not_external) {
+    const char *why = NULL;
+    if (not_external && e->flags == ACL_EVENT_EXTERNAL) why = "it was made with ACL_EVENT_EXTERNAL";
+    else if (not_ex && e->ex) why = "it was made by aclrtCreateEventExWithFlag";
+    else if (need_sync && !(e->flags & ACL_EVENT_SYNC)) why = "it was made without ACL_EVENT_SYNC";
+    else if (need_time && !(e->flags & ACL_EVENT_TIME_LINE)) why = "it was made without ACL_EVENT_TIME_LINE";
+    if (!why) return ACL_SUCCESS;
+    return emu_fail(ACL_ERROR_RT_FEATURE_NOT_SUPPORT, func, "event %p cannot be %s: %s", (const void *)e, use, why);
+}
 
 static aclError event_op(aclrtEvent event, aclrtStream stream, emu_task_fn fn, const char *func) {
     aclError err = emu_require_init(func);
     if (err) return err;
     emu_lock();
     err = lookup_event(event, func, "event");
+    if (!err && fn == run_reset) err = event_allows(event, func, "reset", true, false, true, true);
+    if (!err && fn == run_wait) err = event_allows(event, func, "waited for by a stream", true, false, false, false);
     emu_stream *s = err ? NULL : emu_stream_resolve_locked(stream, func, &err);
     emu_unlock();
     if (!s) return err;
@@ -426,10 +818,12 @@ static aclError event_op(aclrtEvent event, aclrtStream stream, emu_task_fn fn, c
     }
     pthread_mutex_lock(&event_lock);
     t->event = e;
+    t->ran = false;
     t->generation = fn == run_record ? ++e->recorded : e->recorded;
+    if (fn == run_wait) e->waits_queued++;
     pthread_mutex_unlock(&event_lock);
     atomic_fetch_add(&e->refs, 1);
-    err = emu_stream_enqueue(s, fn, t, event_drop, func);
+    err = emu_stream_enqueue(s, fn, t, fn == run_wait ? wait_drop : fn == run_record ? record_drop : event_drop, func);
     emu_stream_unref(s);
     return err;
 }
@@ -446,39 +840,118 @@ EMU_EXPORT aclError aclrtStreamWaitEvent(aclrtStream stream, aclrtEvent event) {
     return event_op(event, stream, run_wait, "aclrtStreamWaitEvent");
 }
 
-/* Look the event up and take a reference, so a concurrent destroy cannot free it under us. */
-static emu_event *event_ref(aclrtEvent event, const char *func, const char *arg, aclError *err) {
+/* Look the event up and take a reference, so a concurrent destroy cannot free it under us; then check what its
+ * flags allow (use == NULL: anything). */
+static emu_event *event_ref_for(aclrtEvent event, const char *func, const char *arg, const char *use, bool need_time,
+                                bool not_ex, aclError *err) {
     *err = emu_require_init(func);
     if (*err) return NULL;
     emu_lock();
     *err = lookup_event(event, func, arg);
+    if (!*err && use) *err = event_allows(event, func, use, false, need_time, not_ex, true);
     if (!*err) atomic_fetch_add(&((emu_event *)event)->refs, 1);
     emu_unlock();
     return *err ? NULL : event;
 }
 
-EMU_EXPORT aclError aclrtSynchronizeEvent(aclrtEvent event) {
-    aclError err;
-    emu_event *e = event_ref(event, "aclrtSynchronizeEvent", "event", &err);
-    if (!e) return err;
+static emu_event *event_ref(aclrtEvent event, const char *func, const char *arg, aclError *err) {
+    return event_ref_for(event, func, arg, NULL, false, false, err);
+}
+
+/* Wait for the record issued last (timeout_ms < 0: no limit). */
+static aclError event_wait(emu_event *e, int32_t timeout_ms, const char *func) {
+    struct timespec deadline;
+    if (timeout_ms > 0) deadline_after(&deadline, timeout_ms);
+    aclError err = ACL_SUCCESS;
     pthread_mutex_lock(&event_lock);
     uint64_t target = e->recorded;
-    while (e->completed < target && e->recorded >= target) pthread_cond_wait(&event_cond, &event_lock);
+    while (e->completed < target && e->recorded >= target) {
+        if (timeout_ms < 0) {
+            pthread_cond_wait(&event_cond, &event_lock);
+        } else if (pthread_cond_timedwait(&event_cond, &event_lock, &deadline) == ETIMEDOUT) {
+            err = ACL_ERROR_RT_EVENT_SYNC_TIMEOUT;
+            break;
+        }
+    }
     pthread_mutex_unlock(&event_lock);
-    event_unref(e);
+    if (err) return emu_fail_timeout(err, func, "the event's record had not run after %d ms", timeout_ms);
     return ACL_SUCCESS;
+}
+
+EMU_EXPORT aclError aclrtSynchronizeEvent(aclrtEvent event) {
+    aclError err;
+    emu_event *e = event_ref_for(event, "aclrtSynchronizeEvent", "event", "synchronized", false, false, &err);
+    if (!e) return err;
+    err = event_wait(e, -1, "aclrtSynchronizeEvent");
+    event_unref(e);
+    return err;
+}
+
+EMU_EXPORT aclError aclrtSynchronizeEventWithTimeout(aclrtEvent event, int32_t timeout) {
+    const char *func = "aclrtSynchronizeEventWithTimeout";
+    aclError err = emu_require_init(func);
+    if (err || (err = check_timeout(timeout, func))) return err;
+    emu_event *e = event_ref_for(event, func, "event", "synchronized", false, false, &err);
+    if (!e) return err;
+    err = event_wait(e, timeout, func);
+    event_unref(e);
+    return err;
+}
+
+static bool event_done(emu_event *e) {
+    pthread_mutex_lock(&event_lock);
+    bool done = e->recorded > 0 && e->completed >= e->recorded;
+    pthread_mutex_unlock(&event_lock);
+    return done;
 }
 
 EMU_EXPORT aclError aclrtQueryEventStatus(aclrtEvent event, aclrtEventRecordedStatus *status) {
     aclError err;
     if (!status) return emu_fail(ACL_ERROR_INVALID_PARAM, "aclrtQueryEventStatus", "status is NULL");
-    emu_event *e = event_ref(event, "aclrtQueryEventStatus", "event", &err);
+    emu_event *e = event_ref_for(event, "aclrtQueryEventStatus", "event", "queried", false, false, &err);
     if (!e) return err;
-    pthread_mutex_lock(&event_lock);
-    bool done = e->recorded > 0 && e->completed >= e->recorded;
-    pthread_mutex_unlock(&event_lock);
+    bool done = event_done(e);
     event_unref(e);
     *status = done ? ACL_EVENT_RECORDED_STATUS_COMPLETE : ACL_EVENT_RECORDED_STATUS_NOT_READY;
+    return ACL_SUCCESS;
+}
+
+/* Deprecated (aclrtQueryEventStatus replaces it); an event never recorded is complete, as CANN reports it. */
+EMU_EXPORT aclError aclrtQueryEvent(aclrtEvent event, aclrtEventStatus *status) {
+    const char *func = "aclrtQueryEvent";
+    aclError err = emu_require_init(func);
+    if (err) return err;
+    if (!event) return emu_fail(ACL_ERROR_INVALID_PARAM, func, "event is NULL");
+    if (!status) return emu_fail(ACL_ERROR_INVALID_PARAM, func, "status is NULL");
+    emu_event *e = event_ref_for(event, func, "event", "queried with aclrtQueryEvent", false, true, &err);
+    if (!e) return err;
+    pthread_mutex_lock(&event_lock);
+    bool done = e->completed >= e->recorded;
+    pthread_mutex_unlock(&event_lock);
+    event_unref(e);
+    *status = done ? ACL_EVENT_STATUS_COMPLETE : ACL_EVENT_STATUS_NOT_READY;
+    return ACL_SUCCESS;
+}
+
+/* Whether every aclrtStreamWaitEvent task queued on the event so far has run. */
+EMU_EXPORT aclError aclrtQueryEventWaitStatus(aclrtEvent event, aclrtEventWaitStatus *status) {
+    const char *func = "aclrtQueryEventWaitStatus";
+    aclError err = emu_require_init(func);
+    if (err) return err;
+    if (!event) return emu_fail(ACL_ERROR_INVALID_PARAM, func, "event is NULL");
+    if (!status) return emu_fail(ACL_ERROR_INVALID_PARAM, func, "status is NULL");
+    emu_lock();
+    err = lookup_event(event, func, "event");
+    if (!err) err = event_allows(event, func, "queried with aclrtQueryEventWaitStatus", true, false, true, true);
+    emu_event *e = err ? NULL : event;
+    if (e) atomic_fetch_add(&e->refs, 1);
+    emu_unlock();
+    if (!e) return err;
+    pthread_mutex_lock(&event_lock);
+    bool done = e->waits_done >= e->waits_queued;
+    pthread_mutex_unlock(&event_lock);
+    event_unref(e);
+    *status = done ? ACL_EVENT_WAIT_STATUS_COMPLETE : ACL_EVENT_WAIT_STATUS_NOT_READY;
     return ACL_SUCCESS;
 }
 
@@ -486,9 +959,9 @@ EMU_EXPORT aclError aclrtEventElapsedTime(float *ms, aclrtEvent startEvent, aclr
     const char *func = "aclrtEventElapsedTime";
     aclError err;
     if (!ms) return emu_fail(ACL_ERROR_INVALID_PARAM, func, "ms is NULL");
-    emu_event *a = event_ref(startEvent, func, "startEvent", &err);
+    emu_event *a = event_ref_for(startEvent, func, "startEvent", "timed", true, false, &err);
     if (!a) return err;
-    emu_event *b = event_ref(endEvent, func, "endEvent", &err);
+    emu_event *b = event_ref_for(endEvent, func, "endEvent", "timed", true, false, &err);
     if (!b) {
         event_unref(a);
         return err;
@@ -507,6 +980,49 @@ EMU_EXPORT aclError aclrtEventElapsedTime(float *ms, aclrtEvent startEvent, aclr
         return emu_fail(ACL_ERROR_RT_EVENT_TIMESTAMP_REVERSAL, func, "endEvent ran before startEvent");
     }
     *ms = (float)((double)(t1 - t0) / 1e6);
+    return ACL_SUCCESS;
+}
+
+/* When the last record ran, in microseconds of the monotonic clock (a device counts from its start). */
+EMU_EXPORT aclError aclrtEventGetTimestamp(aclrtEvent event, uint64_t *timestamp) {
+    const char *func = "aclrtEventGetTimestamp";
+    aclError err = emu_require_init(func);
+    if (err) return err;
+    if (!timestamp) return emu_fail(ACL_ERROR_INVALID_PARAM, func, "timestamp is NULL");
+    emu_event *e = event_ref_for(event, func, "event", "timed", true, false, &err);
+    if (!e) return err;
+    pthread_mutex_lock(&event_lock);
+    bool recorded = e->recorded > 0, done = e->completed >= e->recorded;
+    uint64_t stamp = e->stamp_ns;
+    pthread_mutex_unlock(&event_lock);
+    event_unref(e);
+    if (!recorded) return emu_fail(ACL_ERROR_RT_INTERNAL_ERROR, func, "the event has not been recorded");
+    if (!done) return emu_fail(ACL_ERROR_RT_EVENT_NOT_COMPLETE, func, "the event's record has not run yet");
+    *timestamp = stamp / 1000u;
+    return ACL_SUCCESS;
+}
+
+EMU_EXPORT aclError aclrtGetEventId(aclrtEvent event, uint32_t *eventId) {
+    const char *func = "aclrtGetEventId";
+    aclError err = emu_require_init(func);
+    if (err) return err;
+    if (!event) return emu_fail(ACL_ERROR_INVALID_PARAM, func, "event is NULL");
+    if (!eventId) return emu_fail(ACL_ERROR_INVALID_PARAM, func, "eventId is NULL");
+    emu_event *e = event_ref(event, func, "event", &err);
+    if (!e) return err;
+    *eventId = e->id;
+    event_unref(e);
+    return ACL_SUCCESS;
+}
+
+EMU_EXPORT aclError aclrtGetEventAvailNum(uint32_t *eventCount) {
+    const char *func = "aclrtGetEventAvailNum";
+    if (!eventCount) return emu_fail(ACL_ERROR_INVALID_PARAM, func, "eventCount is NULL");
+    int32_t device = 0;
+    aclError err = emu_current_device(func, &device);
+    if (err) return err;
+    int used = atomic_load(&sync_events[device]);
+    *eventCount = used >= EMU_MAX_SYNC_EVENTS ? 0 : (uint32_t)(EMU_MAX_SYNC_EVENTS - used);
     return ACL_SUCCESS;
 }
 
@@ -734,7 +1250,10 @@ EMU_EXPORT aclError aclrtProcessReport(int32_t timeout) {
     const char *func = "aclrtProcessReport";
     aclError err = emu_require_init(func);
     if (err) return err;
-    if (timeout < -1) return emu_fail(ACL_ERROR_INVALID_PARAM, func, "timeout %d ms (use -1 for no limit)", timeout);
+    if (timeout < -1 || timeout == 0) {
+        return emu_fail(ACL_ERROR_INVALID_PARAM, func, "timeout %d ms: expected -1 (no limit) or a positive number "
+                        "of ms", timeout);
+    }
     uint64_t me = (uint64_t)pthread_self();
     struct timespec deadline;
     if (timeout > 0) deadline_after(&deadline, timeout);
