@@ -185,28 +185,59 @@ EMU_EXPORT aclError aclmdlSetConfigOpt(aclmdlConfigHandle *handle, aclmdlConfigA
     if (kind == V_INT32) memcpy(&i32, attrValue, sizeof i32);
     else if (kind == V_SIZE) memcpy(&sz, attrValue, sizeof sz);
     else memcpy(&ptr, attrValue, sizeof ptr); /* "if the value is a pointer, pass the pointer's address" */
+    /* checked and copied first; stored under the lock, so that a load reading the handle sees whole values */
+    char *copy = NULL;
     switch (attr) {
     case ACL_MDL_PRIORITY_INT32:
         if (i32 < 0 || i32 > 7) return emu_fail(ACL_ERROR_INVALID_PARAM, func, "%s: %d is not 0 to 7", name, i32);
-        handle->priority = i32;
         break;
     case ACL_MDL_LOAD_TYPE_SIZET:
         if (sz < ACL_MDL_LOAD_FROM_FILE || sz > ACL_MDL_LOAD_FROM_MEM_WITH_Q) {
             return emu_fail(ACL_ERROR_INVALID_PARAM, func, "%s: %zu is no load type (ACL_MDL_LOAD_FROM_FILE 1 to "
                             "ACL_MDL_LOAD_FROM_MEM_WITH_Q 6)", name, sz);
         }
-        handle->load_type = sz;
         break;
     case ACL_MDL_PATH_PTR:
     case ACL_MDL_WEIGHT_PATH_PTR: {
-        char *copy = NULL;
         aclError err = copy_path(ptr, &copy, name, func);
         if (err) return err;
-        char **slot = attr == ACL_MDL_PATH_PTR ? &handle->path : &handle->weight_path;
-        free(*slot);
-        *slot = copy;
         break;
     }
+    case ACL_MDL_WORKSPACE_MEM_OPTIMIZE:
+        if (sz > 1) return emu_fail(ACL_ERROR_INVALID_PARAM, func, "%s: %zu is not 0 (off) or 1 (on)", name, sz);
+        break;
+    case ACL_MDL_MODEL_DESC_PTR:
+    case ACL_MDL_MODEL_DESC_SIZET:
+    case ACL_MDL_KERNEL_PTR:
+    case ACL_MDL_KERNEL_SIZET:
+    case ACL_MDL_KERNEL_ARGS_PTR:
+    case ACL_MDL_KERNEL_ARGS_SIZET:
+    case ACL_MDL_STATIC_TASK_PTR:
+    case ACL_MDL_STATIC_TASK_SIZET:
+    case ACL_MDL_DYNAMIC_TASK_PTR:
+    case ACL_MDL_DYNAMIC_TASK_SIZET:
+    case ACL_MDL_FIFO_PTR:
+    case ACL_MDL_FIFO_SIZET:
+    case ACL_MDL_WITHOUT_GRAPH_INT32:
+        /* models given as precompiled kernels, task descriptions or FIFOs (and without their graph) */
+        return emu_fail(ACL_ERROR_API_NOT_SUPPORT, func, "%s: loading a model from its precompiled kernels and task "
+                        "descriptions is not emulated (the emulator runs models from their graph: OM or ONNX files)",
+                        name);
+    default:
+        break;
+    }
+    emu_lock();
+    if (!emu_reg_has(handle, EMU_H_MODEL_CONFIG)) { /* destroyed meanwhile */
+        emu_unlock();
+        free(copy);
+        return emu_fail(ACL_ERROR_INVALID_PARAM, func, "handle %p is not a live handle (destroyed already?)",
+                        (void *)handle);
+    }
+    switch (attr) {
+    case ACL_MDL_PRIORITY_INT32: handle->priority = i32; break;
+    case ACL_MDL_LOAD_TYPE_SIZET: handle->load_type = sz; break;
+    case ACL_MDL_PATH_PTR: free(handle->path); handle->path = copy; break;
+    case ACL_MDL_WEIGHT_PATH_PTR: free(handle->weight_path); handle->weight_path = copy; break;
     case ACL_MDL_MEM_ADDR_PTR: handle->mem_addr = ptr; break;
     case ACL_MDL_MEM_SIZET: handle->mem_size = sz; break;
     case ACL_MDL_WEIGHT_ADDR_PTR: handle->weight_addr = ptr; break;
@@ -217,19 +248,11 @@ EMU_EXPORT aclError aclmdlSetConfigOpt(aclmdlConfigHandle *handle, aclmdlConfigA
     case ACL_MDL_INPUTQ_ADDR_PTR: handle->inputq = ptr; break;
     case ACL_MDL_OUTPUTQ_NUM_SIZET: handle->outputq_num = sz; break;
     case ACL_MDL_OUTPUTQ_ADDR_PTR: handle->outputq = ptr; break;
-    case ACL_MDL_WORKSPACE_MEM_OPTIMIZE:
-        if (sz > 1) return emu_fail(ACL_ERROR_INVALID_PARAM, func, "%s: %zu is not 0 (off) or 1 (on)", name, sz);
-        handle->mem_optimize = sz;
-        break;
-    case ACL_MDL_MEM_MALLOC_POLICY_SIZET:
-        break; /* how the device allocates the model's memory: the emulator's memory is host memory */
-    default:
-        /* models given as precompiled kernels, task descriptions or FIFOs (and without their graph) */
-        return emu_fail(ACL_ERROR_API_NOT_SUPPORT, func, "%s: loading a model from its precompiled kernels and task "
-                        "descriptions is not emulated (the emulator runs models from their graph: OM or ONNX files)",
-                        name);
+    case ACL_MDL_WORKSPACE_MEM_OPTIMIZE: handle->mem_optimize = sz; break;
+    default: break; /* ACL_MDL_MEM_MALLOC_POLICY_SIZET: the emulator's memory is host memory */
     }
     handle->set |= (uint64_t)1 << attr;
+    emu_unlock();
     return ACL_SUCCESS;
 }
 
@@ -255,9 +278,14 @@ EMU_EXPORT aclError aclmdlLoadWithConfig(const aclmdlConfigHandle *handle, uint3
     const char *func = "aclmdlLoadWithConfig";
     aclError err = emu_require_init(func);
     if (err) return err;
-    if (!handle_live(handle, EMU_H_MODEL_CONFIG, "handle", func)) return ACL_ERROR_INVALID_PARAM;
+    if (!handle) return emu_fail(ACL_ERROR_INVALID_PARAM, func, "handle is NULL");
     if (!modelId) return emu_fail(ACL_ERROR_INVALID_PARAM, func, "modelId is NULL");
-    emu_lock(); /* a copy: the handle may be destroyed by another thread once the lock is dropped */
+    emu_lock(); /* checked and copied at once: the handle may be destroyed by another thread after */
+    if (!emu_reg_has(handle, EMU_H_MODEL_CONFIG)) {
+        emu_unlock();
+        return emu_fail(ACL_ERROR_INVALID_PARAM, func, "handle %p is not a live handle (destroyed already?)",
+                        (const void *)handle);
+    }
     aclmdlConfigHandle h = *handle;
     char *path = NULL;
     err = h.path ? copy_path(h.path, &path, "ACL_MDL_PATH_PTR", func) : ACL_SUCCESS;
@@ -364,14 +392,18 @@ EMU_EXPORT aclError aclmdlSetExecConfigOpt(aclmdlExecConfigHandle *handle, aclmd
             return emu_fail(ACL_ERROR_INVALID_PARAM, func, "%s: %d ms: a timeout is -1 (wait forever) or positive",
                             name, ms);
         }
-        if (attr == ACL_MDL_STREAM_SYNC_TIMEOUT) handle->stream_timeout = ms;
-        else handle->event_timeout = ms;
+        emu_lock();
+        bool live = emu_reg_has(handle, EMU_H_MODEL_EXEC_CONFIG);
+        if (live && attr == ACL_MDL_STREAM_SYNC_TIMEOUT) handle->stream_timeout = ms;
+        else if (live) handle->event_timeout = ms;
+        if (live) handle->set |= (uint64_t)1 << attr;
+        emu_unlock();
+        if (!live) return emu_fail(ACL_ERROR_INVALID_PARAM, func, "handle %p is not a live handle", (void *)handle);
     } else if (attr == ACL_MDL_WORK_ADDR_PTR || attr == ACL_MDL_WORK_SIZET) {
         /* documented as not supported by the current version */
         return emu_fail(ACL_ERROR_API_NOT_SUPPORT, func, "%s: per-execution work memory is not supported (as on "
                         "the device's current version); the model keeps the memory it was loaded with", name);
     } /* the others are reserved: accepted, without effect */
-    handle->set |= (uint64_t)1 << attr;
     return ACL_SUCCESS;
 }
 
