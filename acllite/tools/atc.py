@@ -35,7 +35,7 @@ import os
 import re
 import shlex
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Sequence
+from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
@@ -323,7 +323,7 @@ def om_spec(onnx_blob: bytes, name: str, soc_version: str = "") -> om.ModelSpec:
     d = onnx_format.describe(onnx_blob)
     inputs = [_tensor_spec(t, bool(d.gears) and t.batch_dynamic and not t.synthetic) for t in d.inputs]
     outputs = [_tensor_spec(t, False) for t in d.outputs]
-    gears = {"batch": [(g,) for g in d.gears]} if d.gears else {}
+    gears: Dict[str, List[Tuple[int, ...]]] = {"batch": [(g,) for g in d.gears]} if d.gears else {}
     return om.ModelSpec(name, inputs, outputs, onnx_blob, soc_version=soc_version,
                         atc_version="acllite %s" % __version__, gears=gears,
                         attributes={"weight_size": d.weight_bytes})

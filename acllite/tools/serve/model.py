@@ -39,7 +39,8 @@ def gears_for(max_batch: int) -> List[int]:
 def prepare_serving_model(max_batch: int = DEFAULT_MAX_BATCH, directory: Optional[Path] = None,
                           announce: Optional[Callable[[str], None]] = None) -> Path:
     """The demo model with AIPP and the gears of ``max_batch``; returns the path of the ``.om`` acllite atc
-    wrote (it runs on the emulator only). Raises :class:`acllite.demo.efficientnet.WeightsMissing` without the weights."""
+    wrote (it runs on the emulator only). Raises :class:`acllite.demo.efficientnet.WeightsMissing` without the
+    weights."""
     from .. import atc
     from ...demo import efficientnet
 
