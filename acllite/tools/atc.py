@@ -303,7 +303,9 @@ def convert(model: str, output: str, insert_op_conf: Optional[str] = None, input
     return out
 
 
-def _tensor_spec(t: onnx_format.TensorDesc, origin: bool) -> om.TensorSpec:
+def _tensor_spec(t: onnx_format.TensorDesc, top_gear: int, is_input: bool) -> om.TensorSpec:
+    """One tensor as ATC records it. With batch gears, a batch-dynamic tensor is described at the largest gear
+    (dims and size), inputs with ``_mbatch_origin_input_dims`` keeping the -1."""
     aipp: Optional[Dict[str, Any]] = None
     dims_v2 = None
     if t.aipp is not None:  # the record atc wrote: ATC's static AIPP attribute, and the model's dims after it
@@ -312,8 +314,13 @@ def _tensor_spec(t: onnx_format.TensorDesc, origin: bool) -> om.TensorSpec:
             if isinstance(value, (bool, int, float)):
                 aipp[key] = bool(value) if key in _AIPP_SWITCHES else value
         dims_v2 = tuple(int(d) for d in t.aipp["model_dims"])
-    return om.TensorSpec(t.name, t.acl_dtype, t.format, tuple(t.dims), size=t.size, aipp=aipp, dims_v2=dims_v2,
-                         origin_dims=tuple(t.dims) if origin else None)
+    dims, size, origin = tuple(t.dims), t.size, None
+    if top_gear and t.batch_dynamic and not t.synthetic:
+        per_item = t.size or int(np.prod(dims[1:], dtype=object)) * int(np.dtype(t.dtype).itemsize)
+        dims, size = (top_gear,) + dims[1:], per_item * top_gear
+        origin = tuple(t.dims) if is_input else None
+    return om.TensorSpec(t.name, t.acl_dtype, t.format, dims, size=size, aipp=aipp, dims_v2=dims_v2,
+                         origin_dims=origin)
 
 
 def om_spec(onnx_blob: bytes, name: str, soc_version: str = "") -> om.ModelSpec:
@@ -321,8 +328,9 @@ def om_spec(onnx_blob: bytes, name: str, soc_version: str = "") -> om.ModelSpec:
     from .. import __version__
 
     d = onnx_format.describe(onnx_blob)
-    inputs = [_tensor_spec(t, bool(d.gears) and t.batch_dynamic and not t.synthetic) for t in d.inputs]
-    outputs = [_tensor_spec(t, False) for t in d.outputs]
+    top = max(d.gears) if d.gears else 0
+    inputs = [_tensor_spec(t, top, True) for t in d.inputs]
+    outputs = [_tensor_spec(t, top, False) for t in d.outputs]
     gears: Dict[str, List[Tuple[int, ...]]] = {"batch": [(g,) for g in d.gears]} if d.gears else {}
     return om.ModelSpec(name, inputs, outputs, onnx_blob, soc_version=soc_version,
                         atc_version="acllite %s" % __version__, gears=gears,
