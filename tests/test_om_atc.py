@@ -236,3 +236,17 @@ def test_a_damaged_om_from_memory_is_refused(device: int, tmp_path: Path) -> Non
     short = bytes(data[:300])
     model_id, ret = acl.mdl.load_from_mem(acl.util.bytes_to_ptr(short), len(short))
     assert ret != 0 and "OM model in memory" in acl.get_recent_err_msg()
+
+
+def test_a_real_atc_om_from_memory_says_what_to_provide(device: int) -> None:
+    """ATC's own file (../shared/data/om): from memory it has no twin, so the load says what to provide; its sizes
+    are answered from the description."""
+    shared = Path(__file__).resolve().parents[2] / "shared" / "data" / "om" / "a3c_pong_model.om"
+    if not shared.is_file():
+        pytest.skip("../shared/data/om is not beside the checkout")
+    data = shared.read_bytes()
+    model_id, ret = acl.mdl.load_from_mem(acl.util.bytes_to_ptr(data), len(data))
+    message = acl.get_recent_err_msg()
+    assert ret == 200001 and "made by ATC" in message and "the .om that acllite atc builds" in message
+    work, weight, ret = acl.mdl.query_size_from_mem(acl.util.bytes_to_ptr(data), len(data))
+    assert ret == 0 and weight > 0
