@@ -2292,6 +2292,13 @@ def _(env: Env) -> Raw:
     return raw(lib.aclrtGetArgsFromExceptionInfo, ffi.NULL, ffi.new("void **"), ffi.new("uint32_t *"))
 
 
+@row("rt-exception-info-made-up", "runtime", "aclrtGetErrorCodeFromExceptionInfo(a made-up pointer)", 0xFFFFFFFF,
+     "is not the exception info of the callback running on this thread")
+def _(env: Env) -> Raw:
+    env.device()
+    return raw(lib.aclrtGetErrorCodeFromExceptionInfo, ffi.cast("aclrtExceptionInfo *", 0x10))
+
+
 # ------------------------------------------------------------------------------------------- the test
 
 
