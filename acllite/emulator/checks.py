@@ -105,6 +105,15 @@ def validate(model: Model) -> None:
         _int(g, UINT64, "dynamic batch gear %d" % i)
     if gears and not 0 <= model.dynamic_index < len(model.inputs):
         raise _fail("the dynamic batch input index %d is not an input" % model.dynamic_index)
+    shaped = model.shape_gears
+    if shaped is not None:
+        for k, values in enumerate(shaped.values):
+            for role, shapes in (("values", [values]), ("input", shaped.inputs[k]), ("output", shaped.outputs[k])):
+                for shape in shapes:
+                    if len(shape) > 32:
+                        raise _fail("shape gear %d: a %s shape of %d dimensions (at most 32)" % (k, role, len(shape)))
+                    for d in shape:
+                        _int(d, INT64, "shape gear %d: a %s dimension" % (k, role))
 
 
 def om_from_memory(size: int) -> EngineError:

@@ -38,6 +38,10 @@ META_AIPP = "acllite.aipp."
 META_DYNAMIC_BATCH = "acllite.dynamic_batch"
 #: The extra input of a model with gears, as ATC names it.
 DYNAMIC_TENSOR_NAME = "ascend_mbatch_shape_data"
+#: Shape gears recorded by acllite atc (--dynamic_image_size, --dynamic_dims): JSON, see :class:`ShapeGears`.
+META_SHAPE_GEARS = "acllite.shape_gears"
+GEARS_IMAGE_SIZE = "image_size"
+GEARS_DIMS = "dims"
 
 #: ONNX element type -> (aclDataType, numpy dtype). bfloat16 and strings have no numpy twin: refused.
 ONNX_TYPES: Dict[int, Tuple[int, Any]] = {
@@ -91,6 +95,41 @@ class TensorDesc:
 
 
 @dataclass
+class ShapeGears:
+    """Gears of ATC's ``--dynamic_image_size`` (kind ``image_size``: values are height, width) or ``--dynamic_dims``
+    (kind ``dims``: values are the dynamic dims of the inputs, in order), in the order ATC was given them. Per gear,
+    the complete shape of every graph input and output. On a device, the chosen gear's values are what
+    ``aclmdlSetDynamicHWSize``/``aclmdlSetInputDynamicDims`` write into the extra input ``ascend_mbatch_shape_data``
+    (one uint64 each)."""
+
+    kind: str
+    values: List[Tuple[int, ...]]
+    inputs: List[List[Tuple[int, ...]]]  #: per gear, per graph input
+    outputs: List[List[Tuple[int, ...]]]  #: per gear, per output
+
+    def to_json(self) -> str:
+        return json.dumps({"kind": self.kind, "values": [list(v) for v in self.values],
+                           "inputs": [[list(d) for d in g] for g in self.inputs],
+                           "outputs": [[list(d) for d in g] for g in self.outputs]}, sort_keys=True)
+
+    @classmethod
+    def from_json(cls, text: Any, n_inputs: int, n_outputs: int) -> "ShapeGears":
+        try:
+            raw = json.loads(text)
+            kind = raw["kind"]
+            values = [tuple(int(x) for x in v) for v in raw["values"]]
+            ins = [[tuple(int(x) for x in d) for d in g] for g in raw["inputs"]]
+            outs = [[tuple(int(x) for x in d) for d in g] for g in raw["outputs"]]
+        except (ValueError, KeyError, TypeError) as exc:
+            raise OnnxError(ACL_ERROR_PARSE_MODEL, "unreadable shape gears (%s)" % exc) from None
+        if kind not in (GEARS_IMAGE_SIZE, GEARS_DIMS) or not values or len(ins) != len(values) or \
+                len(outs) != len(values) or any(len(g) != n_inputs for g in ins) or \
+                any(len(g) != n_outputs for g in outs) or len({len(v) for v in values}) != 1:
+            raise OnnxError(ACL_ERROR_PARSE_MODEL, "inconsistent shape gears (%s, %d gears)" % (kind, len(values)))
+        return cls(kind, values, ins, outs)
+
+
+@dataclass
 class OnnxDescription:
     """What :func:`describe` finds in a model."""
 
@@ -99,6 +138,7 @@ class OnnxDescription:
     weight_bytes: int
     gears: Tuple[int, ...]  #: dynamic batch gears, in the order acllite atc recorded them
     proto: Any  #: the parsed onnx.ModelProto
+    shape_gears: Optional[ShapeGears] = None  #: --dynamic_image_size / --dynamic_dims gears
 
 
 def _tensors(graph: Any, role: str, initializers: set) -> List[TensorDesc]:
@@ -118,7 +158,7 @@ def _tensors(graph: Any, role: str, initializers: set) -> List[TensorDesc]:
     return out
 
 
-def _apply_metadata(proto: Any, inputs: List[TensorDesc]) -> Tuple[int, ...]:
+def _apply_metadata(proto: Any, inputs: List[TensorDesc], n_outputs: int = 0) -> Tuple[Tuple[int, ...], Optional[ShapeGears]]:
     """AIPP inputs are described as the device describes them; a dynamic-batch model gets its extra input."""
     meta = {p.key: p.value for p in proto.metadata_props}
     for t in inputs:
@@ -142,7 +182,14 @@ def _apply_metadata(proto: Any, inputs: List[TensorDesc]) -> Tuple[int, ...]:
                             "unreadable dynamic batch gears %r" % meta[META_DYNAMIC_BATCH]) from None
         inputs.append(TensorDesc(DYNAMIC_TENSOR_NAME, ACL_UINT64, np.uint64, (1,), acl_format=ACL_FORMAT_ND,
                                  synthetic=True))
-    return gears
+    shape_gears = None
+    if META_SHAPE_GEARS in meta:
+        if gears:
+            raise OnnxError(ACL_ERROR_PARSE_MODEL, "a model has batch gears or shape gears, not both")
+        shape_gears = ShapeGears.from_json(meta[META_SHAPE_GEARS], len(inputs), n_outputs)
+        inputs.append(TensorDesc(DYNAMIC_TENSOR_NAME, ACL_UINT64, np.uint64, (len(shape_gears.values[0]),),
+                                 acl_format=ACL_FORMAT_ND, synthetic=True))
+    return gears, shape_gears
 
 
 def describe(data: bytes) -> OnnxDescription:
@@ -158,7 +205,7 @@ def describe(data: bytes) -> OnnxDescription:
     init = {t.name for t in proto.graph.initializer}
     inputs = _tensors(proto.graph.input, "input", init)
     outputs = _tensors(proto.graph.output, "output", set())
-    gears = _apply_metadata(proto, inputs)
+    gears, shape_gears = _apply_metadata(proto, inputs, len(outputs))
     weights = 0
     for t in proto.graph.initializer:
         if t.raw_data:
@@ -166,7 +213,7 @@ def describe(data: bytes) -> OnnxDescription:
         else:
             n = int(np.prod(t.dims, dtype=np.int64)) if t.dims else 1
             weights += n * np.dtype(ONNX_TYPES.get(t.data_type, (0, np.float32))[1]).itemsize
-    return OnnxDescription(inputs, outputs, weights, gears, proto)
+    return OnnxDescription(inputs, outputs, weights, gears, proto, shape_gears)
 
 
 #: The largest tensor (and model working memory) the emulator accepts: GE keeps sizes in int64_t.

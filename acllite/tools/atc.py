@@ -31,11 +31,13 @@ import os
 import re
 import shlex
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Sequence
+from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
 from ..formats import onnx as onnx_format
+from . import atc_gears
+from .atc_gears import onnx_dims as _dims, set_onnx_dims as _set_dims
 from ..formats.aipp import AippConfigError, AippParams, input_bytes, parse_aipp_config
 
 __all__ = ["AtcError", "convert", "main", "build_parser"]
@@ -183,27 +185,10 @@ def _aipp_nodes(b: _Builder, raw: str, p: Dict[str, Any], nhwc_out: bool) -> str
     return img
 
 
-def _set_dims(value_info: Any, dims: Sequence[Any]) -> None:
-    shape = value_info.type.tensor_type.shape
-    while len(shape.dim):
-        shape.dim.pop()
-    for d in dims:
-        dim = shape.dim.add()
-        if isinstance(d, str):
-            dim.dim_param = d
-        elif d >= 0:
-            dim.dim_value = d
-        # a negative value: an unknown dimension (neither value nor name)
-
-
-def _dims(value_info: Any) -> List[Any]:
-    return [d.dim_value if d.HasField("dim_value") else (d.dim_param or -1)
-            for d in value_info.type.tensor_type.shape.dim]
-
-
 def convert(model: str, output: str, insert_op_conf: Optional[str] = None, input_shape: Optional[str] = None,
             input_format: Optional[str] = None, dynamic_batch_size: Optional[str] = None,
-            output_type: Optional[str] = None, soc_version: Optional[str] = None, command: str = "") -> Path:
+            output_type: Optional[str] = None, soc_version: Optional[str] = None, command: str = "",
+            dynamic_image_size: Optional[str] = None, dynamic_dims: Optional[str] = None) -> Path:
     """Convert an ONNX model as ATC would; returns the path written (``output + ".onnx"``)."""
     import onnx
 
@@ -229,6 +214,8 @@ def convert(model: str, output: str, insert_op_conf: Optional[str] = None, input
 
     gears = _parse_gears(dynamic_batch_size) if dynamic_batch_size else []
     shapes = _parse_input_shape(input_shape) if input_shape else {}
+    gear_kind, shape_gear_values = _shape_gear_options(dynamic_batch_size, dynamic_image_size, dynamic_dims, fmt,
+                                                       shapes)
     fixed: Dict[str, int] = {}  # symbolic input dimensions --input_shape gave a value
     for name, dims in shapes.items():
         if name not in by_name:
@@ -236,12 +223,23 @@ def convert(model: str, output: str, insert_op_conf: Optional[str] = None, input
         old = _dims(by_name[name])
         if len(dims) != len(old):
             raise AtcError("--input_shape: %r has %d dimensions, the model's input %s" % (name, len(dims), old))
-        if -1 in dims and (not gears or dims.index(-1) != 0 or dims.count(-1) > 1):
+        if -1 in dims and not gear_kind and (not gears or dims.index(-1) != 0 or dims.count(-1) > 1):
             raise AtcError("--input_shape: -1 in %r needs --dynamic_batch_size, and only the first dimension "
                            "may be -1" % name)
         fixed.update((o, d) for o, d in zip(old, dims) if isinstance(o, str) and d > 0)
-        _set_dims(by_name[name], [BATCH if d == -1 else d for d in dims])
-    if fixed or (not gears and all(isinstance(d, int) and d > 0 for vi in inputs for d in _dims(vi))):
+        if not gear_kind:
+            _set_dims(by_name[name], [BATCH if d == -1 else d for d in dims])
+    meta: Dict[str, str] = {}
+    if gear_kind:
+        if insert_op_conf:
+            raise AtcError("--insert_op_conf with --dynamic_image_size or --dynamic_dims is not supported by acllite "
+                           "atc yet")
+        try:
+            record = atc_gears.shape_gears(proto, inputs, gear_kind, fmt, shapes, shape_gear_values)
+        except atc_gears.GearError as exc:
+            raise AtcError(str(exc)) from None
+        meta[onnx_format.META_SHAPE_GEARS] = record.to_json()
+    elif fixed or (not gears and all(isinstance(d, int) and d > 0 for vi in inputs for d in _dims(vi))):
         _carry_shapes_to_outputs(proto, fixed)
     if gears:
         dynamic = [vi.name for vi in inputs if _dims(vi) and not isinstance(_dims(vi)[0], int)]
@@ -255,12 +253,11 @@ def convert(model: str, output: str, insert_op_conf: Optional[str] = None, input
             d = _dims(vo)
             if d:
                 _set_dims(vo, [BATCH] + d[1:])
-    for vi in inputs:
+    for vi in inputs if not gear_kind else []:
         rest = [d for d in _dims(vi)[1:]]
         if any(not isinstance(d, int) or d < 1 for d in rest):
             raise AtcError("input %r has dynamic dimensions %s: give them with --input_shape" % (vi.name, _dims(vi)))
 
-    meta: Dict[str, str] = {}
     if insert_op_conf:
         try:
             blocks = parse_aipp_config(insert_op_conf)
@@ -292,6 +289,28 @@ def convert(model: str, output: str, insert_op_conf: Optional[str] = None, input
     except OSError as exc:
         raise AtcError("--output: cannot write %s: %s" % (out, exc.strerror or exc)) from None
     return out
+
+
+def _shape_gear_options(batch: Optional[str], image_size: Optional[str], dims: Optional[str], fmt: str,
+                        shapes: Dict[str, List[int]]) -> Tuple[str, List[Tuple[int, ...]]]:
+    """The kind and values of --dynamic_image_size / --dynamic_dims ("" when neither); ATC takes one of the three
+    dynamic options at a time."""
+    given = [o for o, v in (("--dynamic_batch_size", batch), ("--dynamic_image_size", image_size),
+                            ("--dynamic_dims", dims)) if v]
+    if len(given) > 1:
+        raise AtcError("%s: ATC takes one of --dynamic_batch_size, --dynamic_image_size and --dynamic_dims" %
+                       " and ".join(given))
+    if not image_size and not dims:
+        return "", []
+    try:
+        if image_size:
+            kind, values = onnx_format.GEARS_IMAGE_SIZE, atc_gears.parse_image_size(image_size)
+        else:
+            kind, values = onnx_format.GEARS_DIMS, atc_gears.parse_dims(dims or "")
+        atc_gears.check_shapes(kind, fmt, shapes, values)
+    except atc_gears.GearError as exc:
+        raise AtcError(str(exc)) from None
+    return kind, values
 
 
 def _carry_shapes_to_outputs(proto: Any, fixed: Dict[str, int]) -> None:
@@ -422,6 +441,7 @@ def _cast_outputs(proto: Any, spec: str) -> None:
 
 _LOG_LEVELS = ("error", "warning", "info", "debug", "null")
 _OPTIONS = ("framework", "model", "output", "insert_op_conf", "input_shape", "input_format", "dynamic_batch_size",
+            "dynamic_image_size", "dynamic_dims",
             "output_type", "soc_version", "log", "mode", "singleop")
 #: What ATC accepts beside --singleop (its documentation's list, less the tuning options the emulator ignores).
 _SINGLEOP_OPTIONS = ("singleop", "output", "soc_version", "log")
@@ -440,6 +460,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--input_shape", help='"name:n,c,h,w[;name2:...]", -1 for the dynamic batch')
     p.add_argument("--input_format", help="NCHW (default), NHWC or ND")
     p.add_argument("--dynamic_batch_size", help='"1,2,4,8": the batch gears')
+    p.add_argument("--dynamic_image_size", help='"h1,w1;h2,w2": height and width gears (-1 as H and W in '
+                   '--input_shape)')
+    p.add_argument("--dynamic_dims", help='"v1,v2;v1,v2": ND dims gears, one value per -1 of --input_shape '
+                   '(--input_format=ND)')
     p.add_argument("--output_type", help="FP32, FP16, UINT8, or NODE:INDEX:TYPE;...")
     p.add_argument("--soc_version", help="Ascend310, Ascend310P3, ... (recorded)")
     p.add_argument("--log", help="accepted for compatibility (error, warning, info, debug, null)")
@@ -478,7 +502,8 @@ def main(argv: Sequence[str]) -> int:
     try:
         out = convert(args.model, args.output, args.insert_op_conf, args.input_shape, args.input_format,
                       args.dynamic_batch_size, args.output_type, args.soc_version,
-                      command="acllite atc " + " ".join(shlex.quote(a) for a in argv))
+                      command="acllite atc " + " ".join(shlex.quote(a) for a in argv),
+                      dynamic_image_size=args.dynamic_image_size, dynamic_dims=args.dynamic_dims)
     except AtcError as exc:
         sys.stderr.write("acllite atc: %s\n" % exc)
         return 1

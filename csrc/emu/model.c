@@ -10,15 +10,6 @@
 /* The largest model file read into memory: an ONNX model is one protobuf message, which cannot exceed 2 GiB. */
 #define MAX_MODEL_FILE_BYTES ((size_t)INT32_MAX)
 
-typedef struct {
-    acllite_emu_tensor_desc desc;
-    size_t size;         /* bytes at batch 1 when dim 0 is dynamic; 0 when the size depends on other dims */
-    size_t sample_bytes; /* bytes per batch item when only dim 0 is dynamic, else 0 */
-    bool batch_dynamic;  /* only dim 0 is dynamic */
-    size_t span_bytes;   /* element size x the static dims other than 0 (per batch item): a batch times it must
-                            fit in int64 even when a 0 dimension makes the tensor empty */
-} emu_io;
-
 typedef struct emu_model {
     struct emu_model *next;
     uint32_t id;
@@ -29,6 +20,7 @@ typedef struct emu_model {
     size_t weight_bytes, work_bytes;
     aclmdlBatch gears;  /* dynamic batch gears (ATC --dynamic_batch_size); batchCount 0: none */
     size_t dyn_index;   /* the input carrying the chosen batch (ACL_DYNAMIC_TENSOR_NAME) */
+    emu_shape_gears *shape_gears; /* ATC --dynamic_image_size / --dynamic_dims; NULL: none */
     int inflight;
     bool unloading;
 } emu_model;
@@ -38,6 +30,7 @@ struct aclmdlDesc {
     size_t n_in, n_out;
     emu_io *in, *out;
     aclmdlBatch gears;
+    emu_shape_gears *shape_gears;
 };
 
 static pthread_mutex_t model_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -143,7 +136,7 @@ static aclError tensor_bytes(const acllite_emu_tensor_desc *d, const char *role,
 }
 
 static aclError describe_all(const acllite_emu_model_engine *e, uint64_t handle, size_t n, int is_output,
-                             emu_io **out, const char *func) {
+                             bool shape_gears, emu_io **out, const char *func) {
     emu_io *io = calloc(n ? n : 1, sizeof *io);
     if (!io) return emu_fail(ACL_ERROR_BAD_ALLOC, func, "out of host memory");
     const char *role = is_output ? "output" : "input";
@@ -166,7 +159,7 @@ static aclError describe_all(const acllite_emu_model_engine *e, uint64_t handle,
                            "%s %zu '%s': %s", role, i, d->name,
                            elem == 0 ? "its data type has no fixed element size" : "too many dimensions");
         } else if (!(err = tensor_bytes(d, role, i, elem, &bytes, &span, &rest_dynamic, func)) && !is_output &&
-                   rest_dynamic) {
+                   rest_dynamic && !shape_gears) {
             err = emu_fail(ACL_ERROR_PARSE_MODEL, func,
                            "input %zu '%s' has dynamic dimensions other than the batch (dim 0); the emulator runs "
                            "static shapes and a symbolic batch", i, d->name);
@@ -280,8 +273,11 @@ static aclError check_gears(emu_model *m, const char *func) {
  * checked. On failure nothing is left allocated in m. */
 static aclError describe_model(const acllite_emu_model_engine *e, uint64_t handle, emu_model *m, const char *func) {
     aclError err;
-    if ((err = describe_all(e, handle, m->n_in, 0, &m->in, func))) return err;
-    if ((err = describe_all(e, handle, m->n_out, 1, &m->out, func))) {
+    int32_t gear_kind = ACLLITE_EMU_GEARS_NONE;
+    if ((err = emu_gears_kind(e, handle, &gear_kind, func))) return err;
+    bool shaped = gear_kind != ACLLITE_EMU_GEARS_NONE;
+    if ((err = describe_all(e, handle, m->n_in, 0, shaped, &m->in, func))) return err;
+    if ((err = describe_all(e, handle, m->n_out, 1, shaped, &m->out, func))) {
         free(m->in);
         m->in = NULL;
         return err;
@@ -294,6 +290,10 @@ static aclError describe_model(const acllite_emu_model_engine *e, uint64_t handl
         if (err) err = emu_fail(err, func, "the engine cannot describe the model's dynamic batch");
     }
     if (!err) err = check_gears(m, func);
+    if (!err && shaped) {
+        err = emu_gears_describe(e, handle, m->in, m->n_in, m->out, m->n_out, m->gears.batchCount, &m->shape_gears,
+                                 func);
+    }
     for (size_t i = 0; !err && i < m->n_in + m->n_out; i++) {
         const emu_io *io = i < m->n_in ? &m->in[i] : &m->out[i - m->n_in];
         if (!emu_add(m->work_bytes, io->size, &m->work_bytes) || m->work_bytes > EMU_MAX_TENSOR_BYTES) {
@@ -303,7 +303,9 @@ static aclError describe_model(const acllite_emu_model_engine *e, uint64_t handl
     }
     if (err) {
         io_free(m->in, m->out);
+        emu_gears_free(m->shape_gears);
         m->in = m->out = NULL;
+        m->shape_gears = NULL;
     }
     return err;
 }
@@ -448,6 +450,7 @@ static aclError query_mem(const void *data, size_t size, size_t *work, size_t *w
         *work = m.work_bytes; /* buffers for the largest gear, as a loaded model's */
         *weight = m.weight_bytes;
         io_free(m.in, m.out);
+        emu_gears_free(m.shape_gears);
     }
     engine_unload(&e, handle);
     return err;
@@ -547,6 +550,7 @@ static void model_release(emu_model *m) {
 static void model_free(emu_model *m, const acllite_emu_model_engine *e) {
     if (e) engine_unload(e, m->engine_model);
     io_free(m->in, m->out);
+    emu_gears_free(m->shape_gears);
     free(m->cur_out);
     free(m);
 }
@@ -609,6 +613,7 @@ EMU_EXPORT aclmdlDesc *aclmdlCreateDesc(void) {
 
 static void desc_free(aclmdlDesc *d) {
     io_free(d->in, d->out);
+    emu_gears_free(d->shape_gears);
     free(d);
 }
 
@@ -647,14 +652,18 @@ EMU_EXPORT aclError aclmdlGetDesc(aclmdlDesc *modelDesc, uint32_t modelId) {
     emu_model *m = model_acquire(modelId, func);
     if (!m) return ACL_ERROR_INVALID_MODEL_ID;
     emu_io *in = calloc(m->n_in ? m->n_in : 1, sizeof *in), *out = calloc(m->n_out ? m->n_out : 1, sizeof *out);
-    if (!in || !out) {
+    emu_shape_gears *shape_gears = m->shape_gears ? emu_gears_copy(m->shape_gears) : NULL;
+    if (!in || !out || (m->shape_gears && !shape_gears)) {
         io_free(in, out);
+        emu_gears_free(shape_gears);
         model_release(m);
         return emu_fail(ACL_ERROR_BAD_ALLOC, func, "out of host memory");
     }
     memcpy(in, m->in, m->n_in * sizeof *in);
     memcpy(out, m->out, m->n_out * sizeof *out);
     io_free(modelDesc->in, modelDesc->out);
+    emu_gears_free(modelDesc->shape_gears);
+    modelDesc->shape_gears = shape_gears;
     modelDesc->model_id = modelId;
     modelDesc->n_in = m->n_in;
     modelDesc->n_out = m->n_out;
@@ -822,9 +831,16 @@ static aclError prepare(const emu_model *m, acllite_emu_tensor *in, size_t n_in,
         }
         batch = (size_t)chosen;
     }
+    const emu_shape_gears *shaped = m->shape_gears;
+    size_t gear = 0;
+    if (shaped) {
+        aclError err = emu_gears_select(shaped, &in[shaped->dyn_index], &gear, func);
+        if (err) return err;
+    }
     for (size_t i = 0; i < n_in + n_out; i++) {
         bool is_out = i >= n_in;
         if (geared && !is_out && i == m->dyn_index) continue;
+        if (shaped && !is_out && i == shaped->dyn_index) continue;
         acllite_emu_tensor *t = is_out ? &out[i - n_in] : &in[i];
         const emu_io *io = is_out ? &m->out[i - n_in] : &m->in[i];
         size_t idx = is_out ? i - n_in : i;
@@ -845,6 +861,10 @@ static aclError prepare(const emu_model *m, acllite_emu_tensor *in, size_t n_in,
             }
             emu_log(ACLLITE_EMU_LOG_WARNING, "%s: %s %zu '%s' is %s, not device memory", func, what, idx, io->desc.name,
                     emu_mem_kind_name(w.kind));
+        }
+        if (shaped) { /* the gear gives every shape */
+            if ((err = emu_gears_fit(shaped, gear, i, t, &io->desc, func))) return err;
+            continue;
         }
         aclError mismatch = is_out ? ACL_ERROR_MODEL_OUTPUT_NOT_MATCH : ACL_ERROR_MODEL_INPUT_NOT_MATCH;
         if (!is_out) {
@@ -907,6 +927,7 @@ static aclError prepare(const emu_model *m, acllite_emu_tensor *in, size_t n_in,
         }
         if (!is_out && io->batch_dynamic && !io->sample_bytes) in[i].dims[0] = (int64_t)(batch ? batch : 1);
     }
+    if (shaped) return ACL_SUCCESS;
     /* Outputs whose shape follows from the batch get it here; the engine writes the others. */
     for (size_t i = 0; i < n_out; i++) {
         const acllite_emu_tensor_desc *d = &m->out[i].desc;
@@ -1042,14 +1063,6 @@ EMU_EXPORT aclError aclmdlGetDynamicBatch(const aclmdlDesc *modelDesc, aclmdlBat
     return ACL_SUCCESS;
 }
 
-EMU_EXPORT aclError aclmdlGetDynamicHW(const aclmdlDesc *modelDesc, size_t index, aclmdlHW *hw) {
-    (void)index;
-    if (!hw) return emu_fail(ACL_ERROR_INVALID_PARAM, "aclmdlGetDynamicHW", "hw is NULL");
-    if (!desc_live(modelDesc, "aclmdlGetDynamicHW")) return ACL_ERROR_INVALID_PARAM;
-    memset(hw, 0, sizeof *hw); /* dynamic image sizes are not emulated */
-    return ACL_SUCCESS;
-}
-
 EMU_EXPORT aclError aclmdlSetDynamicBatchSize(uint32_t modelId, aclmdlDataset *dataset, size_t index, uint64_t batchSize) {
     const char *func = "aclmdlSetDynamicBatchSize";
     aclError err = emu_require_init(func);
@@ -1098,20 +1111,25 @@ EMU_EXPORT aclError aclmdlSetDynamicBatchSize(uint32_t modelId, aclmdlDataset *d
     return err;
 }
 
-EMU_EXPORT aclError aclmdlSetDynamicHWSize(uint32_t modelId, aclmdlDataset *dataset, size_t index, uint64_t height,
-                                           uint64_t width) {
-    const char *func = "aclmdlSetDynamicHWSize";
-    (void)index;
-    (void)height;
-    (void)width;
-    aclError err = emu_require_init(func);
-    if (err) return err;
-    if (!dataset) return emu_fail(ACL_ERROR_INVALID_PARAM, func, "dataset is NULL");
-    emu_model *m = model_acquire(modelId, func);
+aclError emu_model_shape_gears(uint32_t model_id, emu_shape_gears **gears, const char *func) {
+    *gears = NULL;
+    emu_model *m = model_acquire(model_id, func);
     if (!m) return ACL_ERROR_INVALID_MODEL_ID;
+    aclError err = ACL_SUCCESS;
+    if (m->shape_gears && !(*gears = emu_gears_copy(m->shape_gears))) {
+        err = emu_fail(ACL_ERROR_BAD_ALLOC, func, "out of host memory");
+    }
     model_release(m);
-    return emu_fail(ACL_ERROR_MODEL_NOT_DYNAMIC, func, "model %u has no dynamic image size gears (ATC's "
-                    "--dynamic_image_size is not emulated)", modelId);
+    return err;
+}
+
+aclError emu_desc_shape_gears(const aclmdlDesc *desc, emu_shape_gears **gears, const char *func) {
+    *gears = NULL;
+    if (!desc_live(desc, func)) return ACL_ERROR_INVALID_PARAM;
+    if (desc->shape_gears && !(*gears = emu_gears_copy(desc->shape_gears))) {
+        return emu_fail(ACL_ERROR_BAD_ALLOC, func, "out of host memory");
+    }
+    return ACL_SUCCESS;
 }
 
 /* The engine's static AIPP record of an input, or ACL_ERROR_GE_AIPP_NOT_EXIST. */

@@ -1,0 +1,311 @@
+"""Shape gears as ATC and ACL define them: acllite atc --dynamic_image_size / --dynamic_dims, the description
+(aclmdlGetDynamicHW, aclmdlGetInputDynamicGearCount, aclmdlGetInputDynamicDims), the setters that fill
+ascend_mbatch_shape_data (aclmdlSetDynamicHWSize, aclmdlSetInputDynamicDims), every gear run against numpy, and
+every misuse with its code."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, List, Sequence, Tuple
+
+import numpy as np
+import pytest
+from onnx import TensorProto, helper
+
+import acllite
+from acllite.binding import ffi, lib
+from acllite.tools import atc
+from conftest import expect_error, ok, requires_emulator
+from test_model import Raw, get, put
+
+pytestmark = requires_emulator
+
+DYN = b"ascend_mbatch_shape_data"
+
+
+def _save(path: Path, nodes: List[Any], inputs: List[Any], outputs: List[Any]) -> Path:
+    model = helper.make_model(helper.make_graph(nodes, "g", inputs, outputs), opset_imports=[helper.make_opsetid("", 13)])
+    model.ir_version = 8
+    path.write_bytes(model.SerializeToString())
+    return path
+
+
+def hw_model(tmp_path: Path) -> Path:
+    """y = relu(x) * 2 ([1, 3, H, W]); p = GlobalAveragePool(x) ([1, 3, 1, 1])."""
+    two = helper.make_tensor("two", TensorProto.FLOAT, [], [2.0])
+    nodes = [helper.make_node("Constant", [], ["c2"], value=two), helper.make_node("Relu", ["x"], ["r"]),
+             helper.make_node("Mul", ["r", "c2"], ["y"]), helper.make_node("GlobalAveragePool", ["x"], ["p"])]
+    f = TensorProto.FLOAT
+    return _save(tmp_path / "hw.onnx", nodes, [helper.make_tensor_value_info("x", f, [1, 3, "h", "w"])],
+                 [helper.make_tensor_value_info("y", f, [1, 3, "h", "w"]),
+                  helper.make_tensor_value_info("p", f, [1, 3, 1, 1])])
+
+
+def dims_model(tmp_path: Path) -> Path:
+    """ya = a + 1 ([1, -1]); yb = b transposed ([-1, -1])."""
+    one = helper.make_tensor("one", TensorProto.FLOAT, [], [1.0])
+    nodes = [helper.make_node("Constant", [], ["c1"], value=one), helper.make_node("Add", ["a", "c1"], ["ya"]),
+             helper.make_node("Transpose", ["b"], ["yb"], perm=[1, 0])]
+    f = TensorProto.FLOAT
+    return _save(tmp_path / "dims.onnx", nodes,
+                 [helper.make_tensor_value_info("a", f, [1, "n"]), helper.make_tensor_value_info("b", f, ["p", "q"])],
+                 [helper.make_tensor_value_info("ya", f, [1, "n"]), helper.make_tensor_value_info("yb", f, ["q", "p"])])
+
+
+HW_GEARS = [(8, 6), (4, 10), (16, 16)]  # not sorted: gear i is the i-th given
+DIMS_GEARS = [(4, 2, 3), (8, 5, 1), (2, 1, 1)]
+
+
+def load_file(path: Path) -> Tuple[int, Any]:
+    cell = ffi.new("uint32_t *")
+    ok(lib.aclmdlLoadFromFile(str(path).encode(), cell), "aclmdlLoadFromFile")
+    desc = lib.aclmdlCreateDesc()
+    ok(lib.aclmdlGetDesc(desc, cell[0]), "aclmdlGetDesc")
+    return int(cell[0]), desc
+
+
+def dims_of(desc: Any, index: int, fn: Any = None) -> Tuple[int, ...]:
+    d = ffi.new("aclmdlIODims *")
+    ok((fn or lib.aclmdlGetInputDims)(desc, index, d))
+    return tuple(d.dims[k] for k in range(d.dimCount))
+
+
+def sizes(desc: Any) -> Tuple[List[int], List[int]]:
+    return ([lib.aclmdlGetInputSizeByIndex(desc, i) for i in range(lib.aclmdlGetNumInputs(desc))],
+            [lib.aclmdlGetOutputSizeByIndex(desc, i) for i in range(lib.aclmdlGetNumOutputs(desc))])
+
+
+@pytest.fixture
+def hw(acl: Any, tmp_path: Path) -> Any:
+    path = atc.convert(str(hw_model(tmp_path)), str(tmp_path / "hw"), input_shape="x:1,3,-1,-1",
+                       dynamic_image_size=";".join("%d,%d" % g for g in HW_GEARS))
+    model_id, desc = load_file(path)
+    yield model_id, desc
+    ok(lib.aclmdlDestroyDesc(desc))
+    ok(lib.aclmdlUnload(model_id))
+
+
+@pytest.fixture
+def dims(acl: Any, tmp_path: Path) -> Any:
+    path = atc.convert(str(dims_model(tmp_path)), str(tmp_path / "dims"), input_shape="a:1,-1;b:-1,-1",
+                       input_format="ND", dynamic_dims=";".join(",".join(map(str, g)) for g in DIMS_GEARS))
+    model_id, desc = load_file(path)
+    yield model_id, desc
+    ok(lib.aclmdlDestroyDesc(desc))
+    ok(lib.aclmdlUnload(model_id))
+
+
+def test_dynamic_hw_description(hw: Any) -> None:
+    model_id, desc = hw
+    assert lib.aclmdlGetNumInputs(desc) == 2
+    assert ffi.string(lib.aclmdlGetInputNameByIndex(desc, 1)) == DYN
+    index = ffi.new("size_t *")
+    ok(lib.aclmdlGetInputIndexByName(desc, DYN, index))
+    assert index[0] == 1
+    assert dims_of(desc, 0) == (1, 3, -1, -1) and dims_of(desc, 1) == (2,)
+    assert dims_of(desc, 0, lib.aclmdlGetInputDimsV2) == (1, 3, -1, -1)
+    got = ffi.new("aclmdlHW *")
+    ok(lib.aclmdlGetDynamicHW(desc, -1 & 0xFFFFFFFFFFFFFFFF, got))
+    assert [tuple(got.hw[k]) for k in range(got.hwCount)] == HW_GEARS
+    # buffers for the largest gear (16 x 16)
+    assert sizes(desc) == ([3 * 16 * 16 * 4, 16], [3 * 16 * 16 * 4, 12])
+    count = ffi.new("size_t *")
+    ok(lib.aclmdlGetInputDynamicGearCount(desc, 0, count))
+    assert count[0] == 0
+    batch = ffi.new("aclmdlBatch *")
+    ok(lib.aclmdlGetDynamicBatch(desc, batch))
+    assert batch.batchCount == 0
+
+
+def test_dynamic_hw_every_gear_against_numpy(hw: Any) -> None:
+    model_id, desc = hw
+    ins, outs = sizes(desc)
+    raw = Raw(ins, outs)
+    rng = np.random.default_rng(5)
+    try:
+        for h, w in HW_GEARS + HW_GEARS[::-1]:
+            x = rng.standard_normal((1, 3, h, w)).astype(np.float32)
+            put(raw.ptrs[0], x)
+            ok(lib.aclmdlSetDynamicHWSize(model_id, raw.inp, 1, h, w), "aclmdlSetDynamicHWSize")
+            assert list(get(raw.ptrs[1], np.uint64, (2,))) == [h, w]  # what ACL writes into the input
+            ok(lib.aclmdlExecute(model_id, raw.inp, raw.out), "aclmdlExecute")
+            np.testing.assert_allclose(get(raw.ptrs[2], np.float32, (1, 3, h, w)), np.maximum(x, 0) * 2, rtol=1e-6)
+            np.testing.assert_allclose(get(raw.ptrs[3], np.float32, (1, 3, 1, 1)),
+                                       x.mean(axis=(2, 3), keepdims=True), rtol=1e-5, atol=1e-6)
+            assert dims_of(desc, 0, lib.aclmdlGetCurOutputDims) == (1, 3, h, w)
+    finally:
+        raw.close()
+
+
+def test_dynamic_hw_misuse(hw: Any, tmp_path: Path) -> None:
+    model_id, desc = hw
+    ins, outs = sizes(desc)
+    raw = Raw(ins, outs)
+    try:
+        expect_error(lib.ACL_ERROR_GE_DYNAMIC_BATCH_SIZE_INVALID, "holds 0,0, not one of the model's dynamic image size",
+                     lib.aclmdlExecute, model_id, raw.inp, raw.out)
+        expect_error(lib.ACL_ERROR_GE_DYNAMIC_BATCH_SIZE_INVALID,
+                     "height 6, width 8 is not one of the model's image size gears (8,6;4,10;16,16)",
+                     lib.aclmdlSetDynamicHWSize, model_id, raw.inp, 1, 6, 8)
+        expect_error(lib.ACL_ERROR_INVALID_PARAM, "index 0 is not the model's dynamic input (1",
+                     lib.aclmdlSetDynamicHWSize, model_id, raw.inp, 0, 8, 6)
+        expect_error(lib.ACL_ERROR_INVALID_PARAM, "dataset is NULL", lib.aclmdlSetDynamicHWSize, model_id, ffi.NULL,
+                     1, 8, 6)
+        expect_error(lib.ACL_ERROR_INVALID_MODEL_ID, "model id 999 is not loaded", lib.aclmdlSetDynamicHWSize, 999,
+                     raw.inp, 1, 8, 6)
+        expect_error(lib.ACL_ERROR_MODEL_NOT_DYNAMIC, "has no dynamic dims (--dynamic_dims) gears",
+                     lib.aclmdlSetInputDynamicDims, model_id, raw.inp, 1, ffi.new("aclmdlIODims *"))
+        expect_error(lib.ACL_ERROR_MODEL_NOT_DYNAMIC, "has no dynamic batch gears", lib.aclmdlSetDynamicBatchSize,
+                     model_id, raw.inp, 1, 1)
+        expect_error(lib.ACL_ERROR_INVALID_PARAM, "no dynamic dims gears", lib.aclmdlGetInputDynamicDims, desc, 0,
+                     ffi.new("aclmdlIODims[1]"), 1)
+    finally:
+        raw.close()
+    # a dynamic input buffer too small for the two values
+    small = Raw([ins[0], 8], outs)
+    try:
+        expect_error(lib.ACL_ERROR_GE_DYNAMIC_INPUT_LENGTH_INVALID, "buffer 1 holds 8 bytes",
+                     lib.aclmdlSetDynamicHWSize, model_id, small.inp, 1, 8, 6)
+        expect_error(lib.ACL_ERROR_MODEL_INPUT_NOT_MATCH, "holds 8 bytes", lib.aclmdlExecute, model_id, small.inp,
+                     small.out)
+    finally:
+        small.close()
+    # a too small image buffer for the chosen gear
+    short = Raw([3 * 8 * 6 * 4, 16], outs)
+    try:
+        ok(lib.aclmdlSetDynamicHWSize(model_id, short.inp, 1, 8, 6))
+        ok(lib.aclmdlExecute(model_id, short.inp, short.out))
+        ok(lib.aclmdlSetDynamicHWSize(model_id, short.inp, 1, 16, 16))
+        expect_error(lib.ACL_ERROR_MODEL_INPUT_NOT_MATCH, "gear 2 (shape [1, 3, 16, 16]) needs 3072",
+                     lib.aclmdlExecute, model_id, short.inp, short.out)
+    finally:
+        short.close()
+
+
+def test_static_model_refuses_dynamic_values(acl: Any, tmp_path: Path) -> None:
+    path = atc.convert(str(hw_model(tmp_path)), str(tmp_path / "static"), input_shape="x:1,3,4,4")
+    model_id, desc = load_file(path)
+    ins, outs = sizes(desc)
+    raw = Raw(ins, outs)
+    try:
+        got = ffi.new("aclmdlHW *")
+        ok(lib.aclmdlGetDynamicHW(desc, 0, got))
+        assert got.hwCount == 0
+        expect_error(lib.ACL_ERROR_MODEL_NOT_DYNAMIC, "has no dynamic image size (--dynamic_image_size) gears",
+                     lib.aclmdlSetDynamicHWSize, model_id, raw.inp, 0, 4, 4)
+        expect_error(lib.ACL_ERROR_MODEL_NOT_DYNAMIC, "has no dynamic dims", lib.aclmdlSetInputDynamicDims, model_id,
+                     raw.inp, 0, ffi.new("aclmdlIODims *"))
+    finally:
+        raw.close()
+        ok(lib.aclmdlDestroyDesc(desc))
+        ok(lib.aclmdlUnload(model_id))
+
+
+def _all_dims(gear: Sequence[int]) -> List[int]:
+    n, p, q = gear
+    return [1, n, p, q]
+
+
+def test_dynamic_dims_description(dims: Any) -> None:
+    model_id, desc = dims
+    assert lib.aclmdlGetNumInputs(desc) == 3
+    assert dims_of(desc, 0) == (1, -1) and dims_of(desc, 1) == (-1, -1) and dims_of(desc, 2) == (3,)
+    count = ffi.new("size_t *")
+    ok(lib.aclmdlGetInputDynamicGearCount(desc, -1 & 0xFFFFFFFFFFFFFFFF, count))
+    assert count[0] == 3
+    table = ffi.new("aclmdlIODims[3]")
+    ok(lib.aclmdlGetInputDynamicDims(desc, -1 & 0xFFFFFFFFFFFFFFFF, table, 3))
+    assert [[table[k].dims[j] for j in range(table[k].dimCount)] for k in range(3)] == [_all_dims(g) for g in DIMS_GEARS]
+    expect_error(lib.ACL_ERROR_INVALID_PARAM, "gearCount 2 is less than the model's 3 gears",
+                 lib.aclmdlGetInputDynamicDims, desc, 0, table, 2)
+    # the largest gear of each tensor: a [1, 8]; b [2, 3] (6 elements)
+    assert sizes(desc) == ([8 * 4, 6 * 4, 24], [8 * 4, 6 * 4])
+    got = ffi.new("aclmdlHW *")
+    ok(lib.aclmdlGetDynamicHW(desc, 0, got))
+    assert got.hwCount == 0
+
+
+def test_dynamic_dims_every_gear_against_numpy(dims: Any) -> None:
+    model_id, desc = dims
+    ins, outs = sizes(desc)
+    raw = Raw(ins, outs)
+    rng = np.random.default_rng(9)
+    try:
+        for gear in DIMS_GEARS[::-1] + DIMS_GEARS:
+            n, p, q = gear
+            a = rng.standard_normal((1, n)).astype(np.float32)
+            b = rng.standard_normal((p, q)).astype(np.float32)
+            put(raw.ptrs[0], a)
+            put(raw.ptrs[1], b)
+            d = ffi.new("aclmdlIODims *")
+            d.dimCount = 4
+            for k, v in enumerate(_all_dims(gear)):
+                d.dims[k] = v
+            ok(lib.aclmdlSetInputDynamicDims(model_id, raw.inp, 2, d), "aclmdlSetInputDynamicDims")
+            assert list(get(raw.ptrs[2], np.uint64, (3,))) == list(gear)  # the dynamic dims, in order
+            ok(lib.aclmdlExecute(model_id, raw.inp, raw.out), "aclmdlExecute")
+            np.testing.assert_array_equal(get(raw.ptrs[3], np.float32, (1, n)), a + 1)
+            np.testing.assert_array_equal(get(raw.ptrs[4], np.float32, (q, p)), b.T)
+            assert dims_of(desc, 1, lib.aclmdlGetCurOutputDims) == (q, p)
+    finally:
+        raw.close()
+
+
+def test_dynamic_dims_misuse(dims: Any) -> None:
+    model_id, desc = dims
+    ins, outs = sizes(desc)
+    raw = Raw(ins, outs)
+    try:
+        d = ffi.new("aclmdlIODims *")
+        d.dimCount = 3
+        expect_error(lib.ACL_ERROR_INVALID_PARAM, "dims.dimCount is 3; the model's inputs have 4 dimensions",
+                     lib.aclmdlSetInputDynamicDims, model_id, raw.inp, 2, d)
+        d.dimCount = 4
+        for k, v in enumerate([1, 4, 3, 2]):
+            d.dims[k] = v
+        expect_error(lib.ACL_ERROR_GE_DYNAMIC_BATCH_SIZE_INVALID, "dims [1, 4, 3, 2] are not one of the model's 3",
+                     lib.aclmdlSetInputDynamicDims, model_id, raw.inp, 2, d)
+        d.dims[0] = 2  # a static dim that differs
+        d.dims[2], d.dims[3] = 2, 3
+        expect_error(lib.ACL_ERROR_GE_DYNAMIC_BATCH_SIZE_INVALID, "not one of the model's",
+                     lib.aclmdlSetInputDynamicDims, model_id, raw.inp, 2, d)
+        expect_error(lib.ACL_ERROR_INVALID_PARAM, "dims is NULL", lib.aclmdlSetInputDynamicDims, model_id, raw.inp, 2,
+                     ffi.NULL)
+        expect_error(lib.ACL_ERROR_INVALID_PARAM, "index 1 is not the model's dynamic input (2",
+                     lib.aclmdlSetInputDynamicDims, model_id, raw.inp, 1, d)
+        expect_error(lib.ACL_ERROR_MODEL_NOT_DYNAMIC, "has no dynamic image size", lib.aclmdlSetDynamicHWSize,
+                     model_id, raw.inp, 2, 1, 1)
+        expect_error(lib.ACL_ERROR_GE_DYNAMIC_BATCH_SIZE_INVALID, "call aclmdlSetInputDynamicDims on the input dataset",
+                     lib.aclmdlExecute, model_id, raw.inp, raw.out)
+    finally:
+        raw.close()
+
+
+@pytest.mark.parametrize("options, fragment", [
+    (dict(input_shape="x:1,3,-1,-1", dynamic_image_size="8,6"), "expected 2 to 100 gears, got 1"),
+    (dict(input_shape="x:1,3,-1,-1", dynamic_image_size="8,6;8,6"), "repeats a gear"),
+    (dict(input_shape="x:1,3,-1,-1", dynamic_image_size="8,6,1;4,4,1"), "has 3 values, expected 2"),
+    (dict(input_shape="x:1,3,-1,-1", dynamic_image_size="8,x;4,4"), "digits, ',', ';' and ' ' only"),
+    (dict(input_shape="x:1,-1,4,4", dynamic_image_size="8,6;4,4"), "only the height and width"),
+    (dict(input_shape="x:1,3,4,4", dynamic_image_size="8,6;4,4"), "needs -1 dimensions"),
+    (dict(input_shape="x:1,3,-1,-1", dynamic_image_size="8,6;4,4", input_format="ND"), "NCHW or NHWC"),
+    (dict(input_shape="x:1,3,-1,-1", dynamic_dims="8,6;4,4"), "needs --input_format=ND"),
+    (dict(input_shape="x:1,3,-1,-1", dynamic_dims="8;4", input_format="ND"), "each gear has 1 values but"),
+    (dict(input_shape="x:1,3,-1,-1", dynamic_dims="8,6;4,4", dynamic_batch_size="1,2"), "takes one of"),
+])
+def test_atc_refuses_bad_gears(tmp_path: Path, options: Any, fragment: str) -> None:
+    with pytest.raises(atc.AtcError) as info:
+        atc.convert(str(hw_model(tmp_path)), str(tmp_path / "bad"), **options)
+    assert fragment in str(info.value)
+
+
+def test_gear_models_leave_nothing_alive(acl: Any, tmp_path: Path) -> None:
+    path = atc.convert(str(hw_model(tmp_path)), str(tmp_path / "hw"), input_shape="x:1,3,-1,-1",
+                       dynamic_image_size="2,2;4,4")
+    model_id, desc = load_file(path)
+    work, weight = ffi.new("size_t *"), ffi.new("size_t *")
+    ok(lib.aclmdlQuerySize(str(path).encode(), work, weight))
+    assert work[0] == sum(sizes(desc)[0]) + sum(sizes(desc)[1])
+    ok(lib.aclmdlDestroyDesc(desc))
+    ok(lib.aclmdlUnload(model_id))
+    assert acllite.emulator_leak_report() is not None
