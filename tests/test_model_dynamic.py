@@ -309,3 +309,55 @@ def test_gear_models_leave_nothing_alive(acl: Any, tmp_path: Path) -> None:
     ok(lib.aclmdlDestroyDesc(desc))
     ok(lib.aclmdlUnload(model_id))
     assert acllite.emulator_leak_report() is not None
+
+
+# ------------------------------------------------------------------------------------------ the objects
+
+
+@pytest.fixture
+def device(acl: Any) -> Any:
+    dev = acllite.Device(0)
+    yield dev
+    dev.close()
+
+
+def test_model_object_runs_hw_gears(device: Any, tmp_path: Path) -> None:
+    path = atc.convert(str(hw_model(tmp_path)), str(tmp_path / "hw"), input_shape="x:1,3,-1,-1",
+                       dynamic_image_size=";".join("%d,%d" % g for g in HW_GEARS))
+    rng = np.random.default_rng(1)
+    with acllite.Model(path, device) as m:
+        assert m.hw_gears == tuple(HW_GEARS) and m.dims_gears == () and m.dynamic_input == 1
+        assert [t.name for t in m.data_inputs] == ["x"]
+        for h, w in HW_GEARS:
+            x = rng.standard_normal((1, 3, h, w)).astype(np.float32)
+            y, p = m.execute([x])
+            assert y.shape == (1, 3, h, w) and p.shape == (1, 3, 1, 1)
+            np.testing.assert_allclose(y, np.maximum(x, 0) * 2, rtol=1e-6)
+            np.testing.assert_allclose(p, x.mean(axis=(2, 3), keepdims=True), rtol=1e-5, atol=1e-6)
+        # explicit gear with a device buffer input
+        x = rng.standard_normal((1, 3, 4, 10)).astype(np.float32)
+        buf = acllite.DeviceBuffer(x.nbytes, device)
+        buf.copy_from(x)
+        y, _ = m.execute([buf], hw=(4, 10))
+        np.testing.assert_allclose(y, np.maximum(x, 0) * 2, rtol=1e-6)
+        buf.close()
+        with pytest.raises(ValueError, match=r"height, width \(5, 5\) is not one of the model's gears"):
+            m.execute([np.zeros((1, 3, 5, 5), np.float32)])
+        with pytest.raises(ValueError, match="not dims gears"):
+            m.execute([x], dims=[1, 3, 4, 10])
+
+
+def test_model_object_runs_dims_gears(device: Any, tmp_path: Path) -> None:
+    path = atc.convert(str(dims_model(tmp_path)), str(tmp_path / "dims"), input_shape="a:1,-1;b:-1,-1",
+                       input_format="ND", dynamic_dims=";".join(",".join(map(str, g)) for g in DIMS_GEARS))
+    rng = np.random.default_rng(2)
+    with acllite.Model(path, device) as m:
+        assert m.dims_gears == tuple(tuple(_all_dims(g)) for g in DIMS_GEARS) and m.hw_gears == ()
+        for n, p, q in DIMS_GEARS:
+            a = rng.standard_normal((1, n)).astype(np.float32)
+            b = rng.standard_normal((p, q)).astype(np.float32)
+            ya, yb = m.execute([a, b])
+            np.testing.assert_array_equal(ya, a + 1)
+            np.testing.assert_array_equal(yb, b.T)
+        with pytest.raises(ValueError, match=r"dims \(1, 3, 2, 2\) are not one of the model's gears"):
+            m.execute([np.zeros((1, 3), np.float32), np.zeros((2, 2), np.float32)])
