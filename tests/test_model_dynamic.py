@@ -361,3 +361,35 @@ def test_model_object_runs_dims_gears(device: Any, tmp_path: Path) -> None:
             np.testing.assert_array_equal(yb, b.T)
         with pytest.raises(ValueError, match=r"dims \(1, 3, 2, 2\) are not one of the model's gears"):
             m.execute([np.zeros((1, 3), np.float32), np.zeros((2, 2), np.float32)])
+
+
+def test_inspect_shows_gears_and_the_emulators_sizes(acl: Any, tmp_path: Path) -> None:
+    from acllite.tools import inspect as inspect_tool
+
+    path = atc.convert(str(dims_model(tmp_path)), str(tmp_path / "dims"), input_shape="a:1,-1;b:-1,-1",
+                       input_format="ND", dynamic_dims=";".join(",".join(map(str, g)) for g in DIMS_GEARS))
+    report = inspect_tool.describe(path)
+    assert report["dynamic_dims"] == [list(g) for g in DIMS_GEARS] and report["dynamic_hw"] == []
+    text = inspect_tool.format_text(report)
+    assert "dynamic dims:       4x2x3, 8x5x1, 2x1x1" in text
+    model_id, desc = load_file(path)
+    try:  # the sizes inspect reports are the emulator's
+        assert ([t["size"] for t in report["inputs"]], [t["size"] for t in report["outputs"]]) == sizes(desc)
+    finally:
+        ok(lib.aclmdlDestroyDesc(desc))
+        ok(lib.aclmdlUnload(model_id))
+    path = atc.convert(str(hw_model(tmp_path)), str(tmp_path / "hw"), input_shape="x:1,3,-1,-1",
+                       dynamic_image_size=";".join("%d,%d" % g for g in HW_GEARS))
+    assert "dynamic image size: 8x6, 4x10, 16x16" in inspect_tool.format_text(inspect_tool.describe(path))
+
+
+def test_atc_command_line_takes_the_gear_options(tmp_path: Path) -> None:
+    from acllite.tools import cli
+
+    src = hw_model(tmp_path)
+    assert cli.main(["atc", "--framework=5", "--model=%s" % src, "--output=%s" % (tmp_path / "c"),
+                     "--input_shape=x:1,3,-1,-1", "--dynamic_image_size=2,2;4,4"]) == 0
+    assert "--dynamic_image_size" in (tmp_path / "c.onnx").read_bytes().decode("latin-1")
+    src = dims_model(tmp_path)
+    assert cli.main(["atc", "--framework=5", "--model=%s" % src, "--output=%s" % (tmp_path / "d"),
+                     "--input_shape=a:1,-1;b:-1,-1", "--input_format=ND", "--dynamic_dims=1,1,1;2,2,2"]) == 0
