@@ -31,7 +31,7 @@ from typing import Any, Callable, Dict, List, Optional, Tuple, Type, Union
 import numpy as np
 import pytest
 
-from conftest import ROOT, ZERO_COUNTS, StreamHold, child_env, is_initialized, leak_report, live_counts, recent_message, requires_emulator
+from conftest import ROOT, converted_onnx, ZERO_COUNTS, StreamHold, child_env, is_initialized, leak_report, live_counts, recent_message, requires_emulator
 
 import acllite
 from acllite.binding import ffi, lib
@@ -249,7 +249,7 @@ def aipp_batch_model(tmp: Path) -> Path:
     (tmp / "batch2.onnx").write_bytes(m.SerializeToString())
     (tmp / "batch2.cfg").write_text("aipp_op { aipp_mode: static input_format: YUV420SP_U8 csc_switch: true }\n")
     atc.convert(str(tmp / "batch2.onnx"), str(tmp / "batch2_aipp"), insert_op_conf=str(tmp / "batch2.cfg"))
-    return tmp / "batch2_aipp.onnx"
+    return tmp / "batch2_aipp.om"
 
 
 def cli(*argv: Union[str, bytes]) -> Exit:
@@ -911,7 +911,7 @@ def _(env: Env) -> None:
 def _(env: Env) -> None:
     import onnx
 
-    proto = onnx.load(str(aipp_batch_model(env.tmp)))
+    proto = converted_onnx(aipp_batch_model(env.tmp))
     for p in proto.metadata_props:
         if p.key.startswith("acllite.aipp."):
             p.value = p.value.replace('"described_size": 192', '"described_size": 96')
@@ -1040,7 +1040,7 @@ def _(env: Env) -> Raw:
     import onnx
 
     env.device()
-    proto = onnx.load(str(aipp_batch_model(env.tmp)))
+    proto = converted_onnx(aipp_batch_model(env.tmp))
     for p in proto.metadata_props:
         if p.key.startswith("acllite.aipp."):
             p.value = p.value.replace('"matrix_r0c0": 298', '"matrix_r0c0": 1099511627776')
@@ -1061,7 +1061,8 @@ def _(env: Env) -> Raw:
     return raw(lib.aclmdlLoadFromMem, data, len(data), ffi.new("uint32_t *"))
 
 
-@row("model-om-bytes-from-mem", "model", "aclmdlLoadFromMem(the bytes of an .om)", 200001, "ONNX twin's bytes")
+@row("model-om-bytes-from-mem", "model", "aclmdlLoadFromMem(the bytes of an ATC-made .om)", 200001,
+     "no ONNX model in it")
 def _(env: Env) -> Raw:
     env.device()
     om = tiny_om()

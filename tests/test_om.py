@@ -552,7 +552,8 @@ def test_dynamic_batch_om_runs_through_an_atc_twin(acl: Any, tmp_path: Path) -> 
     src.ir_version = 8
     (tmp_path / "src.onnx").write_bytes(src.SerializeToString())
     atc.convert(str(tmp_path / "src.onnx"), str(tmp_path / "net"), input_shape="x:-1,3,4,4",
-                dynamic_batch_size="1,2,4")  # writes net.onnx: the twin
+                dynamic_batch_size="1,2,4")  # writes net.om, carrying the ONNX model: made the twin here
+    (tmp_path / "net.onnx").write_bytes(bytes(om.embedded_onnx((tmp_path / "net.om").read_bytes())))
     ops = [ob.op("x", "Data", {"index": 0, "_mbatch_origin_input_dims": [-1, 3, 4, 4]},
                  [ob.tensor(ob.DT_FLOAT, [4, 3, 4, 4], "NCHW", 768)]),
            ob.op("ascend_mbatch_shape_data", "Data", {"index": 1}, [ob.tensor(ob.DT_UINT64, [1], "ND", 8)]),

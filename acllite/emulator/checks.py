@@ -5,8 +5,8 @@ instead of failing later inside ``aclmdlGetFirstAippInfo`` or ``aclmdlGetDynamic
 but not the rules (more than 32 dimensions, dimensions below -1, gears of 0, beyond int64 or repeated, sizes
 beyond int64) is the emulator's C to refuse, with its own messages (csrc/emu/model.c).
 
-Also the answer to loading an offline model (``.om``) from memory, which the emulator cannot run: it has no path,
-so no ONNX twin beside it.
+Also the answer to loading an ATC-made offline model (``.om``) from memory, which the emulator cannot run: it
+carries no ONNX model and has no path, so no ONNX twin beside it.
 """
 
 from __future__ import annotations
@@ -119,8 +119,7 @@ def validate(model: Model) -> None:
 def om_from_memory(size: int) -> EngineError:
     """Why an offline model cannot be loaded from memory on the emulator, and what to do instead."""
     return EngineError(ACL_ERROR_API_NOT_SUPPORT, (
-        "the %d bytes are an offline model (.om, magic IMOD): an OM holds Ascend machine code, which the emulator "
-        "runs through the ONNX model it was converted from (its twin), found beside the .om file; loaded from "
-        "memory it has no path and so no twin. Load the ONNX twin's bytes instead (aclmdlLoadFromMem of X.onnx), "
-        "or load the .om from its file (aclmdlLoadFromFile) with X.onnx beside it, or with a twin mapped by "
-        "ACLLITE_EMU_OM_TWINS or acllite.om.set_twin" % size))
+        "the %d bytes are an offline model (.om, magic IMOD) made by ATC: Ascend machine code, no ONNX model in "
+        "it, and from memory no path to find its ONNX twin by. Provide instead: the .om that acllite atc builds "
+        "from the ONNX model (it carries the model), or the ONNX model's bytes, or load the .om from its file "
+        "with X.onnx beside it (or a twin mapped by ACLLITE_EMU_OM_TWINS / acllite.om.set_twin)" % size))

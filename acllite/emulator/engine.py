@@ -20,8 +20,10 @@ import numpy as np
 from .._acl_cffi import ffi
 from ..formats import onnx as onnx_format
 from ._extern import extern
-from .checks import OM_MAGIC, om_from_memory, validate
+from ..formats.om import OmError
+from .checks import OM_MAGIC, validate
 from .models import ACL_ERROR_INTERNAL_ERROR, EngineError, Model, models, publish, write_message
+from .om_twin import load_om_bytes
 
 logger = logging.getLogger("acllite.emulator")
 
@@ -37,15 +39,17 @@ BINDINGS_KEPT = 64  # I/O bindings cached per model (one per set of buffers and 
 def acllite_py_model_load(data, size, describe_only, handle_out, n_in, n_out, weight_bytes, message, message_len):  # type: ignore[no-untyped-def]
     try:
         blob = bytes(ffi.buffer(data, size))
-        if blob[:4] == OM_MAGIC:
-            raise om_from_memory(len(blob))
-        d = onnx_format.describe(blob)
-        model = Model(d.inputs, d.outputs, None if describe_only else onnx_format.session(blob), gears=d.gears,
-                      dynamic_index=len(d.inputs) - 1 if (d.gears or d.shape_gears) else -1,
-                      shape_gears=d.shape_gears)
+        if blob[:4] == OM_MAGIC:  # an offline model: described by its ModelDef (om_twin)
+            model, om_desc = load_om_bytes(blob, bool(describe_only))
+            weights = om_desc.weight_bytes
+        else:
+            d = onnx_format.describe(blob)
+            model = Model(d.inputs, d.outputs, None if describe_only else onnx_format.session(blob), gears=d.gears,
+                          dynamic_index=len(d.inputs) - 1 if (d.gears or d.shape_gears) else -1,
+                          shape_gears=d.shape_gears)
+            weights = d.weight_bytes
         validate(model)
-        weights = d.weight_bytes
-    except (EngineError, onnx_format.OnnxError) as exc:
+    except (EngineError, onnx_format.OnnxError, OmError) as exc:
         write_message(message, message_len, str(exc))
         return exc.code
     except Exception as exc:  # never let an exception cross into C

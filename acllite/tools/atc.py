@@ -2,7 +2,10 @@
 
 On a device, ATC compiles a framework model into an ``.om`` and can insert AIPP (hardware preprocessing) so the
 model takes the YUV420SP images DVPP produces. The emulator needs the same model with the same description, so
-this converter takes an ONNX model (``--framework=5``) and writes ``OUTPUT.onnx``:
+this converter takes an ONNX model (``--framework=5``) and writes ``OUTPUT.om``: ATC's OM container whose
+ModelDef describes the model as ATC does (inputs, outputs, formats, dims, AIPP, gears), carrying the converted
+ONNX model in place of Ascend machine code (:func:`acllite.formats.om.build`; real CANN refuses such a file, the
+emulator loads it from file and from memory):
 
 * ``--insert_op_conf``: the static AIPP of each block becomes ONNX operators in front of the input it feeds
   (unpacking YUV420SP/RGB/XRGB/YUV400 bytes, crop, swaps, color conversion, mean/min/var, padding: see
@@ -19,7 +22,8 @@ this converter takes an ONNX model (``--framework=5``) and writes ``OUTPUT.onnx`
 description file into DIR, named as ATC names them, for ``aclopSetModelDir``/``aclopLoad`` (acllite's own format,
 run by the emulator only: :mod:`acllite.formats.singleop`, docs/OPERATORS.md).
 
-Programs that load ``OUTPUT.om`` get this file: the emulator serves ``X.om`` from its ONNX twin ``X.onnx``.
+Files written by earlier versions (``X.onnx`` only) still load as ``X.om``: the emulator serves a missing ``X.om``
+from ``X.onnx``.
 """
 
 from __future__ import annotations
@@ -35,7 +39,9 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
+from ..formats import om
 from ..formats import onnx as onnx_format
+from ..emulator.checks import AIPP_SWITCH_KEYS
 from . import atc_gears
 from .atc_gears import onnx_dims as _dims, set_onnx_dims as _set_dims
 from ..formats.aipp import AippConfigError, AippParams, input_bytes, parse_aipp_config
@@ -189,12 +195,12 @@ def convert(model: str, output: str, insert_op_conf: Optional[str] = None, input
             input_format: Optional[str] = None, dynamic_batch_size: Optional[str] = None,
             output_type: Optional[str] = None, soc_version: Optional[str] = None, command: str = "",
             dynamic_image_size: Optional[str] = None, dynamic_dims: Optional[str] = None) -> Path:
-    """Convert an ONNX model as ATC would; returns the path written (``output + ".onnx"``)."""
+    """Convert an ONNX model as ATC would; returns the path written (``output + ".om"``)."""
     import onnx
 
     if not output or output.endswith(("/", os.sep)) or Path(output).name in (".", ".."):
         raise AtcError("--output: expected the output file's path without its extension (OUTPUT writes "
-                       "OUTPUT.onnx), got %r" % output)
+                       "OUTPUT.om), got %r" % output)
 
     try:
         proto = onnx.load(model)
@@ -282,10 +288,12 @@ def convert(model: str, output: str, insert_op_conf: Optional[str] = None, input
     problem = onnx_format.size_problem(onnx_format.describe(proto.SerializeToString()))
     if problem:  # a model the emulator would refuse to load (sizes beyond int64)
         raise AtcError("the converted model cannot be loaded: %s" % problem)
-    out = Path(output + ".onnx")
+    blob = proto.SerializeToString()
+    out = Path(output + ".om")
+    data = om.build(om_spec(blob, out.stem, soc_version or ""))
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
-        onnx.save(proto, str(out))
+        out.write_bytes(data)
     except OSError as exc:
         raise AtcError("--output: cannot write %s: %s" % (out, exc.strerror or exc)) from None
     return out
@@ -311,6 +319,42 @@ def _shape_gear_options(batch: Optional[str], image_size: Optional[str], dims: O
     except atc_gears.GearError as exc:
         raise AtcError(str(exc)) from None
     return kind, values
+
+
+def _tensor_spec(t: onnx_format.TensorDesc, origin: bool) -> om.TensorSpec:
+    aipp: Optional[Dict[str, Any]] = None
+    dims_v2 = None
+    if t.aipp is not None:  # the record atc wrote: ATC's static AIPP attribute, and the model's dims after it
+        aipp = {"aipp_mode": "static", "input_format": t.aipp["input_format"]}
+        for key, value in t.aipp["params"].items():  # switches as ATC stores them (bool)
+            if isinstance(value, (bool, int, float)):
+                aipp[key] = bool(value) if key in AIPP_SWITCH_KEYS else value
+        dims_v2 = tuple(int(d) for d in t.aipp["model_dims"])
+    return om.TensorSpec(t.name, t.acl_dtype, t.format, tuple(t.dims), size=t.size, aipp=aipp, dims_v2=dims_v2,
+                         origin_dims=tuple(t.dims) if origin else None)
+
+
+def om_spec(onnx_blob: bytes, name: str, soc_version: str = "") -> om.ModelSpec:
+    """The OM description of a converted ONNX model (its ``acllite.*`` metadata read as the engine reads it)."""
+    from .. import __version__
+
+    d = onnx_format.describe(onnx_blob)
+    shaped = d.shape_gears
+    inputs = [_tensor_spec(t, not t.synthetic and ((bool(d.gears) and t.batch_dynamic) or
+                                                   (shaped is not None and -1 in t.dims))) for t in d.inputs]
+    outputs = [_tensor_spec(t, False) for t in d.outputs]
+    gears = {"batch": [(g,) for g in d.gears]} if d.gears else {}
+    if shaped is not None:  # the multi-batch op ATC records for --dynamic_image_size / --dynamic_dims
+        gears = {"hw" if shaped.kind == onnx_format.GEARS_IMAGE_SIZE else "dims": list(shaped.values)}
+        # a tensor's size is its largest gear's (what aclmdlGetInputSizeByIndex reports on a device)
+        for specs, tensors, per_gear in ((inputs, d.inputs, shaped.inputs), (outputs, d.outputs, shaped.outputs)):
+            for k, (spec, t) in enumerate(zip(specs, tensors)):
+                if k < len(per_gear[0]) and -1 in t.dims:
+                    item = int(np.dtype(t.dtype).itemsize)
+                    spec.size = max(item * int(np.prod(g[k], dtype=object)) for g in per_gear)
+    return om.ModelSpec(name, inputs, outputs, onnx_blob, soc_version=soc_version,
+                        atc_version="acllite %s" % __version__, gears=gears,
+                        attributes={"weight_size": d.weight_bytes})
 
 
 def _carry_shapes_to_outputs(proto: Any, fixed: Dict[str, int]) -> None:
@@ -449,10 +493,10 @@ _SINGLEOP_OPTIONS = ("singleop", "output", "soc_version", "log")
 
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="acllite atc", description="ATC's command line for the emulator: ONNX (+AIPP) "
-                                "-> OUTPUT.onnx", allow_abbrev=False)
+                                "-> OUTPUT.om", allow_abbrev=False)
     p.add_argument("--framework", help="5 (ONNX); the only framework the emulator runs")
     p.add_argument("--model", help="the ONNX model")
-    p.add_argument("--output", required=True, help="output path without extension (writes OUTPUT.onnx); with "
+    p.add_argument("--output", required=True, help="output path without extension (writes OUTPUT.om); with "
                    "--singleop, the directory of the single-operator models")
     p.add_argument("--singleop", help="a single-operator description file (JSON): one model per operator into the "
                    "--output directory (docs/OPERATORS.md)")
@@ -511,7 +555,7 @@ def main(argv: Sequence[str]) -> int:
         logger.debug("conversion failed", exc_info=True)
         sys.stderr.write("acllite atc: cannot convert %s: %s: %s\n" % (args.model, type(exc).__name__, exc))
         return 1
-    print("ATC run success: wrote %s (load it as %s or %s)" % (out, out, out.with_suffix(".om")))
+    print("ATC run success: wrote %s (runs on acllite's emulator only: real CANN refuses it)" % out)
     return 0
 
 

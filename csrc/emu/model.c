@@ -354,34 +354,25 @@ static aclError read_regular_file(const char *path, void **data, size_t *size, c
     return err;
 }
 
-/* Read a model file; X.om is served by its ONNX twin X.onnx (an .om holds Ascend machine code). */
+/* Read a model file. An existing X.om is read itself (the engine describes it from its ModelDef: one written by
+ * acllite atc carries its ONNX model); a missing X.om is served by X.onnx (what acllite atc wrote before). */
 static aclError read_model_file(const char *path, void **data, size_t *size, const char *func) {
     if (!path) return emu_fail(ACL_ERROR_INVALID_PARAM, func, "modelPath is NULL");
     char twin[4096];
     const char *use = path;
-    if (ends_with(path, ".om")) {
+    struct stat st;
+    if (ends_with(path, ".om") && stat(path, &st) != 0) {
         size_t stem = strlen(path) - 3;
         if (stem + sizeof ".onnx" > sizeof twin) {
             return emu_fail(ACL_ERROR_INVALID_FILE, func, "model path of %zu bytes is too long (at most %zu)",
                             strlen(path), sizeof twin - sizeof ".onnx" + 3);
         }
         snprintf(twin, sizeof twin, "%.*s.onnx", (int)stem, path);
-        struct stat st;
         if (stat(twin, &st) != 0) {
-            if (stat(path, &st) != 0) {
-                return emu_fail(ACL_ERROR_INVALID_FILE, func,
-                                "cannot open model file %s: it does not exist, and the emulator cannot run an .om "
-                                "without its ONNX twin %s, which is not there either", path, twin);
-            }
-            if (!S_ISREG(st.st_mode)) {
-                return emu_fail(ACL_ERROR_INVALID_FILE, func, "model file %s is %s, not a regular file", path,
-                                emu_file_kind(st.st_mode));
-            }
             return emu_fail(ACL_ERROR_INVALID_FILE, func,
-                            "%s is an offline model for Ascend hardware, which the emulator cannot run; put the "
-                            "ONNX model it was converted from beside it as %s", path, twin);
+                            "cannot open model file %s: it does not exist (nor %s, which would serve it)", path, twin);
         }
-        emu_log(ACLLITE_EMU_LOG_INFO, "%s: running %s through its ONNX twin %s", func, path, twin);
+        emu_log(ACLLITE_EMU_LOG_INFO, "%s: no %s: running its ONNX twin %s", func, path, twin);
         use = twin;
     }
     return read_regular_file(use, data, size, func);
@@ -401,6 +392,19 @@ EMU_EXPORT aclError aclmdlLoadFromMem(const void *model, size_t modelSize, uint3
     return err ? err : load_mem(model, modelSize, modelId, "aclmdlLoadFromMem");
 }
 
+/* Load an offline model file through the engine's loadOm (described by the file, run by the ONNX model it carries
+ * or by its twin). */
+static aclError engine_load_om(acllite_emu_model_engine *e, const char *path, uint64_t *handle, size_t *n_in,
+                               size_t *n_out, size_t *weights, const char *func) {
+    char message[512] = "";
+    emu_callback_frame frame;
+    emu_callback_enter(&frame);
+    aclError err = e->loadOm(path, handle, n_in, n_out, weights, message, sizeof message);
+    emu_callback_leave(&frame);
+    if (err) return emu_fail(err, func, "%s", message[0] ? message : "the engine rejected the offline model");
+    return ACL_SUCCESS;
+}
+
 static aclError load_file(const char *path, uint32_t *modelId, const char *func) {
     aclError err = require_context(func);
     if (err) return err;
@@ -416,12 +420,7 @@ static aclError load_file(const char *path, uint32_t *modelId, const char *func)
     if (om && engine_copy(&e) && e.loadOm) {
         uint64_t handle = 0;
         size_t n_in = 0, n_out = 0, weights = 0;
-        char message[512] = "";
-        emu_callback_frame frame;
-        emu_callback_enter(&frame);
-        err = e.loadOm(path, &handle, &n_in, &n_out, &weights, message, sizeof message);
-        emu_callback_leave(&frame);
-        if (err) return emu_fail(err, func, "%s", message[0] ? message : "the engine rejected the offline model");
+        if ((err = engine_load_om(&e, path, &handle, &n_in, &n_out, &weights, func))) return err;
         return register_model(&e, handle, n_in, n_out, weights, modelId, func);
     }
     void *data;
@@ -461,10 +460,28 @@ EMU_EXPORT aclError aclmdlQuerySizeFromMem(const void *model, size_t modelSize, 
     return err ? err : query_mem(model, modelSize, workSize, weightSize, "aclmdlQuerySizeFromMem");
 }
 
-EMU_EXPORT aclError aclmdlQuerySize(const char *fileName, size_t *workSize, size_t *weightSize) {
-    const char *func = "aclmdlQuerySize";
-    aclError err = emu_require_init(func);
-    if (err) return err;
+/* aclmdlQuerySize of a file: an existing .om described from its file (as aclmdlLoadFromFile does), else the bytes
+ * read_model_file gives. */
+static aclError query_file(const char *fileName, size_t *workSize, size_t *weightSize, const char *func) {
+    aclError err;
+    if (!workSize || !weightSize) {
+        return emu_fail(ACL_ERROR_INVALID_PARAM, func, "%s is NULL", workSize ? "weightSize" : "workSize");
+    }
+    acllite_emu_model_engine e;
+    struct stat st;
+    if (fileName && ends_with(fileName, ".om") && stat(fileName, &st) == 0 && S_ISREG(st.st_mode) &&
+        engine_copy(&e) && e.loadOm) { /* an offline model: described from its file, as aclmdlLoadFromFile does */
+        uint64_t handle = 0;
+        emu_model m = {0};
+        if ((err = engine_load_om(&e, fileName, &handle, &m.n_in, &m.n_out, &m.weight_bytes, func))) return err;
+        if (!(err = describe_model(&e, handle, &m, func))) {
+            *workSize = m.work_bytes;
+            *weightSize = m.weight_bytes;
+            io_free(m.in, m.out);
+        }
+        engine_unload(&e, handle);
+        return err;
+    }
     void *data;
     size_t size;
     if ((err = read_model_file(fileName, &data, &size, func))) return err;
@@ -473,16 +490,17 @@ EMU_EXPORT aclError aclmdlQuerySize(const char *fileName, size_t *workSize, size
     return err;
 }
 
+EMU_EXPORT aclError aclmdlQuerySize(const char *fileName, size_t *workSize, size_t *weightSize) {
+    aclError err = emu_require_init("aclmdlQuerySize");
+    return err ? err : query_file(fileName, workSize, weightSize, "aclmdlQuerySize");
+}
+
 /* User-provided work and weight memory must be device memory of at least the queried sizes. */
-static aclError check_user_memory(const void *data, size_t size, void *ptr, size_t ptr_size, bool weights,
-                                  const char *func) {
+static aclError check_user_memory(size_t need, void *ptr, size_t ptr_size, bool weights, const char *func) {
     if (!ptr && ptr_size == 0) return ACL_SUCCESS;
     const char *what = weights ? "weightPtr" : "workPtr";
     if (!ptr) return emu_fail(ACL_ERROR_INVALID_PARAM, func, "%s is NULL but its size is %zu", what, ptr_size);
-    size_t work = 0, weight = 0;
-    aclError err = query_mem(data, size, &work, &weight, func);
-    if (err) return err;
-    size_t need = weights ? weight : work;
+    aclError err;
     if (ptr_size < need) {
         return emu_fail(ACL_ERROR_INVALID_PARAM, func, "%s holds %zu bytes; the model needs %zu (aclmdlQuerySize)",
                         what, ptr_size, need);
@@ -500,9 +518,12 @@ static aclError load_mem_with_mem(const void *data, size_t size, uint32_t *model
                                   void *weightPtr, size_t weightSize, const char *func) {
     aclError err;
     if (!data || size == 0) return emu_fail(ACL_ERROR_INVALID_PARAM, func, "the model is empty");
-    if ((err = check_model_bytes(data, size, func)) ||
-        (err = check_user_memory(data, size, workPtr, workSize, false, func)) ||
-        (err = check_user_memory(data, size, weightPtr, weightSize, true, func))) {
+    size_t work = 0, weight = 0;
+    if ((err = check_model_bytes(data, size, func))) return err;
+    if ((workPtr || workSize || weightPtr || weightSize) && (err = query_mem(data, size, &work, &weight, func)))
+        return err;
+    if ((err = check_user_memory(work, workPtr, workSize, false, func)) ||
+        (err = check_user_memory(weight, weightPtr, weightSize, true, func))) {
         return err;
     }
     return load_mem(data, size, modelId, func); /* the engine keeps its own working memory */
@@ -520,12 +541,16 @@ EMU_EXPORT aclError aclmdlLoadFromFileWithMem(const char *modelPath, uint32_t *m
     const char *func = "aclmdlLoadFromFileWithMem";
     aclError err = require_context(func);
     if (err) return err;
-    void *data;
-    size_t size;
-    if ((err = read_model_file(modelPath, &data, &size, func))) return err;
-    err = load_mem_with_mem(data, size, modelId, workPtr, workSize, weightPtr, weightSize, func);
-    free(data);
-    return err;
+    if (!modelId) return emu_fail(ACL_ERROR_INVALID_PARAM, func, "modelId is NULL");
+    size_t work = 0, weight = 0;
+    if ((workPtr || workSize || weightPtr || weightSize) && (err = query_file(modelPath, &work, &weight, func)))
+        return err;
+    if ((err = check_user_memory(work, workPtr, workSize, false, func)) ||
+        (err = check_user_memory(weight, weightPtr, weightSize, true, func))) {
+        return err;
+    }
+    /* loaded from its path, as aclmdlLoadFromFile: an .om finds its ONNX twin there */
+    return load_file(modelPath, modelId, func);
 }
 
 /* Find a model and count one more user of it, or fail with ACL_ERROR_INVALID_MODEL_ID. */
