@@ -456,6 +456,101 @@ class ImageProcessor:
             raise
         return out
 
+    def batch_crop_resize(self, images: Sequence[Image], boxes: Sequence[Sequence[Box]],
+                          size: Optional[Tuple[int, int]] = None, interpolation: int = INTERPOLATION_BILINEAR,
+                          dests: Optional[Sequence[Sequence[Tuple[Image, Box]]]] = None,
+                          format: PixelFormat = PixelFormat.NV12,
+                          stream: Optional["Stream"] = None) -> List[List[Image]]:
+        """Several regions of several pictures in one call: ``boxes[i]`` are the regions of ``images[i]`` (left, top,
+        right, bottom; right and bottom exclusive), each scaled to ``size`` into a new picture
+        (acldvppVpcBatchCropResizeAsync), or, with ``dests`` (one (picture, box) per region), pasted scaled into
+        ``box`` of that DVPP picture (acldvppVpcBatchCropResizePasteAsync). Returns the outputs per input picture.
+        At most 256 regions in all (CANN's limit). One task on the stream for the whole batch."""
+        channel = self._check_open()
+        if len(images) != len(boxes) or not images:
+            raise ValueError("give the regions of each picture: %d pictures, %d lists of boxes" % (len(images),
+                                                                                                 len(boxes)))
+        if dests is not None and [len(d) for d in dests] != [len(b) for b in boxes]:
+            raise ValueError("dests must give one (picture, box) per region")
+        if dests is None and size is None:
+            raise ValueError("give size (new pictures) or dests (paste into pictures)")
+        keep: List[Any] = []
+        outs: List[List[Image]] = []
+        try:
+            srcs = [self._dvpp_pixels(img) for img in images]
+            keep += srcs
+            flat_dests: List[Image] = []
+            for bxs, ds in zip(boxes, dests or [None] * len(boxes)):  # type: ignore[list-item]
+                row = []
+                for k in range(len(bxs)):
+                    if ds is None:
+                        w, h = (int(v) for v in size)  # type: ignore[union-attr]
+                        row.append(self._new(PixelFormat(format), w, h))
+                    else:
+                        row.append(ds[k][0])
+                outs.append(row)
+                flat_dests += row
+            src_batch = _BatchDesc(srcs)
+            keep.append(src_batch)
+            dst_batch = _BatchDesc(flat_dests)
+            keep.append(dst_batch)
+            crops = [_roi(b, "box") for bxs in boxes for b in bxs]
+            keep += crops
+            pastes = [_roi(d[1], "dest box") for ds in dests for d in ds] if dests is not None else []
+            keep += pastes
+            resize = _Config("resize", int(interpolation))
+            keep.append(resize)
+            nums = ffi.new("uint32_t[]", [len(b) for b in boxes])
+            crop_arr = ffi.new("acldvppRoiConfig *[]", [c.handle for c in crops])
+            paste_arr = ffi.new("acldvppRoiConfig *[]", [c.handle for c in pastes]) if pastes else None
+            keep += [nums, crop_arr] + ([paste_arr] if paste_arr is not None else [])
+            name = ("acldvppVpcBatchCropResizeAsync" if paste_arr is None
+                    else "acldvppVpcBatchCropResizePasteAsync")
+
+            def submit(s: Any) -> int:
+                if paste_arr is None:
+                    return int(lib.acldvppVpcBatchCropResizeAsync(channel, src_batch.handle, nums, len(boxes),
+                                                                  dst_batch.handle, crop_arr, resize.handle, s))
+                return int(lib.acldvppVpcBatchCropResizePasteAsync(channel, src_batch.handle, nums, len(boxes),
+                                                                   dst_batch.handle, crop_arr, paste_arr,
+                                                                   resize.handle, s))
+            self._run(submit, name, stream, keep)
+        except BaseException:
+            for obj in keep:
+                _drop(obj)
+            if dests is None:
+                for row in outs:
+                    for img in row:
+                        img.close()
+            raise
+        return outs
+
+
+class _BatchDesc(Owned):
+    """An acldvppBatchPicDesc whose pictures describe the given images."""
+
+    def __init__(self, images: Sequence[Image]):
+        self.handle = _created(lib.acldvppCreateBatchPicDesc(len(images)), "acldvppCreateBatchPicDesc")
+        self._own(lib.acldvppDestroyBatchPicDesc, "acldvppDestroyBatchPicDesc", self.handle, -1)
+        try:
+            for i, img in enumerate(images):
+                d = lib.acldvppGetPicDesc(self.handle, i)
+                for fn, name, value in ((lib.acldvppSetPicDescData, "acldvppSetPicDescData", img._c()),
+                                        (lib.acldvppSetPicDescSize, "acldvppSetPicDescSize", img.nbytes),
+                                        (lib.acldvppSetPicDescFormat, "acldvppSetPicDescFormat", int(img.format)),
+                                        (lib.acldvppSetPicDescWidth, "acldvppSetPicDescWidth", img.width),
+                                        (lib.acldvppSetPicDescHeight, "acldvppSetPicDescHeight", img.height),
+                                        (lib.acldvppSetPicDescWidthStride, "acldvppSetPicDescWidthStride",
+                                         img.width_stride),
+                                        (lib.acldvppSetPicDescHeightStride, "acldvppSetPicDescHeightStride",
+                                         img.height_stride)):
+                    check(fn(d, value), name)
+        except BaseException:
+            self.close()
+            raise
+
+
+
 
 def _wstride_align() -> int:
     """JPEGD's output width stride alignment on this SoC: 128 on Ascend310/910, 64 on 310P and newer."""

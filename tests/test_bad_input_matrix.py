@@ -2324,6 +2324,80 @@ def test_the_matrix_is_complete() -> None:
     assert all(by_layer[layer] >= 5 for layer in LAYERS), by_layer
 
 
+
+# ----------------------------------------------------------------------------------------- video (VDEC/VENC)
+
+@row("vdec-send-not-created", "dvpp", "aclvdecSendFrame(channel description never created)", 100000,
+     "the channel is not created")
+def _(env: Env) -> Raw:
+    env.device()
+    ch = lib.aclvdecCreateChannelDesc()
+    env.later(lambda: lib.aclvdecDestroyChannelDesc(ch))
+    sd = lib.acldvppCreateStreamDesc()
+    env.later(lambda: lib.acldvppDestroyStreamDesc(sd))
+    return raw(lib.aclvdecSendFrame, ch, sd, ffi.NULL, ffi.NULL, ffi.NULL)
+
+
+@row("vdec-channel-id-range", "dvpp", "aclvdecSetChannelDescChannelId(32) on Ascend310", 100000, "[0, 31]")
+def _(env: Env) -> Raw:
+    env.init()
+    ch = lib.aclvdecCreateChannelDesc()
+    env.later(lambda: lib.aclvdecDestroyChannelDesc(ch))
+    return raw(lib.aclvdecSetChannelDescChannelId, ch, 32)
+
+
+@row("vdec-param-length", "dvpp", "aclvdecSetChannelDescParam(THREAD_ID, length 4)", 100000, "takes 8 bytes")
+def _(env: Env) -> Raw:
+    env.init()
+    ch = lib.aclvdecCreateChannelDesc()
+    env.later(lambda: lib.aclvdecDestroyChannelDesc(ch))
+    return raw(lib.aclvdecSetChannelDescParam, ch, lib.ACL_VDEC_THREAD_ID_UINT64, 4, ffi.new("uint64_t *", 1))
+
+
+@row("vdec-create-no-callback", "dvpp", "aclvdecCreateChannel without a callback", 100000, "no callback")
+def _(env: Env) -> Raw:
+    env.device()
+    ch = lib.aclvdecCreateChannelDesc()
+    env.later(lambda: lib.aclvdecDestroyChannelDesc(ch))
+    return raw(lib.aclvdecCreateChannel, ch)
+
+
+@row("dvpp-stream-desc-destroy-twice", "dvpp", "acldvppDestroyStreamDesc twice", 107017,
+     "is not a live stream description")
+def _(env: Env) -> Raw:
+    env.init()
+    sd = lib.acldvppCreateStreamDesc()
+    lib.acldvppDestroyStreamDesc(sd)
+    return raw(lib.acldvppDestroyStreamDesc, sd)
+
+
+@row("venc-picture-too-large", "dvpp", "aclvencCreateChannel(2048x1080) on Ascend310", 100000, "128x128..1920x1920")
+def _(env: Env) -> Raw:
+    env.device()
+    ch = lib.aclvencCreateChannelDesc()
+    env.later(lambda: lib.aclvencDestroyChannelDesc(ch))
+    cb = ffi.callback("aclvencCallback", lambda *a: None)
+    env.later(lambda: cb)
+    for fn, v in ((lib.aclvencSetChannelDescThreadId, 1), (lib.aclvencSetChannelDescCallback, cb),
+                  (lib.aclvencSetChannelDescPicWidth, 2048), (lib.aclvencSetChannelDescPicHeight, 1080)):
+        assert fn(ch, v) == 0
+    return raw(lib.aclvencCreateChannel, ch)
+
+
+@row("dvpp-batch-too-many-rois", "dvpp", "acldvppVpcBatchCropAsync(roiNums adding up to 300)", 100000,
+     "at most 256 in one call")
+def _(env: Env) -> Raw:
+    env.device()
+    ch = lib.acldvppCreateChannelDesc()
+    assert lib.acldvppCreateChannel(ch) == 0
+    env.later(lambda: (lib.acldvppDestroyChannel(ch), lib.acldvppDestroyChannelDesc(ch)))
+    src, dst = lib.acldvppCreateBatchPicDesc(2), lib.acldvppCreateBatchPicDesc(256)
+    env.later(lambda: (lib.acldvppDestroyBatchPicDesc(src), lib.acldvppDestroyBatchPicDesc(dst)))
+    nums = ffi.new("uint32_t[2]", [200, 100])
+    areas = ffi.new("acldvppRoiConfig *[300]")
+    return raw(lib.acldvppVpcBatchCropAsync, ch, src, nums, 2, dst, areas, env.stream())
+
+
 @pytest.mark.parametrize("case", ROWS, ids=[r.id for r in ROWS])
 def test_bad_input(case: Row, tmp_path: Path) -> None:
     if is_initialized():
@@ -2395,3 +2469,4 @@ if __name__ == "__main__":
         exp = r.expected.__name__ if isinstance(r.expected, type) else (
             "exit %d" % r.expected[1] if isinstance(r.expected, tuple) else str(r.expected))
         print("%-8s %-40s %-24s %s" % (r.layer, r.id, exp, r.call))
+

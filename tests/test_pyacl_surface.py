@@ -289,6 +289,13 @@ RELEASE = {"acl.rt.create_stream": "acl.rt.destroy_stream", "acl.rt.create_event
            "acl.media.dvpp_create_jpege_config": "acl.media.dvpp_destroy_jpege_config",
            "acl.media.dvpp_create_batch_pic_desc": "acl.media.dvpp_destroy_batch_pic_desc",
            "acl.media.dvpp_create_stream_desc": "acl.media.dvpp_destroy_stream_desc",
+           "acl.media.dvpp_create_hist": "acl.media.dvpp_destroy_hist",
+           "acl.media.dvpp_create_lut_map": "acl.media.dvpp_destroy_lut_map",
+           "acl.media.dvpp_create_border_config": "acl.media.dvpp_destroy_border_config",
+           "acl.media.vdec_create_channel_desc": "acl.media.vdec_destroy_channel_desc",
+           "acl.media.vdec_create_frame_config": "acl.media.vdec_destroy_frame_config",
+           "acl.media.venc_create_channel_desc": "acl.media.venc_destroy_channel_desc",
+           "acl.media.venc_create_frame_config": "acl.media.venc_destroy_frame_config",
            "acl.create_tensor_desc": "acl.destroy_tensor_desc",
            "acl.trans_tensor_desc_format": "acl.destroy_tensor_desc",
            "acl.op.create_attr": "acl.op.destroy_attr"}

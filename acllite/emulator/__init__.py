@@ -2,8 +2,8 @@
 
 The C side owns every handle, check and error code. The jobs it hands to well-kept libraries, through function
 tables registered here: running models (onnxruntime: :mod:`.engine`, and :mod:`.om_twin` for offline models),
-entropy coding of images (Pillow's libjpeg-turbo and zlib: :mod:`.codec`), and single operators (one ONNX node
-on onnxruntime: :mod:`.ops`).
+entropy coding of images (Pillow's libjpeg-turbo and zlib: :mod:`.codec`), single operators (one ONNX node
+on onnxruntime: :mod:`.ops`), and video coding (FFmpeg through PyAV, when it is installed: :mod:`.video`).
 
 Nothing but the binding's loader (:mod:`acllite._native`) starts this package, once, when the backend it loads
 is the emulator; objects and tools reach the emulator only through the binding, as they reach CANN. The heavy
@@ -47,3 +47,8 @@ def start() -> None:
     from . import ops
 
     _registered.append(ops.register())
+    from . import video
+
+    table = video.register()
+    if table is not None:
+        _registered.append(table)

@@ -20,7 +20,7 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Dict, Iterable, List, Optional, Sequence, Union
+from typing import Callable, Dict, Iterable, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
@@ -32,6 +32,8 @@ DATA = Path(__file__).resolve().parents[1] / "data"
 AIPP_CONFIG = DATA / "efficientnet_lite0_aipp.cfg"
 DEMO_MODEL_STEM = "efficientnet_lite0_aipp"
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png")
+#: files classified frame by frame (VDEC): containers PyAV demuxes, and raw H.264/H.265 streams
+VIDEO_SUFFIXES = (".mp4", ".mkv", ".mov", ".avi", ".ts", ".h264", ".264", ".h265", ".265", ".hevc")
 
 
 @dataclass(frozen=True)
@@ -79,7 +81,8 @@ def find_images(paths: Iterable[Union[str, Path]]) -> List[Path]:
     out: List[Path] = []
     for p in map(Path, paths):
         if p.is_dir():
-            out += sorted(x for x in p.iterdir() if x.suffix.lower() in IMAGE_SUFFIXES and x.is_file())
+            out += sorted(x for x in p.iterdir() if x.suffix.lower() in IMAGE_SUFFIXES + VIDEO_SUFFIXES and
+                          x.is_file())
         else:
             out.append(p)
     return out
@@ -156,18 +159,44 @@ class Classifier:
         from acllite.image import PNG, Image
 
         encoded = Image.open(path)
-        decoded = resized = None
+        decoded = None
         try:
             if encoded.format == PNG:  # PNGD to RGB888 (decoded on the host where the SoC has no PNGD)
                 decoded = self.processor.decode_png(encoded)
             else:
                 decoded = self.processor.decode_jpeg(encoded)  # queued on the stream, like everything below
-            resized = self.processor.resize(decoded, self.width, self.height)  # VPC, to YUV420SP for the AIPP
-            (logits,) = self.executor.execute_async([resized], self.stream).wait()
+            return self.classify_picture(decoded, top)
         finally:
-            for img in (resized, decoded, encoded):
+            for img in (decoded, encoded):
                 if img is not None:
                     img.close()
+
+    def classify_picture(self, picture: "object", top: int = 5) -> List[Prediction]:
+        """Resize a decoded DVPP picture (VPC) to the model's input and run it; the ``top`` best labels."""
+        resized = self.processor.resize(picture, self.width, self.height)  # VPC, to YUV420SP for the AIPP
+        try:
+            (logits,) = self.executor.execute_async([resized], self.stream).wait()
+        finally:
+            resized.close()
+        return self._top(logits, top)
+
+    def classify_video(self, path: Union[str, Path], every: int = 1,
+                       top: int = 5) -> Iterable[Tuple[int, Optional[float], List[Prediction]]]:
+        """Every ``every``-th frame of a video (VDEC; the others are decoded, not written), resized (VPC) and run:
+        yields (frame index, time in seconds or None, the ``top`` best labels). Needs PyAV (the demuxer)."""
+        from acllite.video import Demuxer, VideoDecoder
+
+        with Demuxer(path) as demux, VideoDecoder(self.device, demux.width, demux.height, demux.codec) as dec:
+            for frame in dec.decode(demux.packets(), every=every):
+                try:
+                    if frame.image is None:
+                        raise RuntimeError("VDEC could not decode frame %d (retCode 0x%x)" % (frame.index,
+                                                                                            frame.ret_code))
+                    yield frame.index, frame.time, self.classify_picture(frame.image, top)
+                finally:
+                    frame.close()
+
+    def _top(self, logits: np.ndarray, top: int) -> List[Prediction]:
         probs = softmax(logits.reshape(-1))
         best = np.argsort(-probs)[:top]
         return [Prediction(int(i), float(probs[i]), self.labels[i] if i < len(self.labels) else "?") for i in best]
@@ -181,18 +210,43 @@ def _reason(exc: BaseException) -> str:
     return kind + "\n    ".join(line.strip() for line in text.splitlines() if line.strip())
 
 
+def _classify_video(clf: Classifier, path: Path, every: int, top: int) -> int:
+    """Classify a video's frames, printing each with its index and time; returns 1 on failure, else 0."""
+    shown = 0
+    try:
+        for index, when, preds in clf.classify_video(path, every, top):
+            stamp = "%.3f s" % when if when is not None else "no time"
+            print("======== %s: frame %d (%s): top %d ========" % (path, index, stamp, top))
+            for pr in preds:
+                print("label:%d  confidence: %f, class: %s" % (pr.label, pr.confidence, pr.name))
+            shown += 1
+    except ImportError as exc:
+        sys.stderr.write("[%s] cannot classify a video without PyAV (pip install 'acllite[video]'): %s\n" % (path, exc))
+        return 1
+    except Exception as exc:  # one video's failure never stops the run
+        sys.stderr.write("[%s] cannot classify: %s\n" % (path, _reason(exc)))
+        return 1
+    sys.stderr.write("[%s] %d frame(s) classified\n" % (path, shown))
+    return 0
+
+
 def main(argv: Sequence[str]) -> int:
     import argparse
 
     p = argparse.ArgumentParser(prog="acllite classify", description="classify photos through the full ACL flow")
-    p.add_argument("images", nargs="+", help="JPEG or PNG files, or directories of them")
+    p.add_argument("images", nargs="+", help="JPEG or PNG files, videos (MP4, MKV, raw .h264/.h265: every --every "
+                   "frame is classified), or directories of them")
     p.add_argument("--model", help="a model with AIPP for YUV420SP input (default: the demo EfficientNet-Lite0)")
     p.add_argument("--device", type=int, default=0)
     p.add_argument("--top", type=int, default=5)
+    p.add_argument("--every", type=int, default=1, metavar="N",
+                   help="videos: classify every N-th frame (the others are decoded but not written; default 1)")
     args = p.parse_args(list(argv))
+    if args.every < 1:
+        p.error("--every must be at least 1")
     images = find_images(args.images)
     if not images:
-        sys.stderr.write("acllite classify: no JPEG or PNG images in %s\n" % " ".join(args.images))
+        sys.stderr.write("acllite classify: no JPEG or PNG images or videos in %s\n" % " ".join(args.images))
         return 2
     if args.model:
         model = Path(args.model)
@@ -218,6 +272,9 @@ def main(argv: Sequence[str]) -> int:
         sys.stderr.write("model %s on %s (%s), input %dx%d\n" % (model, acllite.soc_name(), backend, clf.width,
                                                                   clf.height))
         for n, path in enumerate(images, 1):
+            if path.suffix.lower() in VIDEO_SUFFIXES:
+                failures += _classify_video(clf, path, args.every, args.top)
+                continue
             try:
                 preds = clf.classify(path, args.top)
             except Exception as exc:  # one image's failure never stops the run

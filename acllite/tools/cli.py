@@ -92,10 +92,10 @@ def _info(args: argparse.Namespace) -> int:
 
 def _bench(args: argparse.Namespace) -> int:
     from . import bench
-    from .bench import calls, dvpp, execute, memcpy, op, pipeline, serve, soak
+    from .bench import calls, dvpp, execute, memcpy, op, pipeline, serve, soak, video
 
     runners = {"memcpy": memcpy.run, "calls": calls.run, "execute": execute.run, "op": op.run, "dvpp": dvpp.run,
-               "pipeline": pipeline.run, "soak": soak.run, "serve": serve.run}
+               "pipeline": pipeline.run, "soak": soak.run, "serve": serve.run, "video": video.run}
     return bench.main(args, runners)  # runs, checks the records against the schema, writes --json/--plot/...
 
 
@@ -123,8 +123,9 @@ def build_parser() -> argparse.ArgumentParser:
     info.set_defaults(func=_info)
     bench = sub.add_parser("bench", help="microbenchmarks (medians, with baselines measured in the same run)")
     bench.add_argument("what", choices=["calls", "memcpy", "execute", "op", "dvpp", "pipeline", "soak", "serve",
-                                        "all", "report"],
-                       help="all: calls, memcpy, execute, op, dvpp, pipeline; report: render --input again")
+                                        "video", "all", "report"],
+                       help="all: calls, memcpy, execute, op, dvpp, pipeline; video: VDEC against PyAV and batch VPC "
+                            "(needs PyAV); report: render --input again")
     bench.add_argument("--json", metavar="FILE", help="write the records (docs/BENCHMARKS.md has the schema) to FILE")
     bench.add_argument("--plot", metavar="FILE.png", help="plot the results (needs matplotlib: acllite[bench])")
     bench.add_argument("--markdown", metavar="FILE.md", help="write the results as Markdown tables")

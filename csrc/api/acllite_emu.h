@@ -187,4 +187,55 @@ typedef struct {
 /* Register the engine (copied). NULL unregisters: loading operators then fails with ACL_ERROR_API_NOT_SUPPORT. */
 void acllite_emu_set_op_engine(const acllite_emu_op_engine *engine);
 
+/* ---- video codecs (VDEC, VENC) ----
+ * The emulator owns VDEC/VENC channels, descriptions, every documented limit, the frame bookkeeping, the threads
+ * and the delivery of callbacks through report threads, and it writes every decoded picture into the caller's
+ * DVPP buffer itself (strides, NV12/NV21 interleaving, 10-bit to 8-bit, scaling). Only the bitstream coding is
+ * delegated, to a codec registered here (acllite registers PyAV's, i.e. FFmpeg's H.264/H.265 decoders and
+ * libx264/libx265). Pictures and packets cross as pointers, delivered to a sink during the call that made them. */
+#define ACLLITE_EMU_VIDEO_H264 0
+#define ACLLITE_EMU_VIDEO_H265 1
+#define ACLLITE_EMU_VIDEO_I420 1    /* planar 4:2:0, 8-bit samples */
+#define ACLLITE_EMU_VIDEO_I420_10 2 /* planar 4:2:0, 10-bit samples in 16-bit little-endian words */
+#define ACLLITE_EMU_VIDEO_OTHER 3   /* any other layout (4:2:2, 4:4:4, grey, 12-bit...): not decodable by VDEC */
+#define ACLLITE_EMU_VIDEO_CORRUPT 1 /* picture flag: the decoder concealed errors in it */
+#define ACLLITE_EMU_VIDEO_INTERLACED 2 /* picture flag: an interlaced (field-coded) picture */
+
+/* Where a decoder delivers its pictures or an encoder its packets; valid only during the call that received it. */
+typedef struct acllite_emu_video_sink acllite_emu_video_sink;
+
+typedef struct {
+    /* A decoder for codec (ACLLITE_EMU_VIDEO_H264/H265); lowDelay 1: output in decoding order. */
+    aclError (*decoderOpen)(int32_t codec, int32_t lowDelay, uint64_t *decoder, char *message, size_t messageLen);
+    /* Decode one access unit tagged tag; every picture it completes goes to sink (display order) with the tag of
+     * the access unit it came from. data NULL: end of stream: deliver every pending picture, then accept a new
+     * stream. A non-zero return: the access unit was refused (the channel goes on). */
+    aclError (*decode)(uint64_t decoder, const void *data, size_t size, int64_t tag, acllite_emu_video_sink *sink,
+                       char *message, size_t messageLen);
+    void (*decoderClose)(uint64_t decoder);
+    /* An encoder: codec and profile (acldvppStreamFormat), size, key-frame interval, rate control (0 default,
+     * 1 VBR, 2 CBR), bit rate in kbit/s (0: the codec's default) and frame rate. */
+    aclError (*encoderOpen)(int32_t streamFormat, uint32_t width, uint32_t height, uint32_t keyFrameInterval,
+                            uint32_t rcMode, uint32_t bitRate, uint32_t frameRate, uint64_t *encoder, char *message,
+                            size_t messageLen);
+    /* Encode one NV12 (vFirst 0) or NV21 picture tagged tag; every packet it completes goes to sink. y NULL: end of
+     * stream (deliver every pending packet). */
+    aclError (*encode)(uint64_t encoder, const void *y, size_t yStride, const void *uv, size_t uvStride,
+                       int32_t vFirst, int32_t forceKeyFrame, int64_t tag, acllite_emu_video_sink *sink,
+                       char *message, size_t messageLen);
+    void (*encoderClose)(uint64_t encoder);
+} acllite_emu_video_codec;
+
+/* Register the codec (copied). NULL unregisters: VDEC/VENC channels then fail with ACL_ERROR_API_NOT_SUPPORT. */
+void acllite_emu_set_video_codec(const acllite_emu_video_codec *codec);
+/* For a decoder: one picture of width x height (layout ACLLITE_EMU_VIDEO_*), planes y, u, v rows *Stride bytes
+ * apart, from the access unit tagged tag; profile as the bitstream says (H.264 profile_idc with the constraint
+ * flags FFmpeg adds, H.265 general_profile_idc; -99 unknown); flags ACLLITE_EMU_VIDEO_CORRUPT/INTERLACED. */
+aclError acllite_emu_video_put_picture(acllite_emu_video_sink *sink, int64_t tag, uint32_t width, uint32_t height,
+                                       int32_t layout, int32_t profile, int32_t flags, const void *y, size_t yStride,
+                                       const void *u, size_t uStride, const void *v, size_t vStride);
+/* For an encoder: one encoded packet (an access unit, Annex-B) of the picture tagged tag. */
+aclError acllite_emu_video_put_packet(acllite_emu_video_sink *sink, int64_t tag, const void *data, size_t size,
+                                      int32_t keyFrame);
+
 #endif

@@ -33,6 +33,7 @@ struct acldvppChannelDesc {
     bool created;
     int32_t device; /* where the channel was created */
     uint64_t id;
+    uint32_t csc_matrix, width, height, precision_mode; /* acldvppSetChannelDescParam */
 };
 
 struct acldvppRoiConfig {
@@ -53,10 +54,18 @@ static uint64_t next_channel_id = 1;
 /* ------------------------------------------------------------------------------------------ SoC rules */
 
 const dvpp_soc_rules *dvpp_soc(void) {
-    static const dvpp_soc_rules r310 = {"Ascend310", false, false, false, false, 128, 3, 4, true};
-    static const dvpp_soc_rules r910 = {"Ascend910", false, false, false, false, 128, 3, 4, true};
-    static const dvpp_soc_rules r310p = {"Ascend310P", true, true, true, false, 64, 2, 2, false};
-    static const dvpp_soc_rules a2 = {"Ascend310B/910B", true, true, true, true, 64, 2, 5, true};
+    /* Video (CANN 6.0.1 / 8.0.0 VDEC and VENC pages): VDEC channel ids [0, 31] on 310 and 910, [0, 255] on 310P
+     * and newer; streams 128x128 .. 4096x4096 (310B: H.264 8192x8192, H.265 5400x8192); RGB output, CSC matrices
+     * and reference-frame counts on 310P and newer; VENC on 310 (128..1920), 310P (128..4096, H.264 at most
+     * 4096x2304) and 310B (114..8192), not on the training series. */
+    static const dvpp_soc_rules r310 = {"Ascend310", false, false, false, false, 128, 3, 4, true,
+                                        32, 4096, 4096, 0, false, false, false, true, 128, 1920, 0};
+    static const dvpp_soc_rules r910 = {"Ascend910", false, false, false, false, 128, 3, 4, true,
+                                        32, 4096, 4096, 0, false, false, false, false, 0, 0, 0};
+    static const dvpp_soc_rules r310p = {"Ascend310P", true, true, true, false, 64, 2, 2, false,
+                                         256, 4096, 4096, 0, true, true, true, true, 128, 4096, 4096u * 2304u};
+    static const dvpp_soc_rules a2 = {"Ascend310B/910B", true, true, true, true, 64, 2, 5, true,
+                                      256, 8192, 8192, 5400u * 8192u, true, true, true, true, 114, 8192, 0};
     const char *soc = emu_cfg.soc_name;
     if (strncmp(soc, "Ascend310P", 10) == 0) return &r310p;
     if (strncmp(soc, "Ascend310B", 10) == 0 || strncmp(soc, "Ascend910B", 10) == 0 ||
@@ -336,6 +345,14 @@ EMU_EXPORT acldvppPicDesc *acldvppGetPicDesc(acldvppBatchPicDesc *batchPicDesc, 
     return batchPicDesc->pics[index];
 }
 
+aclError dvpp_batch_count(const acldvppBatchPicDesc *batch, uint32_t *count, const char *func, const char *what) {
+    aclError err = live(batch, EMU_H_DVPP_BATCH, func, what);
+    if (!err) *count = batch->count; /* fixed at creation */
+    return err;
+}
+
+acldvppPicDesc *dvpp_batch_pic(const acldvppBatchPicDesc *batch, uint32_t i) { return batch->pics[i]; }
+
 EMU_EXPORT aclError acldvppDestroyBatchPicDesc(acldvppBatchPicDesc *batchPicDesc) {
     const char *func = "acldvppDestroyBatchPicDesc";
     aclError err = emu_require_init(func);
@@ -374,6 +391,20 @@ aclError dvpp_pic_read(const acldvppPicDesc *desc, dvpp_pic *out, const char *fu
     *out = desc->f;
     pthread_mutex_unlock(&field_lock);
     return ACL_SUCCESS;
+}
+
+void dvpp_pic_write_result(acldvppPicDesc *desc, const dvpp_pic *f) {
+    pthread_mutex_lock(&field_lock);
+    desc->f.size = f->size;
+    pthread_mutex_unlock(&field_lock);
+    dvpp_pic_write_back(desc, f);
+}
+
+bool dvpp_pic_live(const acldvppPicDesc *desc) {
+    emu_lock();
+    bool ok = desc && emu_reg_has(desc, EMU_H_DVPP_PIC);
+    emu_unlock();
+    return ok;
 }
 
 void dvpp_pic_write_back(acldvppPicDesc *desc, const dvpp_pic *f) {
@@ -568,7 +599,95 @@ aclError dvpp_jpege_read(const acldvppJpegeConfig *cfg, uint32_t *level, const c
 
 /* ------------------------------------------------------------------------------------- release, counts */
 
+/* ------------------------------------------------------------------------- channel description options */
+
+/* The byte length of each acldvppChannelDescParamType value (the header's _UINT32/_UINT64/_ENUM suffixes). */
+static size_t channel_param_length(acldvppChannelDescParamType type) {
+    return type == ACL_DVPP_CHANNEL_ID_UINT64 ? sizeof(uint64_t) : sizeof(uint32_t);
+}
+
+static aclError channel_param_check(const acldvppChannelDesc *desc, acldvppChannelDescParamType type, size_t length,
+                                    const void *param, const char *func) {
+    aclError err = live(desc, EMU_H_DVPP_CHANNEL, func, "channel description");
+    if (err) return err;
+    if ((int)type < ACL_DVPP_CSC_MATRIX_UINT32 || type > ACL_DVPP_JPEGD_PRECISION_MODE_ENUM) {
+        return emu_fail(ACL_ERROR_INVALID_PARAM, func, "paramType %d is not an acldvppChannelDescParamType", (int)type);
+    }
+    if (!param) return emu_fail(ACL_ERROR_INVALID_PARAM, func, "param is NULL");
+    if (length != channel_param_length(type)) {
+        return emu_fail(ACL_ERROR_INVALID_PARAM, func, "length %zu: paramType %d takes %zu bytes", length, (int)type,
+                        channel_param_length(type));
+    }
+    return ACL_SUCCESS;
+}
+
+EMU_EXPORT aclError acldvppSetChannelDescParam(acldvppChannelDesc *channelDesc, acldvppChannelDescParamType paramType,
+                                               size_t length, const void *param) {
+    const char *func = "acldvppSetChannelDescParam";
+    aclError err = channel_param_check(channelDesc, paramType, length, param, func);
+    if (err) return err;
+    uint32_t value = 0;
+    if (paramType == ACL_DVPP_CHANNEL_ID_UINT64) {
+        return emu_fail(ACL_ERROR_INVALID_PARAM, func, "the channel id is given by acldvppCreateChannel: it is read "
+                        "with acldvppGetChannelDescChannelId, not set");
+    }
+    memcpy(&value, param, sizeof value);
+    switch (paramType) {
+    case ACL_DVPP_MODE_UINT32: return acldvppSetChannelDescMode(channelDesc, value);
+    case ACL_DVPP_CSC_MATRIX_UINT32:
+        if (!dvpp_soc()->vpc_rgb_out) {
+            return emu_fail(ACL_ERROR_FEATURE_UNSUPPORTED, func, "%s has no VPC colour-conversion matrix option",
+                            emu_cfg.soc_name);
+        }
+        if (value > ACL_DVPP_CSC_MATRIX_BT2020_NARROW) {
+            return emu_fail(ACL_ERROR_INVALID_PARAM, func, "CSC matrix %u is not an acldvppCscMatrix (0..5)", value);
+        }
+        break;
+    case ACL_DVPP_JPEGD_PRECISION_MODE_ENUM:
+        if (value > ACL_YUVOUT_ALIGN_DOWN_COMPAT) {
+            return emu_fail(ACL_ERROR_INVALID_PARAM, func, "precision mode %u is not an acldvppJpegdPrecisionMode "
+                            "(0..2)", value);
+        }
+        break;
+    default:
+        if (value > 8192) return emu_fail(ACL_ERROR_INVALID_PARAM, func, "%u is larger than any picture", value);
+        break;
+    }
+    pthread_mutex_lock(&field_lock);
+    switch (paramType) {
+    case ACL_DVPP_CSC_MATRIX_UINT32: channelDesc->csc_matrix = value; break;
+    case ACL_DVPP_CHANNEL_HEIGHT_UINT32: channelDesc->height = value; break;
+    case ACL_DVPP_CHANNEL_WIDTH_UINT32: channelDesc->width = value; break;
+    default: channelDesc->precision_mode = value; break;
+    }
+    pthread_mutex_unlock(&field_lock);
+    return ACL_SUCCESS;
+}
+
+EMU_EXPORT aclError acldvppGetChannelDescParam(const acldvppChannelDesc *channelDesc,
+                                               acldvppChannelDescParamType paramType, size_t length,
+                                               size_t *paramRetSize, void *param) {
+    const char *func = "acldvppGetChannelDescParam";
+    aclError err = channel_param_check(channelDesc, paramType, length, param, func);
+    if (err) return err;
+    if (!paramRetSize) return emu_fail(ACL_ERROR_INVALID_PARAM, func, "paramRetSize is NULL");
+    pthread_mutex_lock(&field_lock);
+    uint64_t id = channelDesc->created ? channelDesc->id : 0;
+    uint32_t value = paramType == ACL_DVPP_MODE_UINT32           ? channelDesc->mode
+                     : paramType == ACL_DVPP_CSC_MATRIX_UINT32    ? channelDesc->csc_matrix
+                     : paramType == ACL_DVPP_CHANNEL_HEIGHT_UINT32 ? channelDesc->height
+                     : paramType == ACL_DVPP_CHANNEL_WIDTH_UINT32  ? channelDesc->width
+                                                                   : channelDesc->precision_mode;
+    pthread_mutex_unlock(&field_lock);
+    if (paramType == ACL_DVPP_CHANNEL_ID_UINT64) memcpy(param, &id, sizeof id);
+    else memcpy(param, &value, sizeof value);
+    *paramRetSize = length;
+    return ACL_SUCCESS;
+}
+
 void emu_dvpp_release_device_locked(int32_t device, acllite_emu_counts *leaks) {
+    dvpp_vdec_release_device_locked(device, leaks);
+    dvpp_venc_release_device_locked(device, leaks);
     size_t n = emu_reg_count(EMU_H_DVPP_CHANNEL, -1);
     void **list = calloc(n + 1, sizeof *list);
     if (!list) return;
@@ -594,14 +713,20 @@ static uint64_t release_kind(emu_handle_kind kind) {
 void emu_dvpp_release_all_locked(acllite_emu_counts *leaks) {
     leaks->dvppChannels += release_kind(EMU_H_DVPP_CHANNEL);
     /* a batch's pictures are registered pictures: released with them; the batch itself only frees its array */
+    uint64_t video_channels = 0;
+    uint64_t video = dvpp_video_release_all_locked(&video_channels); /* before the pictures VDEC writes */
+    leaks->dvppChannels += video_channels;
     leaks->dvppDescs += release_kind(EMU_H_DVPP_PIC) + release_kind(EMU_H_DVPP_ROI) +
                         release_kind(EMU_H_DVPP_RESIZE) + release_kind(EMU_H_DVPP_JPEGE) +
-                        release_kind(EMU_H_DVPP_BATCH);
+                        release_kind(EMU_H_DVPP_BATCH) + video + dvpp_vpc_ops_release_all_locked();
 }
 
 void emu_dvpp_count_locked(acllite_emu_counts *counts) {
     counts->dvppChannels = emu_reg_count(EMU_H_DVPP_CHANNEL, -1);
+    uint64_t video_channels = 0;
     counts->dvppDescs = emu_reg_count(EMU_H_DVPP_PIC, -1) + emu_reg_count(EMU_H_DVPP_ROI, -1) +
                         emu_reg_count(EMU_H_DVPP_RESIZE, -1) + emu_reg_count(EMU_H_DVPP_JPEGE, -1) +
-                        emu_reg_count(EMU_H_DVPP_BATCH, -1);
+                        emu_reg_count(EMU_H_DVPP_BATCH, -1) + dvpp_video_count_locked(&video_channels) +
+                        dvpp_vpc_ops_count_locked();
+    counts->dvppChannels += video_channels;
 }

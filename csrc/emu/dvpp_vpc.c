@@ -9,6 +9,7 @@
  * OpenCV's pixel-centre mapping (interpolation 0 and 1), nearest (2 and 4) and TensorFlow's corner mapping (3).
  * Chroma is resampled at chroma resolution with the same mapping, so a 2:1 chroma reduction is a 2x2 average. */
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -213,6 +214,13 @@ static void fill_region(uint8_t *dst, size_t dstride, uint32_t dstep, uint32_t w
     }
 }
 
+aclError dvpp_scale_plane(const uint8_t *src, size_t sstride, uint32_t sstep, uint32_t sw, uint32_t sh, uint8_t *dst,
+                          size_t dstride, uint32_t dstep, uint32_t dw, uint32_t dh, const char *func) {
+    plane s = {src, sstride, sstep, sw, sh};
+    dvpp_rect r = {0, 0, sw, sh};
+    return resample(&s, r, dst, dstride, dstep, dw, dh, KERNEL_BILINEAR, func);
+}
+
 /* ------------------------------------------------------------------------------------------ the job */
 
 typedef struct {
@@ -405,6 +413,11 @@ static aclError check_picture(const dvpp_pic *p, bool output, const char *func, 
     return ACL_SUCCESS;
 }
 
+aclError dvpp_vpc_check_picture(const dvpp_pic *p, bool output, const char *func, const char *what,
+                                const dvpp_format **fmt, uint64_t *bytes) {
+    return check_picture(p, output, func, what, fmt, bytes);
+}
+
 static aclError check_roi(const dvpp_rect *r, const dvpp_pic *p, bool paste, const char *func) {
     const char *what = paste ? "pasteArea" : "cropArea";
     /* right and bottom as the caller gave them (dvpp_roi_read made w and h from them: no wrap here) */
@@ -467,6 +480,62 @@ typedef struct {
     bool convert;
 } vpc_args;
 
+/* Read and check one operation (the pictures, regions and configuration) into job; names label the pictures in
+ * messages. *take_input_size: the output takes the input's size (colour conversion to a 0x0 output). */
+static aclError vpc_prepare(const acldvppPicDesc *inputDesc, const acldvppPicDesc *outputDesc, const vpc_args *a,
+                            vpc_job *job, bool *take_input_size, const char *in_name, const char *out_name,
+                            const char *func) {
+    aclError err;
+    *job = (vpc_job){.func = func};
+    if ((err = dvpp_pic_read(inputDesc, &job->in, func, in_name)) ||
+        (err = dvpp_pic_read(outputDesc, &job->out, func, out_name))) {
+        return err;
+    }
+    if ((err = check_picture(&job->in, false, func, in_name, &job->fin, &job->in_bytes))) return err;
+    *take_input_size = a->convert && (job->out.width == 0 || job->out.height == 0);
+    if (*take_input_size) {
+        /* Documented: an output of width or height 0 takes the input's size, with strides aligned as required (the
+         * input was checked first: its size is within 8192x8192, so the strides fit). Written back to the
+         * description only once every check has passed. */
+        const dvpp_format *of = dvpp_format_of(job->out.format);
+        job->out.width = job->in.width;
+        job->out.height = job->in.height;
+        job->out.wstride = (uint32_t)(DVPP_ALIGN(job->in.width, 16) * (of ? of->bpp : 1));
+        job->out.hstride = (uint32_t)DVPP_ALIGN(job->in.height, 2);
+    }
+    if ((err = check_picture(&job->out, true, func, out_name, &job->fout, &job->out_bytes))) return err;
+    uint32_t interpolation = 0;
+    if (a->resize && (err = dvpp_resize_read(a->resize, &interpolation, func))) return err;
+    if ((err = kernel_of(interpolation, &job->kernel, func))) return err;
+    job->crop = (dvpp_rect){0, 0, job->in.width, job->in.height};
+    job->paste = (dvpp_rect){0, 0, job->out.width, job->out.height};
+    if (a->convert) {
+        if (job->in.width != job->out.width || job->in.height != job->out.height) {
+            return emu_fail(ACL_ERROR_INVALID_PARAM, func,
+                            "the output (%ux%u) must have the input's size (%ux%u), or 0 to take it", job->out.width,
+                            job->out.height, job->in.width, job->in.height);
+        }
+        if (job->in.width > 4096 || job->in.height > 4096) {
+            return emu_fail(ACL_ERROR_INVALID_PARAM, func, "%ux%u is outside 10x6..4096x4096", job->in.width,
+                            job->in.height);
+        }
+        if (job->in.format == PIXEL_FORMAT_YUV_400 && job->out.format != PIXEL_FORMAT_YUV_400) {
+            return emu_fail(ACL_ERROR_INVALID_PARAM, func, "a YUV400 input converts only to YUV400, not %s",
+                            job->fout->name);
+        }
+        return ACL_SUCCESS;
+    }
+    if (a->crop && ((err = dvpp_roi_read(a->crop, &job->crop, func, "cropArea")) ||
+                    (err = check_roi(&job->crop, &job->in, false, func)))) {
+        return err;
+    }
+    if (a->paste && ((err = dvpp_roi_read(a->paste, &job->paste, func, "pasteArea")) ||
+                     (err = check_roi(&job->paste, &job->out, true, func)))) {
+        return err;
+    }
+    return check_scale(&job->crop, &job->paste, func);
+}
+
 static aclError vpc_submit(acldvppChannelDesc *channel, acldvppPicDesc *inputDesc, acldvppPicDesc *outputDesc,
                            const vpc_args *a, aclrtStream stream, const char *func) {
     aclError err = emu_require_init(func);
@@ -476,53 +545,10 @@ static aclError vpc_submit(acldvppChannelDesc *channel, acldvppPicDesc *inputDes
                         "%s has no VPC colour conversion (acldvppVpcConvertColorAsync exists on Ascend310P and newer)",
                         emu_cfg.soc_name);
     }
-    vpc_job job = {.func = func};
-    if ((err = dvpp_pic_read(inputDesc, &job.in, func, "inputDesc")) ||
-        (err = dvpp_pic_read(outputDesc, &job.out, func, "outputDesc"))) {
+    vpc_job job;
+    bool take_input_size = false;
+    if ((err = vpc_prepare(inputDesc, outputDesc, a, &job, &take_input_size, "inputDesc", "outputDesc", func))) {
         return err;
-    }
-    if ((err = check_picture(&job.in, false, func, "inputDesc", &job.fin, &job.in_bytes))) return err;
-    bool take_input_size = a->convert && (job.out.width == 0 || job.out.height == 0);
-    if (take_input_size) {
-        /* Documented: an output of width or height 0 takes the input's size, with strides aligned as required (the
-         * input was checked first: its size is within 8192x8192, so the strides fit). Written back to the
-         * description only once every check has passed. */
-        const dvpp_format *of = dvpp_format_of(job.out.format);
-        job.out.width = job.in.width;
-        job.out.height = job.in.height;
-        job.out.wstride = (uint32_t)(DVPP_ALIGN(job.in.width, 16) * (of ? of->bpp : 1));
-        job.out.hstride = (uint32_t)DVPP_ALIGN(job.in.height, 2);
-    }
-    if ((err = check_picture(&job.out, true, func, "outputDesc", &job.fout, &job.out_bytes))) return err;
-    uint32_t interpolation = 0;
-    if (a->resize && (err = dvpp_resize_read(a->resize, &interpolation, func))) return err;
-    if ((err = kernel_of(interpolation, &job.kernel, func))) return err;
-    job.crop = (dvpp_rect){0, 0, job.in.width, job.in.height};
-    job.paste = (dvpp_rect){0, 0, job.out.width, job.out.height};
-    if (a->convert) {
-        if (job.in.width != job.out.width || job.in.height != job.out.height) {
-            return emu_fail(ACL_ERROR_INVALID_PARAM, func,
-                            "the output (%ux%u) must have the input's size (%ux%u), or 0 to take it", job.out.width,
-                            job.out.height, job.in.width, job.in.height);
-        }
-        if (job.in.width > 4096 || job.in.height > 4096) {
-            return emu_fail(ACL_ERROR_INVALID_PARAM, func, "%ux%u is outside 10x6..4096x4096", job.in.width,
-                            job.in.height);
-        }
-        if (job.in.format == PIXEL_FORMAT_YUV_400 && job.out.format != PIXEL_FORMAT_YUV_400) {
-            return emu_fail(ACL_ERROR_INVALID_PARAM, func, "a YUV400 input converts only to YUV400, not %s",
-                            job.fout->name);
-        }
-    } else {
-        if (a->crop && ((err = dvpp_roi_read(a->crop, &job.crop, func, "cropArea")) ||
-                        (err = check_roi(&job.crop, &job.in, false, func)))) {
-            return err;
-        }
-        if (a->paste && ((err = dvpp_roi_read(a->paste, &job.paste, func, "pasteArea")) ||
-                         (err = check_roi(&job.paste, &job.out, true, func)))) {
-            return err;
-        }
-        if ((err = check_scale(&job.crop, &job.paste, func))) return err;
     }
     vpc_job *t = malloc(sizeof *t);
     if (!t) return emu_fail(ACL_ERROR_BAD_ALLOC, func, "out of host memory");
@@ -530,6 +556,133 @@ static aclError vpc_submit(acldvppChannelDesc *channel, acldvppPicDesc *inputDes
     if ((err = dvpp_submit(stream, run_job, t, free, func))) return err;
     if (take_input_size) dvpp_pic_write_back(outputDesc, &job.out);
     return ACL_SUCCESS;
+}
+
+/* ----------------------------------------------------------------------------------------- batches */
+
+/* The most regions one batch call takes: roiNums[0] + ... + roiNums[size - 1] <= 256 (CANN's batch VPC pages). */
+#define BATCH_ROI_MAX 256u
+
+typedef struct {
+    uint32_t count;
+    vpc_job jobs[];
+} batch_task;
+
+static aclError run_batch(void *arg) {
+    batch_task *b = arg;
+    aclError first = ACL_SUCCESS;
+    for (uint32_t i = 0; i < b->count; i++) {
+        aclError err = run_job(&b->jobs[i]);
+        if (err && !first) first = err;
+    }
+    return first;
+}
+
+static aclError batch_submit(acldvppChannelDesc *channel, acldvppBatchPicDesc *src, const uint32_t *roiNums,
+                             uint32_t size, acldvppBatchPicDesc *dst, acldvppRoiConfig *const *cropAreas,
+                             acldvppRoiConfig *const *pasteAreas, const acldvppResizeConfig *resize,
+                             aclrtStream stream, const char *func) {
+    aclError err = emu_require_init(func);
+    if (err || (err = dvpp_channel_check(channel, DVPP_CHNMODE_VPC, func))) return err;
+    if (!src || !dst || !roiNums || !cropAreas) {
+        return emu_fail(ACL_ERROR_INVALID_PARAM, func, "%s is NULL", !src ? "srcBatchPicDescs" : !dst ? "dstBatchPicDescs"
+                        : !roiNums ? "roiNums" : "cropAreas");
+    }
+    if (size == 0 || size > BATCH_ROI_MAX) {
+        return emu_fail(ACL_ERROR_INVALID_PARAM, func, "size %u: 1 to %u source pictures", size, BATCH_ROI_MAX);
+    }
+    uint64_t total = 0;
+    for (uint32_t i = 0; i < size; i++) {
+        if (roiNums[i] == 0 || roiNums[i] > BATCH_ROI_MAX) {
+            return emu_fail(ACL_ERROR_INVALID_PARAM, func, "roiNums[%u] is %u: each source picture has 1 to %u regions",
+                            i, roiNums[i], BATCH_ROI_MAX);
+        }
+        total += roiNums[i];
+    }
+    if (total > BATCH_ROI_MAX) {
+        return emu_fail(ACL_ERROR_INVALID_PARAM, func, "roiNums add up to %llu regions: at most %u in one call",
+                        (unsigned long long)total, BATCH_ROI_MAX);
+    }
+    uint32_t nsrc = 0, ndst = 0;
+    if ((err = dvpp_batch_count(src, &nsrc, func, "srcBatchPicDescs")) ||
+        (err = dvpp_batch_count(dst, &ndst, func, "dstBatchPicDescs"))) {
+        return err;
+    }
+    if (nsrc < size) {
+        return emu_fail(ACL_ERROR_INVALID_PARAM, func, "size %u is more than the %u pictures of srcBatchPicDescs", size,
+                        nsrc);
+    }
+    if (ndst < total) {
+        return emu_fail(ACL_ERROR_INVALID_PARAM, func, "%llu regions need as many pictures in dstBatchPicDescs, which "
+                        "has %u", (unsigned long long)total, ndst);
+    }
+    batch_task *b = malloc(sizeof *b + (size_t)total * sizeof b->jobs[0]);
+    if (!b) return emu_fail(ACL_ERROR_BAD_ALLOC, func, "out of host memory");
+    b->count = (uint32_t)total;
+    uint32_t k = 0;
+    for (uint32_t i = 0; i < size && !err; i++) {
+        for (uint32_t j = 0; j < roiNums[i] && !err; j++, k++) {
+            char in_name[48], out_name[48];
+            snprintf(in_name, sizeof in_name, "srcBatchPicDescs[%u]", i);
+            snprintf(out_name, sizeof out_name, "dstBatchPicDescs[%u]", k);
+            if (!cropAreas[k] || (pasteAreas && !pasteAreas[k])) {
+                err = emu_fail(ACL_ERROR_INVALID_PARAM, func, "%s[%u] is NULL", !cropAreas[k] ? "cropAreas"
+                               : "pasteAreas", k);
+                break;
+            }
+            vpc_args a = {cropAreas[k], pasteAreas ? pasteAreas[k] : NULL, resize, false};
+            bool unused = false;
+            err = vpc_prepare(dvpp_batch_pic(src, i), dvpp_batch_pic(dst, k), &a, &b->jobs[k], &unused, in_name,
+                              out_name, func);
+        }
+    }
+    if (err) {
+        free(b);
+        return err;
+    }
+    return dvpp_submit(stream, run_batch, b, free, func); /* one task for the whole call */
+}
+
+EMU_EXPORT aclError acldvppVpcBatchCropAsync(acldvppChannelDesc *channelDesc, acldvppBatchPicDesc *srcBatchPicDescs,
+                                             uint32_t *roiNums, uint32_t size, acldvppBatchPicDesc *dstBatchPicDescs,
+                                             acldvppRoiConfig *cropAreas[], aclrtStream stream) {
+    return batch_submit(channelDesc, srcBatchPicDescs, roiNums, size, dstBatchPicDescs, cropAreas, NULL, NULL, stream,
+                        "acldvppVpcBatchCropAsync");
+}
+
+EMU_EXPORT aclError acldvppVpcBatchCropResizeAsync(acldvppChannelDesc *channelDesc,
+                                                   acldvppBatchPicDesc *srcBatchPicDescs, uint32_t *roiNums,
+                                                   uint32_t size, acldvppBatchPicDesc *dstBatchPicDescs,
+                                                   acldvppRoiConfig *cropAreas[], acldvppResizeConfig *resizeConfig,
+                                                   aclrtStream stream) {
+    const char *func = "acldvppVpcBatchCropResizeAsync";
+    if (!resizeConfig) return emu_fail(ACL_ERROR_INVALID_PARAM, func, "resizeConfig is NULL");
+    return batch_submit(channelDesc, srcBatchPicDescs, roiNums, size, dstBatchPicDescs, cropAreas, NULL, resizeConfig,
+                        stream, func);
+}
+
+EMU_EXPORT aclError acldvppVpcBatchCropAndPasteAsync(acldvppChannelDesc *channelDesc,
+                                                     acldvppBatchPicDesc *srcBatchPicDescs, uint32_t *roiNums,
+                                                     uint32_t size, acldvppBatchPicDesc *dstBatchPicDescs,
+                                                     acldvppRoiConfig *cropAreas[], acldvppRoiConfig *pasteAreas[],
+                                                     aclrtStream stream) {
+    const char *func = "acldvppVpcBatchCropAndPasteAsync";
+    if (!pasteAreas) return emu_fail(ACL_ERROR_INVALID_PARAM, func, "pasteAreas is NULL");
+    return batch_submit(channelDesc, srcBatchPicDescs, roiNums, size, dstBatchPicDescs, cropAreas, pasteAreas, NULL,
+                        stream, func);
+}
+
+EMU_EXPORT aclError acldvppVpcBatchCropResizePasteAsync(acldvppChannelDesc *channelDesc,
+                                                        acldvppBatchPicDesc *srcBatchPicDescs, uint32_t *roiNums,
+                                                        uint32_t size, acldvppBatchPicDesc *dstBatchPicDescs,
+                                                        acldvppRoiConfig *cropAreas[], acldvppRoiConfig *pasteAreas[],
+                                                        acldvppResizeConfig *resizeConfig, aclrtStream stream) {
+    const char *func = "acldvppVpcBatchCropResizePasteAsync";
+    if (!pasteAreas || !resizeConfig) {
+        return emu_fail(ACL_ERROR_INVALID_PARAM, func, "%s is NULL", !pasteAreas ? "pasteAreas" : "resizeConfig");
+    }
+    return batch_submit(channelDesc, srcBatchPicDescs, roiNums, size, dstBatchPicDescs, cropAreas, pasteAreas,
+                        resizeConfig, stream, func);
 }
 
 EMU_EXPORT aclError acldvppVpcResizeAsync(acldvppChannelDesc *channelDesc, acldvppPicDesc *inputDesc,

@@ -93,6 +93,14 @@ typedef enum {
     EMU_H_OP_ATTR,          /* aclopAttr */
     EMU_H_OP_HANDLE,        /* aclopHandle */
     EMU_H_DEFAULT_STREAM,   /* a context's default stream (aclrtCtxGetCurrentDefaultStream hands it out) */
+    EMU_H_DVPP_STREAM,      /* acldvppStreamDesc */
+    EMU_H_VDEC_CHANNEL,     /* aclvdecChannelDesc */
+    EMU_H_VDEC_FRAME,       /* aclvdecFrameConfig */
+    EMU_H_VENC_CHANNEL,     /* aclvencChannelDesc */
+    EMU_H_VENC_FRAME,       /* aclvencFrameConfig */
+    EMU_H_DVPP_BORDER,      /* acldvppBorderConfig */
+    EMU_H_DVPP_LUT,         /* acldvppLutMap */
+    EMU_H_DVPP_HIST,        /* acldvppHist */
     EMU_H_KIND_COUNT
 } emu_handle_kind;
 
