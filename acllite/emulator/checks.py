@@ -16,6 +16,7 @@ from typing import Any, Sequence, Tuple
 
 import numpy as np
 
+from ..formats.aipp import AIPP_SWITCH_KEYS
 from .models import EngineError, Model
 
 __all__ = ["validate", "OM_MAGIC", "om_from_memory", "AIPP_INT32_KEYS", "AIPP_SWITCH_KEYS", "AIPP_FLOAT_KEYS"]
@@ -37,7 +38,6 @@ AIPP_INT32_KEYS = ("src_image_size_w", "src_image_size_h", "load_start_pos_w", "
                    "bottom_padding_size") + tuple("matrix_r%dc%d" % (r, c) for r in range(3) for c in range(3)) + \
     tuple("%s_bias_%d" % (k, i) for k in ("output", "input") for i in range(3)) + \
     tuple("mean_chn_%d" % i for i in range(4))
-AIPP_SWITCH_KEYS = ("crop", "padding", "csc_switch", "rbuv_swap_switch", "ax_swap_switch")
 AIPP_FLOAT_KEYS = tuple("min_chn_%d" % i for i in range(4)) + tuple("var_reci_chn_%d" % i for i in range(4))
 
 

@@ -41,10 +41,9 @@ import numpy as np
 
 from ..formats import om
 from ..formats import onnx as onnx_format
-from ..emulator.checks import AIPP_SWITCH_KEYS
 from . import atc_gears
 from .atc_gears import onnx_dims as _dims, set_onnx_dims as _set_dims
-from ..formats.aipp import AippConfigError, AippParams, input_bytes, parse_aipp_config
+from ..formats.aipp import AIPP_SWITCH_KEYS, AippConfigError, AippParams, input_bytes, parse_aipp_config
 
 __all__ = ["AtcError", "convert", "main", "build_parser"]
 
