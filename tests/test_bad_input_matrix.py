@@ -1042,6 +1042,67 @@ def _(env: Env) -> Raw:
     return raw(lib.aclmdlLoadFromMem, data, len(data), ffi.new("uint32_t *"))
 
 
+def _ranged_executor(env: Env) -> Any:
+    """acllite atc --input_shape_range="x:[1~8]" of y = x + x."""
+    from onnx import TensorProto, helper
+
+    from acllite.tools import atc
+
+    g = helper.make_graph([helper.make_node("Add", ["x", "x"], ["y"])], "g",
+                          [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["n"])],
+                          [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["n"])])
+    m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)])
+    m.ir_version = 8
+    (env.tmp / "ranged.onnx").write_bytes(m.SerializeToString())
+    path = atc.convert(str(env.tmp / "ranged.onnx"), str(env.tmp / "ranged"), input_shape_range="x:[1~8]")
+    env.device()
+    cell = ffi.new("uint32_t *")
+    assert lib.aclmdlLoadFromFile(str(path).encode(), cell) == 0, recent_message()
+    env.later(lambda i=cell[0]: lib.aclmdlUnload(i))
+    ptrs, dbs = [], []
+    for _ in range(2):
+        p = ffi.new("void **")
+        assert lib.aclrtMalloc(p, 32, 0) == 0
+        env.later(lambda q=p[0]: lib.aclrtFree(q))
+        db = lib.aclCreateDataBuffer(p[0], 32)
+        env.later(lambda d=db: lib.aclDestroyDataBuffer(d))
+        dbs.append(db)
+    ins, outs = lib.aclmdlCreateDataset(), lib.aclmdlCreateDataset()
+    env.later(lambda: lib.aclmdlDestroyDataset(ins))
+    env.later(lambda: lib.aclmdlDestroyDataset(outs))
+    lib.aclmdlAddDatasetBuffer(ins, dbs[0])
+    lib.aclmdlAddDatasetBuffer(outs, dbs[1])
+    return cell[0], ins, outs
+
+
+@row("model-range-execute-without-shape", "model", "aclmdlExecute of an --input_shape_range model without "
+     "aclmdlSetDatasetTensorDesc", 100000, "set its shape with aclmdlSetDatasetTensorDesc")
+def _(env: Env) -> Raw:
+    model_id, ins, outs = _ranged_executor(env)
+    return raw(lib.aclmdlExecute, model_id, ins, outs)
+
+
+@row("model-range-shape-outside", "model", "aclmdlExecute with a shape of 9 for the range 1~8", 100000,
+     "shape [9] is outside the model's range")
+def _(env: Env) -> Raw:
+    model_id, ins, outs = _ranged_executor(env)
+    td = lib.aclCreateTensorDesc(0, 1, ffi.new("int64_t[]", [9]), 2)
+    env.later(lambda: lib.aclDestroyTensorDesc(td))
+    assert lib.aclmdlSetDatasetTensorDesc(ins, td, 0) == 0, recent_message()
+    return raw(lib.aclmdlExecute, model_id, ins, outs)
+
+
+@row("model-dataset-desc-dangling", "model", "aclmdlSetDatasetTensorDesc(a destroyed description)", 100000,
+     "is not a live tensor description")
+def _(env: Env) -> Raw:
+    env.device()
+    ds = lib.aclmdlCreateDataset()
+    env.later(lambda: lib.aclmdlDestroyDataset(ds))
+    td = lib.aclCreateTensorDesc(0, 1, ffi.new("int64_t[]", [9]), 2)
+    lib.aclDestroyTensorDesc(td)
+    return raw(lib.aclmdlSetDatasetTensorDesc, ds, td, 0)
+
+
 @row("model-aipp-metadata-beyond-int32", "model", "aclmdlLoadFromMem(AIPP matrix_r0c0 = 2**40 in the metadata)",
      100013, "does not fit int32_t")
 def _(env: Env) -> Raw:

@@ -5,6 +5,7 @@ every misuse with its code."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any, List, Sequence, Tuple
 
@@ -15,7 +16,7 @@ from onnx import TensorProto, helper
 import acllite
 from acllite.binding import ffi, lib
 from acllite.tools import atc
-from conftest import expect_error, ok, requires_emulator
+from conftest import expect_error, ok, recent_message, requires_emulator
 from test_model import Raw, get, put
 
 pytestmark = requires_emulator
@@ -395,3 +396,144 @@ def test_atc_command_line_takes_the_gear_options(tmp_path: Path) -> None:
     src = dims_model(tmp_path)
     assert cli.main(["atc", "--framework=5", "--model=%s" % src, "--output=%s" % (tmp_path / "d"),
                      "--input_shape=a:1,-1;b:-1,-1", "--input_format=ND", "--dynamic_dims=1,1,1;2,2,2"]) == 0
+
+
+# ------------------------------------------------------------------------------------------ shape ranges
+
+
+def range_model(tmp_path: Path) -> Path:
+    """y = x * 2 ([n]); nz = NonZero(x) ([1, count of non-zero x]: known only after the run); s = x[:, None] + m
+    ([n, 3], m static [1, 3])."""
+    two = helper.make_tensor("two", TensorProto.FLOAT, [], [2.0])
+    one = helper.make_tensor("axes", TensorProto.INT64, [1], [1])
+    nodes = [helper.make_node("Constant", [], ["c2"], value=two), helper.make_node("Mul", ["x", "c2"], ["y"]),
+             helper.make_node("NonZero", ["x"], ["nz"]), helper.make_node("Constant", [], ["ax"], value=one),
+             helper.make_node("Unsqueeze", ["x", "ax"], ["xc"]), helper.make_node("Add", ["xc", "m"], ["s"])]
+    f = TensorProto.FLOAT
+    return _save(tmp_path / "ranged.onnx", nodes,
+                 [helper.make_tensor_value_info("x", f, ["n"]), helper.make_tensor_value_info("m", f, [1, 3])],
+                 [helper.make_tensor_value_info("y", f, ["n"]),
+                  helper.make_tensor_value_info("nz", TensorProto.INT64, [1, "k"]),
+                  helper.make_tensor_value_info("s", f, ["n", 3])])
+
+
+@pytest.fixture
+def ranged(acl: Any, tmp_path: Path) -> Any:
+    path = atc.convert(str(range_model(tmp_path)), str(tmp_path / "ranged"), input_shape_range="x:[1~16]",
+                       input_format="ND")
+    model_id, desc = load_file(path)
+    yield model_id, desc
+    ok(lib.aclmdlDestroyDesc(desc))
+    ok(lib.aclmdlUnload(model_id))
+
+
+def _set_shape(ds: Any, index: int, dims: Sequence[int], dtype: int = 0) -> None:
+    arr = ffi.new("int64_t[]", list(dims) or [0])
+    td = lib.aclCreateTensorDesc(dtype, len(dims), arr, 2)  # ACL_FORMAT_ND
+    assert td != ffi.NULL
+    ok(lib.aclmdlSetDatasetTensorDesc(ds, td, index), "aclmdlSetDatasetTensorDesc")
+    lib.aclDestroyTensorDesc(td)  # the dataset keeps its own copy
+
+
+def _desc_dims(td: Any) -> Tuple[int, ...]:
+    assert td != ffi.NULL
+    n = lib.aclGetTensorDescNumDims(td)
+    out = []
+    for k in range(n):
+        cell = ffi.new("int64_t *")
+        ok(lib.aclGetTensorDescDimV2(td, k, cell))
+        out.append(int(cell[0]))
+    return tuple(out)
+
+
+def test_shape_range_description(ranged: Any) -> None:
+    model_id, desc = ranged
+    r = ffi.new("aclmdlIODimsRange *")
+    ok(lib.aclmdlGetInputDimsRange(desc, 0, r))
+    assert [tuple(r.range[k]) for k in range(r.rangeCount)] == [(1, 16)]
+    ok(lib.aclmdlGetInputDimsRange(desc, 1, r))
+    assert [tuple(r.range[k]) for k in range(r.rangeCount)] == [(1, 1), (3, 3)]
+    assert dims_of(desc, 0) == (-1,)
+    # an input is sized for its largest shape; outputs of dynamic size are sized by the program
+    assert sizes(desc) == ([16 * 4, 12], [0, 0, 0])
+    expect_error(lib.ACL_ERROR_INVALID_PARAM, "index 2 out of range", lib.aclmdlGetInputDimsRange, desc, 2, r)
+
+
+def test_shape_range_runs_each_shape_with_data_dependent_outputs(ranged: Any) -> None:
+    model_id, desc = ranged
+    raw = Raw([64, 12], [64, 16 * 8, 16 * 3 * 4])
+    rng = np.random.default_rng(4)
+    m = rng.standard_normal((1, 3)).astype(np.float32)
+    put(raw.ptrs[1], m)
+    try:
+        for n in (3, 16, 1, 7):
+            x = rng.standard_normal(n).astype(np.float32)
+            x[rng.random(n) < 0.4] = 0
+            put(raw.ptrs[0], x)
+            _set_shape(raw.inp, 0, [n])
+            ok(lib.aclmdlExecute(model_id, raw.inp, raw.out), "aclmdlExecute")
+            count = int(np.count_nonzero(x))
+            assert _desc_dims(lib.aclmdlGetDatasetTensorDesc(raw.out, 0)) == (n,)
+            assert _desc_dims(lib.aclmdlGetDatasetTensorDesc(raw.out, 1)) == (1, count)
+            assert _desc_dims(lib.aclmdlGetDatasetTensorDesc(raw.out, 2)) == (n, 3)
+            assert dims_of(desc, 1, lib.aclmdlGetCurOutputDims) == (1, count)
+            np.testing.assert_array_equal(get(raw.ptrs[2], np.float32, (n,)), x * 2)
+            np.testing.assert_array_equal(get(raw.ptrs[3], np.int64, (1, count)), np.array(np.nonzero(x)))
+            np.testing.assert_allclose(get(raw.ptrs[4], np.float32, (n, 3)), x[:, None] + m, rtol=1e-6)
+        # the dataset's descriptions go with the dataset
+        stream = ffi.new("aclrtStream *")
+        ok(lib.aclrtCreateStream(stream))
+        _set_shape(raw.inp, 0, [5])
+        put(raw.ptrs[0], np.arange(5, dtype=np.float32))
+        ok(lib.aclmdlExecuteAsync(model_id, raw.inp, raw.out, stream[0]))
+        ok(lib.aclrtSynchronizeStream(stream[0]))
+        assert _desc_dims(lib.aclmdlGetDatasetTensorDesc(raw.out, 1)) == (1, 4)
+        ok(lib.aclrtDestroyStream(stream[0]))
+    finally:
+        raw.close()
+
+
+def test_shape_range_misuse(ranged: Any) -> None:
+    model_id, desc = ranged
+    raw = Raw([64, 12], [64, 16, 16 * 3 * 4])
+    try:
+        expect_error(lib.ACL_ERROR_INVALID_PARAM, "set its shape with aclmdlSetDatasetTensorDesc", lib.aclmdlExecute,
+                     model_id, raw.inp, raw.out)
+        assert lib.aclmdlGetDatasetTensorDesc(raw.out, 0) == ffi.NULL
+        assert "aclmdlGetDatasetTensorDesc: buffer 0 has no tensor description" in (recent_message() or "")
+        _set_shape(raw.inp, 0, [17])
+        expect_error(lib.ACL_ERROR_INVALID_PARAM, "shape [17] is outside the model's range (dimension 0: 17 not in "
+                     "[1, 16]", lib.aclmdlExecute, model_id, raw.inp, raw.out)
+        _set_shape(raw.inp, 0, [2, 2])
+        expect_error(lib.ACL_ERROR_INVALID_PARAM, "the dataset's description has 2 dimensions", lib.aclmdlExecute,
+                     model_id, raw.inp, raw.out)
+        _set_shape(raw.inp, 0, [4])
+        put(raw.ptrs[0], np.ones(4, np.float32))
+        # nz needs 4 x 8 bytes; its buffer holds 16
+        expect_error(lib.ACL_ERROR_MODEL_OUTPUT_NOT_MATCH, "produced 32 bytes; its buffer holds 16", lib.aclmdlExecute,
+                     model_id, raw.inp, raw.out)
+        expect_error(lib.ACL_ERROR_INVALID_PARAM, "index 5 out of range", lib.aclmdlSetDatasetTensorDesc, raw.inp,
+                     lib.aclmdlGetDatasetTensorDesc(raw.inp, 0), 5)
+        expect_error(lib.ACL_ERROR_INVALID_PARAM, "is not a live tensor description", lib.aclmdlSetDatasetTensorDesc,
+                     raw.inp, ffi.cast("aclTensorDesc *", 0x1234), 0)
+    finally:
+        raw.close()
+    small = Raw([8, 12], [64, 128, 192])
+    try:
+        _set_shape(small.inp, 0, [4])
+        expect_error(lib.ACL_ERROR_MODEL_INPUT_NOT_MATCH, "input 0 'x' holds 8 bytes; shape [4] needs 16",
+                     lib.aclmdlExecute, model_id, small.inp, small.out)
+    finally:
+        small.close()
+
+
+def test_atc_refuses_bad_ranges(tmp_path: Path) -> None:
+    src = str(range_model(tmp_path))
+    for text, fragment in (("x:1~16", "is not NAME:[d0,d1,...]"), ("x:[16~1]", "is not a dimension"),
+                           ("x:[1~a]", "is not a number"), ("q:[1~4]", "the model has no input 'q'"),
+                           ("x:[1,2]", "'x' has 2 dimensions")):
+        with pytest.raises(atc.AtcError, match=re.escape(fragment)):
+            atc.convert(src, str(tmp_path / "bad"), input_shape_range=text)
+    with pytest.raises(atc.AtcError, match="cannot be used with --dynamic_batch_size"):
+        atc.convert(src, str(tmp_path / "bad"), input_shape_range="x:[1~4]", input_shape="x:-1",
+                    dynamic_batch_size="1,2")

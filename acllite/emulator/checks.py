@@ -105,6 +105,12 @@ def validate(model: Model) -> None:
         _int(g, UINT64, "dynamic batch gear %d" % i)
     if gears and not 0 <= model.dynamic_index < len(model.inputs):
         raise _fail("the dynamic batch input index %d is not an input" % model.dynamic_index)
+    for i, t in enumerate(model.inputs):
+        for k, (lo, hi) in enumerate(t.ranges or ()):
+            _int(lo, INT64, "input %d: the range of dimension %d" % (i, k))
+            _int(hi, INT64, "input %d: the range of dimension %d" % (i, k))
+        if t.ranges is not None and len(t.ranges) > 32:
+            raise _fail("input %d: %d shape ranges (at most 32)" % (i, len(t.ranges)))
     shaped = model.shape_gears
     if shaped is not None:
         for k, values in enumerate(shaped.values):

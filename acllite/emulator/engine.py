@@ -72,6 +72,10 @@ def acllite_py_model_describe(handle, is_output, index, desc):  # type: ignore[n
     for k, d in enumerate(t.dims[:32]):
         desc.dims[k] = d
     desc.size = t.size
+    ranges = t.ranges if not is_output else None
+    desc.rangeCount = len(ranges) if ranges else 0
+    for k, (lo, hi) in enumerate((ranges or [])[:32]):
+        desc.ranges[k][0], desc.ranges[k][1] = lo, hi
     return 0
 
 
@@ -83,7 +87,7 @@ def _bind(model: Model, inputs: Any, outputs: Any) -> Tuple[Any, List[int]]:
     for i, t in enumerate(model.inputs):
         if t.synthetic:
             continue
-        if model.shape_gears is not None:  # the emulator gave the gear's complete shape
+        if model.shape_gears is not None or t.ranges:  # the emulator gave the gear's or the dataset's shape
             shape = [int(inputs[i].dims[k]) for k in range(inputs[i].dimCount)]
             _fits(shape, t, inputs[i].size, i, "input", ACL_ERROR_MODEL_INPUT_NOT_MATCH)
             binding.bind_input(t.bind_name, "cpu", 0, t.dtype, shape, int(ffi.cast("uintptr_t", inputs[i].data)))

@@ -82,7 +82,7 @@ def _tensor(t: om.OmTensor, twin: Optional[TensorDesc]) -> TensorDesc:
                        acl_format=t.format)
     return TensorDesc(t.name, t.acl_dtype, twin.dtype, t.dims, graph_dims=twin.graph_dims,
                    size=_size_override(t) or twin.size, acl_format=t.format, synthetic=twin.synthetic,
-                   aipp=twin.aipp, graph_name=twin.name)
+                   aipp=twin.aipp, graph_name=twin.name, ranges=twin.ranges)
 
 
 def _read_twin(path: str, how: str, om_path: str) -> bytes:

@@ -40,6 +40,8 @@ META_DYNAMIC_BATCH = "acllite.dynamic_batch"
 DYNAMIC_TENSOR_NAME = "ascend_mbatch_shape_data"
 #: Shape gears recorded by acllite atc (--dynamic_image_size, --dynamic_dims): JSON, see :class:`ShapeGears`.
 META_SHAPE_GEARS = "acllite.shape_gears"
+#: Shape ranges recorded by acllite atc (--input_shape_range): JSON {input name: [[min, max], ...]} (max -1: unbounded).
+META_SHAPE_RANGES = "acllite.shape_ranges"
 GEARS_IMAGE_SIZE = "image_size"
 GEARS_DIMS = "dims"
 
@@ -73,6 +75,7 @@ class TensorDesc:
     synthetic: bool = False  #: described, not a graph tensor (the dynamic batch input)
     aipp: Optional[Dict[str, Any]] = None  #: static AIPP settings recorded by acllite atc
     graph_name: Optional[str] = None  #: the graph tensor's name, when it differs from name (OM twins)
+    ranges: Optional[List[Tuple[int, int]]] = None  #: [min, max] per dim (--input_shape_range; max -1: unbounded)
 
     @property
     def batch_dynamic(self) -> bool:
@@ -182,6 +185,18 @@ def _apply_metadata(proto: Any, inputs: List[TensorDesc], n_outputs: int = 0) ->
                             "unreadable dynamic batch gears %r" % meta[META_DYNAMIC_BATCH]) from None
         inputs.append(TensorDesc(DYNAMIC_TENSOR_NAME, ACL_UINT64, np.uint64, (1,), acl_format=ACL_FORMAT_ND,
                                  synthetic=True))
+    if META_SHAPE_RANGES in meta:
+        try:
+            table = json.loads(meta[META_SHAPE_RANGES])
+            for t in inputs:
+                if t.name in table:
+                    t.ranges = [(int(lo), int(hi)) for lo, hi in table[t.name]]
+                else:  # the other inputs are static: each dim its own range
+                    t.ranges = [(d, d) for d in t.dims]
+        except (ValueError, KeyError, TypeError, AttributeError) as exc:
+            raise OnnxError(ACL_ERROR_PARSE_MODEL, "unreadable shape ranges (%s)" % exc) from None
+        if any(len(t.ranges or ()) != len(t.dims) for t in inputs):
+            raise OnnxError(ACL_ERROR_PARSE_MODEL, "shape ranges do not match the inputs' ranks")
     shape_gears = None
     if META_SHAPE_GEARS in meta:
         if gears:

@@ -193,7 +193,8 @@ def _aipp_nodes(b: _Builder, raw: str, p: Dict[str, Any], nhwc_out: bool) -> str
 def convert(model: str, output: str, insert_op_conf: Optional[str] = None, input_shape: Optional[str] = None,
             input_format: Optional[str] = None, dynamic_batch_size: Optional[str] = None,
             output_type: Optional[str] = None, soc_version: Optional[str] = None, command: str = "",
-            dynamic_image_size: Optional[str] = None, dynamic_dims: Optional[str] = None) -> Path:
+            dynamic_image_size: Optional[str] = None, dynamic_dims: Optional[str] = None,
+            input_shape_range: Optional[str] = None) -> Path:
     """Convert an ONNX model as ATC would; returns the path written (``output + ".om"``)."""
     import onnx
 
@@ -235,6 +236,7 @@ def convert(model: str, output: str, insert_op_conf: Optional[str] = None, input
         if not gear_kind:
             _set_dims(by_name[name], [BATCH if d == -1 else d for d in dims])
     meta: Dict[str, str] = {}
+    ranged = _apply_shape_ranges(input_shape_range, by_name, bool(gears or gear_kind), meta)
     if gear_kind:
         if insert_op_conf:
             raise AtcError("--insert_op_conf with --dynamic_image_size or --dynamic_dims is not supported by acllite "
@@ -258,7 +260,7 @@ def convert(model: str, output: str, insert_op_conf: Optional[str] = None, input
             d = _dims(vo)
             if d:
                 _set_dims(vo, [BATCH] + d[1:])
-    for vi in inputs if not gear_kind else []:
+    for vi in [vi for vi in inputs if vi.name not in ranged] if not gear_kind else []:
         rest = [d for d in _dims(vi)[1:]]
         if any(not isinstance(d, int) or d < 1 for d in rest):
             raise AtcError("input %r has dynamic dimensions %s: give them with --input_shape" % (vi.name, _dims(vi)))
@@ -296,6 +298,35 @@ def convert(model: str, output: str, insert_op_conf: Optional[str] = None, input
     except OSError as exc:
         raise AtcError("--output: cannot write %s: %s" % (out, exc.strerror or exc)) from None
     return out
+
+
+def _apply_shape_ranges(text: Optional[str], by_name: Dict[str, Any], geared: bool, meta: Dict[str, str]) -> List[str]:
+    """--input_shape_range: ranged inputs get symbolic dims where a range is not one value; the ranges are recorded
+    for the emulator (``acllite.shape_ranges``). Returns the inputs it names."""
+    if not text:
+        return []
+    if geared:
+        raise AtcError("--input_shape_range cannot be used with --dynamic_batch_size, --dynamic_image_size or "
+                       "--dynamic_dims")
+    try:
+        ranges = atc_gears.parse_shape_range(text)
+    except atc_gears.GearError as exc:
+        raise AtcError(str(exc)) from None
+    for name, dims in ranges.items():
+        if name not in by_name:
+            raise AtcError("--input_shape_range: the model has no input %r (inputs: %s)" % (name, ", ".join(by_name)))
+        old = _dims(by_name[name])
+        if len(dims) != len(old):
+            raise AtcError("--input_shape_range: %r has %d dimensions, the model's input %s" % (name, len(dims), old))
+        for k, ((lo, hi), o) in enumerate(zip(dims, old)):
+            if isinstance(o, int) and o > 0 and not lo <= o <= (hi if hi >= 0 else o):
+                raise AtcError("--input_shape_range: %r: dimension %d of the model is %d, outside %d~%d" % (
+                    name, k, o, lo, hi))
+        _set_dims(by_name[name], [lo if lo == hi else "range_%s_%d" % (re.sub(r"\W", "_", name), k)
+                                  for k, (lo, hi) in enumerate(dims)])
+    meta[onnx_format.META_SHAPE_RANGES] = json.dumps({n: [list(r) for r in d] for n, d in ranges.items()},
+                                                     sort_keys=True)
+    return list(ranges)
 
 
 def _shape_gear_options(batch: Optional[str], image_size: Optional[str], dims: Optional[str], fmt: str,
@@ -484,7 +515,7 @@ def _cast_outputs(proto: Any, spec: str) -> None:
 
 _LOG_LEVELS = ("error", "warning", "info", "debug", "null")
 _OPTIONS = ("framework", "model", "output", "insert_op_conf", "input_shape", "input_format", "dynamic_batch_size",
-            "dynamic_image_size", "dynamic_dims",
+            "dynamic_image_size", "dynamic_dims", "input_shape_range",
             "output_type", "soc_version", "log", "mode", "singleop")
 #: What ATC accepts beside --singleop (its documentation's list, less the tuning options the emulator ignores).
 _SINGLEOP_OPTIONS = ("singleop", "output", "soc_version", "log")
@@ -505,6 +536,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--dynamic_batch_size", help='"1,2,4,8": the batch gears')
     p.add_argument("--dynamic_image_size", help='"h1,w1;h2,w2": height and width gears (-1 as H and W in '
                    '--input_shape)')
+    p.add_argument("--input_shape_range", help='"name:[1~8,3,-1,-1];...": shape ranges (min~max, -1: any); the '
+                   'program sets each execution\'s shape with aclmdlSetDatasetTensorDesc')
     p.add_argument("--dynamic_dims", help='"v1,v2;v1,v2": ND dims gears, one value per -1 of --input_shape '
                    '(--input_format=ND)')
     p.add_argument("--output_type", help="FP32, FP16, UINT8, or NODE:INDEX:TYPE;...")
@@ -546,7 +579,8 @@ def main(argv: Sequence[str]) -> int:
         out = convert(args.model, args.output, args.insert_op_conf, args.input_shape, args.input_format,
                       args.dynamic_batch_size, args.output_type, args.soc_version,
                       command="acllite atc " + " ".join(shlex.quote(a) for a in argv),
-                      dynamic_image_size=args.dynamic_image_size, dynamic_dims=args.dynamic_dims)
+                      dynamic_image_size=args.dynamic_image_size, dynamic_dims=args.dynamic_dims,
+                      input_shape_range=args.input_shape_range)
     except AtcError as exc:
         sys.stderr.write("acllite atc: %s\n" % exc)
         return 1

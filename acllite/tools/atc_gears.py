@@ -22,7 +22,7 @@ from typing import Any, Dict, List, Sequence, Tuple
 
 from ..formats.onnx import GEARS_DIMS, GEARS_IMAGE_SIZE, ShapeGears
 
-__all__ = ["parse_image_size", "parse_dims", "shape_gears"]
+__all__ = ["parse_image_size", "parse_dims", "shape_gears", "parse_shape_range"]
 
 _MAX_GEARS = 100
 _INT64_MAX = (1 << 63) - 1
@@ -170,3 +170,35 @@ def shape_gears(proto: Any, inputs: Sequence[Any], kind: str, fmt: str, shapes: 
         set_onnx_dims(vo, [per_gear[0][j] if len({s[j] for s in per_gear}) == 1 else "gear_out_%d_%d" % (o, j)
                        for j in range(len(per_gear[0]))])
     return ShapeGears(kind, [tuple(g) for g in gears], all_inputs, all_outputs)
+
+
+def parse_shape_range(text: str) -> Dict[str, List[Tuple[int, int]]]:
+    """``--input_shape_range="x:[1~8,3,-1,-1];y:[5,3~9]"`` -> {name: [(min, max), ...]}: ``a~b`` a range, ``-1``
+    any size (0 or more: max -1), a number a fixed dimension (ATC's parameter reference, --input_shape_range)."""
+    ranges: Dict[str, List[Tuple[int, int]]] = {}
+    for part in filter(None, (p.strip() for p in text.split(";"))):
+        name, sep, body = part.rpartition(":")
+        body = body.strip()
+        if not sep or not name or not (body.startswith("[") and body.endswith("]")):
+            raise GearError("--input_shape_range: %r is not NAME:[d0,d1,...] (ranges as min~max, -1 for any)" % part)
+        dims: List[Tuple[int, int]] = []
+        for token in (t.strip() for t in body[1:-1].split(",")):
+            try:
+                if "~" in token:
+                    lo, hi = (int(v) for v in token.split("~"))
+                else:
+                    lo = hi = int(token)
+                    if lo == -1:
+                        lo = 0
+            except ValueError:
+                raise GearError("--input_shape_range: %r: %r is not a number, min~max or -1" % (name, token)) from None
+            if lo < 0 or (hi != -1 and hi < lo) or hi < -1 or max(lo, hi) > _INT64_MAX or (hi == 0 and "~" not in token):
+                raise GearError("--input_shape_range: %r: %r is not a dimension, min~max (0 <= min <= max) or -1" % (
+                    name, token))
+            dims.append((lo, hi))
+        if name in ranges:
+            raise GearError("--input_shape_range: %r is given twice" % name)
+        ranges[name] = dims
+    if not ranges:
+        raise GearError("--input_shape_range: no input given")
+    return ranges

@@ -60,6 +60,9 @@ typedef struct {
     int64_t dims[32]; /* -1: dynamic */
     size_t size;      /* 0: dims x element size; else the bytes the device reports (per batch item when dim 0
                          is dynamic), e.g. W*H*3/2 for a YUV420SP AIPP input described as [N, H, W, 3] */
+    size_t rangeCount;     /* inputs of ATC --input_shape_range: dimCount, else 0 */
+    int64_t ranges[32][2]; /* [min, max] of each dim (max -1: unbounded); the shape is set per execution with
+                              aclmdlSetDatasetTensorDesc */
 } acllite_emu_tensor_desc;
 
 typedef struct {

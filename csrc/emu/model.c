@@ -21,6 +21,7 @@ typedef struct emu_model {
     aclmdlBatch gears;  /* dynamic batch gears (ATC --dynamic_batch_size); batchCount 0: none */
     size_t dyn_index;   /* the input carrying the chosen batch (ACL_DYNAMIC_TENSOR_NAME) */
     emu_shape_gears *shape_gears; /* ATC --dynamic_image_size / --dynamic_dims; NULL: none */
+    bool ranged;        /* inputs with shape ranges (ATC --input_shape_range): shapes set per execution */
     int inflight;
     bool unloading;
 } emu_model;
@@ -159,7 +160,7 @@ static aclError describe_all(const acllite_emu_model_engine *e, uint64_t handle,
                            "%s %zu '%s': %s", role, i, d->name,
                            elem == 0 ? "its data type has no fixed element size" : "too many dimensions");
         } else if (!(err = tensor_bytes(d, role, i, elem, &bytes, &span, &rest_dynamic, func)) && !is_output &&
-                   rest_dynamic && !shape_gears) {
+                   rest_dynamic && !shape_gears && !d->rangeCount) {
             err = emu_fail(ACL_ERROR_PARSE_MODEL, func,
                            "input %zu '%s' has dynamic dimensions other than the batch (dim 0); the emulator runs "
                            "static shapes and a symbolic batch", i, d->name);
@@ -172,6 +173,11 @@ static aclError describe_all(const acllite_emu_model_engine *e, uint64_t handle,
         io[i].size = rest_dynamic ? 0 : (size_t)bytes;
         io[i].sample_bytes = io[i].batch_dynamic ? (size_t)bytes : 0;
         io[i].span_bytes = (size_t)span;
+        if (!is_output && d->rangeCount && (err = emu_ranges_describe(&io[i], i, func))) {
+            free(io);
+            return err;
+        }
+        if (is_output) d->rangeCount = 0;
     }
     *out = io;
     return ACL_SUCCESS;
@@ -290,6 +296,19 @@ static aclError describe_model(const acllite_emu_model_engine *e, uint64_t handl
         if (err) err = emu_fail(err, func, "the engine cannot describe the model's dynamic batch");
     }
     if (!err) err = check_gears(m, func);
+    for (size_t i = 0; !err && i < m->n_in; i++) m->ranged |= m->in[i].desc.rangeCount > 0;
+    for (size_t i = 0; !err && m->ranged && i < m->n_out; i++) {
+        if (m->out[i].batch_dynamic) { /* no batch: the size is known after the run */
+            m->out[i].batch_dynamic = false;
+            m->out[i].sample_bytes = m->out[i].size = 0;
+        }
+    }
+    if (!err && shaped && m->ranged) {
+        err = emu_fail(ACL_ERROR_PARSE_MODEL, func, "the model has shape gears and shape ranges; ATC makes one kind only");
+    }
+    if (!err && (m->ranged && m->gears.batchCount)) {
+        err = emu_fail(ACL_ERROR_PARSE_MODEL, func, "the model has batch gears and shape ranges; ATC makes one kind only");
+    }
     if (!err && shaped) {
         err = emu_gears_describe(e, handle, m->in, m->n_in, m->out, m->n_out, m->gears.batchCount, &m->shape_gears,
                                  func);
@@ -891,6 +910,10 @@ static aclError prepare(const emu_model *m, acllite_emu_tensor *in, size_t n_in,
             if ((err = emu_gears_fit(shaped, gear, i, t, &io->desc, func))) return err;
             continue;
         }
+        if (!is_out && io->desc.rangeCount) { /* the dataset's description gives the shape */
+            if ((err = emu_ranges_fit(io, i, t, func))) return err;
+            continue;
+        }
         aclError mismatch = is_out ? ACL_ERROR_MODEL_OUTPUT_NOT_MATCH : ACL_ERROR_MODEL_INPUT_NOT_MATCH;
         if (!is_out) {
             t->dimCount = io->desc.dimCount;
@@ -992,6 +1015,15 @@ static aclError run(emu_model *m, acllite_emu_tensor *in, acllite_emu_tensor *ou
     return ACL_SUCCESS;
 }
 
+/* A model with shape ranges: its outputs' shapes after the run, as descriptions of the output dataset. */
+static void describe_outputs(const emu_model *m, aclmdlDataset *output, const acllite_emu_tensor *out,
+                             const char *func) {
+    for (size_t i = 0; i < m->n_out; i++) {
+        emu_dataset_set_output_desc(output, i, m->out[i].desc.dataType, m->out[i].desc.format, out[i].dimCount,
+                                    out[i].dims, func);
+    }
+}
+
 static aclError begin(uint32_t modelId, const aclmdlDataset *input, aclmdlDataset *output, emu_model **m_out,
                       acllite_emu_tensor **in, acllite_emu_tensor **out, const char *func) {
     aclError err = emu_require_init(func);
@@ -1000,8 +1032,14 @@ static aclError begin(uint32_t modelId, const aclmdlDataset *input, aclmdlDatase
     if (!m) return ACL_ERROR_INVALID_MODEL_ID;
     size_t n_in = 0, n_out = 0;
     *in = *out = NULL;
-    if ((err = emu_dataset_tensors(input, in, &n_in, func, "input")) ||
-        (err = emu_dataset_tensors(output, out, &n_out, func, "output")) ||
+    if (!(err = emu_dataset_tensors(input, in, &n_in, func, "input")) && m->ranged) {
+        for (size_t i = 0; i < n_in && i < m->n_in; i++) {
+            if (m->in[i].desc.rangeCount && !emu_dataset_desc_dims(input, i, &(*in)[i].dimCount, (*in)[i].dims)) {
+                (*in)[i].dimCount = EMU_NO_DESC;
+            }
+        }
+    }
+    if (err || (err = emu_dataset_tensors(output, out, &n_out, func, "output")) ||
         (err = prepare(m, *in, n_in, *out, n_out, func))) {
         free(*in);
         free(*out);
@@ -1019,6 +1057,7 @@ EMU_EXPORT aclError aclmdlExecute(uint32_t modelId, const aclmdlDataset *input, 
     aclError err = begin(modelId, input, output, &m, &in, &out, func);
     if (err) return err;
     err = run(m, in, out, func);
+    if (!err && m->ranged) describe_outputs(m, output, out, func);
     free(in);
     free(out);
     model_release(m);
@@ -1028,6 +1067,7 @@ EMU_EXPORT aclError aclmdlExecute(uint32_t modelId, const aclmdlDataset *input, 
 typedef struct {
     emu_model *model;
     acllite_emu_tensor *in, *out;
+    aclmdlDataset *output;
 } execute_task;
 
 static aclError run_execute_task(void *arg) {
@@ -1041,7 +1081,9 @@ static aclError run_execute_task(void *arg) {
         aclError err = emu_mem_locate(x->data, x->size, &w, func, is_out ? "output buffer" : "input buffer");
         if (err) return err;
     }
-    return run(t->model, t->in, t->out, func);
+    aclError err = run(t->model, t->in, t->out, func);
+    if (!err && t->model->ranged) describe_outputs(t->model, t->output, t->out, func);
+    return err;
 }
 
 static void drop_execute_task(void *arg) {
@@ -1073,7 +1115,7 @@ EMU_EXPORT aclError aclmdlExecuteAsync(uint32_t modelId, const aclmdlDataset *in
         model_release(m);
         return err;
     }
-    *t = (execute_task){m, in, out};
+    *t = (execute_task){m, in, out, output};
     err = emu_stream_enqueue(s, run_execute_task, t, drop_execute_task, func); /* the model stays held until it ran */
     emu_stream_unref(s);
     return err;
@@ -1146,6 +1188,13 @@ aclError emu_model_shape_gears(uint32_t model_id, emu_shape_gears **gears, const
     }
     model_release(m);
     return err;
+}
+
+aclError emu_desc_input(const aclmdlDesc *desc, size_t index, acllite_emu_tensor_desc *out, const char *func) {
+    const emu_io *io = desc_io(desc, false, index, func);
+    if (!io) return ACL_ERROR_INVALID_PARAM;
+    *out = io->desc;
+    return ACL_SUCCESS;
 }
 
 aclError emu_desc_shape_gears(const aclmdlDesc *desc, emu_shape_gears **gears, const char *func) {

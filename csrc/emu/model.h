@@ -45,14 +45,29 @@ aclError emu_gears_select(const emu_shape_gears *g, const acllite_emu_tensor *dy
 aclError emu_gears_fit(const emu_shape_gears *g, size_t gear, size_t index, acllite_emu_tensor *t,
                        const acllite_emu_tensor_desc *desc, const char *func);
 
+/* Shape ranges (ATC --input_shape_range), model_dynamic.c. Check an input's ranges against its dims at load and
+ * give it its largest size (0 when a range is unbounded). */
+aclError emu_ranges_describe(emu_io *io, size_t index, const char *func);
+/* The shape an execution runs a ranged input at: the dims in t (dimCount SIZE_MAX: no description was set) must
+ * be within the ranges, and the buffer must hold them. */
+aclError emu_ranges_fit(const emu_io *io, size_t index, acllite_emu_tensor *t, const char *func);
+#define EMU_NO_DESC SIZE_MAX
+
 /* model.c for model_dynamic.c: a copy of a loaded model's shape gears (*gears NULL: none; free it), or of a
  * description's (the description must be live). */
 aclError emu_model_shape_gears(uint32_t model_id, emu_shape_gears **gears, const char *func);
 aclError emu_desc_shape_gears(const aclmdlDesc *desc, emu_shape_gears **gears, const char *func);
+/* A copy of a live description's input index. */
+aclError emu_desc_input(const aclmdlDesc *desc, size_t index, acllite_emu_tensor_desc *out, const char *func);
 
 /* Snapshot a dataset's buffers as engine tensors (data, size; dims left empty). The caller frees *out. */
 aclError emu_dataset_tensors(const aclmdlDataset *dataset, acllite_emu_tensor **out, size_t *count, const char *func,
                              const char *what);
+/* The dims of the description set at index (aclmdlSetDatasetTensorDesc): false when none. dims holds 32. */
+bool emu_dataset_desc_dims(const aclmdlDataset *dataset, size_t index, size_t *count, int64_t *dims);
+/* Describe output index of an execution (the dataset owns the description; aclmdlGetDatasetTensorDesc). */
+void emu_dataset_set_output_desc(aclmdlDataset *dataset, size_t index, aclDataType type, aclFormat format,
+                                 size_t count, const int64_t *dims, const char *func);
 /* Free every dataset (aclFinalize); returns how many there were. Requires emu_lock. */
 uint64_t emu_datasets_release_locked(void);
 

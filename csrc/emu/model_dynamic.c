@@ -427,3 +427,89 @@ EMU_EXPORT aclError aclmdlSetInputDynamicDims(uint32_t modelId, aclmdlDataset *d
     emu_gears_free(g);
     return err;
 }
+
+/* ------------------------------------------------------------------------------------------ shape ranges */
+
+aclError emu_ranges_describe(emu_io *io, size_t index, const char *func) {
+    acllite_emu_tensor_desc *d = &io->desc;
+    char a[800];
+    if (d->rangeCount != d->dimCount) {
+        return emu_fail(ACL_ERROR_PARSE_MODEL, func, "input %zu '%s': %zu shape ranges for %zu dimensions", index,
+                        d->name, d->rangeCount, d->dimCount);
+    }
+    uint64_t most = aclDataTypeSize(d->dataType);
+    bool bounded = true;
+    for (size_t k = 0; k < d->dimCount; k++) {
+        int64_t lo = d->ranges[k][0], hi = d->ranges[k][1], dim = d->dims[k];
+        if (lo < 0 || (hi != -1 && hi < lo) || (dim >= 0 && (lo != dim || hi != dim))) {
+            return emu_fail(ACL_ERROR_PARSE_MODEL, func, "input %zu '%s' %s: dimension %zu has the range [%lld, %lld]",
+                            index, d->name, dims_text(d->dims, d->dimCount, a, sizeof a), k, (long long)lo,
+                            (long long)hi);
+        }
+        if (hi < 0) bounded = false;
+        else if (bounded && (!emu_mul64(most, (uint64_t)hi, &most) || most > EMU_MAX_TENSOR_BYTES)) {
+            return emu_fail(ACL_ERROR_PARSE_MODEL, func, "input %zu '%s': its largest shape is more than %llu bytes",
+                            index, d->name, (unsigned long long)EMU_MAX_TENSOR_BYTES);
+        }
+    }
+    io->size = bounded ? (size_t)most : 0; /* unbounded: the program sizes its buffers */
+    io->batch_dynamic = false;
+    io->sample_bytes = 0;
+    return ACL_SUCCESS;
+}
+
+aclError emu_ranges_fit(const emu_io *io, size_t index, acllite_emu_tensor *t, const char *func) {
+    const acllite_emu_tensor_desc *d = &io->desc;
+    char a[800], b[800];
+    bool fixed = true; /* an input of static dims needs no description */
+    for (size_t k = 0; k < d->dimCount; k++) fixed &= d->dims[k] >= 0;
+    if (t->dimCount == EMU_NO_DESC && fixed) {
+        t->dimCount = d->dimCount;
+        memcpy(t->dims, d->dims, sizeof t->dims);
+    }
+    if (t->dimCount == EMU_NO_DESC) {
+        return emu_fail(ACL_ERROR_INVALID_PARAM, func, "input %zu '%s' has dynamic dims %s: set its shape with "
+                        "aclmdlSetDatasetTensorDesc on the input dataset first", index, d->name,
+                        dims_text(d->dims, d->dimCount, a, sizeof a));
+    }
+    if (t->dimCount != d->dimCount) {
+        return emu_fail(ACL_ERROR_INVALID_PARAM, func, "input %zu '%s': the dataset's description has %zu "
+                        "dimensions, the model's %s has %zu", index, d->name, t->dimCount,
+                        dims_text(d->dims, d->dimCount, a, sizeof a), d->dimCount);
+    }
+    uint64_t bytes = aclDataTypeSize(d->dataType);
+    bool fits = true;
+    for (size_t k = 0; k < d->dimCount; k++) {
+        int64_t v = t->dims[k], lo = d->ranges[k][0], hi = d->ranges[k][1];
+        if (v < lo || (hi >= 0 && v > hi)) {
+            return emu_fail(ACL_ERROR_INVALID_PARAM, func, "input %zu '%s': shape %s is outside the model's range "
+                            "(dimension %zu: %lld not in [%lld, %lld]; -1: unbounded)", index, d->name,
+                            dims_text(t->dims, t->dimCount, b, sizeof b), k, (long long)v, (long long)lo,
+                            (long long)hi);
+        }
+        fits = fits && emu_mul64(bytes, (uint64_t)v, &bytes) && bytes <= EMU_MAX_TENSOR_BYTES;
+    }
+    if (!fits || t->size < bytes) {
+        return emu_fail(ACL_ERROR_MODEL_INPUT_NOT_MATCH, func, "input %zu '%s' holds %zu bytes; shape %s needs %s",
+                        index, d->name, t->size, dims_text(t->dims, t->dimCount, b, sizeof b),
+                        fits ? (snprintf(a, sizeof a, "%llu", (unsigned long long)bytes), a) : "more than int64 holds");
+    }
+    t->size = (size_t)bytes;
+    return ACL_SUCCESS;
+}
+
+EMU_EXPORT aclError aclmdlGetInputDimsRange(const aclmdlDesc *modelDesc, size_t index, aclmdlIODimsRange *dimsRange) {
+    const char *func = "aclmdlGetInputDimsRange";
+    if (!dimsRange) return emu_fail(ACL_ERROR_INVALID_PARAM, func, "dimsRange is NULL");
+    acllite_emu_tensor_desc d;
+    aclError err = emu_desc_input(modelDesc, index, &d, func);
+    if (err) return err;
+    memset(dimsRange, 0, sizeof *dimsRange);
+    dimsRange->rangeCount = d.dimCount;
+    for (size_t k = 0; k < d.dimCount; k++) {
+        bool ranged = d.rangeCount == d.dimCount;
+        dimsRange->range[k][0] = ranged ? d.ranges[k][0] : d.dims[k] >= 0 ? d.dims[k] : 1;
+        dimsRange->range[k][1] = ranged ? d.ranges[k][1] : d.dims[k]; /* -1: unbounded */
+    }
+    return ACL_SUCCESS;
+}
