@@ -537,3 +537,28 @@ def test_atc_refuses_bad_ranges(tmp_path: Path) -> None:
     with pytest.raises(atc.AtcError, match="cannot be used with --dynamic_batch_size"):
         atc.convert(src, str(tmp_path / "bad"), input_shape_range="x:[1~4]", input_shape="x:-1",
                     dynamic_batch_size="1,2")
+
+
+def test_input_dims_v2_is_the_model_side_of_static_aipp(acl: Any, tmp_path: Path) -> None:
+    """aclmdlGetInputDims describes the image an AIPP input takes; aclmdlGetInputDimsV2 the model's input after
+    AIPP (the OM's input_dims); other inputs answer the same to both."""
+    f = TensorProto.FLOAT
+    src = _save(tmp_path / "id.onnx", [helper.make_node("Identity", ["x"], ["y"])],
+                [helper.make_tensor_value_info("x", f, [1, 3, 8, 8])], [helper.make_tensor_value_info("y", f, [1, 3, 8, 8])])
+    cfg = tmp_path / "aipp.cfg"
+    cfg.write_text("aipp_op { aipp_mode: static input_format: YUV420SP_U8 csc_switch: true }\n")
+    path = atc.convert(str(src), str(tmp_path / "aipp"), insert_op_conf=str(cfg))
+    model_id, desc = load_file(path)
+    try:
+        assert dims_of(desc, 0) == (1, 8, 8, 3)
+        assert dims_of(desc, 0, lib.aclmdlGetInputDimsV2) == (1, 3, 8, 8)
+    finally:
+        ok(lib.aclmdlDestroyDesc(desc))
+        ok(lib.aclmdlUnload(model_id))
+    plain = atc.convert(str(src), str(tmp_path / "plain"))
+    model_id, desc = load_file(plain)
+    try:
+        assert dims_of(desc, 0, lib.aclmdlGetInputDimsV2) == dims_of(desc, 0) == (1, 3, 8, 8)
+    finally:
+        ok(lib.aclmdlDestroyDesc(desc))
+        ok(lib.aclmdlUnload(model_id))

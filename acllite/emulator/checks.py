@@ -106,6 +106,10 @@ def validate(model: Model) -> None:
     if gears and not 0 <= model.dynamic_index < len(model.inputs):
         raise _fail("the dynamic batch input index %d is not an input" % model.dynamic_index)
     for i, t in enumerate(model.inputs):
+        if t.dims_v2 is not None and (len(t.dims_v2) > 32 or len(t.dims_v2) == 0):
+            raise _fail("input %d: aclmdlGetInputDimsV2 dims %s (1 to 32 dimensions)" % (i, list(t.dims_v2)))
+        for d in t.dims_v2 or ():
+            _int(d, INT64, "input %d: a dimension after AIPP" % i)
         for k, (lo, hi) in enumerate(t.ranges or ()):
             _int(lo, INT64, "input %d: the range of dimension %d" % (i, k))
             _int(hi, INT64, "input %d: the range of dimension %d" % (i, k))

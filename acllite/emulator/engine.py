@@ -72,6 +72,10 @@ def acllite_py_model_describe(handle, is_output, index, desc):  # type: ignore[n
     for k, d in enumerate(t.dims[:32]):
         desc.dims[k] = d
     desc.size = t.size
+    v2 = t.dims_v2 if not is_output and t.dims_v2 is not None and t.dims_v2 != t.dims else ()
+    desc.dimCountV2 = len(v2)
+    for k, d in enumerate(v2[:32]):
+        desc.dimsV2[k] = d
     ranges = t.ranges if not is_output else None
     desc.rangeCount = len(ranges) if ranges else 0
     for k, (lo, hi) in enumerate((ranges or [])[:32]):

@@ -79,10 +79,11 @@ def _tensor(t: om.OmTensor, twin: Optional[TensorDesc]) -> TensorDesc:
     """The engine's tensor: described as the OM says, bound to the twin's tensor (by its name and shape)."""
     if twin is None:
         return TensorDesc(t.name, t.acl_dtype, numpy_dtype(t.acl_dtype), t.dims, size=_size_override(t),
-                       acl_format=t.format)
+                       acl_format=t.format, dims_v2=tuple(t.dims_v2) if t.dims_v2 != t.dims else None)
     return TensorDesc(t.name, t.acl_dtype, twin.dtype, t.dims, graph_dims=twin.graph_dims,
                    size=_size_override(t) or twin.size, acl_format=t.format, synthetic=twin.synthetic,
-                   aipp=twin.aipp, graph_name=twin.name, ranges=twin.ranges)
+                   aipp=twin.aipp, graph_name=twin.name, ranges=twin.ranges,
+                   dims_v2=tuple(t.dims_v2) if t.dims_v2 != t.dims else twin.dims_v2)
 
 
 def _read_twin(path: str, how: str, om_path: str) -> bytes:

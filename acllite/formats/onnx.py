@@ -76,6 +76,7 @@ class TensorDesc:
     aipp: Optional[Dict[str, Any]] = None  #: static AIPP settings recorded by acllite atc
     graph_name: Optional[str] = None  #: the graph tensor's name, when it differs from name (OM twins)
     ranges: Optional[List[Tuple[int, int]]] = None  #: [min, max] per dim (--input_shape_range; max -1: unbounded)
+    dims_v2: Optional[Tuple[int, ...]] = None  #: aclmdlGetInputDimsV2 when it differs (the dims after static AIPP)
 
     @property
     def batch_dynamic(self) -> bool:
@@ -175,6 +176,8 @@ def _apply_metadata(proto: Any, inputs: List[TensorDesc], n_outputs: int = 0) ->
         except (ValueError, KeyError, TypeError) as exc:
             raise OnnxError(ACL_ERROR_PARSE_MODEL, "input '%s': unreadable AIPP record (%s)" % (t.name, exc)) from None
         t.graph_dims, t.dims, t.size, t.aipp = t.dims, dims, size, aipp
+        if "model_dims" in aipp:
+            t.dims_v2 = tuple(int(d) for d in aipp["model_dims"])
         t.acl_dtype, t.dtype, t.acl_format = ACL_UINT8, np.uint8, ACL_FORMAT_NHWC
     gears: Tuple[int, ...] = ()
     if META_DYNAMIC_BATCH in meta:

@@ -63,6 +63,9 @@ typedef struct {
     size_t rangeCount;     /* inputs of ATC --input_shape_range: dimCount, else 0 */
     int64_t ranges[32][2]; /* [min, max] of each dim (max -1: unbounded); the shape is set per execution with
                               aclmdlSetDatasetTensorDesc */
+    size_t dimCountV2;     /* aclmdlGetInputDimsV2 when it differs (an input behind static AIPP: the model's dims
+                              after AIPP); 0: the same as dims */
+    int64_t dimsV2[32];
 } acllite_emu_tensor_desc;
 
 typedef struct {

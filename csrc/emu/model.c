@@ -177,7 +177,8 @@ static aclError describe_all(const acllite_emu_model_engine *e, uint64_t handle,
             free(io);
             return err;
         }
-        if (is_output) d->rangeCount = 0;
+        if (is_output) d->rangeCount = d->dimCountV2 = 0;
+        if (d->dimCountV2 > ACLLITE_EMU_MAX_DIMS) d->dimCountV2 = 0;
     }
     *out = io;
     return ACL_SUCCESS;
@@ -766,8 +767,17 @@ EMU_EXPORT aclError aclmdlGetInputDims(const aclmdlDesc *modelDesc, size_t index
     return get_dims(modelDesc, false, index, dims, "aclmdlGetInputDims");
 }
 
+/* As aclmdlGetInputDims, but an input behind static AIPP has the model's dims after AIPP (the OM's input_dims). */
 EMU_EXPORT aclError aclmdlGetInputDimsV2(const aclmdlDesc *modelDesc, size_t index, aclmdlIODims *dims) {
-    return get_dims(modelDesc, false, index, dims, "aclmdlGetInputDimsV2");
+    const char *func = "aclmdlGetInputDimsV2";
+    const emu_io *io = desc_io(modelDesc, false, index, func);
+    if (!io) return ACL_ERROR_INVALID_PARAM;
+    acllite_emu_tensor_desc t = io->desc;
+    if (t.dimCountV2 && t.dimCountV2 <= ACLLITE_EMU_MAX_DIMS) {
+        t.dimCount = t.dimCountV2;
+        memcpy(t.dims, t.dimsV2, sizeof t.dims);
+    }
+    return fill_dims(&t, dims, func);
 }
 
 EMU_EXPORT aclError aclmdlGetOutputDims(const aclmdlDesc *modelDesc, size_t index, aclmdlIODims *dims) {
