@@ -124,7 +124,7 @@ class ShapeGears:
             values = [tuple(int(x) for x in v) for v in raw["values"]]
             ins = [[tuple(int(x) for x in d) for d in g] for g in raw["inputs"]]
             outs = [[tuple(int(x) for x in d) for d in g] for g in raw["outputs"]]
-        except (ValueError, KeyError, TypeError) as exc:
+        except (ValueError, KeyError, TypeError, OverflowError, RecursionError) as exc:
             raise OnnxError(ACL_ERROR_PARSE_MODEL, "unreadable shape gears (%s)" % exc) from None
         if kind not in (GEARS_IMAGE_SIZE, GEARS_DIMS) or not values or len(ins) != len(values) or \
                 len(outs) != len(values) or any(len(g) != n_inputs for g in ins) or \
@@ -196,7 +196,7 @@ def _apply_metadata(proto: Any, inputs: List[TensorDesc], n_outputs: int = 0) ->
                     t.ranges = [(int(lo), int(hi)) for lo, hi in table[t.name]]
                 else:  # the other inputs are static: each dim its own range
                     t.ranges = [(d, d) for d in t.dims]
-        except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        except (ValueError, KeyError, TypeError, AttributeError, OverflowError, RecursionError) as exc:
             raise OnnxError(ACL_ERROR_PARSE_MODEL, "unreadable shape ranges (%s)" % exc) from None
         if any(len(t.ranges or ()) != len(t.dims) for t in inputs):
             raise OnnxError(ACL_ERROR_PARSE_MODEL, "shape ranges do not match the inputs' ranks")
