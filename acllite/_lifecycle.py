@@ -433,7 +433,7 @@ class Owned:
         if self.closed:
             raise self._closed_error()
 
-    def __enter__(self):  # type: ignore[no-untyped-def]
+    def __enter__(self):
         return self
 
     def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:

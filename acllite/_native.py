@@ -28,7 +28,8 @@ logger = logging.getLogger("acllite")
 
 ASCENDCL = "libascendcl.so"
 ACL_DVPP = "libacl_dvpp.so"
-_DEFAULT_INSTALLS = ("/usr/local/Ascend/ascend-toolkit/latest", "~/Ascend/ascend-toolkit/latest", "/usr/local/Ascend/cann")
+_DEFAULT_INSTALLS = ("/usr/local/Ascend/ascend-toolkit/latest", "~/Ascend/ascend-toolkit/latest",
+                     "/usr/local/Ascend/cann")
 #: Where a CANN install keeps its libraries, relative to its root (lib64 holds links to the others).
 _INSTALL_LIB_DIRS = ("lib64", "runtime/lib64", "compiler/lib64")
 

@@ -224,7 +224,7 @@ class ImageProcessor:
         if ws_ok and hs_ok:
             return _temp(image.copy_to(DVPP, self.device))
         # restride on the host, then one copy in
-        fmt = PixelFormat(image.format)
+        fmt = PixelFormat(int(image.format))  # pixels, never "jpeg"/"png" here
         staged = Image.from_numpy(_restride(image, fmt), fmt)
         out = self._new(fmt, image.width, image.height)
         rows = np.zeros(out.nbytes, np.uint8)
@@ -236,7 +236,7 @@ class ImageProcessor:
         """Submit on the stream; without one, wait and release what ``keep`` owns. True when it waited."""
         s = stream if stream is not None else self.stream
         waiter = s is None
-        if waiter:
+        if s is None:
             s = self._waiter
         rc = submit(s.handle)
         if rc:
@@ -423,29 +423,30 @@ class ImageProcessor:
             crop = _roi(box, "box") if box is not None else None
             paste = _roi(dest_box, "dest_box") if dest_box is not None else None
             keep += [c for c in (crop, paste) if c is not None]
-            resize = _Config("resize", int(interpolation)) if interpolation is not None or box is None else None
-            if resize is None and box is None:
-                resize = _Config("resize", INTERPOLATION_BILINEAR)
-            if resize is not None:
+            # a plain resize (no box) always has a resize configuration: bilinear unless one is given
+            resize: Optional[_Config] = None
+            if interpolation is not None or box is None:
+                resize = _Config("resize", INTERPOLATION_BILINEAR if interpolation is None else int(interpolation))
                 keep.append(resize)
             ih, oh = din.handle, dout.handle
-            if crop is None:
-                submit, name = (lambda s: lib.acldvppVpcResizeAsync(channel, ih, oh, resize.handle, s)), \
+            rh = resize.handle if resize is not None else None
+            ch = crop.handle if crop is not None else None
+            ph = paste.handle if paste is not None else None
+            if ch is None:
+                submit, name = (lambda s: lib.acldvppVpcResizeAsync(channel, ih, oh, rh, s)), \
                     "acldvppVpcResizeAsync"
-            elif paste is None:
-                if resize is None:
-                    submit, name = (lambda s: lib.acldvppVpcCropAsync(channel, ih, oh, crop.handle, s)), \
+            elif ph is None:
+                if rh is None:
+                    submit, name = (lambda s: lib.acldvppVpcCropAsync(channel, ih, oh, ch, s)), \
                         "acldvppVpcCropAsync"
                 else:
-                    submit, name = (lambda s: lib.acldvppVpcCropResizeAsync(channel, ih, oh, crop.handle,
-                                                                            resize.handle, s)), \
+                    submit, name = (lambda s: lib.acldvppVpcCropResizeAsync(channel, ih, oh, ch, rh, s)), \
                         "acldvppVpcCropResizeAsync"
-            elif resize is None:
-                submit, name = (lambda s: lib.acldvppVpcCropAndPasteAsync(channel, ih, oh, crop.handle, paste.handle,
-                                                                          s)), "acldvppVpcCropAndPasteAsync"
+            elif rh is None:
+                submit, name = (lambda s: lib.acldvppVpcCropAndPasteAsync(channel, ih, oh, ch, ph, s)), \
+                    "acldvppVpcCropAndPasteAsync"
             else:
-                submit, name = (lambda s: lib.acldvppVpcCropResizePasteAsync(channel, ih, oh, crop.handle,
-                                                                             paste.handle, resize.handle, s)), \
+                submit, name = (lambda s: lib.acldvppVpcCropResizePasteAsync(channel, ih, oh, ch, ph, rh, s)), \
                     "acldvppVpcCropResizePasteAsync"
             self._run(submit, name, stream, keep)
         except BaseException:

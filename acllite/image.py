@@ -494,7 +494,7 @@ class Image:
             from PIL import Image as PILImage
 
             return np.asarray(PILImage.open(io.BytesIO(self.to_numpy().tobytes())).convert("RGB"))
-        f = PixelFormat(self.format)
+        f = PixelFormat(int(self.format))  # not encoded: a pixel format
         px = self.to_numpy()
         h, w = self.height, self.width
         if f in (_F.RGB888, _F.BGR888, _F.RGBA8888, _F.BGRA8888, _F.ARGB8888, _F.ABGR8888):

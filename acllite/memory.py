@@ -125,7 +125,7 @@ class Buffer(Owned):
                 else:
                     s = None
                 if s is not None:
-                    count = src.nbytes
+                    count = src.nbytes  # type: ignore[union-attr]  # bytes never get here (s is None)
                     room = self.nbytes
                     if count <= room:
                         if self.on_device:

@@ -31,7 +31,7 @@ if TYPE_CHECKING:
 __all__ = ["Model", "Executor", "TensorInfo", "AsyncResult", "ACL_TO_NUMPY"]
 
 #: aclDataType -> numpy dtype (the types a model tensor can have here).
-ACL_TO_NUMPY = {
+ACL_TO_NUMPY: Dict[int, np.dtype] = {
     0: np.dtype(np.float32), 1: np.dtype(np.float16), 2: np.dtype(np.int8), 3: np.dtype(np.int32),
     4: np.dtype(np.uint8), 6: np.dtype(np.int16), 7: np.dtype(np.uint16), 8: np.dtype(np.uint32),
     9: np.dtype(np.int64), 10: np.dtype(np.uint64), 11: np.dtype(np.float64), 12: np.dtype(np.bool_),
@@ -94,19 +94,56 @@ def _release_model(handles: Tuple[int, Any]) -> int:
     return int(rc)
 
 
+def _load_with_config(source: Union[str, "os.PathLike[str]", bytes, bytearray, memoryview], priority: int,
+                      cell: Any) -> None:
+    """aclmdlLoadWithConfig of a path or bytes at this priority (the handle lives for the call only)."""
+    if isinstance(priority, bool) or not isinstance(priority, int):
+        raise TypeError("priority must be an int (0 to 7), not %r" % (priority,))
+    handle = lib.aclmdlCreateConfigHandle()
+    if handle == ffi.NULL:
+        raise_for(200000, "aclmdlCreateConfigHandle")
+    try:
+        def opt(attr: int, ctype: str, value: Any) -> None:
+            value_cell = ffi.new(ctype + " *", value)
+            check(lib.aclmdlSetConfigOpt(handle, attr, value_cell, ffi.sizeof(ctype)), "aclmdlSetConfigOpt")
+
+        if not -(1 << 31) <= priority < 1 << 31:  # an int32_t; the emulator itself refuses values beyond 0..7
+            raise ValueError("priority %d is not 0 to 7" % priority)
+        opt(lib.ACL_MDL_PRIORITY_INT32, "int32_t", priority)
+        if isinstance(source, (bytes, bytearray, memoryview)):
+            data = ffi.from_buffer(source)
+            opt(lib.ACL_MDL_LOAD_TYPE_SIZET, "size_t", lib.ACL_MDL_LOAD_FROM_MEM)
+            opt(lib.ACL_MDL_MEM_ADDR_PTR, "void *", ffi.cast("void *", data))
+            opt(lib.ACL_MDL_MEM_SIZET, "size_t", len(data))
+        else:
+            path = ffi.new("char[]", os.fsencode(source))
+            opt(lib.ACL_MDL_LOAD_TYPE_SIZET, "size_t", lib.ACL_MDL_LOAD_FROM_FILE)
+            opt(lib.ACL_MDL_PATH_PTR, "void *", ffi.cast("void *", path))
+        check(lib.aclmdlLoadWithConfig(handle, cell), "aclmdlLoadWithConfig")
+    finally:
+        lib.aclmdlDestroyConfigHandle(handle)
+
+
 class Model:
     """A loaded model (aclmdlLoadFromFile / aclmdlLoadFromMem) and its description.
 
-    ``source`` is a path or the model's bytes. On the emulator: an ONNX model, or an ``.om`` (described from the
-    file itself, run through its ONNX twin ``X.onnx``; see docs/OM.md). The model is loaded in the device's
-    context; ``close()`` (or ``with``) unloads it.
+    ``source`` is a path or the model's bytes. On the emulator: an ONNX model, or an ``.om`` (one written by
+    ``acllite atc`` runs the ONNX model it carries, from its file or its bytes; an ATC-made one runs through its
+    ONNX twin ``X.onnx``; see docs/OM.md, docs/MODELS.md). The model is loaded in the device's context;
+    ``close()`` (or ``with``) unloads it.
+
+    ``priority`` (0, the highest, to 7) loads it with a configuration (aclmdlLoadWithConfig,
+    ``ACL_MDL_PRIORITY_INT32``) instead of aclmdlLoadFromFile/FromMem.
     """
 
-    def __init__(self, source: Union[str, "os.PathLike[str]", bytes, bytearray, memoryview], device: "Device"):
+    def __init__(self, source: Union[str, "os.PathLike[str]", bytes, bytearray, memoryview], device: "Device",
+                 *, priority: Optional[int] = None):
         device.make_current()
         _lifecycle.drain()
         cell = ffi.new("uint32_t *")
-        if isinstance(source, (bytes, bytearray, memoryview)):
+        if priority is not None:
+            _load_with_config(source, priority, cell)
+        elif isinstance(source, (bytes, bytearray, memoryview)):
             data = ffi.from_buffer(source)
             check(lib.aclmdlLoadFromMem(data, len(data), cell), "aclmdlLoadFromMem")
         else:

@@ -298,7 +298,9 @@ class VideoDecoder:
         if self.closed:
             raise ValueError("the VideoDecoder is closed")
         if isinstance(data, Packet):
-            data, time = data.data, data.time if time is None else time
+            if time is None:
+                time = data.time
+            data = data.data
         raw = np.frombuffer(bytes(data), np.uint8)
         if raw.size == 0:
             raise ValueError("an empty access unit")

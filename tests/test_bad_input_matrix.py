@@ -1138,6 +1138,105 @@ def _(env: Env) -> Raw:
     return raw(lib.aclmdlLoadFromMem, om, len(om), ffi.new("uint32_t *"))
 
 
+def _config_handle(env: Env, **sizes: int) -> Any:
+    """A model configuration handle (released by env), with the size_t options given (ACL_MDL_<name>)."""
+    h = lib.aclmdlCreateConfigHandle()
+    env.later(lambda: lib.aclmdlDestroyConfigHandle(h))
+    for name, value in sizes.items():
+        assert lib.aclmdlSetConfigOpt(h, getattr(lib, "ACL_MDL_" + name), ffi.new("size_t *", value), 8) == 0
+    return h
+
+
+@row("model-config-no-load-type", "model", "aclmdlLoadWithConfig(a configuration without ACL_MDL_LOAD_TYPE_SIZET)",
+     100000, "ACL_MDL_LOAD_TYPE_SIZET is not set")
+def _(env: Env) -> Raw:
+    env.device()
+    return raw(lib.aclmdlLoadWithConfig, _config_handle(env), ffi.new("uint32_t *"))
+
+
+@row("model-config-mem-without-size", "model", "aclmdlLoadWithConfig(ACL_MDL_LOAD_FROM_MEM, no ACL_MDL_MEM_SIZET)",
+     100000, "ACL_MDL_MEM_ADDR_PTR is not set")
+def _(env: Env) -> Raw:
+    env.device()
+    return raw(lib.aclmdlLoadWithConfig, _config_handle(env, LOAD_TYPE_SIZET=3), ffi.new("uint32_t *"))
+
+
+@row("model-config-priority-8", "model", "aclmdlSetConfigOpt(ACL_MDL_PRIORITY_INT32, 8)", 100000, "8 is not 0 to 7")
+def _(env: Env) -> Raw:
+    env.device()
+    return raw(lib.aclmdlSetConfigOpt, _config_handle(env), lib.ACL_MDL_PRIORITY_INT32, ffi.new("int32_t *", 8), 4)
+
+
+@row("model-config-value-size", "model", "aclmdlSetConfigOpt(ACL_MDL_MEM_SIZET, valueSize 4)", 100000,
+     "valueSize is 4; the value is a size_t")
+def _(env: Env) -> Raw:
+    env.device()
+    return raw(lib.aclmdlSetConfigOpt, _config_handle(env), lib.ACL_MDL_MEM_SIZET, ffi.new("int32_t *", 8), 4)
+
+
+@row("model-config-dead-handle", "model", "aclmdlSetConfigOpt(a destroyed configuration)", 100000,
+     "not a live handle")
+def _(env: Env) -> Raw:
+    env.device()
+    h = lib.aclmdlCreateConfigHandle()
+    lib.aclmdlDestroyConfigHandle(h)
+    return raw(lib.aclmdlSetConfigOpt, h, lib.ACL_MDL_MEM_SIZET, ffi.new("size_t *", 8), 8)
+
+
+@row("model-config-small-workspace", "model", "aclmdlLoadWithConfig(FROM_MEM_WITH_MEM, a workspace 1 byte short)",
+     100000, "workPtr holds")
+def _(env: Env) -> Raw:
+    env.device()
+    data = onnx_model()
+    host = ffi.from_buffer(data)
+    work = ffi.new("size_t *")
+    assert lib.aclmdlQuerySizeFromMem(data, len(data), work, ffi.new("size_t *")) == 0
+    ptr = env.malloc(work[0])
+    h = _config_handle(env, LOAD_TYPE_SIZET=4, MEM_SIZET=len(data), WORKSPACE_SIZET=work[0] - 1)
+    for attr, value in ((lib.ACL_MDL_MEM_ADDR_PTR, host), (lib.ACL_MDL_WORKSPACE_ADDR_PTR, ptr)):
+        assert lib.aclmdlSetConfigOpt(h, attr, ffi.new("void **", value), ffi.sizeof("void *")) == 0
+    return raw(lib.aclmdlLoadWithConfig, h, ffi.new("uint32_t *"))
+
+
+@row("model-load-with-queues", "model", "aclmdlLoadFromMemWithQ (no queue service)", 200001, "acltdtCreateQueue")
+def _(env: Env) -> Raw:
+    env.device()
+    data, q = onnx_model(), ffi.new("uint32_t[1]")
+    return raw(lib.aclmdlLoadFromMemWithQ, data, len(data), ffi.new("uint32_t *"), q, 1, q, 1)
+
+
+@row("model-exec-config-zero-timeout", "model", "aclmdlSetExecConfigOpt(ACL_MDL_STREAM_SYNC_TIMEOUT, 0)", 100000,
+     "a timeout is -1 (wait forever) or positive")
+def _(env: Env) -> Raw:
+    env.device()
+    h = lib.aclmdlCreateExecConfigHandle()
+    env.later(lambda: lib.aclmdlDestroyExecConfigHandle(h))
+    return raw(lib.aclmdlSetExecConfigOpt, h, lib.ACL_MDL_STREAM_SYNC_TIMEOUT, ffi.new("int32_t *", 0), 4)
+
+
+@row("model-desc-from-mem-garbage", "model", "aclmdlGetDescFromMem(bytes that are no model)", 100013,
+     "not a readable ONNX model")
+def _(env: Env) -> Raw:
+    env.device()
+    d = lib.aclmdlCreateDesc()
+    env.later(lambda: lib.aclmdlDestroyDesc(d))
+    junk = b"\x00\x01junk\xff" * 8
+    return raw(lib.aclmdlGetDescFromMem, d, junk, len(junk))
+
+
+@row("model-om-carrying-damaged-onnx", "model", "aclmdlLoadFromMem(an acllite .om whose ONNX model is cut)", 100013,
+     "it carries")
+def _(env: Env) -> Raw:
+    from acllite.formats import om as om_format
+
+    env.device()
+    blob = onnx_model()
+    spec = om_format.ModelSpec("cut", [om_format.TensorSpec("x", 0, 2, (1, 4))],
+                               [om_format.TensorSpec("y", 0, 2, (1, 4))], blob[: len(blob) // 2])
+    data = om_format.build(spec)
+    return raw(lib.aclmdlLoadFromMem, data, len(data), ffi.new("uint32_t *"))
+
+
 # ----------------------------------------------------------------------------------------- dvpp
 
 @row("dvpp-channel-not-created", "dvpp", "acldvppJpegDecodeAsync(channel description never created)", 100000,

@@ -228,9 +228,10 @@ def test_load_from_file_with_mem_enforces_the_queried_sizes(device: int, tmp_pat
 
 
 def test_a_damaged_om_from_memory_is_refused(device: int, tmp_path: Path) -> None:
-    data = bytearray(_build(tmp_path).read_bytes())
-    data[-40:] = bytes(40)  # the end of the carried ONNX model
-    model_id, ret = acl.mdl.load_from_mem(acl.util.bytes_to_ptr(bytes(data)), len(data))
+    damaged = bytearray(_build(tmp_path).read_bytes())
+    damaged[-40:] = bytes(40)  # the end of the carried ONNX model
+    data = bytes(damaged)  # kept alive: bytes_to_ptr borrows its buffer
+    model_id, ret = acl.mdl.load_from_mem(acl.util.bytes_to_ptr(data), len(data))
     assert ret == 100013 and "it carries" in acl.get_recent_err_msg()
     short = bytes(data[:300])
     model_id, ret = acl.mdl.load_from_mem(acl.util.bytes_to_ptr(short), len(short))

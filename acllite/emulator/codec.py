@@ -115,7 +115,7 @@ def _open(data: Any, size: int) -> Any:
 
 
 @extern(ACL_ERROR_INTERNAL_ERROR, "JPEG decoding failed", ACL_ERROR_INVALID_PARAM)
-def acllite_py_jpeg_decode(sink, data, size, orientation, message, message_len):  # type: ignore[no-untyped-def]
+def acllite_py_jpeg_decode(sink, data, size, orientation, message, message_len):
     try:
         im = _open(data, size)
         if im.mode == "RGB":
@@ -186,7 +186,7 @@ def _png_missing_rows(png: bytes) -> Optional[str]:
 
 
 @extern(ACL_ERROR_INTERNAL_ERROR, "PNG decoding failed", ACL_ERROR_INVALID_PARAM)
-def acllite_py_png_decode(sink, data, size, keep_alpha, message, message_len):  # type: ignore[no-untyped-def]
+def acllite_py_png_decode(sink, data, size, keep_alpha, message, message_len):
     try:
         short = _png_missing_rows(bytes(ffi.buffer(data, size)))
         if short is not None:
@@ -206,7 +206,7 @@ def acllite_py_png_decode(sink, data, size, keep_alpha, message, message_len):  
 
 
 @extern(ACL_ERROR_INTERNAL_ERROR, "JPEG encoding failed", ACL_ERROR_INVALID_PARAM)
-def acllite_py_jpeg_encode(pixels, width, height, row_stride, quality, out, capacity, written, message,  # type: ignore[no-untyped-def]
+def acllite_py_jpeg_encode(pixels, width, height, row_stride, quality, out, capacity, written, message,
                            message_len):
     try:
         Image = _image_module()

@@ -36,7 +36,7 @@ BINDINGS_KEPT = 64  # I/O bindings cached per model (one per set of buffers and 
 
 
 @extern(ACL_ERROR_INTERNAL_ERROR, "model load failed")
-def acllite_py_model_load(data, size, describe_only, handle_out, n_in, n_out, weight_bytes, message, message_len):  # type: ignore[no-untyped-def]
+def acllite_py_model_load(data, size, describe_only, handle_out, n_in, n_out, weight_bytes, message, message_len):
     try:
         blob = bytes(ffi.buffer(data, size))
         if blob[:4] == OM_MAGIC:  # an offline model: described by its ModelDef (om_twin)
@@ -59,7 +59,7 @@ def acllite_py_model_load(data, size, describe_only, handle_out, n_in, n_out, we
 
 
 @extern(ACL_ERROR_INTERNAL_ERROR, "describing a model tensor failed")
-def acllite_py_model_describe(handle, is_output, index, desc):  # type: ignore[no-untyped-def]
+def acllite_py_model_describe(handle, is_output, index, desc):
     model = models.get(handle)
     if model is None:
         return ACL_ERROR_INVALID_MODEL_ID
@@ -126,7 +126,7 @@ _TENSOR_BYTES = ffi.sizeof("acllite_emu_tensor")
 
 
 @extern(ACL_ERROR_INTERNAL_ERROR, "model execution failed")
-def acllite_py_model_execute(handle, inputs, n_in, outputs, n_out, message, message_len):  # type: ignore[no-untyped-def]
+def acllite_py_model_execute(handle, inputs, n_in, outputs, n_out, message, message_len):
     model = models.get(handle)
     if model is not None and model.missing is not None:
         write_message(message, message_len, str(model.missing))
@@ -170,7 +170,7 @@ def acllite_py_model_execute(handle, inputs, n_in, outputs, n_out, message, mess
 
 
 @extern(None, "unloading a model failed")
-def acllite_py_model_unload(handle):  # type: ignore[no-untyped-def]
+def acllite_py_model_unload(handle):
     models.pop(handle, None)
 
 
@@ -188,7 +188,7 @@ def _fill_dims(target: Any, name: str, dims: List[int]) -> None:
 
 
 @extern(ACL_ERROR_INTERNAL_ERROR, "describing a model's AIPP failed")
-def acllite_py_model_aipp_info(handle, index, info):  # type: ignore[no-untyped-def]
+def acllite_py_model_aipp_info(handle, index, info):
     model = models.get(handle)
     if model is None:
         return ACL_ERROR_INVALID_MODEL_ID
@@ -227,7 +227,7 @@ def acllite_py_model_aipp_info(handle, index, info):  # type: ignore[no-untyped-
 
 
 @extern(ACL_ERROR_INTERNAL_ERROR, "describing a model's dynamic batch failed")
-def acllite_py_model_dynamic_batch(handle, batch, dynamic_index):  # type: ignore[no-untyped-def]
+def acllite_py_model_dynamic_batch(handle, batch, dynamic_index):
     model = models.get(handle)
     if model is None:
         return ACL_ERROR_INVALID_MODEL_ID

@@ -61,13 +61,13 @@ def _mismatch(role: str, i: int, t: om.OmTensor, twin: TensorDesc, om_path: str,
         what = "has dims %s; the twin's '%s' has %s" % (_dims(t.dims), twin.name, _dims(twin.dims))
     else:
         return None
-    return "%s does not match its ONNX twin %s: %s %d '%s' %s" % (om_path, twin_path, role, i, t.name, what)
+    return "%s does not match its ONNX %s: %s %d '%s' %s" % (om_path, twin_path, role, i, t.name, what)
 
 
 def _check(role: str, described: Sequence[om.OmTensor], twins: List[TensorDesc], om_path: str, twin_path: str) -> None:
     code = ACL_ERROR_MODEL_INPUT_NOT_MATCH if role == "input" else ACL_ERROR_MODEL_OUTPUT_NOT_MATCH
     if len(described) != len(twins):
-        raise EngineError(code, "%s does not match its ONNX twin %s: it has %d %s(s), the twin %d" % (
+        raise EngineError(code, "%s does not match its ONNX %s: it has %d %s(s), the twin %d" % (
             om_path, twin_path, len(described), role, len(twins)))
     for i, (t, twin) in enumerate(zip(described, twins)):
         problem = _mismatch(role, i, t, twin, om_path, twin_path)
@@ -108,17 +108,18 @@ def _without_session(desc: om.OmModel, missing: EngineError) -> Model:
 
 
 def _with_onnx(desc: om.OmModel, blob: bytes, path: str, twin_path: str, describe_only: bool = False) -> Model:
-    """The engine model: described by the OM, run by the ONNX model ``blob`` (its twin, or the one it carries)."""
+    """The engine model: described by the OM, run by the ONNX model ``blob`` (its twin, or the one it carries);
+    ``twin_path`` names it in messages ("twin PATH" or "model it carries")."""
     try:
         described = onnx_format.describe(blob)
     except onnx_format.OnnxError as exc:
-        raise EngineError(exc.code, "the ONNX model %s of %s: %s" % (twin_path, path, exc)) from None
+        raise EngineError(exc.code, "the ONNX %s of %s: %s" % (twin_path, path, exc)) from None
     twin_in, twin_out, twin_gears = described.inputs, described.outputs, described.gears
     _check("input", desc.inputs, twin_in, path, twin_path)
     _check("output", desc.outputs, twin_out, path, twin_path)
     gears = tuple(desc.dynamic_batch)
     if gears and twin_gears and gears != twin_gears:
-        raise EngineError(ACL_ERROR_MODEL_INPUT_NOT_MATCH, "%s does not match its ONNX twin %s: batch gears %s, the "
+        raise EngineError(ACL_ERROR_MODEL_INPUT_NOT_MATCH, "%s does not match its ONNX %s: batch gears %s, the "
                            "twin's %s" % (path, twin_path, list(gears), list(twin_gears)))
     gears = gears or twin_gears
     inputs = [_tensor(t, twin) for t, twin in zip(desc.inputs, twin_in)]
@@ -145,7 +146,7 @@ def load_om(path: str) -> Tuple[Model, om.OmModel]:
     embedded = om.embedded_onnx(data, path)
     if embedded is not None:
         logger.info("%s: described by the file, run by the ONNX model it carries (acllite atc)", path)
-        return _with_onnx(desc, bytes(embedded), path, "carried in " + os.path.basename(path)), desc
+        return _with_onnx(desc, bytes(embedded), path, "model it carries"), desc
     try:
         twin_path, how = om.twin_for(path)
     except om.TwinConfigError as exc:
@@ -158,7 +159,7 @@ def load_om(path: str) -> Tuple[Model, om.OmModel]:
         logger.info("%s: described by the file; no ONNX twin, so it cannot execute", path)
         return _without_session(desc, missing), desc
     blob = _read_twin(twin_path, how, path)
-    model = _with_onnx(desc, blob, path, twin_path)
+    model = _with_onnx(desc, blob, path, "twin " + twin_path)
     logger.info("%s: described by the file, run through its ONNX twin %s (%s)", path, twin_path, how)
     return model, desc
 
@@ -172,14 +173,14 @@ def load_om_bytes(data: bytes, describe_only: bool) -> Tuple[Model, om.OmModel]:
     desc = om.parse(data, source)
     embedded = om.embedded_onnx(data, source)
     if embedded is not None:
-        return _with_onnx(desc, bytes(embedded), source, "it carries", describe_only), desc
+        return _with_onnx(desc, bytes(embedded), source, "model it carries", describe_only), desc
     if describe_only:
         return _without_session(desc, om_from_memory(len(data))), desc
     raise om_from_memory(len(data))
 
 
 @extern(ACL_ERROR_INTERNAL_ERROR, "offline model load failed")
-def acllite_py_model_load_om(path, handle_out, n_in, n_out, weight_bytes, message, message_len):  # type: ignore[no-untyped-def]
+def acllite_py_model_load_om(path, handle_out, n_in, n_out, weight_bytes, message, message_len):
     try:
         model, desc = load_om(os.fsdecode(ffi.string(path)))
         validate(model)

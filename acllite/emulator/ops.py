@@ -67,7 +67,7 @@ def _publish(desc: singleop.OpDesc, handle_out: Any, n_in: Any, n_out: Any) -> i
 
 
 @extern(ACL_ERROR_INTERNAL_ERROR, "operator load failed")
-def acllite_py_op_load(data, size, handle_out, n_in, n_out, op_type, op_type_len, message, message_len):  # type: ignore[no-untyped-def]
+def acllite_py_op_load(data, size, handle_out, n_in, n_out, op_type, op_type_len, message, message_len):
     try:
         desc = singleop.decode(bytes(ffi.buffer(data, size)))
         write_message(op_type, op_type_len, desc.op)
@@ -81,7 +81,7 @@ def acllite_py_op_load(data, size, handle_out, n_in, n_out, op_type, op_type_len
 
 
 @extern(ACL_ERROR_INTERNAL_ERROR, "describing an operator tensor failed")
-def acllite_py_op_describe(handle, is_output, index, out):  # type: ignore[no-untyped-def]
+def acllite_py_op_describe(handle, is_output, index, out):
     try:
         op = _ops.get(handle)
         if op is None:
@@ -102,7 +102,7 @@ def acllite_py_op_describe(handle, is_output, index, out):  # type: ignore[no-un
 
 
 @extern(ACL_ERROR_INTERNAL_ERROR, "reading an operator's attributes failed")
-def acllite_py_op_attributes(handle, text, capacity, needed):  # type: ignore[no-untyped-def]
+def acllite_py_op_attributes(handle, text, capacity, needed):
     try:
         op = _ops.get(handle)
         if op is None:
@@ -126,7 +126,7 @@ def _tensor_of(t: Any) -> singleop.OpTensor:
 
 
 @extern(ACL_ERROR_INTERNAL_ERROR, "operator compile failed")
-def acllite_py_op_compile(op_type, inputs, n_in, outputs, n_out, attributes, handle_out, message, message_len):  # type: ignore[no-untyped-def]
+def acllite_py_op_compile(op_type, inputs, n_in, outputs, n_out, attributes, handle_out, message, message_len):
     try:
         if any(int(inputs[i].dataType) not in singleop.TYPES for i in range(n_in)) or \
                 any(int(outputs[i].dataType) not in singleop.TYPES for i in range(n_out)):
@@ -192,7 +192,7 @@ def _bind(op: _Op, s: _Session, inputs: Any, outputs: Any, n_out: int) -> Any:
 
 
 @extern(ACL_ERROR_INTERNAL_ERROR, "operator execution failed")
-def acllite_py_op_execute(handle, tensors_id, inputs, n_in, outputs, n_out, message, message_len):  # type: ignore[no-untyped-def]
+def acllite_py_op_execute(handle, tensors_id, inputs, n_in, outputs, n_out, message, message_len):
     op = _ops.get(handle)
     if op is None:
         write_message(message, message_len, "no operator %d" % handle)
@@ -228,7 +228,7 @@ def acllite_py_op_execute(handle, tensors_id, inputs, n_in, outputs, n_out, mess
 
 
 @extern(None, "unloading an operator failed")
-def acllite_py_op_unload(handle):  # type: ignore[no-untyped-def]
+def acllite_py_op_unload(handle):
     _ops.pop(handle, None)
 
 

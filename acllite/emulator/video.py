@@ -180,7 +180,7 @@ def _i420(luma: np.ndarray, u: np.ndarray, v: np.ndarray) -> np.ndarray:
 
 
 @extern(ACL_ERROR_INTERNAL_ERROR, "opening a video decoder failed", ACL_ERROR_INVALID_PARAM)
-def acllite_py_video_decoder_open(codec, low_delay, decoder, message, message_len):  # type: ignore[no-untyped-def]
+def acllite_py_video_decoder_open(codec, low_delay, decoder, message, message_len):
     try:
         d = _Decoder(int(codec), bool(low_delay))
     except ImportError as exc:
@@ -196,7 +196,7 @@ def acllite_py_video_decoder_open(codec, low_delay, decoder, message, message_le
 
 
 @extern(ACL_ERROR_INTERNAL_ERROR, "video decoding failed", ACL_ERROR_INVALID_PARAM)
-def acllite_py_video_decode(decoder, data, size, tag, sink, message, message_len):  # type: ignore[no-untyped-def]
+def acllite_py_video_decode(decoder, data, size, tag, sink, message, message_len):
     try:
         with _lock:
             d = _decoders[int(decoder)]
@@ -207,7 +207,7 @@ def acllite_py_video_decode(decoder, data, size, tag, sink, message, message_len
 
 
 @extern(None, "closing a video decoder failed")
-def acllite_py_video_decoder_close(decoder):  # type: ignore[no-untyped-def]
+def acllite_py_video_decoder_close(decoder):
     try:
         with _lock:
             _decoders.pop(int(decoder), None)
@@ -216,7 +216,7 @@ def acllite_py_video_decoder_close(decoder):  # type: ignore[no-untyped-def]
 
 
 @extern(ACL_ERROR_INTERNAL_ERROR, "opening a video encoder failed", ACL_ERROR_INVALID_PARAM)
-def acllite_py_video_encoder_open(stream_format, width, height, gop, rc_mode, bit_rate, frame_rate,  # type: ignore[no-untyped-def]
+def acllite_py_video_encoder_open(stream_format, width, height, gop, rc_mode, bit_rate, frame_rate,
                                   encoder, message, message_len):
     try:
         e = _Encoder(int(stream_format), int(width), int(height), int(gop), int(rc_mode), int(bit_rate),
@@ -234,7 +234,7 @@ def acllite_py_video_encoder_open(stream_format, width, height, gop, rc_mode, bi
 
 
 @extern(ACL_ERROR_INTERNAL_ERROR, "video encoding failed", ACL_ERROR_INVALID_PARAM)
-def acllite_py_video_encode(encoder, y, y_stride, uv, uv_stride, v_first, force_key, tag, sink,  # type: ignore[no-untyped-def]
+def acllite_py_video_encode(encoder, y, y_stride, uv, uv_stride, v_first, force_key, tag, sink,
                             message, message_len):
     try:
         with _lock:
@@ -246,7 +246,7 @@ def acllite_py_video_encode(encoder, y, y_stride, uv, uv_stride, v_first, force_
 
 
 @extern(None, "closing a video encoder failed")
-def acllite_py_video_encoder_close(encoder):  # type: ignore[no-untyped-def]
+def acllite_py_video_encoder_close(encoder):
     try:
         with _lock:
             _encoders.pop(int(encoder), None)

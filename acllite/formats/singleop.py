@@ -269,10 +269,11 @@ def parse_description(text: str, source: str = "the description") -> List[OpDesc
             if name in attrs:
                 raise SingleOpError(ACL_ERROR_OP_ATTR_NOT_MATCH, "%s: attribute '%s' is given twice" % (where, name))
             attrs[name] = value
-        name = item.get("name")
-        if name is not None and (not isinstance(name, str) or not name or "/" in name or name in (".", "..")):
-            raise SingleOpError(ACL_ERROR_INVALID_PARAM, "%s: name %r is not a file name" % (where, name))
-        desc = OpDesc(item["op"], inputs, outputs, attrs, name)
+        file_name = item.get("name")
+        if file_name is not None and (not isinstance(file_name, str) or not file_name or "/" in file_name
+                                      or file_name in (".", "..")):
+            raise SingleOpError(ACL_ERROR_INVALID_PARAM, "%s: name %r is not a file name" % (where, file_name))
+        desc = OpDesc(item["op"], inputs, outputs, attrs, file_name)
         validate(desc)
         ops.append(desc)
     return ops
@@ -361,8 +362,9 @@ def attrs_text(attrs: Dict[str, Attr]) -> str:
         elif kind == "list_list_int":
             value = " ".join([str(len(v))] + [" ".join([str(len(s))] + [str(x) for x in s]) for s in v])
         else:
-            item = {"list_bool": lambda x: str(int(x)), "list_float": _float_hex, "list_string": _str_text}.get(
-                kind, str)
+            items: Dict[str, Callable[[Any], str]] = {"list_bool": lambda x: str(int(x)), "list_float": _float_hex,
+                                                      "list_string": _str_text}
+            item = items.get(kind, str)
             value = " ".join([str(len(v))] + [item(x) for x in v])
         lines.append("%s %s %s\n" % (_str_text(name), code, value))
     return "".join(lines)

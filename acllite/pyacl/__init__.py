@@ -34,6 +34,10 @@ if TYPE_CHECKING:
 
 _generate.install(globals(), "acl", __name__)
 
+if TYPE_CHECKING:
+    def __getattr__(name: str) -> Any:
+        """The functions generated from the catalog are installed at import: to a type checker they are Any."""
+
 _app_logger = _logging.getLogger("acllite.pyacl.app")
 _app_logger.addHandler(_logging.NullHandler())  # like pyACL's log files: silent unless logging is configured
 #: The emulator does not emulate aclAppLog (calling it would only set "not emulated" as the recent error).

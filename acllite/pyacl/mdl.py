@@ -23,6 +23,10 @@ if TYPE_CHECKING:
 
 _generate.install(globals(), "mdl", __name__)
 
+if TYPE_CHECKING:
+    def __getattr__(name: str) -> Any:
+        """The functions generated from the catalog are installed at import: to a type checker they are Any."""
+
 _string_at = _ffi.string
 
 

@@ -18,6 +18,10 @@ if TYPE_CHECKING:
 
 _generate.install(globals(), "prof", __name__)
 
+if TYPE_CHECKING:
+    def __getattr__(name: str) -> Any:
+        """The functions generated from the catalog are installed at import: to a type checker they are Any."""
+
 
 def _i(value: Any, where: str) -> int:
     return value if type(value) is int else _integer(value, where)

@@ -14,7 +14,7 @@ order at exit, and never after aclFinalize has released it.
 from __future__ import annotations
 
 import os
-from typing import Any, Optional
+from typing import TYPE_CHECKING, Any, Optional
 
 import numpy as np
 
@@ -51,6 +51,9 @@ class _Adopted:
 
     _free: Any = None
     _free_name = ""
+
+    if TYPE_CHECKING:  # the Buffer class this is mixed into provides it
+        def _own(self, *args: Any, **kwargs: Any) -> Any: ...
 
     def _adopt(self, ptr: int, size: int, owned: bool) -> None:
         device = _device()
@@ -105,7 +108,7 @@ class AclLiteImage:
                  size: int = 0, memory_type: int = const.MEMORY_NORMAL):
         self._data: Any = None  # numpy array, or int pointer
         self._memory_type = memory_type
-        self._type = None
+        self._type: Optional[int] = None
         self.width = 0
         self.height = 0
         self.align_width = 0

@@ -55,6 +55,8 @@ BATCH = "batch"  # the name of the dynamic batch dimension in converted models
 _OUTPUT_TYPES = {"FP32": 1, "FP16": 10, "UINT8": 2}  # ONNX element types
 _FORMATS = ("NCHW", "NHWC", "ND")
 _INT64_MAX = (1 << 63) - 1
+#: AIPP settings that are switches (the OM's aipp attribute stores them as bool, as ATC does)
+_AIPP_SWITCHES = AIPP_SWITCH_KEYS  # switches, stored as bool
 
 
 class AtcError(ValueError):
@@ -351,17 +353,24 @@ def _shape_gear_options(batch: Optional[str], image_size: Optional[str], dims: O
     return kind, values
 
 
-def _tensor_spec(t: onnx_format.TensorDesc, origin: bool) -> om.TensorSpec:
+def _tensor_spec(t: onnx_format.TensorDesc, top_gear: int, is_input: bool) -> om.TensorSpec:
+    """One tensor as ATC records it. With batch gears, a batch-dynamic tensor is described at the largest gear
+    (dims and size), inputs with ``_mbatch_origin_input_dims`` keeping the -1."""
     aipp: Optional[Dict[str, Any]] = None
     dims_v2 = None
     if t.aipp is not None:  # the record atc wrote: ATC's static AIPP attribute, and the model's dims after it
         aipp = {"aipp_mode": "static", "input_format": t.aipp["input_format"]}
         for key, value in t.aipp["params"].items():  # switches as ATC stores them (bool)
             if isinstance(value, (bool, int, float)):
-                aipp[key] = bool(value) if key in AIPP_SWITCH_KEYS else value
+                aipp[key] = bool(value) if key in _AIPP_SWITCHES else value
         dims_v2 = tuple(int(d) for d in t.aipp["model_dims"])
-    return om.TensorSpec(t.name, t.acl_dtype, t.format, tuple(t.dims), size=t.size, aipp=aipp, dims_v2=dims_v2,
-                         origin_dims=tuple(t.dims) if origin else None)
+    dims, size, origin = tuple(t.dims), t.size, None
+    if top_gear and t.batch_dynamic and not t.synthetic:
+        per_item = t.size or int(np.prod(dims[1:], dtype=object)) * int(np.dtype(t.dtype).itemsize)
+        dims, size = (top_gear,) + dims[1:], per_item * top_gear
+        origin = tuple(t.dims) if is_input else None
+    return om.TensorSpec(t.name, t.acl_dtype, t.format, dims, size=size, aipp=aipp, dims_v2=dims_v2,
+                         origin_dims=origin)
 
 
 def om_spec(onnx_blob: bytes, name: str, soc_version: str = "") -> om.ModelSpec:
@@ -369,19 +378,22 @@ def om_spec(onnx_blob: bytes, name: str, soc_version: str = "") -> om.ModelSpec:
     from .. import __version__
 
     d = onnx_format.describe(onnx_blob)
+    top = max(d.gears) if d.gears else 0
+    inputs = [_tensor_spec(t, top, True) for t in d.inputs]
+    outputs = [_tensor_spec(t, top, False) for t in d.outputs]
+    gears: Dict[str, List[Tuple[int, ...]]] = {"batch": [(g,) for g in d.gears]} if d.gears else {}
     shaped = d.shape_gears
-    inputs = [_tensor_spec(t, not t.synthetic and ((bool(d.gears) and t.batch_dynamic) or
-                                                   (shaped is not None and -1 in t.dims))) for t in d.inputs]
-    outputs = [_tensor_spec(t, False) for t in d.outputs]
-    gears = {"batch": [(g,) for g in d.gears]} if d.gears else {}
     if shaped is not None:  # the multi-batch op ATC records for --dynamic_image_size / --dynamic_dims
         gears = {"hw" if shaped.kind == onnx_format.GEARS_IMAGE_SIZE else "dims": list(shaped.values)}
-        # a tensor's size is its largest gear's (what aclmdlGetInputSizeByIndex reports on a device)
+        # a tensor's size is its largest gear's (what aclmdlGetInputSizeByIndex reports on a device); inputs keep
+        # their -1 in _mbatch_origin_input_dims
         for specs, tensors, per_gear in ((inputs, d.inputs, shaped.inputs), (outputs, d.outputs, shaped.outputs)):
             for k, (spec, t) in enumerate(zip(specs, tensors)):
                 if k < len(per_gear[0]) and -1 in t.dims:
                     item = int(np.dtype(t.dtype).itemsize)
                     spec.size = max(item * int(np.prod(g[k], dtype=object)) for g in per_gear)
+                    if specs is inputs:
+                        spec.origin_dims = tuple(t.dims)
     return om.ModelSpec(name, inputs, outputs, onnx_blob, soc_version=soc_version,
                         atc_version="acllite %s" % __version__, gears=gears,
                         attributes={"weight_size": d.weight_bytes})

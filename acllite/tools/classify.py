@@ -20,9 +20,12 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Dict, Iterable, List, Optional, Sequence, Tuple, Union
+from typing import TYPE_CHECKING, Callable, Dict, Iterable, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from ..image import Image
 
 __all__ = ["Prediction", "Classifier", "prepare_demo_model", "find_images", "softmax", "main"]
 
@@ -171,7 +174,7 @@ class Classifier:
                 if img is not None:
                     img.close()
 
-    def classify_picture(self, picture: "object", top: int = 5) -> List[Prediction]:
+    def classify_picture(self, picture: Image, top: int = 5) -> List[Prediction]:
         """Resize a decoded DVPP picture (VPC) to the model's input and run it; the ``top`` best labels."""
         resized = self.processor.resize(picture, self.width, self.height)  # VPC, to YUV420SP for the AIPP
         try:
@@ -254,7 +257,10 @@ def main(argv: Sequence[str]) -> int:
         from ..demo.efficientnet import WeightsMissing
 
         try:
-            model = prepare_demo_model(announce=lambda line: sys.stderr.write(line + "\n"))
+            def announce(line: str) -> None:
+                sys.stderr.write(line + "\n")
+
+            model = prepare_demo_model(announce=announce)
         except WeightsMissing as exc:
             sys.stderr.write("acllite classify: %s\n" % exc)
             return 1

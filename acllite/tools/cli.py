@@ -32,8 +32,9 @@ def _print_api(report: Dict[str, Any]) -> None:
     print("emulated: implemented by the emulator; tested: a test calls it (or its pyACL function) by name; samples: of "
           "the functions the Ascend samples call, emulated/all. Per function: docs/API_COVERAGE.md.")
     if report["backend"] != "emulator":
+        missing = report["missing"]
         print("%s: %d bound function(s) absent from the loaded CANN libraries%s" % (
-            report["backend"], len(report["missing"]), ": " + ", ".join(report["missing"]) if report["missing"] else ""))
+            report["backend"], len(missing), ": " + ", ".join(missing) if missing else ""))
     if report["unlisted"]:
         print("not in the coverage table (regenerate it): %s" % ", ".join(report["unlisted"]))
 

@@ -139,8 +139,9 @@ def generate(root: Path = ROOT) -> Tuple[List[Row], Dict[str, str]]:
                                             ("pyACL", any(w in py_called for w in wrappers))) if hit)
         rows.append(Row(f.name, header, f.library, ", ".join(wrappers) if catalog is not None else NO_CATALOG,
                         f.name not in not_emulated, tested, samples.get(f.name, ""), not_emulated.get(f.name, "")))
-    header_lines = [l for l in sample_path.read_text(encoding="utf-8").splitlines() if l.startswith("#")]
-    commit = next((m.group(1) for l in header_lines for m in [re.search(r"at commit (\w+) \(([\d-]+)\)", l)] if m), "?")
+    header_lines = [line for line in sample_path.read_text(encoding="utf-8").splitlines() if line.startswith("#")]
+    commit = next((m.group(1) for line in header_lines for m in [re.search(r"at commit (\w+) \(([\d-]+)\)", line)]
+                   if m), "?")
     facts = {
         "samples_commit": commit,
         "catalog": "acllite/pyacl/_catalog.txt" if catalog is not None else "absent",

@@ -181,6 +181,12 @@ def _table(tensors: Sequence[Dict[str, Any]]) -> List[str]:
         dims = "[%s]" % ", ".join(str(d) for d in t["dims"])
         if t.get("dims_v2"):
             dims += " (V2 %s)" % ("[%s]" % ", ".join(str(d) for d in t["dims_v2"]))
+        if t.get("shape_range"):  # ATC --input_shape_range: [min~max] per dim, max -1 unbounded
+            dims += " range [%s]" % ", ".join("%d~%s" % (lo, hi if hi >= 0 else "inf") for lo, hi in t["shape_range"])
+        if t.get("aipp_mode") == "dynamic_aipp":
+            dims += " dynamic AIPP"
+        if t.get("op_type") == "AippData":
+            dims += " (dynamic AIPP parameters)"
         rows.append([str(i), t["name"], t["dtype"], t["format"], dims, size])
     widths = [max(len(r[k]) for r in rows) for k in range(len(rows[0]))]
     return ["  " + "  ".join(cell.ljust(w) for cell, w in zip(r, widths)).rstrip() for r in rows]

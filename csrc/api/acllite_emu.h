@@ -33,6 +33,7 @@ typedef struct {
     uint64_t tensorDescs;  /* aclTensorDesc (an array made by the runtime counts once) */
     uint64_t opAttrs;      /* aclopAttr */
     uint64_t opHandles;    /* aclopHandle */
+    uint64_t modelConfigs; /* aclmdlConfigHandle and aclmdlExecConfigHandle */
 } acllite_emu_counts;
 
 typedef void (*acllite_emu_log_fn)(int32_t level, const char *message);

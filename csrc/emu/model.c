@@ -558,19 +558,9 @@ EMU_EXPORT aclError aclmdlLoadFromMemWithMem(const void *model, size_t modelSize
 
 EMU_EXPORT aclError aclmdlLoadFromFileWithMem(const char *modelPath, uint32_t *modelId, void *workPtr, size_t workSize,
                                               void *weightPtr, size_t weightSize) {
-    const char *func = "aclmdlLoadFromFileWithMem";
-    aclError err = require_context(func);
-    if (err) return err;
-    if (!modelId) return emu_fail(ACL_ERROR_INVALID_PARAM, func, "modelId is NULL");
-    size_t work = 0, weight = 0;
-    if ((workPtr || workSize || weightPtr || weightSize) && (err = query_file(modelPath, &work, &weight, func)))
-        return err;
-    if ((err = check_user_memory(work, workPtr, workSize, false, func)) ||
-        (err = check_user_memory(weight, weightPtr, weightSize, true, func))) {
-        return err;
-    }
-    /* loaded from its path, as aclmdlLoadFromFile: an .om finds its ONNX twin there */
-    return load_file(modelPath, modelId, func);
+    /* loaded from its path, as aclmdlLoadFromFile (an .om finds its ONNX twin there), after the sizes are checked */
+    return emu_model_load_file_with_mem(modelPath, modelId, workPtr, workSize, weightPtr, weightSize,
+                                        "aclmdlLoadFromFileWithMem");
 }
 
 /* Find a model and count one more user of it, or fail with ACL_ERROR_INVALID_MODEL_ID. */
@@ -1060,8 +1050,7 @@ static aclError begin(uint32_t modelId, const aclmdlDataset *input, aclmdlDatase
     return ACL_SUCCESS;
 }
 
-EMU_EXPORT aclError aclmdlExecute(uint32_t modelId, const aclmdlDataset *input, aclmdlDataset *output) {
-    const char *func = "aclmdlExecute";
+aclError emu_model_execute(uint32_t modelId, const aclmdlDataset *input, aclmdlDataset *output, const char *func) {
     emu_model *m;
     acllite_emu_tensor *in, *out;
     aclError err = begin(modelId, input, output, &m, &in, &out, func);
@@ -1072,6 +1061,10 @@ EMU_EXPORT aclError aclmdlExecute(uint32_t modelId, const aclmdlDataset *input, 
     free(out);
     model_release(m);
     return err;
+}
+
+EMU_EXPORT aclError aclmdlExecute(uint32_t modelId, const aclmdlDataset *input, aclmdlDataset *output) {
+    return emu_model_execute(modelId, input, output, "aclmdlExecute");
 }
 
 typedef struct {
@@ -1104,9 +1097,8 @@ static void drop_execute_task(void *arg) {
     free(t);
 }
 
-EMU_EXPORT aclError aclmdlExecuteAsync(uint32_t modelId, const aclmdlDataset *input, aclmdlDataset *output,
-                                       aclrtStream stream) {
-    const char *func = "aclmdlExecuteAsync";
+aclError emu_model_execute_async(uint32_t modelId, const aclmdlDataset *input, aclmdlDataset *output,
+                                 aclrtStream stream, const char *func) {
     emu_model *m;
     acllite_emu_tensor *in, *out;
     aclError err = begin(modelId, input, output, &m, &in, &out, func);
@@ -1129,6 +1121,11 @@ EMU_EXPORT aclError aclmdlExecuteAsync(uint32_t modelId, const aclmdlDataset *in
     err = emu_stream_enqueue(s, run_execute_task, t, drop_execute_task, func); /* the model stays held until it ran */
     emu_stream_unref(s);
     return err;
+}
+
+EMU_EXPORT aclError aclmdlExecuteAsync(uint32_t modelId, const aclmdlDataset *input, aclmdlDataset *output,
+                                       aclrtStream stream) {
+    return emu_model_execute_async(modelId, input, output, stream, "aclmdlExecuteAsync");
 }
 
 /* ------------------------------------------------------------------------------ dynamic shapes, AIPP */
@@ -1291,5 +1288,123 @@ void emu_models_release_all(acllite_emu_counts *leaks) {
     emu_lock();
     leaks->modelDescs += emu_reg_release_all(EMU_H_MODEL_DESC, -1, desc_release);
     leaks->datasets += emu_datasets_release_locked();
+    leaks->modelConfigs += emu_model_configs_release_locked();
     emu_unlock();
+}
+
+/* ------------------------------------------------------------------------ entry points of model_load.c */
+
+aclError emu_model_load_file(const char *path, uint32_t *modelId, const char *func) {
+    return load_file(path, modelId, func);
+}
+
+aclError emu_model_load_mem(const void *data, size_t size, uint32_t *modelId, const char *func) {
+    aclError err = require_context(func);
+    return err ? err : load_mem(data, size, modelId, func);
+}
+
+aclError emu_model_load_file_with_mem(const char *path, uint32_t *modelId, void *workPtr, size_t workSize,
+                                      void *weightPtr, size_t weightSize, const char *func) {
+    aclError err = require_context(func);
+    if (err) return err;
+    if (!modelId) return emu_fail(ACL_ERROR_INVALID_PARAM, func, "modelId is NULL");
+    size_t work = 0, weight = 0;
+    if ((workPtr || workSize || weightPtr || weightSize) && (err = query_file(path, &work, &weight, func))) return err;
+    if ((err = check_user_memory(work, workPtr, workSize, false, func)) ||
+        (err = check_user_memory(weight, weightPtr, weightSize, true, func))) {
+        return err;
+    }
+    return load_file(path, modelId, func);
+}
+
+aclError emu_model_load_mem_with_mem(const void *data, size_t size, uint32_t *modelId, void *workPtr,
+                                     size_t workSize, void *weightPtr, size_t weightSize, const char *func) {
+    aclError err = require_context(func);
+    return err ? err : load_mem_with_mem(data, size, modelId, workPtr, workSize, weightPtr, weightSize, func);
+}
+
+aclError emu_model_query_file(const char *path, size_t *work, size_t *weight, const char *func) {
+    return query_file(path, work, weight, func);
+}
+
+aclError emu_model_sizes(uint32_t modelId, size_t *work, size_t *weight, const char *func) {
+    emu_model *m = model_acquire(modelId, func);
+    if (!m) return ACL_ERROR_INVALID_MODEL_ID;
+    *work = m->work_bytes;
+    *weight = m->weight_bytes;
+    model_release(m);
+    return ACL_SUCCESS;
+}
+
+/* Fill a description from an engine model that is not registered (aclmdlGetDescFromFile/FromMem): model id 0. */
+static aclError desc_from_engine(aclmdlDesc *d, acllite_emu_model_engine *e, uint64_t handle, size_t n_in,
+                                 size_t n_out, size_t weights, const char *func) {
+    emu_model m = {0};
+    m.n_in = n_in;
+    m.n_out = n_out;
+    m.weight_bytes = weights;
+    aclError err = describe_model(e, handle, &m, func);
+    engine_unload(e, handle);
+    if (err) return err;
+    io_free(d->in, d->out);
+    d->model_id = 0;
+    d->n_in = m.n_in;
+    d->n_out = m.n_out;
+    d->in = m.in;
+    d->out = m.out;
+    d->gears = m.gears;
+    return ACL_SUCCESS;
+}
+
+aclError emu_model_describe_mem(aclmdlDesc *d, const void *data, size_t size, const char *func) {
+    if (!desc_live(d, func)) return ACL_ERROR_INVALID_PARAM;
+    if (!data || size == 0) return emu_fail(ACL_ERROR_INVALID_PARAM, func, "%s", data ? "modelSize is 0" : "model is NULL");
+    aclError err = check_model_bytes(data, size, func);
+    if (err) return err;
+    acllite_emu_model_engine e;
+    uint64_t handle = 0;
+    size_t n_in = 0, n_out = 0, weights = 0;
+    if ((err = engine_load(data, size, 1, &e, &handle, &n_in, &n_out, &weights, func))) return err;
+    return desc_from_engine(d, &e, handle, n_in, n_out, weights, func);
+}
+
+aclError emu_model_describe_file(aclmdlDesc *d, const char *path, const char *func) {
+    if (!desc_live(d, func)) return ACL_ERROR_INVALID_PARAM;
+    acllite_emu_model_engine e;
+    struct stat st;
+    aclError err;
+    if (path && ends_with(path, ".om") && stat(path, &st) == 0 && S_ISREG(st.st_mode) && engine_copy(&e) &&
+        e.loadOm) {
+        uint64_t handle = 0;
+        size_t n_in = 0, n_out = 0, weights = 0;
+        if ((err = engine_load_om(&e, path, &handle, &n_in, &n_out, &weights, func))) return err;
+        return desc_from_engine(d, &e, handle, n_in, n_out, weights, func);
+    }
+    void *data;
+    size_t size;
+    if ((err = read_model_file(path, &data, &size, func))) return err;
+    err = emu_model_describe_mem(d, data, size, func);
+    free(data);
+    return err;
+}
+
+/* aclmdlGetTensorRealName: a tensor's name as the description holds it, from that name or from an output's node
+ * name without its port ("prob" for "prob:0"); NULL when the description has no such tensor. */
+const char *emu_model_tensor_real_name(const aclmdlDesc *d, const char *name, const char *func) {
+    if (!desc_live(d, func)) return NULL;
+    if (!name) {
+        emu_fail(ACL_ERROR_INVALID_PARAM, func, "name is NULL");
+        return NULL;
+    }
+    for (size_t i = 0; i < d->n_in; i++)
+        if (strcmp(d->in[i].desc.name, name) == 0) return d->in[i].desc.name;
+    for (size_t i = 0; i < d->n_out; i++)
+        if (strcmp(d->out[i].desc.name, name) == 0) return d->out[i].desc.name;
+    size_t n = strlen(name);
+    for (size_t i = 0; i < d->n_out; i++) {
+        const char *real = d->out[i].desc.name;
+        if (strncmp(real, name, n) == 0 && real[n] == ':' && real[n + 1] >= '0' && real[n + 1] <= '9') return real;
+    }
+    emu_fail(ACL_ERROR_INVALID_PARAM, func, "the model has no tensor named '%s'", name);
+    return NULL;
 }

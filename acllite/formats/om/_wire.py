@@ -155,7 +155,7 @@ class Message:
         out: List[int] = []
         for got, value in self.fields.get(number, []):
             if got == wire:
-                out.append(int(value))  # type: ignore[arg-type]
+                out.append(int(value))
             elif got == LEN:  # packed
                 assert isinstance(value, memoryview)
                 out.extend(_unpack(value, wire))

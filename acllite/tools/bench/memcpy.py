@@ -23,8 +23,9 @@ Every buffer, numpy's arrays included, starts on a page boundary, so every copy 
 glibc's memcpy on some CPUs (AMD Zen 3 here) has address traps that would otherwise be charged to whichever path
 got an unlucky pair (see :func:`_page_aligned`).
 
-2-D copies (``aclrtMemcpy2d``), once per run whatever the sizes: a 1920x1080 NV12 frame as DVPP writes it (both planes, 1620 rows, row
-stride 2048) copied to a packed host array (1920 bytes a row), the copy a program makes of every decoded frame.
+2-D copies (``aclrtMemcpy2d``), once per run whatever the sizes: a 1920x1080 NV12 frame as DVPP writes it (both
+planes, 1620 rows, row stride 2048) copied to a packed host array (1920 bytes a row), the copy a program makes of
+every decoded frame.
 Baseline: ``c_memcpy2d_rows``, a loop of row memcpys in C between two host arrays of the same layout (and, on the
 emulator, ``c_memcpy2d_rows_device``: the same loop between the very buffers acllite copies); against
 ``binding.aclrtMemcpy2d`` (D2H), ``acl.rt.memcpy2d``, ``aclrtMemcpy2dAsync`` into pinned memory + synchronize, and

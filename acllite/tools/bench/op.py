@@ -19,6 +19,7 @@ path are checked against numpy's cast first. The target (issue 15): aclopCast wi
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 from typing import Any, Callable, Dict, List
 
@@ -76,7 +77,7 @@ def _cases(acl: Any) -> Any:
         p = cell("void **")
         check(lib.aclrtMalloc(p, n, 0), "aclrtMalloc")
         ptrs.append(p[0])
-        undo.append(lambda q=p[0]: lib.aclrtFree(q))
+        undo.append(functools.partial(lib.aclrtFree, p[0]))
     check(lib.aclrtMemcpy(ptrs[0], x.nbytes, ffi.from_buffer(x), x.nbytes, 1), "aclrtMemcpy")
     dims = ffi.new("int64_t[]", [ELEMENTS])
     src = lib.aclCreateTensorDesc(0, 1, dims, 2)
