@@ -242,7 +242,7 @@ _GEAR_KINDS = {onnx_format.GEARS_IMAGE_SIZE: 1, onnx_format.GEARS_DIMS: 2}  # AC
 
 
 @extern(ACL_ERROR_INTERNAL_ERROR, "describing a model's shape gears failed")
-def acllite_py_model_shape_gears(handle, kind, gear_count, value_count, dynamic_index):  # type: ignore[no-untyped-def]
+def acllite_py_model_shape_gears(handle, kind, gear_count, value_count, dynamic_index):
     model = models.get(handle)
     if model is None:
         return ACL_ERROR_INVALID_MODEL_ID
@@ -255,7 +255,7 @@ def acllite_py_model_shape_gears(handle, kind, gear_count, value_count, dynamic_
 
 
 @extern(ACL_ERROR_INTERNAL_ERROR, "describing a model's shape gear failed")
-def acllite_py_model_gear_shape(handle, gear, role, index, dim_count, dims):  # type: ignore[no-untyped-def]
+def acllite_py_model_gear_shape(handle, gear, role, index, dim_count, dims):
     model = models.get(handle)
     g = model.shape_gears if model is not None else None
     if g is None or gear >= len(g.values):

@@ -162,7 +162,8 @@ def _tensors(graph: Any, role: str, initializers: set) -> List[TensorDesc]:
     return out
 
 
-def _apply_metadata(proto: Any, inputs: List[TensorDesc], n_outputs: int = 0) -> Tuple[Tuple[int, ...], Optional[ShapeGears]]:
+def _apply_metadata(proto: Any, inputs: List[TensorDesc],
+                    n_outputs: int = 0) -> Tuple[Tuple[int, ...], Optional[ShapeGears]]:
     """AIPP inputs are described as the device describes them; a dynamic-batch model gets its extra input."""
     meta = {p.key: p.value for p in proto.metadata_props}
     for t in inputs:

@@ -20,7 +20,7 @@ import copy
 import re
 from typing import Any, Dict, List, Sequence, Tuple
 
-from ..formats.onnx import GEARS_DIMS, GEARS_IMAGE_SIZE, ShapeGears
+from ..formats.onnx import GEARS_IMAGE_SIZE, ShapeGears
 
 __all__ = ["parse_image_size", "parse_dims", "shape_gears", "parse_shape_range"]
 
@@ -125,7 +125,8 @@ def _gear_inputs(kind: str, fmt: str, order: Sequence[Tuple[str, List[int]]], ge
     return shapes
 
 
-def _infer_outputs(proto: Any, inputs: Sequence[Any], shapes: Sequence[Tuple[int, ...]], gear: int) -> List[Tuple[int, ...]]:
+def _infer_outputs(proto: Any, inputs: Sequence[Any], shapes: Sequence[Tuple[int, ...]],
+                   gear: int) -> List[Tuple[int, ...]]:
     from onnx import shape_inference
 
     probe = copy.deepcopy(proto)
@@ -192,7 +193,8 @@ def parse_shape_range(text: str) -> Dict[str, List[Tuple[int, int]]]:
                         lo = 0
             except ValueError:
                 raise GearError("--input_shape_range: %r: %r is not a number, min~max or -1" % (name, token)) from None
-            if lo < 0 or (hi != -1 and hi < lo) or hi < -1 or max(lo, hi) > _INT64_MAX or (hi == 0 and "~" not in token):
+            if lo < 0 or (hi != -1 and hi < lo) or hi < -1 or max(lo, hi) > _INT64_MAX or \
+                    (hi == 0 and "~" not in token):
                 raise GearError("--input_shape_range: %r: %r is not a dimension, min~max (0 <= min <= max) or -1" % (
                     name, token))
             dims.append((lo, hi))
