@@ -459,6 +459,16 @@ def test_shape_range_description(ranged: Any) -> None:
     expect_error(lib.ACL_ERROR_INVALID_PARAM, "index 2 out of range", lib.aclmdlGetInputDimsRange, desc, 2, r)
 
 
+def test_shape_ranges_are_in_the_om_and_inspect(tmp_path: Path) -> None:
+    from acllite.formats import om
+    from acllite.tools import inspect as inspect_tool
+
+    path = atc.convert(str(range_model(tmp_path)), str(tmp_path / "ranged"), input_shape_range="x:[1~16]")
+    described = om.read(str(path))
+    assert [t.shape_range for t in described.inputs] == [((1, 16),), ()]
+    assert "range [1~16]" in inspect_tool.format_text(inspect_tool.describe(path))
+
+
 def test_shape_range_runs_each_shape_with_data_dependent_outputs(ranged: Any) -> None:
     model_id, desc = ranged
     raw = Raw([64, 12], [64, 16 * 8, 16 * 3 * 4])

@@ -382,6 +382,9 @@ def om_spec(onnx_blob: bytes, name: str, soc_version: str = "") -> om.ModelSpec:
     inputs = [_tensor_spec(t, top, True) for t in d.inputs]
     outputs = [_tensor_spec(t, top, False) for t in d.outputs]
     gears: Dict[str, List[Tuple[int, ...]]] = {"batch": [(g,) for g in d.gears]} if d.gears else {}
+    for spec, t in zip(inputs, d.inputs):  # --input_shape_range: the tensor's shape_range, as ATC records it
+        if t.ranges and -1 in t.dims:
+            spec.shape_range = tuple((int(lo), int(hi)) for lo, hi in t.ranges)
     shaped = d.shape_gears
     if shaped is not None:  # the multi-batch op ATC records for --dynamic_image_size / --dynamic_dims
         gears = {"hw" if shaped.kind == onnx_format.GEARS_IMAGE_SIZE else "dims": list(shaped.values)}
