@@ -2476,6 +2476,13 @@ def _(env: Env) -> Raw:
     return raw(lib.aclrtGetArgsFromExceptionInfo, ffi.NULL, ffi.new("void **"), ffi.new("uint32_t *"))
 
 
+@row("rt-exception-info-made-up", "runtime", "aclrtGetErrorCodeFromExceptionInfo(a made-up pointer)", 0xFFFFFFFF,
+     "is not the exception info of the callback running on this thread")
+def _(env: Env) -> Raw:
+    env.device()
+    return raw(lib.aclrtGetErrorCodeFromExceptionInfo, ffi.cast("aclrtExceptionInfo *", 0x10))
+
+
 # ------------------------------------------------------------------------------------------- the test
 
 
@@ -2564,6 +2571,131 @@ def _(env: Env) -> Raw:
     nums = ffi.new("uint32_t[2]", [200, 100])
     areas = ffi.new("acldvppRoiConfig *[300]")
     return raw(lib.acldvppVpcBatchCropAsync, ch, src, nums, 2, dst, areas, env.stream())
+
+
+# ------------------------------------------------------------- VPC borders, LUT maps, histograms, pyramids (issue 16)
+# The rows run on the default Ascend310, which has the objects but not the operations; the operations' own limits
+# (formats, sizes, borders, dims) are checked on an Ascend310P3 in tests/test_dvpp_vpc_ops.py.
+
+
+def _grey_pictures(env: Env) -> Tuple[Any, Any]:
+    data = env.malloc(64 * 32, "dvpp")
+    out = env.malloc(80 * 40, "dvpp")
+    return env.pic(data, 64 * 32, 0, 64, 32, 64, 32), env.pic(out, 80 * 40, 0, 80, 40, 80, 40)
+
+
+@row("dvpp-make-border-on-ascend310", "dvpp", "acldvppVpcMakeBorderAsync on an Ascend310", 200006,
+     "Ascend310P and newer")
+def _(env: Env) -> Raw:
+    env.device()
+    ch = env.channel()
+    src, dst = _grey_pictures(env)
+    b = lib.acldvppCreateBorderConfig()
+    env.later(lambda: lib.acldvppDestroyBorderConfig(b))
+    return raw(lib.acldvppVpcMakeBorderAsync, ch, src, dst, b, env.stream())
+
+
+@row("dvpp-pyr-down-on-ascend310", "dvpp", "acldvppVpcPyrDownAsync on an Ascend310", 200006, "Ascend310P only")
+def _(env: Env) -> Raw:
+    env.device()
+    ch = env.channel()
+    src, dst = _grey_pictures(env)
+    return raw(lib.acldvppVpcPyrDownAsync, ch, src, dst, ffi.NULL, env.stream())
+
+
+@row("dvpp-border-value-index", "dvpp", "acldvppSetBorderConfigValue(index 4)", 100000, "index 4")
+def _(env: Env) -> Raw:
+    env.init()
+    b = lib.acldvppCreateBorderConfig()
+    env.later(lambda: lib.acldvppDestroyBorderConfig(b))
+    return raw(lib.acldvppSetBorderConfigValue, b, 4, 1.0)
+
+
+@row("dvpp-border-value-nan", "dvpp", "acldvppSetBorderConfigValue(NaN)", 100000, "not a pixel value 0..255")
+def _(env: Env) -> Raw:
+    env.init()
+    b = lib.acldvppCreateBorderConfig()
+    env.later(lambda: lib.acldvppDestroyBorderConfig(b))
+    return raw(lib.acldvppSetBorderConfigValue, b, 0, float("nan"))
+
+
+@row("dvpp-border-type-absurd", "dvpp", "acldvppSetBorderConfigBorderType(7)", 100000, "border type 7")
+def _(env: Env) -> Raw:
+    env.init()
+    b = lib.acldvppCreateBorderConfig()
+    env.later(lambda: lib.acldvppDestroyBorderConfig(b))
+    return raw(lib.acldvppSetBorderConfigBorderType, b, 7)
+
+
+@row("dvpp-border-use-after-destroy", "dvpp", "acldvppSetBorderConfigTop(destroyed configuration)", 107017,
+     "is not a live border configuration")
+def _(env: Env) -> Raw:
+    env.init()
+    b = lib.acldvppCreateBorderConfig()
+    assert lib.acldvppDestroyBorderConfig(b) == 0
+    return raw(lib.acldvppSetBorderConfigTop, b, 2)
+
+
+@row("dvpp-lut-map-dim", "dvpp", "acldvppGetLutMapData(dim 3)", 100000, "dim 3: a LUT map has 3 dimensions")
+def _(env: Env) -> Raw:
+    env.init()
+    m = lib.acldvppCreateLutMap()
+    env.later(lambda: lib.acldvppDestroyLutMap(m))
+    return raw(lib.acldvppGetLutMapData, m, 3, ffi.new("uint8_t **"), ffi.new("uint32_t *"))
+
+
+@row("dvpp-lut-map-destroy-twice", "dvpp", "acldvppDestroyLutMap twice", 107017, "is not a live LUT map")
+def _(env: Env) -> Raw:
+    env.init()
+    m = lib.acldvppCreateLutMap()
+    assert lib.acldvppDestroyLutMap(m) == 0
+    return raw(lib.acldvppDestroyLutMap, m)
+
+
+@row("dvpp-hist-data-null", "dvpp", "acldvppGetHistData(data NULL)", 100000, "data is NULL")
+def _(env: Env) -> Raw:
+    env.init()
+    h = lib.acldvppCreateHist()
+    env.later(lambda: lib.acldvppDestroyHist(h))
+    return raw(lib.acldvppGetHistData, h, 0, ffi.NULL, ffi.new("uint16_t *"))
+
+
+@row("dvpp-hist-clear-after-destroy", "dvpp", "acldvppClearHist(destroyed histogram)", 107017,
+     "is not a live histogram")
+def _(env: Env) -> Raw:
+    env.init()
+    h = lib.acldvppCreateHist()
+    assert lib.acldvppDestroyHist(h) == 0
+    return raw(lib.acldvppClearHist, h)
+
+
+@row("pyacl-hist-data-null-handle", "pyacl", "acl.media.dvpp_get_hist_data(0, 0)", 100000, "hist is NULL")
+def _(env: Env) -> Raw:
+    acl = _acl()
+    env.init()
+    data, length, ret = acl.media.dvpp_get_hist_data(0, 0)
+    assert data == 0
+    return _ret(ret, "acldvppGetHistData")
+
+
+@row("image-make-border-negative", "image", "ImageProcessor.make_border(image, -1, 0, 0, 0)", ValueError,
+     "must not be negative")
+def _(env: Env) -> None:
+    from acllite.dvpp import ImageProcessor
+    from acllite.image import Image, PixelFormat
+
+    ip = env.keep(ImageProcessor(env.dev()))
+    ip.make_border(Image.from_numpy(np.zeros((24, 32), np.uint8), PixelFormat.YUV400), -1, 0, 0, 0)
+
+
+@row("image-calc-hist-on-ascend310", "image", "ImageProcessor.calc_hist on an Ascend310", AclError,
+     "Ascend310P and newer", code=200006)
+def _(env: Env) -> None:
+    from acllite.dvpp import ImageProcessor
+    from acllite.image import Image, PixelFormat
+
+    ip = env.keep(ImageProcessor(env.dev()))
+    ip.calc_hist(Image.from_numpy(np.zeros((24, 32), np.uint8), PixelFormat.YUV400))
 
 
 @pytest.mark.parametrize("case", ROWS, ids=[r.id for r in ROWS])

@@ -815,7 +815,10 @@ def _method_table(env: Dict[str, Any]) -> Dict[str, Dict[str, Callable[[Any], An
                            "crop": lambda o: o.crop(img, (0, 0, 8, 8)),
                            "crop_and_paste": lambda o: o.crop_and_paste(img, (0, 0, 8, 8), env["dest"], (0, 0, 8, 8)),
                            "convert_color": lambda o: o.convert_color(img, _F.RGB888),
-                           "batch_crop_resize": lambda o: o.batch_crop_resize([img], [[(0, 0, 8, 8)]], (16, 16))},
+                           "batch_crop_resize": lambda o: o.batch_crop_resize([img], [[(0, 0, 8, 8)]], (16, 16)),
+                           "make_border": lambda o: o.make_border(img, 2, 2, 2, 2),
+                           "equalize_hist": lambda o: o.equalize_hist(img), "calc_hist": lambda o: o.calc_hist(img),
+                           "pyr_down": lambda o: o.pyr_down(img)},
         "Image": {"to_numpy": lambda o: o.to_numpy(), "to_rgb": lambda o: o.to_rgb(),
                   "save": lambda o: o.save(str(env["tmp"] / "x.png")), "copy_to": lambda o: o.copy_to("host")},
     }
