@@ -919,6 +919,190 @@ def _(env: Env) -> None:
     m.execute([np.zeros(96, np.uint8)])
 
 
+def gear_model(tmp: Path, kind: str = "hw") -> Path:
+    """acllite atc --dynamic_image_size="4,4;8,6" (y = x + x, x [1, 3, H, W]) or --dynamic_dims="2;5" (x [1, N])."""
+    from onnx import TensorProto, helper
+
+    from acllite.tools import atc
+
+    shape = [1, 3, "h", "w"] if kind == "hw" else [1, "n"]
+    g = helper.make_graph([helper.make_node("Add", ["x", "x"], ["y"])], "g",
+                          [helper.make_tensor_value_info("x", TensorProto.FLOAT, shape)],
+                          [helper.make_tensor_value_info("y", TensorProto.FLOAT, shape)])
+    m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)])
+    m.ir_version = 8
+    (tmp / "gears.onnx").write_bytes(m.SerializeToString())
+    if kind == "hw":
+        return atc.convert(str(tmp / "gears.onnx"), str(tmp / "hw"), input_shape="x:1,3,-1,-1",
+                           dynamic_image_size="4,4;8,6")
+    return atc.convert(str(tmp / "gears.onnx"), str(tmp / "dims"), input_shape="x:1,-1", input_format="ND",
+                       dynamic_dims="2;5")
+
+
+def _gear_onnx(tmp: Path, kind: str) -> bytes:
+    """The ONNX model the .om of gear_model carries (its metadata records the gears)."""
+    from acllite.formats import om
+
+    data = gear_model(tmp, kind).read_bytes()
+    return bytes(om.embedded_onnx(data, "gears.om"))
+
+
+def _gear_executor(env: Env, kind: str) -> Any:
+    m = env.keep(acllite.Model(gear_model(env.tmp, kind), env.dev()))
+    return m, env.keep(m.executor())
+
+
+@row("model-hw-not-a-gear", "model", "aclmdlSetDynamicHWSize(6, 8) on a model with gears 4x4, 8x6", 145013,
+     "height 6, width 8 is not one of the model's image size gears (4,4;8,6)")
+def _(env: Env) -> Raw:
+    m, ex = _gear_executor(env, "hw")
+    return raw(lib.aclmdlSetDynamicHWSize, m.id, ex._in_ds, m.dynamic_input, 6, 8)
+
+
+@row("model-hw-execute-unset", "model", "aclmdlExecute of an image-size-gear model without aclmdlSetDynamicHWSize",
+     145013, "call aclmdlSetDynamicHWSize on the input dataset first")
+def _(env: Env) -> Raw:
+    m, ex = _gear_executor(env, "hw")
+    return raw(lib.aclmdlExecute, m.id, ex._in_ds, ex._out_ds)
+
+
+@row("model-hw-on-dims-model", "model", "aclmdlSetDynamicHWSize on a dims-gear model", 100019,
+     "has no dynamic image size (--dynamic_image_size) gears")
+def _(env: Env) -> Raw:
+    m, ex = _gear_executor(env, "dims")
+    return raw(lib.aclmdlSetDynamicHWSize, m.id, ex._in_ds, m.dynamic_input, 4, 4)
+
+
+@row("model-dims-wrong-rank", "model", "aclmdlSetInputDynamicDims(dimCount 3) on inputs of 2 dims", 100000,
+     "dims.dimCount is 3; the model's inputs have 2 dimensions")
+def _(env: Env) -> Raw:
+    m, ex = _gear_executor(env, "dims")
+    d = ffi.new("aclmdlIODims *")
+    d.dimCount = 3
+    return raw(lib.aclmdlSetInputDynamicDims, m.id, ex._in_ds, m.dynamic_input, d)
+
+
+@row("model-dims-not-a-gear", "model", "aclmdlSetInputDynamicDims([1, 3]) with gears 2 and 5", 145013,
+     "dims [1, 3] are not one of the model's 2 dynamic dims gears")
+def _(env: Env) -> Raw:
+    m, ex = _gear_executor(env, "dims")
+    d = ffi.new("aclmdlIODims *")
+    d.dimCount, d.dims[0], d.dims[1] = 2, 1, 3
+    return raw(lib.aclmdlSetInputDynamicDims, m.id, ex._in_ds, m.dynamic_input, d)
+
+
+@row("model-dims-on-static-model", "model", "aclmdlSetInputDynamicDims on a static model", 100019,
+     "has no dynamic dims (--dynamic_dims) gears")
+def _(env: Env) -> Raw:
+    m = env.keep(acllite.Model(onnx_model(), env.dev()))
+    ex = env.keep(m.executor())
+    return raw(lib.aclmdlSetInputDynamicDims, m.id, ex._in_ds, 0, ffi.new("aclmdlIODims *"))
+
+
+@row("model-gear-shape-contradicts-description", "model", "aclmdlLoadFromMem(a gear's shape [1, 3, 4] for dims "
+     "[1, -1])", 100013, "does not fit the described")
+def _(env: Env) -> Raw:
+    import onnx
+
+    env.device()
+    proto = onnx.load_model_from_string(_gear_onnx(env.tmp, "dims"))
+    for p in proto.metadata_props:
+        if p.key == "acllite.shape_gears":
+            p.value = p.value.replace('"inputs": [[[1, 2]]', '"inputs": [[[3, 2]]')
+    data = proto.SerializeToString()
+    return raw(lib.aclmdlLoadFromMem, data, len(data), ffi.new("uint32_t *"))
+
+
+@row("model-gear-dims-beyond-int64", "model", "aclmdlLoadFromMem(a gear dimension of 2**70 in the metadata)", 100013,
+     "does not fit int64_t")
+def _(env: Env) -> Raw:
+    import onnx
+
+    env.device()
+    proto = onnx.load_model_from_string(_gear_onnx(env.tmp, "dims"))
+    for p in proto.metadata_props:
+        if p.key == "acllite.shape_gears":
+            p.value = p.value.replace('"values": [[2]', '"values": [[1180591620717411303424]')
+    data = proto.SerializeToString()
+    return raw(lib.aclmdlLoadFromMem, data, len(data), ffi.new("uint32_t *"))
+
+
+@row("model-gear-sizes-beyond-int64", "model", "aclmdlLoadFromMem(a gear shape of 2**40 x 2**40 floats)", 100013,
+     "is more than 9223372036854775807 bytes")
+def _(env: Env) -> Raw:
+    import onnx
+
+    env.device()
+    proto = onnx.load_model_from_string(_gear_onnx(env.tmp, "hw"))
+    for p in proto.metadata_props:
+        if p.key == "acllite.shape_gears":
+            big = 1 << 40
+            p.value = p.value.replace("[1, 3, 8, 6]", "[1, 3, %d, %d]" % (big, big))
+    data = proto.SerializeToString()
+    return raw(lib.aclmdlLoadFromMem, data, len(data), ffi.new("uint32_t *"))
+
+
+def _ranged_executor(env: Env) -> Any:
+    """acllite atc --input_shape_range="x:[1~8]" of y = x + x."""
+    from onnx import TensorProto, helper
+
+    from acllite.tools import atc
+
+    g = helper.make_graph([helper.make_node("Add", ["x", "x"], ["y"])], "g",
+                          [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["n"])],
+                          [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["n"])])
+    m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)])
+    m.ir_version = 8
+    (env.tmp / "ranged.onnx").write_bytes(m.SerializeToString())
+    path = atc.convert(str(env.tmp / "ranged.onnx"), str(env.tmp / "ranged"), input_shape_range="x:[1~8]")
+    env.device()
+    cell = ffi.new("uint32_t *")
+    assert lib.aclmdlLoadFromFile(str(path).encode(), cell) == 0, recent_message()
+    env.later(lambda i=cell[0]: lib.aclmdlUnload(i))
+    ptrs, dbs = [], []
+    for _ in range(2):
+        p = ffi.new("void **")
+        assert lib.aclrtMalloc(p, 32, 0) == 0
+        env.later(lambda q=p[0]: lib.aclrtFree(q))
+        db = lib.aclCreateDataBuffer(p[0], 32)
+        env.later(lambda d=db: lib.aclDestroyDataBuffer(d))
+        dbs.append(db)
+    ins, outs = lib.aclmdlCreateDataset(), lib.aclmdlCreateDataset()
+    env.later(lambda: lib.aclmdlDestroyDataset(ins))
+    env.later(lambda: lib.aclmdlDestroyDataset(outs))
+    lib.aclmdlAddDatasetBuffer(ins, dbs[0])
+    lib.aclmdlAddDatasetBuffer(outs, dbs[1])
+    return cell[0], ins, outs
+
+
+@row("model-range-execute-without-shape", "model", "aclmdlExecute of an --input_shape_range model without "
+     "aclmdlSetDatasetTensorDesc", 100000, "set its shape with aclmdlSetDatasetTensorDesc")
+def _(env: Env) -> Raw:
+    model_id, ins, outs = _ranged_executor(env)
+    return raw(lib.aclmdlExecute, model_id, ins, outs)
+
+
+@row("model-range-shape-outside", "model", "aclmdlExecute with a shape of 9 for the range 1~8", 100000,
+     "shape [9] is outside the model's range")
+def _(env: Env) -> Raw:
+    model_id, ins, outs = _ranged_executor(env)
+    td = lib.aclCreateTensorDesc(0, 1, ffi.new("int64_t[]", [9]), 2)
+    env.later(lambda: lib.aclDestroyTensorDesc(td))
+    assert lib.aclmdlSetDatasetTensorDesc(ins, td, 0) == 0, recent_message()
+    return raw(lib.aclmdlExecute, model_id, ins, outs)
+
+
+@row("model-dataset-desc-dangling", "model", "aclmdlSetDatasetTensorDesc(a destroyed description)", 100000,
+     "is not a live tensor description")
+def _(env: Env) -> Raw:
+    env.device()
+    ds = lib.aclmdlCreateDataset()
+    env.later(lambda: lib.aclmdlDestroyDataset(ds))
+    td = lib.aclCreateTensorDesc(0, 1, ffi.new("int64_t[]", [9]), 2)
+    lib.aclDestroyTensorDesc(td)
+    return raw(lib.aclmdlSetDatasetTensorDesc, ds, td, 0)
+
+
 @row("model-aipp-metadata-beyond-int32", "model", "aclmdlLoadFromMem(AIPP matrix_r0c0 = 2**40 in the metadata)",
      100013, "does not fit int32_t")
 def _(env: Env) -> Raw:

@@ -79,10 +79,11 @@ def _tensor(t: om.OmTensor, twin: Optional[TensorDesc]) -> TensorDesc:
     """The engine's tensor: described as the OM says, bound to the twin's tensor (by its name and shape)."""
     if twin is None:
         return TensorDesc(t.name, t.acl_dtype, numpy_dtype(t.acl_dtype), t.dims, size=_size_override(t),
-                       acl_format=t.format)
+                       acl_format=t.format, dims_v2=tuple(t.dims_v2) if t.dims_v2 != t.dims else None)
     return TensorDesc(t.name, t.acl_dtype, twin.dtype, t.dims, graph_dims=twin.graph_dims,
                    size=_size_override(t) or twin.size, acl_format=t.format, synthetic=twin.synthetic,
-                   aipp=twin.aipp, graph_name=twin.name)
+                   aipp=twin.aipp, graph_name=twin.name, ranges=twin.ranges,
+                   dims_v2=tuple(t.dims_v2) if t.dims_v2 != t.dims else twin.dims_v2)
 
 
 def _read_twin(path: str, how: str, om_path: str) -> bytes:
@@ -127,8 +128,9 @@ def _with_onnx(desc: om.OmModel, blob: bytes, path: str, twin_path: str, describ
         for out, twin in zip(outputs, twin_out):
             if out.dims and twin.dims and twin.dims[0] < 0 <= out.dims[0]:
                 out.dims = (-1,) + out.dims[1:]
+    shaped = described.shape_gears  # image size / dims gears: recorded by acllite atc in the model it carries
     return Model(inputs, outputs, None if describe_only else onnx_format.session(blob), gears=gears,
-                 dynamic_index=_dynamic_index(inputs) if gears else -1)
+                 dynamic_index=_dynamic_index(inputs) if (gears or shaped) else -1, shape_gears=shaped)
 
 
 def load_om(path: str) -> Tuple[Model, om.OmModel]:
