@@ -345,3 +345,16 @@ def test_schema_is_documented() -> None:
     assert "acllite-bench/1" in text
     for key in schema.schema()["$defs"]["record"]["required"]:
         assert "`%s`" % key in text, key
+
+
+def test_a_missing_file_is_one_line_and_status_1(tmp_path: Path) -> None:
+    """`acllite bench execute --model small` (no such file) and `bench report --input` of a missing or broken file:
+    one line naming the file, exit status 1, no traceback."""
+    (tmp_path / "broken.json").write_text("{")
+    for argv, fragment in ((["execute", "--model", "small"], "acllite bench execute: [Errno 2] No such file"),
+                           (["report", "--input", "nope.json"], "acllite bench report: nope.json: [Errno 2]"),
+                           (["report", "--input", "broken.json"], "acllite bench report: broken.json: Expecting")):
+        proc = subprocess.run([sys.executable, "-c", MAIN, "bench", *argv], cwd=str(tmp_path),
+                              env=_child_env(tmp_path / "cache"), capture_output=True, text=True, timeout=120)
+        assert proc.returncode == 1, (argv, proc.stdout, proc.stderr)
+        assert fragment in proc.stderr and "Traceback" not in proc.stderr, (argv, proc.stderr)
