@@ -365,3 +365,39 @@ def test_atc_dynamic_config_errors(tmp_path: Path, text: str, fragment: str) -> 
     conf.write_text(text)
     with pytest.raises(atc.AtcError, match=fragment):
         atc.convert(str(identity_model(tmp_path / "m.onnx", 1)), str(tmp_path / "out"), insert_op_conf=str(conf))
+
+
+def test_pyacl_flow_equals_static(acl: Any, tmp_path: Path) -> None:
+    """The same through the pyACL module, with pyACL's conventions ((value, ret) pairs, ints for pointers)."""
+    import acllite.pyacl as pyacl
+
+    p = yuv_params()
+    image = image_bytes(p, 3)
+    want = run_static(tmp_path, p, image, "py")
+    model_id, ret = pyacl.mdl.load_from_file(str(dynamic_om(tmp_path, 1)))
+    assert ret == 0
+    size, ret = pyacl.mdl.get_aipp_data_size(1)
+    assert (size, ret) == (160, 0)
+    raw = Raw([4096, size], [4 * 3 * H * W])
+    a = pyacl.mdl.create_aipp(1)
+    assert a != 0
+    try:
+        put(raw.ptrs[0], image)
+        m = [p["matrix_r%dc%d" % (r, c)] for r in range(3) for c in range(3)]
+        calls = [pyacl.mdl.set_aipp_input_format(a, YUV420SP), pyacl.mdl.set_aipp_src_image_size(a, 12, 8),
+                 pyacl.mdl.set_aipp_csc_params(a, 1, *m, 16, 128, 128, 16, 128, 128),
+                 pyacl.mdl.set_aipp_rbuv_swap_switch(a, 0), pyacl.mdl.set_aipp_ax_swap_switch(a, 0),
+                 pyacl.mdl.set_aipp_crop_params(a, 1, 2, 0, W, H, 0),
+                 pyacl.mdl.set_aipp_padding_params(a, 0, 0, 0, 0, 0, 0),
+                 pyacl.mdl.set_aipp_scf_params(a, 0, 0, 0, 0, 0, 0),
+                 pyacl.mdl.set_aipp_dtc_pixel_mean(a, 10, 20, 30, 0, 0),
+                 pyacl.mdl.set_aipp_dtc_pixel_min(a, 0.5, 1.5, 2.0, 0.0, 0),
+                 pyacl.mdl.set_aipp_pixel_var_reci(a, 0.5, 0.25, 2.0, 1.0, 0),
+                 pyacl.mdl.set_input_aipp(model_id, int(ffi.cast("uintptr_t", raw.inp)), 1, a)]
+        assert calls == [0] * len(calls)
+        assert pyacl.mdl.execute(model_id, int(ffi.cast("uintptr_t", raw.inp)), int(ffi.cast("uintptr_t", raw.out))) == 0
+        np.testing.assert_array_equal(get(raw.ptrs[2], np.float32, (1, 3, H, W)), want)
+    finally:
+        assert pyacl.mdl.destroy_aipp(a) == 0
+        raw.close()
+        assert pyacl.mdl.unload(model_id) == 0
