@@ -654,10 +654,8 @@ def test_pyacl_dynamic_hw_and_dims_programs(tmp_path: Path) -> None:
         acl.finalize()
 
 
-@pytest.mark.xfail(strict=True, raises=OverflowError, reason="acllite.pyacl converts the reserved index -1 (what "
-                   "pyACL's documentation and the samples' dynamic-HW programs pass) to size_t and raises OverflowError "
-                   "(acllite/pyacl/mdl.py, not this branch's file)")
 def test_pyacl_reserved_index_minus_one(tmp_path: Path) -> None:
+    """pyACL's documentation and the samples' dynamic-HW programs pass the reserved index -1 (C's (size_t)-1)."""
     import acllite.pyacl as acl
 
     path = atc.convert(str(hw_model(tmp_path)), str(tmp_path / "hw"), input_shape="x:1,3,-1,-1",
