@@ -297,7 +297,8 @@ def test_set_input_misuse(acl: Any, tmp_path: Path) -> None:
         expect_error(ACL_ERROR_INVALID_PARAM, "holds 2 batch(es) (256 bytes); the model's AippData input "
                      "'ascend_dynamic_aipp_data' takes 160 bytes", lib.aclmdlSetInputAIPP, mid, raw.inp, 1, two,
                      func="aclmdlSetInputAIPP")
-        expect_error(ACL_ERROR_GE_DYNAMIC_INPUT_LENGTH_INVALID, "buffer 1 holds 159 bytes; the AIPP parameters need 160",
+        expect_error(ACL_ERROR_GE_DYNAMIC_INPUT_LENGTH_INVALID,
+                     "buffer 1 holds 159 bytes; the AIPP parameters need 160",
                      lib.aclmdlSetInputAIPP, mid, small.inp, 1, a, func="aclmdlSetInputAIPP")
         # the crop leaving the source image
         ok(lib.aclmdlSetAIPPCropParams(a, 1, 6, 0, W, H, 0))
@@ -395,7 +396,8 @@ def test_pyacl_flow_equals_static(acl: Any, tmp_path: Path) -> None:
                  pyacl.mdl.set_aipp_pixel_var_reci(a, 0.5, 0.25, 2.0, 1.0, 0),
                  pyacl.mdl.set_input_aipp(model_id, int(ffi.cast("uintptr_t", raw.inp)), 1, a)]
         assert calls == [0] * len(calls)
-        assert pyacl.mdl.execute(model_id, int(ffi.cast("uintptr_t", raw.inp)), int(ffi.cast("uintptr_t", raw.out))) == 0
+        inp, out = int(ffi.cast("uintptr_t", raw.inp)), int(ffi.cast("uintptr_t", raw.out))
+        assert pyacl.mdl.execute(model_id, inp, out) == 0
         np.testing.assert_array_equal(get(raw.ptrs[2], np.float32, (1, 3, H, W)), want)
     finally:
         assert pyacl.mdl.destroy_aipp(a) == 0

@@ -55,7 +55,8 @@ _YUV = ("YUV420SP_U8", "YVU420SP_U8", "YUV400_U8")
 _YUV2RGB_DEFAULT = ((298, 516, 0), (298, -100, -208), (298, 0, 409))  # rows produce B, G, R
 _RGB2YUV_DEFAULT = ((66, 129, 25), (-38, -74, 112), (112, -94, -18))
 
-_INT_KEYS = ("related_input_rank", "max_src_image_size", "src_image_size_w", "src_image_size_h", "load_start_pos_w", "load_start_pos_h",
+_INT_KEYS = ("related_input_rank", "max_src_image_size", "src_image_size_w", "src_image_size_h", "load_start_pos_w",
+             "load_start_pos_h",
              "crop_size_w", "crop_size_h", "left_padding_size", "right_padding_size", "top_padding_size",
              "bottom_padding_size", "resize_output_w", "resize_output_h") + tuple(
     "matrix_r%dc%d" % (r, c) for r in range(3) for c in range(3)) + tuple(
