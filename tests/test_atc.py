@@ -95,7 +95,7 @@ def test_parser_names_the_line_of_every_error(text: str, fragment: str) -> None:
 
 
 @pytest.mark.parametrize("extra, fragment", [
-    ("aipp_mode: dynamic", "aipp_mode must be static"),
+    ("aipp_mode: dynamic", "input_format cannot be set with aipp_mode dynamic"),
     ("resize: true", "resize is not emulated"),
     ("src_image_size_w: 10\nsrc_image_size_h: 8", "the source image is 10x8 but the model input (8x8) needs 8x8"),
     ("crop: true\nsrc_image_size_w: 8\nsrc_image_size_h: 8\nload_start_pos_w: 2\ncrop_size_w: 8\ncrop_size_h: 8",

@@ -1138,6 +1138,70 @@ def _(env: Env) -> Raw:
     return raw(lib.aclmdlLoadFromMem, om, len(om), ffi.new("uint32_t *"))
 
 
+def dynamic_aipp_model(tmp: Path) -> Path:
+    """acllite atc with aipp_mode: dynamic on x [1, 3, 4, 4] (y = x + x): inputs x (image bytes) and
+    ascend_dynamic_aipp_data."""
+    from onnx import TensorProto, helper
+
+    from acllite.tools import atc
+
+    g = helper.make_graph([helper.make_node("Add", ["x", "x"], ["y"])], "g",
+                          [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 3, 4, 4])],
+                          [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 3, 4, 4])])
+    m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)])
+    m.ir_version = 8
+    (tmp / "daipp.onnx").write_bytes(m.SerializeToString())
+    (tmp / "daipp.cfg").write_text("aipp_op {\n aipp_mode: dynamic\n max_src_image_size: 1024\n}\n")
+    return atc.convert(str(tmp / "daipp.onnx"), str(tmp / "daipp"), insert_op_conf=str(tmp / "daipp.cfg"))
+
+
+def _aipp_set(env: Env, batch: int = 1) -> Any:
+    a = lib.aclmdlCreateAIPP(batch)
+    env.later(lambda: lib.aclmdlDestroyAIPP(a))
+    return a
+
+
+@row("model-aipp-execute-unset", "model", "aclmdlExecute of a dynamic-AIPP model whose AippData input holds zeros",
+     145014, "holds no AIPP parameters: call aclmdlSetInputAIPP")
+def _(env: Env) -> Raw:
+    m = env.keep(acllite.Model(dynamic_aipp_model(env.tmp), env.dev()))
+    ex = env.keep(m.executor())
+    ptr = lib.aclGetDataBufferAddr(lib.aclmdlGetDatasetBuffer(ex._in_ds, 1))
+    assert lib.aclrtMemset(ptr, 160, 0, 160) == 0
+    return raw(lib.aclmdlExecute, m.id, ex._in_ds, ex._out_ds)
+
+
+@row("model-aipp-not-aippdata", "model", "aclmdlSetInputAIPP on the image input (index 0), not the AippData input",
+     100000, "input 0 'x' of model")
+def _(env: Env) -> Raw:
+    m = env.keep(acllite.Model(dynamic_aipp_model(env.tmp), env.dev()))
+    ex = env.keep(m.executor())
+    return raw(lib.aclmdlSetInputAIPP, m.id, ex._in_ds, 0, _aipp_set(env))
+
+
+@row("model-aipp-batch-index", "model", "aclmdlSetAIPPCropParams(batchIndex 1) on a set of batchSize 1", 100000,
+     "batchIndex 1 is not below the set's batchSize 1")
+def _(env: Env) -> Raw:
+    env.device()
+    return raw(lib.aclmdlSetAIPPCropParams, _aipp_set(env), 1, 0, 0, 4, 4, 1)
+
+
+@row("model-aipp-switch-range", "model", "aclmdlSetAIPPCscParams(cscSwitch 3)", 100000,
+     "cscSwitch is 3; it takes 0 or 1")
+def _(env: Env) -> Raw:
+    env.device()
+    return raw(lib.aclmdlSetAIPPCscParams, _aipp_set(env), 3, *([0] * 15))
+
+
+@row("model-aipp-after-destroy", "model", "aclmdlSetAIPPInputFormat on a destroyed aclmdlAIPP", 100000,
+     "is not a live aclmdlAIPP (destroyed already?)")
+def _(env: Env) -> Raw:
+    env.device()
+    a = lib.aclmdlCreateAIPP(1)
+    assert lib.aclmdlDestroyAIPP(a) == 0
+    return raw(lib.aclmdlSetAIPPInputFormat, a, 1)
+
+
 def _config_handle(env: Env, **sizes: int) -> Any:
     """A model configuration handle (released by env), with the size_t options given (ACL_MDL_<name>)."""
     h = lib.aclmdlCreateConfigHandle()

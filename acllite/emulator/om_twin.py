@@ -83,7 +83,8 @@ def _tensor(t: om.OmTensor, twin: Optional[TensorDesc]) -> TensorDesc:
     return TensorDesc(t.name, t.acl_dtype, twin.dtype, t.dims, graph_dims=twin.graph_dims,
                    size=_size_override(t) or twin.size, acl_format=t.format, synthetic=twin.synthetic,
                    aipp=twin.aipp, graph_name=twin.name, ranges=twin.ranges,
-                   dims_v2=tuple(t.dims_v2) if t.dims_v2 != t.dims else twin.dims_v2)
+                   dims_v2=tuple(t.dims_v2) if t.dims_v2 != t.dims else twin.dims_v2,
+                   dynamic_aipp=twin.dynamic_aipp)
 
 
 def _read_twin(path: str, how: str, om_path: str) -> bytes:

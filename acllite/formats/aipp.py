@@ -23,7 +23,10 @@ source, graphengine ``ge_aipp_op.cc``):
    (var_reci defaults to 1.0).
 5. **padding** (``padding``): ``left/right/top/bottom_padding_size`` pixels of ``padding_value`` (default 0).
 
-Only static AIPP is emulated; ``resize``, dynamic AIPP and single-line mode are rejected with a clear error.
+Static AIPP is compiled into the model by ``acllite atc``. Dynamic AIPP (``aipp_mode: dynamic``) takes the
+same parameters per execution from the model's AippData input, in the device's byte layout
+(:func:`decode_dynamic_params`), and the emulator's engine applies :func:`reference_aipp` to them; ``resize`` and
+single-line mode are rejected with a clear error.
 """
 
 from __future__ import annotations
@@ -40,7 +43,8 @@ AIPP_SWITCH_KEYS = ("crop", "padding", "csc_switch", "rbuv_swap_switch", "ax_swa
 
 __all__ = ["AIPP_SWITCH_KEYS",
            "AippConfigError", "AippParams", "parse_aipp_config", "parse_aipp_text", "reference_aipp",
-           "input_bytes", "INPUT_FORMATS"]
+           "input_bytes", "INPUT_FORMATS", "DynamicAippError", "decode_dynamic_params", "dynamic_aipp_size",
+           "AIPP_HEADER_BYTES", "AIPP_BATCH_BYTES"]
 
 #: Accepted input formats -> (channels of the decoded image, bytes per pixel times 2 (for 4:2:0)).
 INPUT_FORMATS = {
@@ -51,7 +55,8 @@ _YUV = ("YUV420SP_U8", "YVU420SP_U8", "YUV400_U8")
 _YUV2RGB_DEFAULT = ((298, 516, 0), (298, -100, -208), (298, 0, 409))  # rows produce B, G, R
 _RGB2YUV_DEFAULT = ((66, 129, 25), (-38, -74, 112), (112, -94, -18))
 
-_INT_KEYS = ("related_input_rank", "src_image_size_w", "src_image_size_h", "load_start_pos_w", "load_start_pos_h",
+_INT_KEYS = ("related_input_rank", "max_src_image_size", "src_image_size_w", "src_image_size_h", "load_start_pos_w",
+             "load_start_pos_h",
              "crop_size_w", "crop_size_h", "left_padding_size", "right_padding_size", "top_padding_size",
              "bottom_padding_size", "resize_output_w", "resize_output_h") + tuple(
     "matrix_r%dc%d" % (r, c) for r in range(3) for c in range(3)) + tuple(
@@ -64,7 +69,7 @@ _INT32 = (-(1 << 31), (1 << 31) - 1)
 #: Value ranges (inclusive) ATC documents for static AIPP (its configuration template and aclAippInfo); 0 for a
 #: size means "the model's". Every other integer must fit the int32_t it is stored in (aclAippInfo).
 VALUE_RANGES: Dict[str, Tuple[float, float]] = dict(
-    [("related_input_rank", (0, _INT32[1]))]
+    [("related_input_rank", (0, _INT32[1])), ("max_src_image_size", (0, _INT32[1]))]
     + [(k, (0, 4096)) for k in ("src_image_size_w", "src_image_size_h", "crop_size_w", "crop_size_h",
                                 "resize_output_w", "resize_output_h")]
     + [(k, (0, 4095)) for k in ("load_start_pos_w", "load_start_pos_h")]
@@ -108,7 +113,8 @@ class AippParams:
         v = dict(self.values)
         c, h, w = model_chw
         if v.get("aipp_mode") != "static":
-            raise self._fail("aipp_mode must be static (dynamic AIPP is not emulated), got %r" % v.get("aipp_mode"))
+            raise self._fail("aipp_mode must be static here (dynamic AIPP is applied per execution), got %r" %
+                             v.get("aipp_mode"))
         fmt = v.get("input_format")
         if fmt not in INPUT_FORMATS:
             raise self._fail("input_format %r is not supported here (supported: %s)" % (fmt, ", ".join(INPUT_FORMATS)))
@@ -281,10 +287,18 @@ def parse_aipp_text(text: str, source: str = "<aipp config>") -> List[AippParams
                 raise AippConfigError("%s: %s is set twice in one aipp_op" % (where, word))
             block.values[word] = _convert(word, vraw, vkind, where)
             i += 3
-        if "input_format" not in block.values:
-            raise AippConfigError("%s:%d: aipp_op has no input_format" % (source, line))
         if "aipp_mode" not in block.values:
             raise AippConfigError("%s:%d: aipp_op has no aipp_mode (static or dynamic)" % (source, line))
+        if block.values["aipp_mode"] == "dynamic":  # the parameters come per execution: only where and how big
+            extra = sorted(set(block.values) - {"aipp_mode", "related_input_rank", "related_input_name",
+                                                "max_src_image_size"})
+            if extra:
+                raise AippConfigError("%s:%d: aipp_op: %s cannot be set with aipp_mode dynamic (the program sets the "
+                                      "parameters per execution)" % (source, line, ", ".join(extra)))
+            if not block.values.get("max_src_image_size"):
+                raise AippConfigError("%s:%d: aipp_op: aipp_mode dynamic needs max_src_image_size" % (source, line))
+        elif "input_format" not in block.values:
+            raise AippConfigError("%s:%d: aipp_op has no input_format" % (source, line))
         blocks.append(block)
     if not blocks:
         raise AippConfigError("%s: no aipp_op block" % source)
@@ -362,3 +376,93 @@ def reference_aipp(params: Dict[str, Any], data: np.ndarray) -> np.ndarray:
                            (params["left_padding_size"], params["right_padding_size"])),
                      constant_values=params["padding_value"])
     return img.astype(np.float32)
+
+
+# ---- dynamic AIPP: the parameter block of the AippData input ----
+#: The block's layout (CANN's kAippDynamicPara / kAippDynamicBatchPara, docs/MODELS.md): a 64-byte common part,
+#: then 96 bytes per batch element; little-endian; DTC minimum and variance reciprocal as float16.
+AIPP_HEADER_BYTES = 64
+AIPP_BATCH_BYTES = 96
+_HEADER = np.dtype([("input_format", "u1"), ("csc_switch", "i1"), ("rbuv_swap_switch", "i1"),
+                    ("ax_swap_switch", "i1"), ("batch_num", "i1"), ("r1", "V3"), ("src_w", "<i4"), ("src_h", "<i4"),
+                    ("matrix", "<i2", (9,)), ("r2", "V6"), ("output_bias", "u1", (3,)), ("input_bias", "u1", (3,)),
+                    ("r3", "V18")])
+_ELEMENT = np.dtype([("crop_switch", "i1"), ("scf_switch", "i1"), ("padding_switch", "i1"), ("rotate_switch", "i1"),
+                     ("r1", "V4"), ("crop", "<i4", (4,)), ("scf", "<i4", (4,)), ("padding", "<i4", (4,)),
+                     ("mean", "<i2", (4,)), ("min", "<f2", (4,)), ("var_reci", "<f2", (4,)), ("r2", "V16")])
+assert _HEADER.itemsize == AIPP_HEADER_BYTES and _ELEMENT.itemsize == AIPP_BATCH_BYTES
+#: aclAippInputFormat values the emulator runs (the static path's formats).
+_DYNAMIC_FORMATS = {1: "YUV420SP_U8", 2: "XRGB8888_U8", 3: "RGB888_U8", 4: "YUV400_U8"}
+
+
+class DynamicAippError(ValueError):
+    """The AippData input holds parameters a device would refuse; ``code`` is the aclError."""
+
+    def __init__(self, code: int, message: str):
+        super().__init__(message)
+        self.code = code
+
+
+ACL_ERROR_GE_PARAM_INVALID = 145000
+ACL_ERROR_GE_AIPP_BATCH_EMPTY = 145014
+
+
+def dynamic_aipp_size(batch: int) -> int:
+    """Bytes of the parameter block for ``batch`` images (aclmdlGetAippDataSize)."""
+    return AIPP_HEADER_BYTES + batch * AIPP_BATCH_BYTES
+
+
+def decode_dynamic_params(block: bytes, batch: int, model_chw: Tuple[int, int, int]) -> List[Dict[str, Any]]:
+    """The parameters of each of ``batch`` images, as :meth:`AippParams.resolve` gives static ones (so that
+    :func:`reference_aipp` applies them), checked against the model input (C, H, W) they feed."""
+    if len(block) < dynamic_aipp_size(batch):
+        raise DynamicAippError(ACL_ERROR_GE_PARAM_INVALID, "the AippData input holds %d bytes; %d image(s) need %d" % (
+            len(block), batch, dynamic_aipp_size(batch)))
+    head = np.frombuffer(block, _HEADER, 1)[0]
+    if head["input_format"] == 0 or head["batch_num"] == 0:
+        raise DynamicAippError(ACL_ERROR_GE_AIPP_BATCH_EMPTY, "the AippData input holds no AIPP parameters: call "
+                               "aclmdlSetInputAIPP (or aclmdlSetAIPPByInputIndex) on the input dataset first")
+    if int(head["batch_num"]) != batch:
+        raise DynamicAippError(ACL_ERROR_GE_PARAM_INVALID, "the AIPP parameters are for %d image(s); the model "
+                               "input takes %d" % (int(head["batch_num"]), batch))
+    fmt = _DYNAMIC_FORMATS.get(int(head["input_format"]))
+    if fmt is None:
+        raise DynamicAippError(ACL_ERROR_GE_PARAM_INVALID, "input format %d is not emulated (emulated: %s)" % (
+            int(head["input_format"]), ", ".join("%d %s" % kv for kv in _DYNAMIC_FORMATS.items())))
+    c, h, w = model_chw
+    channels = 1 if fmt == "YUV400_U8" else 3
+    if channels != c:
+        raise DynamicAippError(ACL_ERROR_GE_PARAM_INVALID, "input format %s gives %d channel(s); the model input "
+                               "has %d" % (fmt, channels, c))
+    common: Dict[str, Any] = {
+        "input_format": fmt, "src_image_size_w": int(head["src_w"]), "src_image_size_h": int(head["src_h"]),
+        "csc_switch": bool(head["csc_switch"]), "rbuv_swap_switch": bool(head["rbuv_swap_switch"]),
+        "ax_swap_switch": bool(head["ax_swap_switch"]), "padding_value": 0.0}
+    for k in range(9):
+        common["matrix_r%dc%d" % (k // 3, k % 3)] = int(head["matrix"][k])
+    for i in range(3):
+        common["output_bias_%d" % i] = int(head["output_bias"][i])
+        common["input_bias_%d" % i] = int(head["input_bias"][i])
+    elements = np.frombuffer(block, _ELEMENT, batch, AIPP_HEADER_BYTES)
+    out = []
+    for b, e in enumerate(elements):
+        p = dict(common)
+        p["crop"], p["padding"] = bool(e["crop_switch"]), bool(e["padding_switch"])
+        x, y, cw, ch = (int(v) for v in e["crop"])
+        p.update(load_start_pos_w=x, load_start_pos_h=y, crop_size_w=cw, crop_size_h=ch)
+        top, bottom, left, right = (int(v) for v in e["padding"]) if p["padding"] else (0, 0, 0, 0)
+        p.update(top_padding_size=top, bottom_padding_size=bottom, left_padding_size=left,
+                 right_padding_size=right)
+        for i in range(4):
+            p["mean_chn_%d" % i] = int(e["mean"][i])
+            p["min_chn_%d" % i] = float(e["min"][i])
+            p["var_reci_chn_%d" % i] = float(e["var_reci"][i])
+        out_w = (cw if p["crop"] else p["src_image_size_w"]) + left + right
+        out_h = (ch if p["crop"] else p["src_image_size_h"]) + top + bottom
+        if (out_w, out_h) != (w, h):
+            raise DynamicAippError(ACL_ERROR_GE_PARAM_INVALID, "image %d: the AIPP output is %dx%d; the model input "
+                                   "needs %dx%d (crop + padding, or the source image size)" % (b, out_w, out_h, w, h))
+        if e["scf_switch"]:
+            raise DynamicAippError(ACL_ERROR_GE_PARAM_INVALID, "image %d: resizing (scf) is not emulated" % b)
+        out.append(p)
+    return out

@@ -38,6 +38,10 @@ META_AIPP = "acllite.aipp."
 META_DYNAMIC_BATCH = "acllite.dynamic_batch"
 #: The extra input of a model with gears, as ATC names it.
 DYNAMIC_TENSOR_NAME = "ascend_mbatch_shape_data"
+#: dynamic AIPP of an input (acllite atc, aipp_mode: dynamic): JSON {"max_src_image_size", "model_dims", "format"}
+META_DYNAMIC_AIPP = "acllite.dynamic_aipp."
+#: the extra input carrying the dynamic AIPP parameters (ACL_DYNAMIC_AIPP_NAME)
+DYNAMIC_AIPP_NAME = "ascend_dynamic_aipp_data"
 #: Shape gears recorded by acllite atc (--dynamic_image_size, --dynamic_dims): JSON, see :class:`ShapeGears`.
 META_SHAPE_GEARS = "acllite.shape_gears"
 #: Shape ranges recorded by acllite atc (--input_shape_range): JSON {input name: [[min, max], ...]} (max -1: unbounded).
@@ -77,6 +81,7 @@ class TensorDesc:
     graph_name: Optional[str] = None  #: the graph tensor's name, when it differs from name (OM twins)
     ranges: Optional[List[Tuple[int, int]]] = None  #: [min, max] per dim (--input_shape_range; max -1: unbounded)
     dims_v2: Optional[Tuple[int, ...]] = None  #: aclmdlGetInputDimsV2 when it differs (the dims after static AIPP)
+    dynamic_aipp: Optional[Dict[str, Any]] = None  #: dynamic AIPP record (acllite atc): the input takes image bytes
 
     @property
     def batch_dynamic(self) -> bool:
@@ -180,7 +185,36 @@ def _apply_metadata(proto: Any, inputs: List[TensorDesc],
         if "model_dims" in aipp:
             t.dims_v2 = tuple(int(d) for d in aipp["model_dims"])
         t.acl_dtype, t.dtype, t.acl_format = ACL_UINT8, np.uint8, ACL_FORMAT_NHWC
+    aipp_inputs = [t for t in inputs if META_DYNAMIC_AIPP + t.name in meta]
+    for t in aipp_inputs:
+        try:
+            record = json.loads(meta[META_DYNAMIC_AIPP + t.name])
+            model_dims = tuple(int(d) for d in record["model_dims"])
+            max_bytes = int(record["max_src_image_size"])
+            nhwc = record["format"] == "NHWC"
+        except (ValueError, KeyError, TypeError) as exc:
+            raise OnnxError(ACL_ERROR_PARSE_MODEL, "input '%s': unreadable dynamic AIPP record (%s)" % (
+                t.name, exc)) from None
+        if len(model_dims) != 4 or model_dims[0] < 1 or max_bytes < 1:
+            raise OnnxError(ACL_ERROR_PARSE_MODEL, "input '%s': bad dynamic AIPP record %r" % (t.name, record))
+        n, (c, h, w) = model_dims[0], (model_dims[3], model_dims[1], model_dims[2]) if nhwc else model_dims[1:]
+        record["chw"] = (c, h, w)
+        # described as the device describes it: N source images of at most max_src_image_size bytes (uint8)
+        t.graph_dims, t.dims, t.size, t.dynamic_aipp = t.dims, (n, h, w, c), n * max_bytes, record
+        t.dims_v2 = model_dims
+        t.acl_dtype, t.dtype, t.acl_format = ACL_UINT8, np.uint8, ACL_FORMAT_NHWC
+    if len(aipp_inputs) > 1:
+        raise OnnxError(ACL_ERROR_PARSE_MODEL, "dynamic AIPP on %d inputs: acllite runs one" % len(aipp_inputs))
+    if aipp_inputs:
+        record = aipp_inputs[0].dynamic_aipp
+        assert record is not None
+        record["data_index"] = len(inputs)
+        n = int(record["model_dims"][0])
+        inputs.append(TensorDesc(DYNAMIC_AIPP_NAME, ACL_UINT8, np.uint8, (64 + 96 * n,), acl_format=ACL_FORMAT_ND,
+                                 synthetic=True))
     gears: Tuple[int, ...] = ()
+    if aipp_inputs and (META_DYNAMIC_BATCH in meta or META_SHAPE_GEARS in meta or META_SHAPE_RANGES in meta):
+        raise OnnxError(ACL_ERROR_PARSE_MODEL, "dynamic AIPP with gears or shape ranges is not emulated")
     if META_DYNAMIC_BATCH in meta:
         try:
             gears = tuple(int(g) for g in meta[META_DYNAMIC_BATCH].split(","))

@@ -273,7 +273,13 @@ def convert(model: str, output: str, insert_op_conf: Optional[str] = None, input
         except AippConfigError as exc:
             raise AtcError(str(exc)) from None
         for block in blocks:
-            _insert_aipp(proto, inputs, block, fmt, meta)
+            if block.get("aipp_mode") == "dynamic":
+                if gears or ranged:
+                    raise AtcError("dynamic AIPP with --dynamic_batch_size or --input_shape_range is not supported "
+                                   "by acllite atc yet")
+                _record_dynamic_aipp(inputs, block, fmt, meta)
+            else:
+                _insert_aipp(proto, inputs, block, fmt, meta)
     if gears:
         meta[META_DYNAMIC_BATCH] = ",".join(str(g) for g in gears)
     if output_type:
@@ -364,13 +370,19 @@ def _tensor_spec(t: onnx_format.TensorDesc, top_gear: int, is_input: bool) -> om
             if isinstance(value, (bool, int, float)):
                 aipp[key] = bool(value) if key in _AIPP_SWITCHES else value
         dims_v2 = tuple(int(d) for d in t.aipp["model_dims"])
+    extra: Dict[str, Any] = {}
+    if t.dynamic_aipp is not None:  # the image input of dynamic AIPP, described with its source images' dims
+        extra = {"aipp_mode": "dynamic_aipp", "dynamic_aipp_dims": tuple(t.dims)}
+        dims_v2 = tuple(t.dims_v2) if t.dims_v2 is not None else None
+    elif t.synthetic and t.name == onnx_format.DYNAMIC_AIPP_NAME:  # the input carrying the parameters
+        extra = {"op_type": "AippData", "aipp_mode": "dynamic_aipp_conf"}
     dims, size, origin = tuple(t.dims), t.size, None
     if top_gear and t.batch_dynamic and not t.synthetic:
         per_item = t.size or int(np.prod(dims[1:], dtype=object)) * int(np.dtype(t.dtype).itemsize)
         dims, size = (top_gear,) + dims[1:], per_item * top_gear
         origin = tuple(t.dims) if is_input else None
     return om.TensorSpec(t.name, t.acl_dtype, t.format, dims, size=size, aipp=aipp, dims_v2=dims_v2,
-                         origin_dims=origin)
+                         origin_dims=origin, **extra)
 
 
 def om_spec(onnx_blob: bytes, name: str, soc_version: str = "") -> om.ModelSpec:
@@ -486,6 +498,41 @@ def _insert_aipp(proto: Any, inputs: List[Any], block: AippParams, fmt: str, met
         "model_dims": [described_n, c, h, w] if fmt == "NCHW" else [described_n, h, w, c],
     }
     meta[META_AIPP + original] = json.dumps(record, sort_keys=True)
+
+
+def _related_input(inputs: List[Any], block: AippParams) -> Any:
+    name = block.get("related_input_name")
+    if name is not None:
+        matches = [vi for vi in inputs if vi.name == name]
+        if not matches:
+            raise AtcError("%s:%d: aipp_op: related_input_name %r is not a model input" % (block.source, block.line,
+                                                                                          name))
+        return matches[0]
+    if not 0 <= block.rank < len(inputs):
+        raise AtcError("%s:%d: aipp_op: related_input_rank %d, but the model has %d input(s)" % (
+            block.source, block.line, block.rank, len(inputs)))
+    return inputs[block.rank]
+
+
+def _record_dynamic_aipp(inputs: List[Any], block: AippParams, fmt: str, meta: Dict[str, str]) -> None:
+    """Dynamic AIPP: the graph stays as it is; the engine preprocesses the input per execution with the parameters
+    of the AippData input it gets (:mod:`acllite.formats.aipp`). The record describes both inputs."""
+    from onnx import TensorProto
+
+    vi = _related_input(inputs, block)
+    elem = vi.type.tensor_type.elem_type
+    if elem not in (TensorProto.FLOAT, TensorProto.FLOAT16):
+        raise AtcError("AIPP feeds input %r, which is not a float tensor" % vi.name)
+    dims = _dims(vi)
+    if len(dims) != 4 or fmt == "ND" or not all(isinstance(d, int) and d > 0 for d in dims):
+        raise AtcError("dynamic AIPP needs a static 4-D NCHW or NHWC input; %r is %s with --input_format=%s" % (
+            vi.name, dims, fmt))
+    if any(k.startswith(onnx_format.META_DYNAMIC_AIPP) for k in meta):
+        raise AtcError("%s:%d: aipp_op: acllite atc runs dynamic AIPP on one input only" % (block.source, block.line))
+    record = {"max_src_image_size": int(block.get("max_src_image_size")), "model_dims": [int(d) for d in dims],
+              "format": fmt, "related_input_rank": inputs.index(vi),
+              "graph_dtype": "float16" if elem == TensorProto.FLOAT16 else "float32"}
+    meta[onnx_format.META_DYNAMIC_AIPP + vi.name] = json.dumps(record, sort_keys=True)
 
 
 def _rename(node: Any, old: str, new: str) -> Any:

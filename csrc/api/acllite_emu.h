@@ -34,6 +34,7 @@ typedef struct {
     uint64_t opAttrs;      /* aclopAttr */
     uint64_t opHandles;    /* aclopHandle */
     uint64_t modelConfigs; /* aclmdlConfigHandle and aclmdlExecConfigHandle */
+    uint64_t aippParams;   /* aclmdlAIPP (dynamic AIPP parameter sets) */
 } acllite_emu_counts;
 
 typedef void (*acllite_emu_log_fn)(int32_t level, const char *message);
@@ -105,6 +106,9 @@ typedef struct {
      * (ACLLITE_EMU_GEAR_OUTPUT) index, or the gear's values (ACLLITE_EMU_GEAR_VALUES, index 0). */
     aclError (*gearShape)(uint64_t engineModel, size_t gear, int32_t role, size_t index, size_t *dimCount,
                           int64_t *dims);
+    /* Optional. Dynamic AIPP (ATC aipp_mode: dynamic): the index of the AippData input (ACL_DYNAMIC_AIPP_NAME)
+     * attached to input index, or ACL_ERROR_GE_AIPP_NOT_EXIST when that input has no dynamic AIPP. */
+    aclError (*dynamicAipp)(uint64_t engineModel, size_t index, size_t *dataIndex);
 } acllite_emu_model_engine;
 
 #define ACLLITE_EMU_GEARS_NONE 0

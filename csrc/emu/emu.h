@@ -103,6 +103,7 @@ typedef enum {
     EMU_H_DVPP_HIST,        /* acldvppHist */
     EMU_H_MODEL_CONFIG,     /* aclmdlConfigHandle */
     EMU_H_MODEL_EXEC_CONFIG, /* aclmdlExecConfigHandle */
+    EMU_H_AIPP,             /* aclmdlAIPP */
     EMU_H_KIND_COUNT
 } emu_handle_kind;
 

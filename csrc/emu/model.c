@@ -1239,17 +1239,62 @@ static aclError aipp_query(uint32_t modelId, size_t index, aclAippInfo *info, co
     return err;
 }
 
+aclError emu_model_aipp_input(uint32_t modelId, size_t index, acllite_emu_tensor_desc *desc, size_t *data_index,
+                              const char *func) {
+    aclError err = emu_require_init(func);
+    if (err) return err;
+    emu_model *m = model_acquire(modelId, func);
+    if (!m) return ACL_ERROR_INVALID_MODEL_ID;
+    *data_index = SIZE_MAX;
+    if (index >= m->n_in) {
+        err = emu_fail(ACL_ERROR_INVALID_PARAM, func, "index %zu out of range: model %u has %zu input(s)", index,
+                       modelId, m->n_in);
+        model_release(m);
+        return err;
+    }
+    *desc = m->in[index].desc;
+    acllite_emu_model_engine e;
+    if (engine_copy(&e) && e.dynamicAipp) {
+        size_t attached = SIZE_MAX;
+        emu_callback_frame frame;
+        emu_callback_enter(&frame);
+        err = e.dynamicAipp(m->engine_model, index, &attached);
+        emu_callback_leave(&frame);
+        if (err == ACL_SUCCESS && attached < m->n_in) *data_index = attached;
+        err = ACL_SUCCESS;
+    }
+    model_release(m);
+    return err;
+}
+
+bool emu_is_aipp_data_name(const char *name) {
+    return strncmp(name, ACL_DYNAMIC_AIPP_NAME, strlen(ACL_DYNAMIC_AIPP_NAME)) == 0;
+}
+
 EMU_EXPORT aclError aclmdlGetAippType(uint32_t modelId, size_t index, aclmdlInputAippType *type,
                                       size_t *dynamicAttachedDataIndex) {
     const char *func = "aclmdlGetAippType";
     if (!type || !dynamicAttachedDataIndex) {
         return emu_fail(ACL_ERROR_INVALID_PARAM, func, "%s is NULL", type ? "dynamicAttachedDataIndex" : "type");
     }
+    acllite_emu_tensor_desc desc;
+    size_t data_index;
+    aclError err = emu_model_aipp_input(modelId, index, &desc, &data_index, func);
+    if (err) return err;
+    *dynamicAttachedDataIndex = ACL_INVALID_NODE_INDEX;
+    if (emu_is_aipp_data_name(desc.name)) { /* the parameters' input itself */
+        *type = ACL_DYNAMIC_AIPP_NODE;
+        return ACL_SUCCESS;
+    }
+    if (data_index != SIZE_MAX) {
+        *type = ACL_DATA_WITH_DYNAMIC_AIPP;
+        *dynamicAttachedDataIndex = data_index;
+        return ACL_SUCCESS;
+    }
     aclAippInfo info;
-    aclError err = aipp_query(modelId, index, &info, func);
+    err = aipp_query(modelId, index, &info, func);
     if (err && err != ACL_ERROR_GE_AIPP_NOT_EXIST) return err;
     *type = err ? ACL_DATA_WITHOUT_AIPP : ACL_DATA_WITH_STATIC_AIPP;
-    *dynamicAttachedDataIndex = ACL_INVALID_NODE_INDEX;
     return ACL_SUCCESS;
 }
 
@@ -1289,6 +1334,7 @@ void emu_models_release_all(acllite_emu_counts *leaks) {
     leaks->modelDescs += emu_reg_release_all(EMU_H_MODEL_DESC, -1, desc_release);
     leaks->datasets += emu_datasets_release_locked();
     leaks->modelConfigs += emu_model_configs_release_locked();
+    leaks->aippParams += emu_aipp_release_locked();
     emu_unlock();
 }
 

@@ -88,6 +88,14 @@ const char *emu_model_tensor_real_name(const aclmdlDesc *d, const char *name, co
 aclError emu_model_execute(uint32_t modelId, const aclmdlDataset *input, aclmdlDataset *output, const char *func);
 aclError emu_model_execute_async(uint32_t modelId, const aclmdlDataset *input, aclmdlDataset *output,
                                  aclrtStream stream, const char *func);
+/* Dynamic AIPP (model_aipp.c): input index of a loaded model (its description) and the AippData input attached to
+ * it (*data_index SIZE_MAX: none). */
+aclError emu_model_aipp_input(uint32_t modelId, size_t index, acllite_emu_tensor_desc *desc, size_t *data_index,
+                              const char *func);
+/* An input named ACL_DYNAMIC_AIPP_NAME (or with it as prefix: one per AIPP input) carries AIPP parameters. */
+bool emu_is_aipp_data_name(const char *name);
+/* Free every aclmdlAIPP (aclFinalize); returns how many there were. Requires emu_lock. */
+uint64_t emu_aipp_release_locked(void);
 /* Free every model configuration handle (aclFinalize); returns how many there were. Requires emu_lock. */
 uint64_t emu_model_configs_release_locked(void);
 

@@ -1,0 +1,405 @@
+"""Dynamic AIPP as ATC and ACL define it: ``aipp_mode: dynamic`` in acllite atc's AIPP configuration adds the
+AippData input (ascend_dynamic_aipp_data); aclmdlCreateAIPP and its setters build the parameters;
+aclmdlSetInputAIPP / aclmdlSetAIPPByInputIndex write them into that input; each execution applies them. The
+reference is the static-AIPP path (ONNX operators acllite atc compiles in front of the model) with the same
+parameters: the outputs must be equal. Every misuse with its code and message."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Dict, List, Tuple
+
+import numpy as np
+import pytest
+from onnx import TensorProto, helper
+
+from acllite.binding import ffi, lib
+from acllite.tools import atc
+from conftest import expect_error, ok, requires_emulator
+from test_model import Raw, get, put
+
+pytestmark = requires_emulator
+
+ACL_ERROR_INVALID_PARAM = 100000
+ACL_ERROR_GE_PARAM_INVALID = 145000
+ACL_ERROR_GE_DYNAMIC_INPUT_LENGTH_INVALID = 145012
+ACL_ERROR_GE_AIPP_BATCH_EMPTY = 145014
+ACL_ERROR_GE_AIPP_NOT_EXIST = 145015
+YUV420SP, RGB888 = 1, 3
+H, W = 6, 8  # the model's input
+YUV_CSC = ((298, 516, 0), (298, -100, -208), (298, 0, 409))
+RGB_CSC = ((66, 129, 25), (-38, -74, 112), (112, -94, -18))
+
+
+def identity_model(path: Path, n: int, channels: int = 3) -> Path:
+    """y = x + 0 ([n, C, H, W] float): the output is the preprocessed input itself."""
+    zero = helper.make_tensor("zero", TensorProto.FLOAT, [], [0.0])
+    nodes = [helper.make_node("Constant", [], ["z"], value=zero), helper.make_node("Add", ["x", "z"], ["y"])]
+    f = TensorProto.FLOAT
+    g = helper.make_graph(nodes, "g", [helper.make_tensor_value_info("x", f, [n, channels, H, W])],
+                          [helper.make_tensor_value_info("y", f, [n, channels, H, W])])
+    model = helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)])
+    model.ir_version = 8
+    path.write_bytes(model.SerializeToString())
+    return path
+
+
+# One image's parameters, in the static configuration's names (the static path's reference).
+Params = Dict[str, Any]
+
+
+def yuv_params(x: int = 2, y: int = 0, mean: Tuple[int, ...] = (10, 20, 30), mn: Tuple[float, ...] = (0.5, 1.5, 2.0),
+               var: Tuple[float, ...] = (0.5, 0.25, 2.0)) -> Params:
+    p: Params = {"input_format": "YUV420SP_U8", "src_image_size_w": 12, "src_image_size_h": 8, "crop": True,
+                 "load_start_pos_w": x, "load_start_pos_h": y, "crop_size_w": W, "crop_size_h": H,
+                 "csc_switch": True}
+    for r in range(3):
+        for c in range(3):
+            p["matrix_r%dc%d" % (r, c)] = YUV_CSC[r][c]
+    for i in range(3):
+        p["input_bias_%d" % i] = (16, 128, 128)[i]
+        p["output_bias_%d" % i] = (16, 128, 128)[i]
+        p["mean_chn_%d" % i], p["min_chn_%d" % i], p["var_reci_chn_%d" % i] = mean[i], mn[i], var[i]
+    return p
+
+
+def rgb_params() -> Params:
+    """RGB888 -> YUV with the output biases, R/B swapped, no crop, padding."""
+    p: Params = {"input_format": "RGB888_U8", "src_image_size_w": W - 2, "src_image_size_h": H - 1,
+                 "csc_switch": True, "rbuv_swap_switch": True, "padding": True, "left_padding_size": 1,
+                 "right_padding_size": 1, "top_padding_size": 1, "bottom_padding_size": 0}
+    for r in range(3):
+        for c in range(3):
+            p["matrix_r%dc%d" % (r, c)] = RGB_CSC[r][c]
+    for i in range(3):
+        p["output_bias_%d" % i] = (16, 128, 128)[i]
+        p["input_bias_%d" % i] = 0
+        p["mean_chn_%d" % i], p["min_chn_%d" % i], p["var_reci_chn_%d" % i] = 3 * i, 0.0, 1.0
+    return p
+
+
+def static_conf(p: Params) -> str:
+    lines = ["aipp_op {", " aipp_mode: static"] + [
+        " %s: %s" % (k, str(v).lower() if isinstance(v, bool) else v) for k, v in p.items()] + ["}"]
+    return "\n".join(lines) + "\n"
+
+
+def image_bytes(p: Params, seed: int) -> np.ndarray:
+    w, h = p["src_image_size_w"], p["src_image_size_h"]
+    n = w * h * 3 // 2 if p["input_format"] == "YUV420SP_U8" else w * h * 3
+    return np.random.default_rng(seed).integers(0, 256, n, dtype=np.uint8)
+
+
+def load(path: Path) -> int:
+    cell = ffi.new("uint32_t *")
+    ok(lib.aclmdlLoadFromFile(str(path).encode(), cell), "aclmdlLoadFromFile")
+    return int(cell[0])
+
+
+def run_static(tmp_path: Path, p: Params, image: np.ndarray, tag: str) -> np.ndarray:
+    conf = tmp_path / ("static_%s.cfg" % tag)
+    conf.write_text(static_conf(p))
+    om = atc.convert(str(identity_model(tmp_path / ("s_%s.onnx" % tag), 1)), str(tmp_path / ("static_" + tag)),
+                     insert_op_conf=str(conf))
+    mid = load(om)
+    raw = Raw([image.nbytes], [4 * 3 * H * W])
+    try:
+        put(raw.ptrs[0], image)
+        ok(lib.aclmdlExecute(mid, raw.inp, raw.out), "aclmdlExecute (static)")
+        return get(raw.ptrs[1], np.float32, (1, 3, H, W))
+    finally:
+        raw.close()
+        ok(lib.aclmdlUnload(mid))
+
+
+def dynamic_om(tmp_path: Path, n: int, max_bytes: int = 4096) -> Path:
+    conf = tmp_path / "dynamic.cfg"
+    conf.write_text("aipp_op {\n aipp_mode: dynamic\n related_input_rank: 0\n max_src_image_size: %d\n}\n" % max_bytes)
+    return atc.convert(str(identity_model(tmp_path / "d.onnx", n)), str(tmp_path / "dynamic"),
+                       insert_op_conf=str(conf))
+
+
+def make_set(params: List[Params]) -> Any:
+    """An aclmdlAIPP holding params (common part from the first)."""
+    a = lib.aclmdlCreateAIPP(len(params))
+    assert a != ffi.NULL
+    p0 = params[0]
+    ok(lib.aclmdlSetAIPPInputFormat(a, {"YUV420SP_U8": YUV420SP, "RGB888_U8": RGB888}[p0["input_format"]]))
+    ok(lib.aclmdlSetAIPPSrcImageSize(a, p0["src_image_size_w"], p0["src_image_size_h"]))
+    m = [p0.get("matrix_r%dc%d" % (r, c), 0) for r in range(3) for c in range(3)]
+    bias = [p0.get("output_bias_%d" % i, 0) for i in range(3)] + [p0.get("input_bias_%d" % i, 0) for i in range(3)]
+    ok(lib.aclmdlSetAIPPCscParams(a, int(p0.get("csc_switch", False)), *m, *bias))
+    ok(lib.aclmdlSetAIPPRbuvSwapSwitch(a, int(p0.get("rbuv_swap_switch", False))))
+    ok(lib.aclmdlSetAIPPAxSwapSwitch(a, 0))
+    for b, p in enumerate(params):
+        ok(lib.aclmdlSetAIPPCropParams(a, int(p.get("crop", False)), p.get("load_start_pos_w", 0),
+                                       p.get("load_start_pos_h", 0), p.get("crop_size_w", 0), p.get("crop_size_h", 0),
+                                       b))
+        ok(lib.aclmdlSetAIPPPaddingParams(a, int(p.get("padding", False)), p.get("top_padding_size", 0),
+                                          p.get("bottom_padding_size", 0), p.get("left_padding_size", 0),
+                                          p.get("right_padding_size", 0), b))
+        ok(lib.aclmdlSetAIPPScfParams(a, 0, 0, 0, 0, 0, b))
+        ok(lib.aclmdlSetAIPPDtcPixelMean(a, *[p.get("mean_chn_%d" % i, 0) for i in range(3)], 0, b))
+        ok(lib.aclmdlSetAIPPDtcPixelMin(a, *[p.get("min_chn_%d" % i, 0.0) for i in range(3)], 0.0, b))
+        ok(lib.aclmdlSetAIPPPixelVarReci(a, *[p.get("var_reci_chn_%d" % i, 1.0) for i in range(3)], 1.0, b))
+    return a
+
+
+def data_size(n: int) -> int:
+    cell = ffi.new("size_t *")
+    ok(lib.aclmdlGetAippDataSize(n, cell))
+    return int(cell[0])
+
+
+def run_dynamic(om: Path, params: List[Params], images: List[np.ndarray], by_input_index: bool = False) -> np.ndarray:
+    n = len(params)
+    mid = load(om)
+    image = np.concatenate(images)
+    raw = Raw([4096 * n, data_size(n)], [4 * 3 * H * W * n])
+    a = make_set(params)
+    try:
+        put(raw.ptrs[0], image)
+        if by_input_index:
+            ok(lib.aclmdlSetAIPPByInputIndex(mid, raw.inp, 0, a), "aclmdlSetAIPPByInputIndex")
+        else:
+            ok(lib.aclmdlSetInputAIPP(mid, raw.inp, 1, a), "aclmdlSetInputAIPP")
+        ok(lib.aclmdlExecute(mid, raw.inp, raw.out), "aclmdlExecute (dynamic)")
+        return get(raw.ptrs[2], np.float32, (n, 3, H, W))
+    finally:
+        ok(lib.aclmdlDestroyAIPP(a))
+        raw.close()
+        ok(lib.aclmdlUnload(mid))
+
+
+# ------------------------------------------------------------------------------- equal to static AIPP
+
+
+@pytest.mark.parametrize("by_input_index", [False, True])
+def test_yuv420sp_crop_csc_dtc_equals_static(acl: Any, tmp_path: Path, by_input_index: bool) -> None:
+    p = yuv_params()
+    image = image_bytes(p, 1)
+    want = run_static(tmp_path, p, image, "yuv")
+    got = run_dynamic(dynamic_om(tmp_path, 1), [p], [image], by_input_index)
+    assert np.abs(want).max() > 1  # not a trivially zero image
+    np.testing.assert_array_equal(got, want)
+
+
+def test_rgb888_swap_csc_padding_equals_static(acl: Any, tmp_path: Path) -> None:
+    p = rgb_params()
+    image = image_bytes(p, 2)
+    want = run_static(tmp_path, p, image, "rgb")
+    got = run_dynamic(dynamic_om(tmp_path, 1), [p], [image])
+    np.testing.assert_array_equal(got, want)
+
+
+def test_per_batch_element_parameters(acl: Any, tmp_path: Path) -> None:
+    """Two images, each with its own crop and mean/min/var: each equals the static model built with its own."""
+    params = [yuv_params(x=0, y=2), yuv_params(x=4, y=0, mean=(1, 2, 3), mn=(0.0, 0.25, 8.0), var=(1.0, 0.125, 4.0))]
+    images = [image_bytes(p, 10 + b) for b, p in enumerate(params)]
+    got = run_dynamic(dynamic_om(tmp_path, 2), params, images)
+    for b, p in enumerate(params):
+        want = run_static(tmp_path, p, images[b], "b%d" % b)
+        np.testing.assert_array_equal(got[b:b + 1], want)
+    assert not np.array_equal(got[0], got[1])
+
+
+# ------------------------------------------------------------------------------- description and queries
+
+
+def test_description_and_aipp_type(acl: Any, tmp_path: Path) -> None:
+    mid = load(dynamic_om(tmp_path, 2, max_bytes=1000))
+    desc = lib.aclmdlCreateDesc()
+    try:
+        ok(lib.aclmdlGetDesc(desc, mid))
+        assert lib.aclmdlGetNumInputs(desc) == 2
+        assert ffi.string(lib.aclmdlGetInputNameByIndex(desc, 1)) == b"ascend_dynamic_aipp_data"
+        assert lib.aclmdlGetInputSizeByIndex(desc, 1) == 64 + 96 * 2 == data_size(2)
+        assert lib.aclmdlGetInputSizeByIndex(desc, 0) == 2 * 1000
+        kind, attached = ffi.new("aclmdlInputAippType *"), ffi.new("size_t *")
+        ok(lib.aclmdlGetAippType(mid, 0, kind, attached))
+        assert (kind[0], attached[0]) == (lib.ACL_DATA_WITH_DYNAMIC_AIPP, 1)
+        ok(lib.aclmdlGetAippType(mid, 1, kind, attached))
+        assert kind[0] == lib.ACL_DYNAMIC_AIPP_NODE
+    finally:
+        ok(lib.aclmdlDestroyDesc(desc))
+        ok(lib.aclmdlUnload(mid))
+
+
+def test_inspect_shows_dynamic_aipp(tmp_path: Path, capsys: Any) -> None:
+    import argparse
+
+    from acllite.tools import inspect as inspect_tool
+
+    om = dynamic_om(tmp_path, 1)
+    assert inspect_tool.main(argparse.Namespace(model=str(om), json=False)) == 0
+    text = capsys.readouterr().out
+    assert "dynamic AIPP" in text and "(dynamic AIPP parameters)" in text and "ascend_dynamic_aipp_data" in text
+
+
+# ------------------------------------------------------------------------------------------- misuse
+
+
+def test_setter_misuse(acl: Any) -> None:
+    assert lib.aclmdlCreateAIPP(0) == ffi.NULL
+    assert lib.aclmdlCreateAIPP(128) == ffi.NULL
+    a = lib.aclmdlCreateAIPP(2)
+    try:
+        expect_error(ACL_ERROR_INVALID_PARAM, "inputFormat 5 is not an AIPP image format",
+                     lib.aclmdlSetAIPPInputFormat, a, 5, func="aclmdlSetAIPPInputFormat")
+        expect_error(ACL_ERROR_INVALID_PARAM, "rbuvSwapSwitch is 2; it takes 0 or 1",
+                     lib.aclmdlSetAIPPRbuvSwapSwitch, a, 2, func="aclmdlSetAIPPRbuvSwapSwitch")
+        expect_error(ACL_ERROR_INVALID_PARAM, "srcImageSizeW 4097 is outside 1 to 4096",
+                     lib.aclmdlSetAIPPSrcImageSize, a, 4097, 8, func="aclmdlSetAIPPSrcImageSize")
+        expect_error(ACL_ERROR_INVALID_PARAM, "batchIndex 2 is not below the set's batchSize 2",
+                     lib.aclmdlSetAIPPCropParams, a, 1, 0, 0, 4, 4, 2, func="aclmdlSetAIPPCropParams")
+        expect_error(ACL_ERROR_INVALID_PARAM, "cropSizeW 0 is outside 1 to 4096",
+                     lib.aclmdlSetAIPPCropParams, a, 1, 0, 0, 0, 4, 0, func="aclmdlSetAIPPCropParams")
+        expect_error(ACL_ERROR_INVALID_PARAM, "paddingSizeLeft 33 is outside 0 to 32",
+                     lib.aclmdlSetAIPPPaddingParams, a, 1, 0, 0, 33, 0, 0, func="aclmdlSetAIPPPaddingParams")
+        expect_error(ACL_ERROR_INVALID_PARAM, "dtcPixelVarReciChn1 70000 is outside float16's range",
+                     lib.aclmdlSetAIPPPixelVarReci, a, 1.0, 70000.0, 1.0, 1.0, 0, func="aclmdlSetAIPPPixelVarReci")
+        expect_error(ACL_ERROR_INVALID_PARAM, "dtcPixelMinChn0 nan is outside",
+                     lib.aclmdlSetAIPPDtcPixelMin, a, float("nan"), 0.0, 0.0, 0.0, 0, func="aclmdlSetAIPPDtcPixelMin")
+        expect_error(ACL_ERROR_INVALID_PARAM, "scfOutputSizeW 8 is outside 16 to 1920",
+                     lib.aclmdlSetAIPPScfParams, a, 1, 32, 32, 8, 32, 0, func="aclmdlSetAIPPScfParams")
+        expect_error(ACL_ERROR_INVALID_PARAM, "batchIndex 5 is not below",
+                     lib.aclmdlSetAIPPDtcPixelMean, a, 0, 0, 0, 0, 5, func="aclmdlSetAIPPDtcPixelMean")
+        expect_error(ACL_ERROR_INVALID_PARAM, "size is NULL", lib.aclmdlGetAippDataSize, 1, ffi.NULL,
+                     func="aclmdlGetAippDataSize")
+        expect_error(ACL_ERROR_INVALID_PARAM, "aippParmsSet is NULL", lib.aclmdlSetAIPPInputFormat, ffi.NULL, 1,
+                     func="aclmdlSetAIPPInputFormat")
+    finally:
+        ok(lib.aclmdlDestroyAIPP(a))
+    expect_error(ACL_ERROR_INVALID_PARAM, "is not a live aclmdlAIPP", lib.aclmdlDestroyAIPP, a,
+                 func="aclmdlDestroyAIPP")
+    expect_error(ACL_ERROR_INVALID_PARAM, "is not a live aclmdlAIPP", lib.aclmdlSetAIPPAxSwapSwitch, a, 0,
+                 func="aclmdlSetAIPPAxSwapSwitch")
+
+
+def test_set_input_misuse(acl: Any, tmp_path: Path) -> None:
+    mid = load(dynamic_om(tmp_path, 1))
+    raw = Raw([4096, data_size(1)], [4 * 3 * H * W])
+    small = Raw([4096, data_size(1) - 1], [4 * 3 * H * W])
+    p = yuv_params()
+    a = make_set([p])
+    two = make_set([p, p])
+    empty = lib.aclmdlCreateAIPP(1)
+    try:
+        expect_error(ACL_ERROR_INVALID_PARAM, "input 0 'x' of model %d is not a dynamic AIPP input" % mid,
+                     lib.aclmdlSetInputAIPP, mid, raw.inp, 0, a, func="aclmdlSetInputAIPP")
+        expect_error(ACL_ERROR_INVALID_PARAM, "index 2 out of range", lib.aclmdlSetInputAIPP, mid, raw.inp, 2, a,
+                     func="aclmdlSetInputAIPP")
+        expect_error(ACL_ERROR_GE_AIPP_NOT_EXIST, "input 1 'ascend_dynamic_aipp_data' of model %d has no dynamic "
+                     "AIPP input attached" % mid, lib.aclmdlSetAIPPByInputIndex, mid, raw.inp, 1, a,
+                     func="aclmdlSetAIPPByInputIndex")
+        expect_error(ACL_ERROR_INVALID_PARAM, "no input format: call aclmdlSetAIPPInputFormat first",
+                     lib.aclmdlSetInputAIPP, mid, raw.inp, 1, empty, func="aclmdlSetInputAIPP")
+        expect_error(ACL_ERROR_INVALID_PARAM, "holds 2 batch(es) (256 bytes); the model's AippData input "
+                     "'ascend_dynamic_aipp_data' takes 160 bytes", lib.aclmdlSetInputAIPP, mid, raw.inp, 1, two,
+                     func="aclmdlSetInputAIPP")
+        expect_error(ACL_ERROR_GE_DYNAMIC_INPUT_LENGTH_INVALID,
+                     "buffer 1 holds 159 bytes; the AIPP parameters need 160",
+                     lib.aclmdlSetInputAIPP, mid, small.inp, 1, a, func="aclmdlSetInputAIPP")
+        # the crop leaving the source image
+        ok(lib.aclmdlSetAIPPCropParams(a, 1, 6, 0, W, H, 0))
+        expect_error(ACL_ERROR_INVALID_PARAM, "batch 0: the crop [6, 14) x [0, 6) leaves the 12x8 source image",
+                     lib.aclmdlSetInputAIPP, mid, raw.inp, 1, a, func="aclmdlSetInputAIPP")
+        ok(lib.aclmdlSetAIPPCropParams(a, 1, 1, 0, W, H, 0))
+        expect_error(ACL_ERROR_INVALID_PARAM, "a YUV420SP crop needs an even start, not (1, 0)",
+                     lib.aclmdlSetInputAIPP, mid, raw.inp, 1, a, func="aclmdlSetInputAIPP")
+        # an output size other than the model's: refused at execution
+        ok(lib.aclmdlSetAIPPCropParams(a, 1, 0, 0, W - 2, H, 0))
+        ok(lib.aclmdlSetInputAIPP(mid, raw.inp, 1, a))
+        expect_error(ACL_ERROR_GE_PARAM_INVALID, "image 0: the AIPP output is 6x6; the model input needs 8x6",
+                     lib.aclmdlExecute, mid, raw.inp, raw.out, func="aclmdlExecute")
+        # executing before any parameters were written
+        put(raw.ptrs[1], np.zeros(data_size(1), np.uint8))
+        expect_error(ACL_ERROR_GE_AIPP_BATCH_EMPTY, "holds no AIPP parameters: call aclmdlSetInputAIPP",
+                     lib.aclmdlExecute, mid, raw.inp, raw.out, func="aclmdlExecute")
+    finally:
+        for s in (a, two, empty):
+            ok(lib.aclmdlDestroyAIPP(s))
+        raw.close()
+        small.close()
+        ok(lib.aclmdlUnload(mid))
+
+
+def test_static_model_has_no_dynamic_aipp(acl: Any, tmp_path: Path) -> None:
+    p = yuv_params()
+    conf = tmp_path / "s.cfg"
+    conf.write_text(static_conf(p))
+    mid = load(atc.convert(str(identity_model(tmp_path / "s.onnx", 1)), str(tmp_path / "s"), insert_op_conf=str(conf)))
+    raw = Raw([4096], [4])
+    a = make_set([p])
+    try:
+        expect_error(ACL_ERROR_GE_AIPP_NOT_EXIST, "has no dynamic AIPP input attached",
+                     lib.aclmdlSetAIPPByInputIndex, mid, raw.inp, 0, a, func="aclmdlSetAIPPByInputIndex")
+        kind, attached = ffi.new("aclmdlInputAippType *"), ffi.new("size_t *")
+        ok(lib.aclmdlGetAippType(mid, 0, kind, attached))
+        assert kind[0] == lib.ACL_DATA_WITH_STATIC_AIPP
+    finally:
+        ok(lib.aclmdlDestroyAIPP(a))
+        raw.close()
+        ok(lib.aclmdlUnload(mid))
+
+
+def test_leaked_sets_are_released_at_finalize(tmp_path: Path) -> None:
+    from conftest import counts
+
+    ok(lib.aclInit(ffi.NULL))
+    try:
+        assert lib.aclmdlCreateAIPP(3) != ffi.NULL
+        assert counts("acllite_emu_live_counts")["aippParams"] == 1
+    finally:
+        ok(lib.aclFinalize())
+    assert counts("acllite_emu_last_leak_report")["aippParams"] == 1
+    assert counts("acllite_emu_live_counts")["aippParams"] == 0
+
+
+@pytest.mark.parametrize("text, fragment", [
+    ("aipp_op {\n aipp_mode: dynamic\n related_input_rank: 0\n}", "aipp_mode dynamic needs max_src_image_size"),
+    ("aipp_op {\n aipp_mode: dynamic\n max_src_image_size: 100\n input_format: RGB888_U8\n}",
+     "input_format cannot be set with aipp_mode dynamic"),
+])
+def test_atc_dynamic_config_errors(tmp_path: Path, text: str, fragment: str) -> None:
+    conf = tmp_path / "x.cfg"
+    conf.write_text(text)
+    with pytest.raises(atc.AtcError, match=fragment):
+        atc.convert(str(identity_model(tmp_path / "m.onnx", 1)), str(tmp_path / "out"), insert_op_conf=str(conf))
+
+
+def test_pyacl_flow_equals_static(acl: Any, tmp_path: Path) -> None:
+    """The same through the pyACL module, with pyACL's conventions ((value, ret) pairs, ints for pointers)."""
+    import acllite.pyacl as pyacl
+
+    p = yuv_params()
+    image = image_bytes(p, 3)
+    want = run_static(tmp_path, p, image, "py")
+    model_id, ret = pyacl.mdl.load_from_file(str(dynamic_om(tmp_path, 1)))
+    assert ret == 0
+    size, ret = pyacl.mdl.get_aipp_data_size(1)
+    assert (size, ret) == (160, 0)
+    raw = Raw([4096, size], [4 * 3 * H * W])
+    a = pyacl.mdl.create_aipp(1)
+    assert a != 0
+    try:
+        put(raw.ptrs[0], image)
+        m = [p["matrix_r%dc%d" % (r, c)] for r in range(3) for c in range(3)]
+        calls = [pyacl.mdl.set_aipp_input_format(a, YUV420SP), pyacl.mdl.set_aipp_src_image_size(a, 12, 8),
+                 pyacl.mdl.set_aipp_csc_params(a, 1, *m, 16, 128, 128, 16, 128, 128),
+                 pyacl.mdl.set_aipp_rbuv_swap_switch(a, 0), pyacl.mdl.set_aipp_ax_swap_switch(a, 0),
+                 pyacl.mdl.set_aipp_crop_params(a, 1, 2, 0, W, H, 0),
+                 pyacl.mdl.set_aipp_padding_params(a, 0, 0, 0, 0, 0, 0),
+                 pyacl.mdl.set_aipp_scf_params(a, 0, 0, 0, 0, 0, 0),
+                 pyacl.mdl.set_aipp_dtc_pixel_mean(a, 10, 20, 30, 0, 0),
+                 pyacl.mdl.set_aipp_dtc_pixel_min(a, 0.5, 1.5, 2.0, 0.0, 0),
+                 pyacl.mdl.set_aipp_pixel_var_reci(a, 0.5, 0.25, 2.0, 1.0, 0),
+                 pyacl.mdl.set_input_aipp(model_id, int(ffi.cast("uintptr_t", raw.inp)), 1, a)]
+        assert calls == [0] * len(calls)
+        inp, out = int(ffi.cast("uintptr_t", raw.inp)), int(ffi.cast("uintptr_t", raw.out))
+        assert pyacl.mdl.execute(model_id, inp, out) == 0
+        np.testing.assert_array_equal(get(raw.ptrs[2], np.float32, (1, 3, H, W)), want)
+    finally:
+        assert pyacl.mdl.destroy_aipp(a) == 0
+        raw.close()
+        assert pyacl.mdl.unload(model_id) == 0
