@@ -20,7 +20,7 @@ GROUPS: Dict[str, Tuple[str, ...]] = {
     "r2_c_runtime": ("csrc/emu/base.c", "csrc/emu/device_info.c", "csrc/emu/peer.c", "csrc/emu/exception.c",
                      "csrc/emu/settings.c", "csrc/emu/files.c"),
     "r2_c_op": ("csrc/emu/op.c", "csrc/emu/tensor_desc.c"),
-    "r2_c_video": ("csrc/emu/dvpp_vdec.c", "csrc/emu/dvpp_venc.c", "csrc/emu/dvpp_video.c"),
+    "r2_c_video": ("csrc/emu/dvpp_vdec.c", "csrc/emu/dvpp_venc.c", "csrc/emu/dvpp_video.c", "csrc/emu/dvpp_vpc.c"),
     "r2_emulator_py": ("acllite/emulator/engine.py", "acllite/emulator/ops.py", "acllite/emulator/video.py",
                        "acllite/emulator/codec.py", "acllite/emulator/checks.py", "acllite/emulator/_extern.py"),
     "r2_formats": ("acllite/formats/singleop.py", "acllite/formats/om/_writer.py"),
@@ -34,6 +34,8 @@ GROUP_SETS: Dict[str, Tuple[str, ...]] = {
 }
 
 _MATRIX = "tests/test_bad_input_matrix.py"
+#: tests written for the survivors of round two's run (first: quick, and they target these files)
+_R2 = "tests/test_mutation_kills_r2.py"
 #: run for every mutant (last: it is quick): tests written for earlier survivors, across modules
 ALWAYS = "tests/test_mutation_kills.py"
 
@@ -52,32 +54,32 @@ TESTS: Dict[str, Tuple[str, ...]] = {
     "csrc/emu/databuf.c": ("tests/test_model.py", "tests/test_runtime_emulator.py", _MATRIX),
     "csrc/emu/dvpp_codec.c": ("tests/test_dvpp_emulator.py", "tests/test_reference_tables.py",
                               "tests/test_dvpp_image.py", _MATRIX, "tests/test_fuzz_regressions.py"),
-    "csrc/emu/dvpp_vpc.c": ("tests/test_dvpp_emulator.py", "tests/test_reference_tables.py",
+    "csrc/emu/dvpp_vpc.c": (_R2, "tests/test_dvpp_emulator.py", "tests/test_reference_tables.py",
                             "tests/test_dvpp_image.py", _MATRIX, "tests/test_video_objects.py"),
     "csrc/emu/dvpp_objects.c": ("tests/test_dvpp_emulator.py", "tests/test_dvpp_image.py", _MATRIX),
     # round two's C
-    "csrc/emu/base.c": ("tests/test_runtime_more.py",),
-    "csrc/emu/device_info.c": ("tests/test_runtime_more.py", "tests/test_runtime_emulator.py", _MATRIX),
-    "csrc/emu/peer.c": ("tests/test_runtime_more.py", "tests/test_runtime_emulator.py"),
-    "csrc/emu/exception.c": ("tests/test_runtime_more.py", "tests/test_runtime_emulator.py"),
-    "csrc/emu/settings.c": ("tests/test_runtime_more.py", "tests/test_runtime_emulator.py"),
-    "csrc/emu/files.c": ("tests/test_reliability_c.py", "tests/test_runtime_emulator.py", "tests/test_model.py"),
-    "csrc/emu/tensor_desc.c": ("tests/test_tensor_desc.py", "tests/test_single_op_flows.py", _MATRIX),
-    "csrc/emu/op.c": ("tests/test_single_op_flows.py", "tests/test_single_op_operators.py", _MATRIX),
-    "csrc/emu/dvpp_vdec.c": ("tests/test_video_vdec.py", "tests/test_video_objects.py", _MATRIX),
-    "csrc/emu/dvpp_venc.c": ("tests/test_video_vdec.py", "tests/test_video_objects.py", _MATRIX),
-    "csrc/emu/dvpp_video.c": ("tests/test_video_vdec.py", "tests/test_video_objects.py", _MATRIX),
+    "csrc/emu/base.c": (_R2, "tests/test_runtime_more.py"),
+    "csrc/emu/device_info.c": (_R2, "tests/test_runtime_more.py", "tests/test_runtime_emulator.py", _MATRIX),
+    "csrc/emu/peer.c": (_R2, "tests/test_runtime_more.py", "tests/test_runtime_emulator.py"),
+    "csrc/emu/exception.c": (_R2, "tests/test_runtime_more.py", "tests/test_runtime_emulator.py"),
+    "csrc/emu/settings.c": (_R2, "tests/test_runtime_more.py", "tests/test_runtime_emulator.py"),
+    "csrc/emu/files.c": (_R2, "tests/test_reliability_c.py", "tests/test_runtime_emulator.py", "tests/test_model.py"),
+    "csrc/emu/tensor_desc.c": (_R2, "tests/test_tensor_desc.py", "tests/test_single_op_flows.py", _MATRIX),
+    "csrc/emu/op.c": (_R2, "tests/test_single_op_flows.py", "tests/test_single_op_operators.py", _MATRIX),
+    "csrc/emu/dvpp_vdec.c": (_R2, "tests/test_video_vdec.py", "tests/test_video_objects.py", _MATRIX),
+    "csrc/emu/dvpp_venc.c": (_R2, "tests/test_video_vdec.py", "tests/test_video_objects.py", _MATRIX),
+    "csrc/emu/dvpp_video.c": (_R2, "tests/test_video_vdec.py", "tests/test_video_objects.py", _MATRIX),
     # round two's Python
-    "acllite/emulator": ("tests/test_model.py", "tests/test_reliability_py.py", _MATRIX),
-    "acllite/emulator/ops.py": ("tests/test_single_op_flows.py", "tests/test_single_op_operators.py", _MATRIX),
-    "acllite/emulator/video.py": ("tests/test_video_vdec.py", "tests/test_video_objects.py", _MATRIX),
-    "acllite/emulator/codec.py": ("tests/test_dvpp_emulator.py", "tests/test_dvpp_image.py",
+    "acllite/emulator": (_R2, "tests/test_model.py", "tests/test_reliability_py.py", _MATRIX),
+    "acllite/emulator/ops.py": (_R2, "tests/test_single_op_flows.py", "tests/test_single_op_operators.py", _MATRIX),
+    "acllite/emulator/video.py": (_R2, "tests/test_video_vdec.py", "tests/test_video_objects.py", _MATRIX),
+    "acllite/emulator/codec.py": (_R2, "tests/test_dvpp_emulator.py", "tests/test_dvpp_image.py",
                                   "tests/test_reliability_c.py", _MATRIX),
-    "acllite/formats/singleop.py": ("tests/test_single_op_flows.py", "tests/test_single_op_operators.py",
+    "acllite/formats/singleop.py": (_R2, "tests/test_single_op_flows.py", "tests/test_single_op_operators.py",
                                     "tests/test_tensor_desc.py", _MATRIX),
-    "acllite/formats/om/_writer.py": ("tests/test_om_writer.py", "tests/test_om.py"),
-    "acllite/video.py": ("tests/test_video_objects.py", "tests/test_video_vdec.py"),
-    "acllite/_lifecycle.py": ("tests/test_lifecycle.py", "tests/test_reliability_py.py", "tests/test_objects.py"),
+    "acllite/formats/om/_writer.py": (_R2, "tests/test_om_writer.py", "tests/test_om.py"),
+    "acllite/video.py": (_R2, "tests/test_video_objects.py", "tests/test_video_vdec.py"),
+    "acllite/_lifecycle.py": (_R2, "tests/test_lifecycle.py", "tests/test_reliability_py.py", "tests/test_objects.py"),
     # the objects
     "acllite/runtime.py": ("tests/test_objects.py", _MATRIX, "tests/test_lifecycle.py"),
     "acllite/memory.py": ("tests/test_objects.py", _MATRIX, "tests/test_dvpp_image.py"),

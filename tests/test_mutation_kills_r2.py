@@ -1,0 +1,144 @@
+"""Tests written for the survivors of the mutation runs over round two's code (docs/RELIABILITY.md, "Mutation
+testing", the 2026-12-04 round-two run): each names the mutant it kills. The runner maps this file to every
+round-two source (tests/mutation/targets.py)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from conftest import IS_EMULATOR, expect_error, ok
+
+from acllite._native import ffi, lib
+
+pytestmark = pytest.mark.skipif(not IS_EMULATOR, reason="needs the emulator backend")
+
+INVALID_PARAM = 100000
+
+
+@pytest.mark.parametrize("setter", ["aclvdecSetChannelDescOutPicWidth", "aclvdecSetChannelDescOutPicHeight"])
+def test_vdec_largest_stream_size_is_0_or_within_128_to_the_soc_maximum(acl: Any, setter: str) -> None:
+    """dvpp_vdec.c check_max_size: ``v < 128 || v > max`` (``&&`` accepts every value)."""
+    fn = getattr(lib, setter)
+    desc = lib.aclvdecCreateChannelDesc()
+    try:
+        for good in (0, 128, 4096):
+            ok(fn(desc, good), "%s(%d)" % (setter, good))
+        expect_error(INVALID_PARAM, "outside 128..4096", fn, desc, 127, func=setter)
+        expect_error(INVALID_PARAM, "outside 128..4096", fn, desc, 4097, func=setter)
+        assert getattr(lib, setter.replace("Set", "Get"))(desc) == 4096  # the refused values changed nothing
+    finally:
+        ok(lib.aclvdecDestroyChannelDesc(desc))
+
+
+def _nal_types(unit: bytes, codec: str) -> list:
+    """The NAL unit types of an Annex-B access unit (start codes of 3 or 4 bytes)."""
+    out, i = [], unit.find(b"\0\0\1")
+    while i >= 0:
+        header = unit[i + 3]
+        out.append((header >> 1) & 0x3F if codec == "h265" else header & 0x1F)
+        i = unit.find(b"\0\0\1", i + 3)
+    return out
+
+
+@pytest.mark.parametrize("codec", ["h264", "h265"])
+def test_venc_every_key_frame_carries_its_parameter_sets(codec: str) -> None:
+    """acllite/emulator/video.py: the encoder options per codec (``if name == "libx264"`` negated gives x265 no
+    repeat-headers: only its first key frame carried VPS/SPS/PPS, so a decoder joining later could not start)."""
+    import numpy as np
+    import video_clips as vc
+
+    import acllite
+    from acllite.image import Image, PixelFormat
+    from acllite.video import VideoEncoder
+
+    w, h = 128, 128
+    # the random access pictures: IDR (H.264 5; H.265 19, 20) and H.265's CRA (21)
+    params, idr = ({32, 33, 34}, {19, 20, 21}) if codec == "h265" else ({7, 8}, {5})
+    with acllite.init(), acllite.Device(0) as dev:
+        packets, pictures = [], []
+        with VideoEncoder(dev, w, h, codec, key_frame_interval=3) as enc:
+            for i in range(7):
+                y, u, v = vc.pattern(w, h, i)
+                nv12 = np.concatenate([y, np.stack([u, v], -1).reshape(h // 2, w)])
+                pictures.append(Image.from_numpy(nv12, PixelFormat.NV12).copy_to("dvpp", dev))
+                packets += enc.encode(pictures[-1])
+            packets += enc.flush()
+        for p in pictures:
+            p.close()
+    assert len(packets) == 7
+    keys = [i for i, unit in enumerate(packets) if set(_nal_types(unit, codec)) & idr]
+    assert keys[0] == 0 and len(keys) >= 3, keys  # every 3 frames (x264 restarts the interval at a scene cut)
+    for i, unit in enumerate(packets):
+        types = set(_nal_types(unit, codec))
+        if types & idr:
+            assert params <= types, (i, sorted(types))
+        else:
+            assert not types & params, (i, sorted(types))
+    assert not any(acllite.emulator_leak_report().values())
+
+
+def test_video_decoder_yields_frames_while_packets_still_come() -> None:
+    """acllite/video.py VideoDecoder.decode: frames are yielded as they come back (the loop over ready() after each
+    send), not all at the end of the stream (``for f in []`` kept every frame until flush)."""
+    import time
+
+    import video_clips as vc
+
+    import acllite
+    from acllite.video import VideoDecoder
+
+    units = vc.access_units(vc.encode("h264", 160, 128, 8, 0))
+    assert len(units) == 8
+    consumed = []
+
+    def packets():  # type: ignore[no-untyped-def]
+        for i, u in enumerate(units):
+            if i == 1:
+                time.sleep(1.5)  # frame 0 is back by now (a 160x128 frame decodes in milliseconds)
+            consumed.append(i)
+            yield u
+
+    with acllite.init(), acllite.Device(0) as dev:
+        with VideoDecoder(dev, 160, 128, "h264") as dec:
+            seen_at = []
+            for f in dec.decode(packets()):
+                seen_at.append(len(consumed))
+                f.close()
+    assert len(seen_at) == 8
+    # frame 0 comes with the ready() after packet 1's send, not after the end of the stream
+    assert seen_at[0] == 2, "frame 0 was not yielded while the packets still came: %s" % seen_at
+    assert not any(acllite.emulator_leak_report().values())
+
+
+UNINITIALIZE = 100001
+
+
+def _settings_calls() -> list:
+    """(name, call) of settings.c's and peer.c's entry points, each with valid arguments."""
+    i32, u32, u64, i64 = ffi.new("int32_t *"), ffi.new("uint32_t *"), ffi.new("uint64_t *"), ffi.new("int64_t *")
+    mode = ffi.new("aclrtFloatOverflowMode *")
+    return [
+        ("aclrtSetDeviceSatMode", lambda: lib.aclrtSetDeviceSatMode(0)),
+        ("aclrtGetDeviceSatMode", lambda: lib.aclrtGetDeviceSatMode(mode)),
+        ("aclrtSetOpWaitTimeout", lambda: lib.aclrtSetOpWaitTimeout(10)),
+        ("aclrtSetOpExecuteTimeOut", lambda: lib.aclrtSetOpExecuteTimeOut(10)),
+        ("aclrtSetOpExecuteTimeOutWithMs", lambda: lib.aclrtSetOpExecuteTimeOutWithMs(10)),
+        ("aclrtSetOpExecuteTimeOutV2", lambda: lib.aclrtSetOpExecuteTimeOutV2(10, u64)),
+        ("aclrtGetOpExecuteTimeout", lambda: lib.aclrtGetOpExecuteTimeout(u32)),
+        ("aclrtGetOpTimeOutInterval", lambda: lib.aclrtGetOpTimeOutInterval(u64)),
+        ("aclrtSetSysParamOpt", lambda: lib.aclrtSetSysParamOpt(0, 1)),
+        ("aclrtGetSysParamOpt", lambda: lib.aclrtGetSysParamOpt(0, i64)),
+        ("aclrtDeviceCanAccessPeer", lambda: lib.aclrtDeviceCanAccessPeer(i32, 0, 1)),
+        ("aclrtDeviceEnablePeerAccess", lambda: lib.aclrtDeviceEnablePeerAccess(1, 0)),
+        ("aclrtDeviceDisablePeerAccess", lambda: lib.aclrtDeviceDisablePeerAccess(1)),
+        ("aclrtDevicePeerAccessStatus", lambda: lib.aclrtDevicePeerAccessStatus(0, 1, i32)),
+    ]
+
+
+def test_settings_and_peer_calls_need_acl_init(uninitialized: None) -> None:
+    """settings.c, peer.c: every entry point refuses before aclInit with ACL_ERROR_UNINITIALIZE (the
+    ``if (err) return err;`` after emu_require_init disabled let aclrtGetOpTimeOutInterval answer)."""
+    for name, call in _settings_calls():
+        expect_error(UNINITIALIZE, "aclInit", call, func=name)
