@@ -142,3 +142,62 @@ def test_settings_and_peer_calls_need_acl_init(uninitialized: None) -> None:
     ``if (err) return err;`` after emu_require_init disabled let aclrtGetOpTimeOutInterval answer)."""
     for name, call in _settings_calls():
         expect_error(UNINITIALIZE, "aclInit", call, func=name)
+
+
+def test_aipp_info_names_and_dims_of_both_shapes(acl: Any, tmp_path: Any) -> None:
+    """acllite/emulator/engine.py _fill_dims: the input's name copied whole with its NUL (``len(raw) - 1`` cut the
+    last character), the dims of the model's input and of AIPP's output, and their sizes."""
+    import acllite
+    from test_atc import _BASE, convert
+
+    path = convert(tmp_path, _BASE % ("YUV420SP_U8", "csc_switch: true"))
+    with acllite.Device(0) as dev, acllite.Model(path, dev) as m:
+        (t,) = m.inputs
+        info = ffi.new("aclAippInfo *")
+        ok(lib.aclmdlGetFirstAippInfo(m.id, 0, info))
+        out = info.outDims[0]
+        for dims, shape in ((out.srcDims, t.shape), (out.aippOutdims, (1, 3, 8, 8))):
+            assert ffi.string(dims.name).decode() == t.name and len(t.name) > 1
+            assert list(dims.dims[0:dims.dimCount]) == list(shape)
+        assert (info.srcDimNum, info.shapeCount, out.srcSize, out.aippOutSize) == (4, 1, t.nbytes, 4 * 3 * 8 * 8)
+
+
+def test_extern_message_written_within_its_buffer() -> None:
+    """acllite/emulator/_extern.py _write: at most size - 1 bytes and a NUL, nothing beyond ``size`` (size - 0
+    wrote one byte past the buffer; size - 2 cut one more character; max(1, ...) wrote into a zero-sized one)."""
+    from acllite.emulator import _extern
+
+    for size, expect in ((8, b"abcdefg\0"), (2, b"a\0"), (1, b"\0"), (0, b""), (16, b"abcdefghij\0")):
+        buf = ffi.new("char[24]", b"\xaa" * 23)
+        _extern._write(buf, size, "abcdefghij")
+        raw = bytes(ffi.buffer(buf, 24))
+        assert raw[:len(expect)] == expect and raw[len(expect):23] == b"\xaa" * (23 - len(expect)), (size, raw)
+
+
+def test_extern_code_of_takes_positive_int32_codes_only() -> None:
+    """acllite/emulator/_extern.py _code_of: an exception's ``code`` is used when 0 < code < 2**31."""
+    from acllite.emulator import _extern
+
+    class Coded(Exception):
+        def __init__(self, code: Any) -> None:
+            super().__init__("x")
+            self.code = code
+
+    for code, expect in ((1, 1), (100000, 100000), (2 ** 31 - 1, 2 ** 31 - 1), (0, 7), (-1, 7), (2 ** 31, 7),
+                         (True, 7), ("1", 7), (None, 7)):
+        assert _extern._code_of(Coded(code), 7) == expect, code
+
+
+@pytest.mark.parametrize("op", ["SoftmaxV2", "Softmax"])
+def test_softmax_default_axis_is_the_last_of_three(acl: Any, op: str) -> None:
+    """acllite/formats/singleop.py: SoftmaxV2/Softmax's default ``axes`` is [-1] (on a 2-D input [1] is the same
+    axis, so the 2-D tests could not tell -1 from +1)."""
+    import numpy as np
+    from singleop_helpers import run
+
+    from acllite import pyacl
+
+    x = np.random.default_rng(3).uniform(-4, 4, (2, 3, 5)).astype(np.float32)
+    (y,) = run(pyacl, op, [x], [(np.float32, x.shape)])
+    e = np.exp(x - x.max(axis=2, keepdims=True))
+    np.testing.assert_allclose(y, e / e.sum(axis=2, keepdims=True), rtol=1e-5, atol=1e-6)
