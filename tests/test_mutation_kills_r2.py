@@ -201,3 +201,75 @@ def test_softmax_default_axis_is_the_last_of_three(acl: Any, op: str) -> None:
     (y,) = run(pyacl, op, [x], [(np.float32, x.shape)])
     e = np.exp(x - x.max(axis=2, keepdims=True))
     np.testing.assert_allclose(y, e / e.sum(axis=2, keepdims=True), rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("width,height,ws,hs", [(16, 16, 32, 16), (34, 20, 48, 20), (130, 101, 144, 100),
+                                                (146, 98, 160, 98), (160, 128, 160, 128), (129, 127, 128, 126)])
+def test_video_decoder_output_geometry(width: int, height: int, ws: int, hs: int) -> None:
+    """acllite/video.py VideoDecoder: the output's strides (even width aligned to 16, at least 32; even height) and
+    frame size, which every output buffer is allocated with."""
+    import acllite
+    from acllite.video import VideoDecoder
+
+    with acllite.init(), acllite.Device(0) as dev:
+        with VideoDecoder(dev, width, height, "h264") as dec:
+            assert (dec.width_stride, dec.height_stride, dec.frame_bytes) == (ws, hs, ws * hs * 3 // 2)
+
+
+#: aclDataType -> ge.proto.DataType, from ge.proto's enum (DT_FLOAT 1, DT_FLOAT16 2, DT_INT8 3, DT_UINT8 4, DT_INT16 5,
+#: DT_UINT16 6, DT_INT32 7, DT_INT64 8, DT_UINT32 9, DT_UINT64 10, DT_BOOL 11, DT_DOUBLE 12, DT_BF16 27)
+_ACL_TO_GE_PROTO = {0: 1, 1: 2, 2: 3, 4: 4, 6: 5, 7: 6, 3: 7, 9: 8, 8: 9, 10: 10, 12: 11, 11: 12, 27: 27}
+
+
+def test_om_writer_data_types_read_back_the_same() -> None:
+    """acllite/formats/om/_writer.py ACL_TO_PROTO: each aclDataType written as ge.proto's number (pinned above)
+    and read back by the reader's own table as the same aclDataType."""
+    from acllite.formats import om
+    from acllite.formats.om import _writer
+
+    assert _writer.ACL_TO_PROTO == _ACL_TO_GE_PROTO
+    inputs = [om.TensorSpec("t%d" % dt, dt, 2, (2,)) for dt in sorted(_ACL_TO_GE_PROTO)]
+    m = om.parse(om.build(om.ModelSpec("types", inputs, [om.TensorSpec("y", 0, 2, (2,))], b"\x08\x07")), "t.om")
+    assert [(t.name, t.acl_dtype) for t in m.inputs] == [("t%d" % dt, dt) for dt in sorted(_ACL_TO_GE_PROTO)]
+
+
+def _aipp_record(dims: list) -> dict:
+    from acllite.emulator import checks
+
+    params = {k: 0 for k in checks.AIPP_INT32_KEYS + checks.AIPP_SWITCH_KEYS}
+    params.update({k: 1.0 for k in checks.AIPP_FLOAT_KEYS})
+    return {"params": params, "input_format": "YUV420SP_U8", "model_dims": dims}
+
+
+def test_aipp_output_dims_at_most_128() -> None:
+    """acllite/emulator/checks.py MAX_IO_DIMS: aclmdlIODims holds 128 dims; an AIPP output of 129 is refused at
+    load with ACL_ERROR_PARSE_MODEL."""
+    from acllite.emulator import checks
+    from acllite.emulator.engine import EngineError
+
+    checks._aipp("input 0 'x'", _aipp_record([1] * 128))
+    with pytest.raises(EngineError) as err:
+        checks._aipp("input 0 'x'", _aipp_record([1] * 129))
+    assert err.value.code == 100013 and "the AIPP output has 129 dimensions: at most 128" in str(err.value)
+
+
+def test_acl_json_size_cap_is_one_mebibyte(uninitialized: None, tmp_path: Any) -> None:
+    """files.c emu_read_file: a file above the cap is ACL_ERROR_INVALID_FILE_SIZE (``size < 0 && size > max``
+    read any size); init.c's cap for acl.json is 1 MiB, and a file of exactly 1 MiB is read."""
+    cap = 1 << 20
+    path = tmp_path / "acl.json"
+    path.write_bytes(b"{}" + b" " * (cap - 2))
+    ok(lib.aclInit(str(path).encode()), "aclInit (1 MiB)")
+    ok(lib.aclFinalize())
+    path.write_bytes(b"{}" + b" " * (cap - 1))
+    expect_error(lib.ACL_ERROR_INVALID_FILE_SIZE, "holds 1048577 bytes, more than the 1048576 accepted", lib.aclInit,
+                 str(path).encode(), func="aclInit")
+
+
+def test_vdec_channel_description_destroyed_once(acl: Any) -> None:
+    """dvpp_vdec.c aclvdecDestroyChannelDesc: NULL and a destroyed description are refused (the check after
+    live() disabled went on to use them)."""
+    desc = lib.aclvdecCreateChannelDesc()
+    ok(lib.aclvdecDestroyChannelDesc(desc))
+    expect_error(lib.ACL_ERROR_RT_INVALID_HANDLE, "not a live", lib.aclvdecDestroyChannelDesc, desc)
+    expect_error(INVALID_PARAM, "is NULL", lib.aclvdecDestroyChannelDesc, ffi.NULL)
