@@ -273,3 +273,54 @@ def test_vdec_channel_description_destroyed_once(acl: Any) -> None:
     ok(lib.aclvdecDestroyChannelDesc(desc))
     expect_error(lib.ACL_ERROR_RT_INVALID_HANDLE, "not a live", lib.aclvdecDestroyChannelDesc, desc)
     expect_error(INVALID_PARAM, "is NULL", lib.aclvdecDestroyChannelDesc, ffi.NULL)
+
+
+def _tensor_desc_calls(d: Any) -> list:
+    dims = ffi.new("int64_t[1]", [2])
+    out = ffi.new("int64_t *")
+    rng = ffi.new("int64_t[1][2]")
+    buf = ffi.new("char[8]")
+    return [
+        ("aclGetTensorDescDimV2", lambda: lib.aclGetTensorDescDimV2(d, 0, out)),
+        ("aclGetTensorDescDimRange", lambda: lib.aclGetTensorDescDimRange(d, 0, 2, out)),
+        ("aclSetTensorShapeRange", lambda: lib.aclSetTensorShapeRange(d, 1, rng)),
+        ("aclSetTensorValueRange", lambda: lib.aclSetTensorValueRange(d, 1, rng)),
+        ("aclSetTensorFormat", lambda: lib.aclSetTensorFormat(d, 2)),
+        ("aclSetTensorOriginFormat", lambda: lib.aclSetTensorOriginFormat(d, 2)),
+        ("aclSetTensorStorageFormat", lambda: lib.aclSetTensorStorageFormat(d, 2)),
+        ("aclSetTensorShape", lambda: lib.aclSetTensorShape(d, 1, dims)),
+        ("aclSetTensorOriginShape", lambda: lib.aclSetTensorOriginShape(d, 1, dims)),
+        ("aclSetTensorStorageShape", lambda: lib.aclSetTensorStorageShape(d, 1, dims)),
+        ("aclSetTensorDynamicInput", lambda: lib.aclSetTensorDynamicInput(d, b"x")),
+        ("aclSetTensorConst", lambda: lib.aclSetTensorConst(d, buf, 8)),
+        ("aclSetTensorPlaceMent", lambda: lib.aclSetTensorPlaceMent(d, 0)),
+    ]
+
+
+def test_tensor_desc_calls_refuse_null_and_destroyed_descriptions(acl: Any) -> None:
+    """tensor_desc.c: every aclError call on a NULL or destroyed description returns ACL_ERROR_INVALID_PARAM (a
+    swapped code in aclSetTensorDynamicInput went unnoticed) with a message naming the call."""
+    dims = ffi.new("int64_t[1]", [2])
+    gone = lib.aclCreateTensorDesc(0, 1, dims, 2)
+    lib.aclDestroyTensorDesc(gone)
+    for d in (ffi.NULL, gone):
+        for name, call in _tensor_desc_calls(d):
+            expect_error(INVALID_PARAM, "", call, func=name)
+
+
+def test_frame_close_closes_its_picture_and_skips_none() -> None:
+    """acllite/video.py Frame.close: the decoded picture's memory is released; a skipped frame (no picture)
+    closes without error."""
+    import numpy as np
+
+    import acllite
+    from acllite.image import Image, PixelFormat
+    from acllite.video import Frame
+
+    with acllite.init(), acllite.Device(0) as dev:
+        img = Image.from_numpy(np.zeros((24, 16), np.uint8), PixelFormat.NV12).copy_to("dvpp", dev)
+        f = Frame(0, None, img, 0)
+        f.close()
+        assert img.closed
+        Frame(1, None, None, 0).close()
+    assert not any(acllite.emulator_leak_report().values())
