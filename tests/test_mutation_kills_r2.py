@@ -324,3 +324,64 @@ def test_frame_close_closes_its_picture_and_skips_none() -> None:
         assert img.closed
         Frame(1, None, None, 0).close()
     assert not any(acllite.emulator_leak_report().values())
+
+
+def test_exception_callback_runs_as_a_callback() -> None:
+    """exception.c emu_exception_report: the callback runs inside a callback frame, so the last reset of another
+    device from it is refused (dropping emu_callback_enter let it tear device 1 down from device 0's worker)."""
+    from conftest import child, run_python_ok
+
+    out = run_python_ok(child("""
+    import threading
+    ok(lib.aclInit(ffi.NULL))
+    ok(lib.aclrtSetDevice(1))
+    ok(lib.aclrtSetDevice(0))
+    results = []
+    @ffi.callback("void(aclrtExceptionInfo *)")
+    def on_exception(info):
+        results.append(lib.aclrtResetDevice(1))
+    # a stream held by a blocking host callback until the report thread starts, so the memory can go first
+    s = ffi.new("aclrtStream *"); ok(lib.aclrtCreateStream(s)); s = s[0]
+    gate, stop = threading.Event(), threading.Event()
+    def report():
+        gate.wait()
+        while not stop.is_set():
+            lib.aclrtProcessReport(20)
+    t = threading.Thread(target=report, daemon=True); t.start()
+    ok(lib.aclrtSubscribeReport(t.ident, s))
+    hold = ffi.callback("void(void *)", lambda _d: None)
+    ok(lib.aclrtLaunchCallback(hold, ffi.NULL, lib.ACL_CALLBACK_BLOCK, s))
+    victim = ffi.new("void **"); ok(lib.aclrtMalloc(victim, 64, 0))
+    ok(lib.aclrtSetExceptionInfoCallback(on_exception))
+    ok(lib.aclrtMemsetAsync(victim[0], 64, 1, 64, s))
+    ok(lib.aclrtFree(victim[0]))
+    gate.set()
+    expect(lib.aclrtSynchronizeStream(s), lib.ACL_ERROR_RT_PARAM_INVALID)
+    stop.set(); t.join()
+    ok(lib.aclrtUnSubscribeReport(t.ident, s))
+    ok(lib.aclrtSetExceptionInfoCallback(ffi.NULL))
+    ok(lib.aclrtDestroyStream(s))
+    print(results)
+    ok(lib.aclrtResetDevice(1))  # still set: this reset is the last
+    ok(lib.aclrtResetDevice(0))
+    ok(lib.aclFinalize())
+    """), env={"ACLLITE_EMU_DEVICES": "2"})
+    assert out.strip() == "[%d]" % lib.ACL_ERROR_RT_CONTEXT_RELEASE_ERROR, out
+
+
+@pytest.mark.parametrize("name,lo,hi", [("INT8", -128, 127), ("INT32", -2 ** 31, 2 ** 31 - 1),
+                                        ("INT64", -2 ** 63, 2 ** 63 - 1), ("UINT64", 0, 2 ** 64 - 1),
+                                        ("SIZE_T", 0, 2 ** 64 - 1)])
+def test_engine_value_checks_take_exactly_the_c_range(name: str, lo: int, hi: int) -> None:
+    """acllite/emulator/checks.py: the ranges values are checked against before a callback writes them into C
+    (``-(1 << 64)`` as INT64's lower bound let a dimension below int64's minimum through)."""
+    from acllite.emulator import checks
+    from acllite.emulator.engine import EngineError
+
+    ctype = getattr(checks, name)
+    assert checks._int(lo, ctype, "v") == lo and checks._int(hi, ctype, "v") == hi
+    for bad in (lo - 1, hi + 1):
+        with pytest.raises(EngineError) as err:
+            checks._int(bad, ctype, "v")
+        expected = "v = %d does not fit %s (%d to %d)" % (bad, ctype[2], lo, hi)
+        assert err.value.code == 100013 and expected in str(err.value)
