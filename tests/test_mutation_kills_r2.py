@@ -385,3 +385,37 @@ def test_engine_value_checks_take_exactly_the_c_range(name: str, lo: int, hi: in
             checks._int(bad, ctype, "v")
         expected = "v = %d does not fit %s (%d to %d)" % (bad, ctype[2], lo, hi)
         assert err.value.code == 100013 and expected in str(err.value)
+
+
+@pytest.mark.parametrize("codec", [
+    "h264",
+    pytest.param("h265", marks=pytest.mark.xfail(strict=True, reason=(
+        "acllite/emulator/video.py _Encoder: forced-idr is set for libx264 only, so a forced H.265 key frame is a "
+        "CRA (NAL 21), not the IDR docs/VIDEO.md promises for aclvencSetFrameConfigForceIFrame"))),
+])
+def test_venc_forced_key_frame_is_an_idr(codec: str) -> None:
+    """aclvencSetFrameConfigForceIFrame restarts the key frame interval with an IDR picture (docs/VIDEO.md:
+    ``forced-idr``), parameter sets included (the negated ``if name == "libx264"`` moved forced-idr to x265)."""
+    import numpy as np
+    import video_clips as vc
+
+    import acllite
+    from acllite.image import Image, PixelFormat
+    from acllite.video import VideoEncoder
+
+    w = h = 128
+    params, idr = ({32, 33, 34}, {19, 20}) if codec == "h265" else ({7, 8}, {5})
+    with acllite.init(), acllite.Device(0) as dev:
+        packets, pictures = [], []
+        with VideoEncoder(dev, w, h, codec, key_frame_interval=30) as enc:
+            for i in range(6):
+                y, u, v = vc.pattern(w, h, 0)  # one picture: no scene cut
+                nv12 = np.concatenate([y, np.stack([u, v], -1).reshape(h // 2, w)])
+                pictures.append(Image.from_numpy(nv12, PixelFormat.NV12).copy_to("dvpp", dev))
+                packets += enc.encode(pictures[-1], force_key_frame=i == 3)
+            packets += enc.flush()
+        for p in pictures:
+            p.close()
+    types = [set(_nal_types(u, codec)) for u in packets]
+    assert [bool(t & idr) for t in types] == [True, False, False, True, False, False], types
+    assert params <= types[3]
