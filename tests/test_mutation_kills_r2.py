@@ -419,3 +419,57 @@ def test_venc_forced_key_frame_is_an_idr(codec: str) -> None:
     types = [set(_nal_types(u, codec)) for u in packets]
     assert [bool(t & idr) for t in types] == [True, False, False, True, False, False], types
     assert params <= types[3]
+
+
+def test_a_model_onnxruntime_cannot_run_fails_with_ge_failure(tmp_path: Any) -> None:
+    """acllite/emulator/engine.py: an execution onnxruntime refuses (a Gather index out of range) returns
+    ACL_ERROR_GE_FAILURE (500002) with onnxruntime's reason."""
+    import numpy as np
+    from onnx import TensorProto, helper
+
+    import acllite
+    from acllite.errors import AclError
+
+    graph = helper.make_graph([helper.make_node("Gather", ["data", "idx"], ["y"])], "g",
+                              [helper.make_tensor_value_info("data", TensorProto.FLOAT, [4]),
+                               helper.make_tensor_value_info("idx", TensorProto.INT64, [2])],
+                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, [2])])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)])
+    model.ir_version = 8
+    path = tmp_path / "gather.onnx"
+    path.write_bytes(model.SerializeToString())
+    data = np.arange(4, dtype=np.float32)
+    with acllite.init(), acllite.Device(0) as dev, acllite.Model(path, dev) as m:
+        (y,) = m.execute([data, np.array([3, 1], np.int64)])
+        np.testing.assert_array_equal(y, [3.0, 1.0])
+        with pytest.raises(AclError) as err:
+            m.execute([data, np.array([0, 9], np.int64)])
+    assert err.value.code == 500002 and "onnxruntime failed" in str(err.value), str(err.value)
+
+
+def test_tensor_desc_ranges_need_their_arrays(acl: Any) -> None:
+    """tensor_desc.c aclSetTensorShapeRange/aclSetTensorValueRange: a count with a NULL array, and a shape range
+    whose count is not the tensor's dims, are ACL_ERROR_INVALID_PARAM (exact code)."""
+    dims = ffi.new("int64_t[2]", [2, 3])
+    d = lib.aclCreateTensorDesc(0, 2, dims, 2)
+    try:
+        expect_error(INVALID_PARAM, "dimsRange is NULL", lib.aclSetTensorShapeRange, d, 2, ffi.NULL)
+        expect_error(INVALID_PARAM, "valueRange is NULL", lib.aclSetTensorValueRange, d, 1, ffi.NULL)
+        expect_error(INVALID_PARAM, "dimsCount is 1 but the tensor has 2 dims", lib.aclSetTensorShapeRange, d, 1,
+                     ffi.new("int64_t[1][2]", [[1, 2]]))
+    finally:
+        lib.aclDestroyTensorDesc(d)
+
+
+def test_op_execute_timeout_v2_needs_its_output(acl: Any) -> None:
+    """settings.c aclrtSetOpExecuteTimeOutV2: actualTimeout NULL is ACL_ERROR_INVALID_PARAM (exact code)."""
+    expect_error(INVALID_PARAM, "actualTimeout is NULL", lib.aclrtSetOpExecuteTimeOutV2, 10, ffi.NULL)
+
+
+def test_an_empty_acl_json_is_read_then_refused_as_json(uninitialized: None, tmp_path: Any) -> None:
+    """files.c emu_read_file: a file of 0 bytes is read (``st_size <= 0`` refused it as a size error); acl.json's
+    checker then refuses it: the top level must be an object."""
+    path = tmp_path / "acl.json"
+    path.write_bytes(b"")
+    expect_error(lib.ACL_ERROR_PARSE_FILE, "is not valid JSON: the top level must be an object at byte 0",
+                 lib.aclInit, str(path).encode(), func="aclInit")
