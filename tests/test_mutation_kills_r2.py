@@ -473,3 +473,82 @@ def test_an_empty_acl_json_is_read_then_refused_as_json(uninitialized: None, tmp
     path.write_bytes(b"")
     expect_error(lib.ACL_ERROR_PARSE_FILE, "is not valid JSON: the top level must be an object at byte 0",
                  lib.aclInit, str(path).encode(), func="aclInit")
+
+
+def test_op_attribute_setters_refuse_null_and_destroyed_attributes(acl: Any) -> None:
+    """op.c: every aclopSetAttr* on a NULL or destroyed aclopAttr, or with a NULL name, returns
+    ACL_ERROR_INVALID_PARAM (a disabled ``if (!a) return err;`` wrote through NULL)."""
+    i64, u8, f32 = ffi.new("int64_t[1]", [1]), ffi.new("uint8_t[1]", [1]), ffi.new("float[1]", [1.0])
+    dt, s = ffi.new("aclDataType[1]", [0]), ffi.new("char[]", b"v")
+    strs, counts = ffi.new("char *[1]", [s]), ffi.new("int[1]", [1])
+    lists = ffi.new("int64_t *[1]", [i64])
+    gone = lib.aclopCreateAttr()
+    lib.aclopDestroyAttr(gone)
+    for a in (ffi.NULL, gone):
+        for name, call in [
+            ("aclopSetAttrBool", lambda n: lib.aclopSetAttrBool(a, n, 1)),
+            ("aclopSetAttrInt", lambda n: lib.aclopSetAttrInt(a, n, 1)),
+            ("aclopSetAttrFloat", lambda n: lib.aclopSetAttrFloat(a, n, 1.0)),
+            ("aclopSetAttrString", lambda n: lib.aclopSetAttrString(a, n, b"v")),
+            ("aclopSetAttrDataType", lambda n: lib.aclopSetAttrDataType(a, n, 0)),
+            ("aclopSetAttrListDataType", lambda n: lib.aclopSetAttrListDataType(a, n, 1, dt)),
+            ("aclopSetAttrListBool", lambda n: lib.aclopSetAttrListBool(a, n, 1, u8)),
+            ("aclopSetAttrListInt", lambda n: lib.aclopSetAttrListInt(a, n, 1, i64)),
+            ("aclopSetAttrListFloat", lambda n: lib.aclopSetAttrListFloat(a, n, 1, f32)),
+            ("aclopSetAttrListString", lambda n: lib.aclopSetAttrListString(a, n, 1, strs)),
+            ("aclopSetAttrListListInt", lambda n: lib.aclopSetAttrListListInt(a, n, 1, counts, lists)),
+        ]:
+            expect_error(INVALID_PARAM, "", call, b"x", func=name)
+    live = lib.aclopCreateAttr()
+    try:
+        expect_error(INVALID_PARAM, "attrName is NULL", lib.aclopSetAttrFloat, live, ffi.NULL, 1.0)
+    finally:
+        lib.aclopDestroyAttr(live)
+
+
+def test_tensor_placement_takes_the_three_mem_types(acl: Any) -> None:
+    """tensor_desc.c aclSetTensorPlaceMent: ACL_MEMTYPE_DEVICE (0), HOST (1) and HOST_COMPILE_INDEPENDENT (2) are
+    accepted, anything else refused."""
+    dims = ffi.new("int64_t[1]", [2])
+    d = lib.aclCreateTensorDesc(0, 1, dims, 2)
+    try:
+        for m in (0, 1, 2):
+            ok(lib.aclSetTensorPlaceMent(d, m), "aclSetTensorPlaceMent(%d)" % m)
+        for m in (3, 7):
+            expect_error(INVALID_PARAM, "memType %d is not an aclMemType" % m, lib.aclSetTensorPlaceMent, d, m)
+    finally:
+        lib.aclDestroyTensorDesc(d)
+
+
+def test_utilization_extend_is_reserved(acl: Any) -> None:
+    """device_info.c aclrtGetDeviceUtilizationRate: utilizationExtend must be NULL."""
+    info = ffi.new("aclrtUtilizationInfo *")
+    ok(lib.aclrtGetDeviceUtilizationRate(0, info))
+    info.utilizationExtend = ffi.cast("void *", 0x10)
+    expect_error(INVALID_PARAM, "utilizationExtend is a reserved parameter", lib.aclrtGetDeviceUtilizationRate, 0,
+                 info)
+
+
+def test_venc_without_pyav_says_so(acl: Any, monkeypatch: Any) -> None:
+    """acllite/emulator/video.py: an encoder that cannot import PyAV answers ACL_ERROR_API_NOT_SUPPORT saying what
+    to install (an ImportError caught as any other exception was INVALID_PARAM)."""
+    from acllite.emulator import video as emu_video
+
+    def no_pyav() -> Any:
+        raise ImportError("No module named 'av'")
+
+    monkeypatch.setattr(emu_video, "_module", no_pyav)
+    desc = lib.aclvencCreateChannelDesc()
+    thread = ffi.new("uint64_t *")
+    callback = ffi.callback("aclvencCallback", lambda *_args: None)
+    try:
+        ok(lib.aclvencSetChannelDescCallback(desc, callback))
+        for fn, value in ((lib.aclvencSetChannelDescEnType, 3), (lib.aclvencSetChannelDescPicFormat, 1),
+                          (lib.aclvencSetChannelDescPicWidth, 128), (lib.aclvencSetChannelDescPicHeight, 128)):
+            ok(fn(desc, value))
+        import threading
+        thread[0] = threading.get_ident()
+        ok(lib.aclvencSetChannelDescThreadId(desc, thread[0]))
+        expect_error(lib.ACL_ERROR_API_NOT_SUPPORT, "PyAV is not installed", lib.aclvencCreateChannel, desc)
+    finally:
+        lib.aclvencDestroyChannelDesc(desc)
