@@ -552,3 +552,60 @@ def test_venc_without_pyav_says_so(acl: Any, monkeypatch: Any) -> None:
         expect_error(lib.ACL_ERROR_API_NOT_SUPPORT, "PyAV is not installed", lib.aclvencCreateChannel, desc)
     finally:
         lib.aclvencDestroyChannelDesc(desc)
+
+
+def test_om_writer_gear_op_is_atcs_multi_batch_case() -> None:
+    """acllite/formats/om/_writer.py _gear_op: the op holding the gears is ATC's ``ascend_mbatch_case`` of type
+    ``Case`` (OpDef fields 1 name, 2 type; the reader finds gears by ``_batch_num``, so it could not tell a wrong
+    field number)."""
+    from acllite.formats import om
+    from acllite.formats.om._container import read_blocks, read_header
+    from acllite.formats.om._wire import parse
+
+    spec = om.ModelSpec("g", [om.TensorSpec("x", 0, 0, (-1, 3))], [om.TensorSpec("y", 0, 2, (-1, 3))], b"\x08\x07",
+                        gears={"batch": [(1,), (4,)]})
+    data = memoryview(om.build(spec))
+    header = read_header(data, "g.om")
+    ((parts, datas),) = read_blocks(data[256:], header, "g.om")
+    modeldef = parse(datas[[p.type for p in parts].index(0)])
+    ops = [(op.string(1), op.string(2)) for g in modeldef.messages(7) for op in g.messages(6)]
+    assert ("ascend_mbatch_case", "Case") in ops, ops
+
+
+def test_a_stream_collected_in_a_cycle_is_released_at_the_end_of_the_collection() -> None:
+    """acllite/_lifecycle.py _gc_phase: a release deferred during a collection runs when the collection ends (``if
+    not _deferred`` left it queued until the next acllite call)."""
+    import gc
+
+    from conftest import live_counts
+
+    import acllite
+
+    with acllite.init(), acllite.Device(0) as dev:
+        base = live_counts()["streams"]
+        holder: list = [acllite.Stream(dev)]
+        holder.append(holder)  # a cycle: only the collector frees it, and defers the release
+        assert live_counts()["streams"] == base + 1
+        del holder
+        gc.collect()
+        assert live_counts()["streams"] == base
+
+
+def test_successful_releases_log_no_warning(caplog: Any) -> None:
+    """acllite/_lifecycle.py Resource._run: only a release that fails is logged (``if not rc`` warned of every
+    successful one)."""
+    import logging
+
+    import numpy as np
+
+    import acllite
+
+    with caplog.at_level(logging.WARNING, logger="acllite"):
+        with acllite.init(), acllite.Device(0) as dev:
+            s = acllite.Stream(dev)
+            e = acllite.Event(dev)
+            buf = acllite.DeviceBuffer(64, dev)
+            buf.copy_from(np.zeros(64, np.uint8))
+            for r in (buf, e, s):
+                r.close()
+    assert not [r for r in caplog.records if "failed with" in r.getMessage()], caplog.text
