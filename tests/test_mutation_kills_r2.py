@@ -609,3 +609,33 @@ def test_successful_releases_log_no_warning(caplog: Any) -> None:
             for r in (buf, e, s):
                 r.close()
     assert not [r for r in caplog.records if "failed with" in r.getMessage()], caplog.text
+
+
+@pytest.mark.parametrize("src,dst,dims,expect", [
+    (0, 1, [2, 3, 4, 5], [2, 4, 5, 3]),   # NCHW -> NHWC
+    (1, 0, [2, 4, 5, 3], [2, 3, 4, 5]),   # NHWC -> NCHW
+    (0, 0, [2, 3, 4, 5], [2, 3, 4, 5]),
+    (1, 2, [2, 4, 5, 3], [2, 4, 5, 3]),   # to ND: the same dims
+])
+def test_trans_tensor_desc_format_reorders_the_dims(acl: Any, src: int, dst: int, dims: list, expect: list) -> None:
+    """tensor_desc.c aclTransTensorDescFormat: N, C, H, W read from the source layout and written in the
+    destination's order (all four dims differ, so a swapped C/H/W source shows)."""
+    d = lib.aclCreateTensorDesc(0, 4, ffi.new("int64_t[4]", dims), src)
+    out = ffi.new("aclTensorDesc **")
+    try:
+        ok(lib.aclTransTensorDescFormat(d, dst, out))
+        got = [lib.aclGetTensorDescDim(out[0], k) for k in range(lib.aclGetTensorDescNumDims(out[0]))]
+        assert (got, lib.aclGetTensorDescFormat(out[0])) == (expect, dst)
+        lib.aclDestroyTensorDesc(out[0])
+    finally:
+        lib.aclDestroyTensorDesc(d)
+
+
+def test_get_compile_option_range(acl: Any) -> None:
+    """op.c aclGetCompileopt: options 0 .. ACL_OP_DEBUG_OPTION are read, others refused."""
+    buf = ffi.new("char[256]")
+    ok(lib.aclGetCompileopt(lib.ACL_OP_DEBUG_OPTION, buf, 256))
+    ok(lib.aclGetCompileopt(0, buf, 256))
+    for bad in (lib.ACL_OP_DEBUG_OPTION + 1, 0x7FFFFFFF, 0x80000000):  # the last is -1 as an int
+        shown = bad if bad < 2 ** 31 else bad - 2 ** 32
+        expect_error(INVALID_PARAM, "option %d is not an aclCompileOpt" % shown, lib.aclGetCompileopt, bad, buf, 256)
