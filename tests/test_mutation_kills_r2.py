@@ -639,3 +639,52 @@ def test_get_compile_option_range(acl: Any) -> None:
     for bad in (lib.ACL_OP_DEBUG_OPTION + 1, 0x7FFFFFFF, 0x80000000):  # the last is -1 as an int
         shown = bad if bad < 2 ** 31 else bad - 2 ** 32
         expect_error(INVALID_PARAM, "option %d is not an aclCompileOpt" % shown, lib.aclGetCompileopt, bad, buf, 256)
+
+
+def test_video_encoder_raises_what_venc_refuses() -> None:
+    """acllite/video.py VideoEncoder.encode: a picture aclvencSendFrame refuses (not the channel's size) raises
+    AclError with its code, and nothing stays pending (``if not rc`` swallowed the refusal)."""
+    import numpy as np
+
+    import acllite
+    from acllite.errors import AclError
+    from acllite.image import Image, PixelFormat
+    from acllite.video import VideoEncoder
+
+    with acllite.init(), acllite.Device(0) as dev:
+        small = Image.from_numpy(np.zeros((96, 64), np.uint8), PixelFormat.NV12).copy_to("dvpp", dev)
+        with VideoEncoder(dev, 128, 128, "h264") as enc:
+            with pytest.raises(AclError) as err:
+                enc.encode(small)
+            assert err.value.code == INVALID_PARAM and "aclvencSendFrame" in str(err.value), str(err.value)
+            assert enc.flush() == []
+        small.close()
+    assert not any(acllite.emulator_leak_report().values())
+
+
+def test_video_sinks_take_only_their_kind(monkeypatch: Any) -> None:
+    """dvpp_video.c: an encoder's sink takes packets; a picture put into it is refused with ACL_ERROR_INVALID_PARAM
+    (the engine never does this; the guard keeps a wrong engine from writing through a NULL callback)."""
+    import numpy as np
+
+    import acllite
+    from acllite.emulator import video as emu_video
+    from acllite.image import Image, PixelFormat
+    from acllite.video import VideoEncoder
+
+    codes: list = []
+    real_encode = emu_video._Encoder.encode
+
+    def encode(self: Any, y: Any, y_stride: int, uv: Any, uv_stride: int, v_first: bool, force_key: bool, tag: int,
+               sink: Any) -> None:
+        null = ffi.NULL
+        codes.append(emu_video._put_picture(sink, tag, 16, 16, 0, 0, 0, null, 0, null, 0, null, 0))
+        real_encode(self, y, y_stride, uv, uv_stride, v_first, force_key, tag, sink)
+
+    monkeypatch.setattr(emu_video._Encoder, "encode", encode)
+    with acllite.init(), acllite.Device(0) as dev:
+        pic = Image.from_numpy(np.zeros((192, 128), np.uint8), PixelFormat.NV12).copy_to("dvpp", dev)
+        with VideoEncoder(dev, 128, 128, "h264") as enc:
+            packets = enc.encode(pic) + enc.flush()
+        pic.close()
+    assert len(packets) == 1 and codes and set(codes) == {INVALID_PARAM}, codes
