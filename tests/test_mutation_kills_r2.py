@@ -688,3 +688,25 @@ def test_video_sinks_take_only_their_kind(monkeypatch: Any) -> None:
             packets = enc.encode(pic) + enc.flush()
         pic.close()
     assert len(packets) == 1 and codes and set(codes) == {INVALID_PARAM}, codes
+
+
+def test_demuxer_names_the_file_without_video_and_reads_bytes(tmp_path: Any) -> None:
+    """acllite/video.py Demuxer: a file without a video stream is a ValueError naming the file; bytes are read as
+    a container in memory (the name test negated took fspath of the BytesIO, and named no file)."""
+    import wave
+
+    import video_clips as vc
+
+    from acllite.video import Demuxer
+
+    audio = tmp_path / "tone.wav"
+    with wave.open(str(audio), "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(8000)
+        w.writeframes(b"\0\0" * 800)
+    with pytest.raises(ValueError, match="^%s has no video stream$" % str(audio).replace(".", r"\.")):
+        Demuxer(audio)
+    raw = vc.encode("h264", 160, 128, 3, 0)
+    with Demuxer(raw) as d:
+        assert (d.codec, d.width, d.height, len(list(d.packets()))) == ("h264", 160, 128, 3)
