@@ -710,3 +710,28 @@ def test_demuxer_names_the_file_without_video_and_reads_bytes(tmp_path: Any) -> 
     raw = vc.encode("h264", 160, 128, 3, 0)
     with Demuxer(raw) as d:
         assert (d.codec, d.width, d.height, len(list(d.packets()))) == ("h264", 160, 128, 3)
+
+
+def test_releases_deferred_in_a_callback_run_at_the_next_make_or_close() -> None:
+    """acllite/_lifecycle.py Owned._own and Owned.close: a release queued inside a callback scope runs when the
+    next acllite object is made, or the next one is closed (``if not _deferred`` skipped both drains)."""
+    from conftest import live_counts
+
+    import acllite
+    from acllite.runtime import callback_scope
+
+    with acllite.init(), acllite.Device(0) as dev:
+        base = live_counts()["streams"]
+        keep = acllite.Event(dev)
+        s1, s2 = acllite.Stream(dev), acllite.Stream(dev)
+        with callback_scope():
+            s1.close()  # queued
+        assert s1.closed and live_counts()["streams"] == base + 2
+        e = acllite.Event(dev)  # making an object drains the queue
+        assert live_counts()["streams"] == base + 1
+        with callback_scope():
+            s2.close()
+        assert live_counts()["streams"] == base + 1
+        keep.close()  # closing one drains it too
+        assert live_counts()["streams"] == base
+        e.close()
