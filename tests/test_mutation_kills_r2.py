@@ -735,3 +735,41 @@ def test_releases_deferred_in_a_callback_run_at_the_next_make_or_close() -> None
         keep.close()  # closing one drains it too
         assert live_counts()["streams"] == base
         e.close()
+
+
+def test_vpc_refuses_a_picture_of_unknown_format(acl: Any) -> None:
+    """dvpp_vpc.c check_picture: PIXEL_FORMAT_UNKNOWN (which acldvppSetPicDescFormat accepts) is not a VPC format:
+    ACL_ERROR_INVALID_PARAM, exact code, for the input and the output."""
+    from test_dvpp_emulator import Dvpp, nv12_output, nv12_picture
+
+    dv = Dvpp()
+    try:
+        din, _, _, _ = nv12_picture(dv, 64, 64)
+        out, _, _ = nv12_output(dv, 32, 32)
+        cfg = lib.acldvppCreateResizeConfig()
+        unknown = lib.PIXEL_FORMAT_UNKNOWN
+        for desc, what in ((din, "inputDesc"), (out, "outputDesc")):
+            ok(lib.acldvppSetPicDescFormat(desc, unknown))
+            expect_error(INVALID_PARAM, "%s: format %d is not a VPC format" % (what, unknown),
+                         lib.acldvppVpcResizeAsync, dv.channel, din, out, cfg, dv.stream)
+            ok(lib.acldvppSetPicDescFormat(desc, 1))
+        ok(lib.acldvppDestroyResizeConfig(cfg))
+    finally:
+        dv.close()
+
+
+def test_a_stream_of_a_context_whose_close_is_queued_counts_as_closed() -> None:
+    """acllite/_lifecycle.py Resource.released: an object is released when any owner up its chain is (a Context
+    closed inside a callback scope is queued: its Stream is closed at once; ``while not r`` looked at nothing)."""
+    import acllite
+    from acllite.runtime import callback_scope
+
+    with acllite.init(), acllite.Device(0) as dev:
+        ctx = acllite.Context(dev)
+        s = acllite.Stream(ctx)
+        assert not s.closed
+        with callback_scope():
+            ctx.close()
+        assert ctx.closed and s.closed
+        with pytest.raises(ValueError, match="closed"):
+            s.synchronize()
