@@ -773,3 +773,64 @@ def test_a_stream_of_a_context_whose_close_is_queued_counts_as_closed() -> None:
         assert ctx.closed and s.closed
         with pytest.raises(ValueError, match="closed"):
             s.synchronize()
+
+
+def test_an_unforeseen_error_in_model_load_is_an_internal_error_with_its_repr(acl: Any, monkeypatch: Any) -> None:
+    """acllite/emulator/engine.py acllite_py_model_load: an exception other than the engine's own becomes
+    ACL_ERROR_INTERNAL_ERROR (500000) with "model load failed: <repr>" (not the wrapper's generic text)."""
+    from acllite.emulator import engine
+
+    def boom(blob: bytes) -> Any:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(engine.onnx_format, "describe", boom)
+    data = b"\x08\x07" * 8
+    mid = ffi.new("uint32_t *")
+    expect_error(500000, "model load failed: RuntimeError('boom')", lib.aclmdlLoadFromMem, data, len(data), mid)
+
+
+def test_a_frame_the_decoder_raises_on_is_refused_and_named(emu_log: Any, monkeypatch: Any) -> None:
+    """acllite/emulator/video.py acllite_py_video_decode: an exception decoding one access unit refuses that frame
+    (retCode 1) with "Type: message" in the channel's warning; the channel goes on with the next frames."""
+    import video_clips as vc
+
+    import acllite
+    from acllite.emulator import video as emu_video
+    from acllite.video import VideoDecoder
+
+    real = emu_video._Decoder.decode
+    calls = []
+
+    def decode(self: Any, data: Any, size: int, tag: int, sink: Any) -> None:
+        calls.append(tag)
+        if len(calls) == 2:
+            raise ValueError("bad access unit")
+        real(self, data, size, tag, sink)
+
+    monkeypatch.setattr(emu_video._Decoder, "decode", decode)
+    units = vc.access_units(vc.encode("h264", 160, 128, 4, 0))
+    with acllite.init(), acllite.Device(0) as dev:
+        with VideoDecoder(dev, 160, 128, "h264") as dec:
+            frames = list(dec.decode(units))
+            codes = sorted((f.sent, f.ret_code) for f in frames)
+            for f in frames:
+                f.close()
+    assert codes[1] == (1, 1) and [c for s, c in codes if s != 1] == [0, 0, 0], codes
+    refused = [m for m in emu_log.warnings() if "could not be decoded" in m]
+    assert len(refused) == 1 and refused[0].endswith("could not be decoded: ValueError: bad access unit"), refused
+
+
+@pytest.mark.parametrize("width,height", [(160, 96), (96, 160)])
+def test_vdec_refuses_a_stream_below_128_in_either_dimension(width: int, height: int) -> None:
+    """dvpp_vdec.c: a stream narrower or lower than 128 is refused frame by frame with HI_ERR_VDEC_NOT_SUPPORT
+    (``h < 128 && w > max_w`` let a 160x96 stream through)."""
+    import video_clips as vc
+
+    import acllite
+    from acllite.video import VideoDecoder
+
+    units = vc.access_units(vc.encode("h264", width, height, 2, 0))
+    with acllite.init(), acllite.Device(0) as dev:
+        with VideoDecoder(dev, width, height, "h264") as dec:
+            frames = list(dec.decode(units))
+    assert [(f.ret_code, f.image) for f in frames] == [(0xA0058008, None)] * 2
