@@ -834,3 +834,37 @@ def test_vdec_refuses_a_stream_below_128_in_either_dimension(width: int, height:
         with VideoDecoder(dev, width, height, "h264") as dec:
             frames = list(dec.decode(units))
     assert [(f.ret_code, f.image) for f in frames] == [(0xA0058008, None)] * 2
+
+
+def test_an_op_handle_with_constant_inputs_runs(acl: Any, tmp_path: Any) -> None:
+    """op.c aclopExecWithHandle: the handle's constant inputs are copied for the task (the dropped malloc left
+    the copy NULL and the run refused); a Slice whose offsets and sizes are constants, run twice."""
+    import numpy as np
+    from singleop_helpers import Device, load, op_json, tensor_json
+
+    from acllite import pyacl
+
+    offsets, size = np.array([1, 2], np.int32), np.array([2, 3], np.int32)
+    spec = op_json("Slice", [tensor_json(np.float32, [4, 6]), tensor_json(np.int32, [2], const=offsets),
+                             tensor_json(np.int32, [2], const=size)], [tensor_json(np.float32, [2, 3])])
+    load(pyacl, spec)
+    dev = Device(pyacl)
+    x = np.arange(24, dtype=np.float32).reshape(4, 6)
+    try:
+        descs = [dev.desc(np.float32, [4, 6]), dev.desc(np.int32, [2]), dev.desc(np.int32, [2])]
+        for d, v in ((descs[1], offsets), (descs[2], size)):
+            assert pyacl.set_tensor_const(d, pyacl.util.numpy_to_ptr(v), v.nbytes) == 0
+        out_desc = dev.desc(np.float32, [2, 3])
+        attr = pyacl.op.create_attr()
+        handle, rc = pyacl.op.create_handle("Slice", descs, [out_desc], attr)
+        assert rc == 0 and handle, pyacl.get_recent_err_msg()
+        bufs = [dev.buffer(x.nbytes, x)[1], dev.buffer(8, offsets)[1], dev.buffer(8, size)[1]]
+        for _ in range(2):
+            out_ptr, out_buf = dev.buffer(2 * 3 * 4)
+            assert pyacl.op.execute_with_handle(handle, bufs, [out_buf], dev.stream) == 0, pyacl.get_recent_err_msg()
+            assert dev.sync() == 0, pyacl.get_recent_err_msg()
+            np.testing.assert_array_equal(dev.read(out_ptr, np.float32, [2, 3]), x[1:3, 2:5])
+        pyacl.op.destroy_handle(handle)
+        pyacl.op.destroy_attr(attr)
+    finally:
+        dev.close()
