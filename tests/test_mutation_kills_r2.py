@@ -390,12 +390,13 @@ def test_engine_value_checks_take_exactly_the_c_range(name: str, lo: int, hi: in
 @pytest.mark.parametrize("codec", [
     "h264",
     pytest.param("h265", marks=pytest.mark.xfail(strict=True, reason=(
-        "acllite/emulator/video.py _Encoder: forced-idr is set for libx264 only, so a forced H.265 key frame is a "
-        "CRA (NAL 21), not the IDR docs/VIDEO.md promises for aclvencSetFrameConfigForceIFrame"))),
+        "acllite/emulator/video.py _Encoder: a forced H.265 key frame is a CRA (NAL 21), not the IDR docs/VIDEO.md "
+        "promises for aclvencSetFrameConfigForceIFrame (forced-idr goes to libx264 only; libx265 here gives a CRA "
+        "even with forced-idr=1)"))),
 ])
 def test_venc_forced_key_frame_is_an_idr(codec: str) -> None:
     """aclvencSetFrameConfigForceIFrame restarts the key frame interval with an IDR picture (docs/VIDEO.md:
-    ``forced-idr``), parameter sets included (the negated ``if name == "libx264"`` moved forced-idr to x265)."""
+    ``forced-idr``), parameter sets included."""
     import numpy as np
     import video_clips as vc
 
@@ -727,7 +728,7 @@ def test_releases_deferred_in_a_callback_run_at_the_next_make_or_close() -> None
         with callback_scope():
             s1.close()  # queued
         assert s1.closed and live_counts()["streams"] == base + 2
-        e = acllite.Event(dev)  # making an object drains the queue
+        e = acllite.DeviceBuffer(64, dev)  # making an object drains the queue (a buffer: only Owned._own does)
         assert live_counts()["streams"] == base + 1
         with callback_scope():
             s2.close()
@@ -868,3 +869,27 @@ def test_an_op_handle_with_constant_inputs_runs(acl: Any, tmp_path: Any) -> None
         pyacl.op.destroy_attr(attr)
     finally:
         dev.close()
+
+
+def test_h265_encoding_prints_nothing(capfd: Any) -> None:
+    """acllite/emulator/video.py _Encoder: libx265 is opened with log-level=error, so encoding writes nothing on
+    the process's stderr (the negated ``if name == "libx264"`` left x265's info lines on stderr)."""
+    import numpy as np
+    import video_clips as vc
+
+    import acllite
+    from acllite.image import Image, PixelFormat
+    from acllite.video import VideoEncoder
+
+    w = h = 128
+    y, u, v = vc.pattern(w, h, 0)
+    nv12 = np.concatenate([y, np.stack([u, v], -1).reshape(h // 2, w)])
+    capfd.readouterr()
+    with acllite.init(), acllite.Device(0) as dev:
+        pic = Image.from_numpy(nv12, PixelFormat.NV12).copy_to("dvpp", dev)
+        with VideoEncoder(dev, w, h, "h265") as enc:
+            packets = enc.encode(pic) + enc.flush()
+        pic.close()
+    assert len(packets) == 1
+    err = capfd.readouterr().err
+    assert "x265 [" not in err, err
