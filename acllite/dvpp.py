@@ -1,5 +1,6 @@
 """DVPP from Python: DVPP memory (:class:`DvppBuffer`) and an :class:`ImageProcessor` that decodes, encodes,
-resizes, crops, pastes and converts :class:`~acllite.image.Image` objects.
+resizes, crops, pastes and converts :class:`~acllite.image.Image` objects, and (Ascend310P and newer) makes
+borders, counts histograms, equalises them through LUT maps and builds pyramid levels.
 
 The processor owns one DVPP channel (every mode the SoC has) and makes the picture descriptions and
 configurations each call needs, releasing them when the work has run. Without ``stream=`` a call waits for its
@@ -30,9 +31,12 @@ if TYPE_CHECKING:
     from .runtime import Device, Stream
 
 __all__ = ["DvppBuffer", "ImageProcessor", "INTERPOLATION_DEFAULT", "INTERPOLATION_BILINEAR",
-           "INTERPOLATION_NEAREST"]
+           "INTERPOLATION_NEAREST", "BORDER_CONSTANT", "BORDER_REPLICATE", "BORDER_REFLECT", "BORDER_REFLECT_101"]
 
 INTERPOLATION_DEFAULT, INTERPOLATION_BILINEAR, INTERPOLATION_NEAREST = 0, 1, 2
+#: acldvppBorderType: how make_border fills (a value per channel; the edge repeated; mirrored with the edge
+#: (fedcba|abcdef); mirrored around the edge (fedcb|abcdef)).
+BORDER_CONSTANT, BORDER_REPLICATE, BORDER_REFLECT, BORDER_REFLECT_101 = 0, 1, 2, 3
 # Channel modes (DVPP_CHNMODE_*): the processor asks for every one; PNGD exists on Ascend310P and newer only.
 _MODES_ALL = lib.DVPP_CHNMODE_VPC | lib.DVPP_CHNMODE_JPEGD | lib.DVPP_CHNMODE_JPEGE | lib.DVPP_CHNMODE_PNGD
 _MODES_NO_PNGD = _MODES_ALL & ~lib.DVPP_CHNMODE_PNGD
@@ -94,6 +98,25 @@ class _Config(Owned):
 
     def _set(self, fn: Any, name: str, value: int) -> None:
         rc = fn(self.handle, value)
+        if rc:
+            self.close()
+            check(rc, name)
+
+
+class _OpObject(Owned):
+    """A border configuration, LUT map or histogram (acldvppBorderConfig, acldvppLutMap, acldvppHist)."""
+
+    _KINDS = {"border": ("acldvppCreateBorderConfig", "acldvppDestroyBorderConfig"),
+              "lut": ("acldvppCreateLutMap", "acldvppDestroyLutMap"),
+              "hist": ("acldvppCreateHist", "acldvppDestroyHist")}
+
+    def __init__(self, kind: str):
+        create, destroy = self._KINDS[kind]
+        self.handle = _created(getattr(lib, create)(), create)
+        self._own(getattr(lib, destroy), destroy, self.handle, -1)
+
+    def set(self, name: str, *args: Any) -> None:
+        rc = getattr(lib, name)(self.handle, *args)
         if rc:
             self.close()
             check(rc, name)
@@ -401,6 +424,139 @@ class ImageProcessor:
             raise
         return out
 
+    # -- borders, histograms, LUT remapping, pyramids (Ascend310P and newer) ----------------------------------
+    def make_border(self, image: Image, top: int, bottom: int, left: int, right: int,
+                    border_type: int = BORDER_CONSTANT, value: Union[float, Sequence[float]] = 0,
+                    format: Optional[PixelFormat] = None, stream: Optional["Stream"] = None) -> Image:
+        """The picture with borders of top/bottom/left/right pixels (acldvppVpcMakeBorderAsync): ``border_type``
+        BORDER_CONSTANT (``value``: one number, or one per channel R, G, B, or Y, U, V when input and output are
+        both YUV), BORDER_REPLICATE, BORDER_REFLECT or BORDER_REFLECT_101. The output is ``format`` (default: the
+        input's format when VPC writes it, else NV12), (width + left + right) x (height + top + bottom); on
+        4:2:0 outputs keep the borders even (the chroma is subsampled). Ascend310P and newer."""
+        channel = self._check_open()
+        sides = [int(v) for v in (top, bottom, left, right)]
+        if min(sides) < 0:
+            raise ValueError("border sizes %r must not be negative" % (tuple(sides),))
+        values = [float(v) for v in (value if isinstance(value, (list, tuple)) else (value,) * 3)]
+        if not 1 <= len(values) <= 3:
+            raise ValueError("value: one number or up to 3 (one per channel), got %r" % (value,))
+        fmt = PixelFormat(format if format is not None else
+                          image.format if image.format in _BORDER_OUTPUTS else PixelFormat.NV12)
+        src = self._dvpp_pixels(image)
+        keep: List[Any] = [src]
+        out: Optional[Image] = None
+        try:
+            out = self._new(fmt, src.width + sides[2] + sides[3], src.height + sides[0] + sides[1])
+            cfg = _OpObject("border")
+            keep.append(cfg)
+            for name, v in zip(("acldvppSetBorderConfigTop", "acldvppSetBorderConfigBottom",
+                                "acldvppSetBorderConfigLeft", "acldvppSetBorderConfigRight"), sides):
+                cfg.set(name, v)
+            cfg.set("acldvppSetBorderConfigBorderType", int(border_type))
+            for i, channel_value in enumerate(values):
+                cfg.set("acldvppSetBorderConfigValue", i, channel_value)
+            din = _PicDesc.of(src)
+            keep.append(din)
+            dout = _PicDesc.of(out)
+            keep.append(dout)
+            self._run(lambda s: lib.acldvppVpcMakeBorderAsync(channel, din.handle, dout.handle, cfg.handle, s),
+                      "acldvppVpcMakeBorderAsync", stream, keep)
+        except BaseException:
+            for obj in keep:
+                _drop(obj)
+            if out is not None:
+                out.close()
+            raise
+        return out
+
+    def calc_hist(self, image: Image) -> np.ndarray:
+        """The histogram of each channel (acldvppVpcCalcHistAsync): a (3, 256) uint32 array of the counts of
+        Y, U, V (chroma at its own resolution; zero for YUV400) or R, G, B. Waits for the result. Ascend310P and
+        newer."""
+        channel = self._check_open()
+        src = self._dvpp_pixels(image)
+        keep: List[Any] = [src]
+        try:
+            hist = _OpObject("hist")
+            keep.append(hist)
+            din = _PicDesc.of(src)
+            keep.append(din)
+            self._run(lambda s: lib.acldvppVpcCalcHistAsync(channel, din.handle, hist.handle, ffi.NULL, s),
+                      "acldvppVpcCalcHistAsync", None, keep[:1] + keep[2:])
+            dims = int(lib.acldvppGetHistDims(hist.handle))
+            counts = np.zeros((dims, 256), np.uint32)
+            data, length = ffi.new("uint32_t **"), ffi.new("uint16_t *")
+            for dim in range(dims):
+                check(lib.acldvppGetHistData(hist.handle, dim, data, length), "acldvppGetHistData")
+                counts[dim, :length[0]] = np.frombuffer(ffi.buffer(data[0], 4 * length[0]), np.uint32)
+            hist.close()
+        except BaseException:
+            for obj in keep:
+                _drop(obj)
+            raise
+        return counts
+
+    def equalize_hist(self, image: Image, stream: Optional["Stream"] = None) -> Image:
+        """Histogram equalisation: the histogram (calc_hist, waited for), OpenCV's equalisation mapping of it
+        (``lut[v] = round(255 * (cdf(v) - cdf(min)) / (pixels - cdf(min)))``) for Y of YUV pictures (chroma
+        unchanged) or for each of R, G, B, applied by VPC through a LUT map (acldvppVpcEqualizeHistAsync). Same
+        format, size and strides as the input (YUV400, NV12/NV21, YUV422SP, packed YUV 4:4:4, RGB888/BGR888).
+        Ascend310P and newer."""
+        channel = self._check_open()
+        counts = self.calc_hist(image)
+        rgb = image.format in (PixelFormat.RGB888, PixelFormat.BGR888)
+        src = self._dvpp_pixels(image)
+        keep: List[Any] = [src]
+        out: Optional[Image] = None
+        try:
+            lut = _OpObject("lut")
+            keep.append(lut)
+            data, length = ffi.new("uint8_t **"), ffi.new("uint32_t *")
+            for dim in range(3 if rgb else 1):
+                check(lib.acldvppGetLutMapData(lut.handle, dim, data, length), "acldvppGetLutMapData")
+                table = _equalization_lut(counts[dim])
+                ffi.memmove(data[0], table.tobytes(), min(int(length[0]), table.size))
+            out = self._new(PixelFormat(int(src.format)), src.width, src.height, src.width_stride,
+                            src.height_stride, src.nbytes)
+            din = _PicDesc.of(src)
+            keep.append(din)
+            dout = _PicDesc.of(out)
+            keep.append(dout)
+            self._run(lambda s: lib.acldvppVpcEqualizeHistAsync(channel, din.handle, dout.handle, lut.handle, s),
+                      "acldvppVpcEqualizeHistAsync", stream, keep)
+        except BaseException:
+            for obj in keep:
+                _drop(obj)
+            if out is not None:
+                out.close()
+            raise
+        return out
+
+    def pyr_down(self, image: Image, stream: Optional["Stream"] = None) -> Image:
+        """One pyramid level down (acldvppVpcPyrDownAsync): a YUV400 picture of 20x12 .. 2048x2048 blurred with
+        the 5x5 Gaussian [1 4 6 4 1]^T [1 4 6 4 1] / 256 and halved (width // 2 x height // 2). Ascend310P only."""
+        channel = self._check_open()
+        if image.format != PixelFormat.YUV400:
+            raise ValueError("pyr_down takes YUV400 pictures, not %s" % (image.format,))
+        src = self._dvpp_pixels(image)
+        keep: List[Any] = [src]
+        out: Optional[Image] = None
+        try:
+            out = self._new(PixelFormat.YUV400, src.width // 2, src.height // 2)
+            din = _PicDesc.of(src)
+            keep.append(din)
+            dout = _PicDesc.of(out)
+            keep.append(dout)
+            self._run(lambda s: lib.acldvppVpcPyrDownAsync(channel, din.handle, dout.handle, ffi.NULL, s),
+                      "acldvppVpcPyrDownAsync", stream, keep)
+        except BaseException:
+            for obj in keep:
+                _drop(obj)
+            if out is not None:
+                out.close()
+            raise
+        return out
+
     def _vpc(self, image: Image, box: Optional[Box], size: Optional[Tuple[int, int]], dest: Optional[Image],
              dest_box: Optional[Box], interpolation: Optional[int], fmt: Any, stream: Optional["Stream"]) -> Image:
         channel = self._check_open()
@@ -525,6 +681,25 @@ class ImageProcessor:
                         img.close()
             raise
         return outs
+
+
+#: The formats make_border writes (VPC's outputs on Ascend310P and newer) without being asked for another.
+_BORDER_OUTPUTS = (PixelFormat.NV12, PixelFormat.NV21, PixelFormat.YUV400, PixelFormat.RGB888, PixelFormat.BGR888)
+
+
+def _equalization_lut(hist: np.ndarray) -> np.ndarray:
+    """OpenCV's equalizeHist mapping of a 256-bin histogram (all one value: that value)."""
+    counts = hist.astype(np.int64)
+    total = int(counts.sum())
+    if total == 0:
+        return np.arange(256, dtype=np.uint8)
+    first = int(np.flatnonzero(counts)[0])
+    if counts[first] == total:
+        return np.full(256, first, np.uint8)
+    scale = 255.0 / (total - int(counts[first]))
+    mapped = np.rint((np.cumsum(counts) - counts[first]) * scale)  # cvRound: half to even
+    mapped[:first] = 0
+    return np.clip(mapped, 0, 255).astype(np.uint8)
 
 
 class _BatchDesc(Owned):

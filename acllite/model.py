@@ -38,6 +38,7 @@ ACL_TO_NUMPY: Dict[int, np.dtype] = {
 }
 _FORMATS = {-1: "UNDEFINED", 0: "NCHW", 1: "NHWC", 2: "ND", 3: "NC1HWC0"}
 DYNAMIC_TENSOR_NAME = "ascend_mbatch_shape_data"  # ACL_DYNAMIC_TENSOR_NAME
+_RESERVED_INDEX = (1 << 64) - 1  # the reserved index argument: -1 as a size_t
 # Hot-path functions, bound once.
 _memcpy = lib.aclrtMemcpy
 _memcpy_async = lib.aclrtMemcpyAsync
@@ -93,19 +94,56 @@ def _release_model(handles: Tuple[int, Any]) -> int:
     return int(rc)
 
 
+def _load_with_config(source: Union[str, "os.PathLike[str]", bytes, bytearray, memoryview], priority: int,
+                      cell: Any) -> None:
+    """aclmdlLoadWithConfig of a path or bytes at this priority (the handle lives for the call only)."""
+    if isinstance(priority, bool) or not isinstance(priority, int):
+        raise TypeError("priority must be an int (0 to 7), not %r" % (priority,))
+    handle = lib.aclmdlCreateConfigHandle()
+    if handle == ffi.NULL:
+        raise_for(200000, "aclmdlCreateConfigHandle")
+    try:
+        def opt(attr: int, ctype: str, value: Any) -> None:
+            value_cell = ffi.new(ctype + " *", value)
+            check(lib.aclmdlSetConfigOpt(handle, attr, value_cell, ffi.sizeof(ctype)), "aclmdlSetConfigOpt")
+
+        if not -(1 << 31) <= priority < 1 << 31:  # an int32_t; the emulator itself refuses values beyond 0..7
+            raise ValueError("priority %d is not 0 to 7" % priority)
+        opt(lib.ACL_MDL_PRIORITY_INT32, "int32_t", priority)
+        if isinstance(source, (bytes, bytearray, memoryview)):
+            data = ffi.from_buffer(source)
+            opt(lib.ACL_MDL_LOAD_TYPE_SIZET, "size_t", lib.ACL_MDL_LOAD_FROM_MEM)
+            opt(lib.ACL_MDL_MEM_ADDR_PTR, "void *", ffi.cast("void *", data))
+            opt(lib.ACL_MDL_MEM_SIZET, "size_t", len(data))
+        else:
+            path = ffi.new("char[]", os.fsencode(source))
+            opt(lib.ACL_MDL_LOAD_TYPE_SIZET, "size_t", lib.ACL_MDL_LOAD_FROM_FILE)
+            opt(lib.ACL_MDL_PATH_PTR, "void *", ffi.cast("void *", path))
+        check(lib.aclmdlLoadWithConfig(handle, cell), "aclmdlLoadWithConfig")
+    finally:
+        lib.aclmdlDestroyConfigHandle(handle)
+
+
 class Model:
     """A loaded model (aclmdlLoadFromFile / aclmdlLoadFromMem) and its description.
 
-    ``source`` is a path or the model's bytes. On the emulator: an ONNX model, or an ``.om`` (described from the
-    file itself, run through its ONNX twin ``X.onnx``; see docs/OM.md). The model is loaded in the device's
-    context; ``close()`` (or ``with``) unloads it.
+    ``source`` is a path or the model's bytes. On the emulator: an ONNX model, or an ``.om`` (one written by
+    ``acllite atc`` runs the ONNX model it carries, from its file or its bytes; an ATC-made one runs through its
+    ONNX twin ``X.onnx``; see docs/OM.md, docs/MODELS.md). The model is loaded in the device's context;
+    ``close()`` (or ``with``) unloads it.
+
+    ``priority`` (0, the highest, to 7) loads it with a configuration (aclmdlLoadWithConfig,
+    ``ACL_MDL_PRIORITY_INT32``) instead of aclmdlLoadFromFile/FromMem.
     """
 
-    def __init__(self, source: Union[str, "os.PathLike[str]", bytes, bytearray, memoryview], device: "Device"):
+    def __init__(self, source: Union[str, "os.PathLike[str]", bytes, bytearray, memoryview], device: "Device",
+                 *, priority: Optional[int] = None):
         device.make_current()
         _lifecycle.drain()
         cell = ffi.new("uint32_t *")
-        if isinstance(source, (bytes, bytearray, memoryview)):
+        if priority is not None:
+            _load_with_config(source, priority, cell)
+        elif isinstance(source, (bytes, bytearray, memoryview)):
             data = ffi.from_buffer(source)
             check(lib.aclmdlLoadFromMem(data, len(data), cell), "aclmdlLoadFromMem")
         else:
@@ -137,8 +175,23 @@ class Model:
         check(lib.aclmdlGetDynamicBatch(desc, gears), "aclmdlGetDynamicBatch")
         #: Batch sizes of a model converted with --dynamic_batch_size (empty otherwise).
         self.batch_gears: Tuple[int, ...] = tuple(int(gears.batch[i]) for i in range(gears.batchCount))
-        self.dynamic_input = -1  #: index of ascend_mbatch_shape_data, the input that carries the batch
-        if self.batch_gears:
+        self.dynamic_input = -1  #: index of ascend_mbatch_shape_data, the input that carries the batch or gear
+        hw = ffi.new("aclmdlHW *")
+        check(lib.aclmdlGetDynamicHW(desc, _RESERVED_INDEX, hw), "aclmdlGetDynamicHW")
+        #: (height, width) gears of a model converted with --dynamic_image_size, in ATC's order (empty otherwise).
+        self.hw_gears: Tuple[Tuple[int, int], ...] = tuple((int(hw.hw[k][0]), int(hw.hw[k][1]))
+                                                           for k in range(hw.hwCount))
+        count = ffi.new("size_t *")
+        check(lib.aclmdlGetInputDynamicGearCount(desc, _RESERVED_INDEX, count), "aclmdlGetInputDynamicGearCount")
+        #: Gears of a model converted with --dynamic_dims: each gear is every data input's dims, concatenated in
+        #: input order (aclmdlGetInputDynamicDims); empty otherwise.
+        self.dims_gears: Tuple[Tuple[int, ...], ...] = ()
+        if count[0]:
+            table = ffi.new("aclmdlIODims[]", count[0])
+            check(lib.aclmdlGetInputDynamicDims(desc, _RESERVED_INDEX, table, count[0]), "aclmdlGetInputDynamicDims")
+            self.dims_gears = tuple(tuple(int(table[k].dims[j]) for j in range(table[k].dimCount))
+                                    for k in range(count[0]))
+        if self.batch_gears or self.hw_gears or self.dims_gears:
             index = ffi.new("size_t *")
             check(lib.aclmdlGetInputIndexByName(desc, DYNAMIC_TENSOR_NAME.encode(), index),
                   "aclmdlGetInputIndexByName")
@@ -186,10 +239,16 @@ class Model:
         check(lib.aclmdlGetCurOutputDims(self._desc, index, dims), "aclmdlGetCurOutputDims")
         return tuple(int(dims.dims[k]) for k in range(dims.dimCount))
 
-    def execute(self, inputs: Sequence[Any], out: Optional[Sequence[np.ndarray]] = None) -> List[np.ndarray]:
+    def execute(self, inputs: Sequence[Any], out: Optional[Sequence[np.ndarray]] = None, *,
+                hw: Optional[Tuple[int, int]] = None, dims: Optional[Sequence[int]] = None) -> List[np.ndarray]:
         """Run once. ``inputs``: numpy arrays (copied to the device) or device buffers (used in place), one per
         model input; the batch of a model with a dynamic batch is the arrays' first dimension. Returns the
-        outputs as numpy arrays (written into ``out`` when given)."""
+        outputs as numpy arrays (written into ``out`` when given).
+
+        A model with image size gears (``atc --dynamic_image_size``, :attr:`hw_gears`) runs at ``hw=(height,
+        width)``, by default the size of the numpy input; one with dims gears (``--dynamic_dims``,
+        :attr:`dims_gears`) at ``dims`` (every input's dims, concatenated), by default the numpy inputs' shapes.
+        Their outputs have the shapes the execution reports (aclmdlGetCurOutputDims)."""
         res = self._res
         if res.state or not res.token.live:
             self._check_open()
@@ -197,7 +256,7 @@ class Model:
             ex = self._default
             if ex is None or ex._res.state or not ex._res.token.live:
                 ex = self._default = self.executor()
-            return ex.execute(inputs, out)
+            return ex.execute(inputs, out, hw=hw, dims=dims)
 
     def execute_async(self, inputs: Sequence[Any], stream: "Stream",
                       out: Optional[Sequence[np.ndarray]] = None) -> "AsyncResult":
@@ -234,7 +293,7 @@ class _Slot:
         self.ptr = own._cdata
         self.size = own.nbytes
         self.dtype = info.dtype
-        self.dynamic = info.batch_dynamic
+        self.dynamic = info.batch_dynamic and max_gear >= 0  # -1: a shape-geared model (no batch)
         self.nbytes = info.nbytes
         self.shape = info.shape
         # Bytes per batch item of a dynamic input or output: the description gives the largest gear's size
@@ -274,7 +333,8 @@ class Executor:
                         own.close()
                         raise_for(200000, "aclCreateDataBuffer")
                     dbs.append(db)
-                    slots.append(_Slot(info, own, db, max(model.batch_gears, default=0)))
+                    slots.append(_Slot(info, own, db, -1 if (model.hw_gears or model.dims_gears) else
+                                       max(model.batch_gears, default=0)))
                     check(lib.aclmdlAddDatasetBuffer(ds, db), "aclmdlAddDatasetBuffer")
         except BaseException:
             self.close()  # what was made before the failure goes now, not whenever the collector gets to it
@@ -283,6 +343,9 @@ class Executor:
         self._gears = model.batch_gears
         self._model_id = model.id
         self._batch_set = 0  # the batch last written with aclmdlSetDynamicBatchSize
+        self._shaped = bool(model.hw_gears or model.dims_gears)
+        self._gear_set: Optional[Tuple[int, ...]] = None  # the HW or dims last written
+        self._gear_shapes: Dict[Tuple[int, ...], List[Tuple[int, ...]]] = {}  # output shapes per gear
         self._data_slots = [s for i, s in enumerate(self._slots_in) if i != model.dynamic_input]
 
     @property
@@ -320,11 +383,64 @@ class Executor:
         slot.own = DeviceBuffer(nbytes, self.model.device)
         old.close()
 
+    def _choose_gear(self, inputs: Sequence[Any], hw: Optional[Tuple[int, int]],
+                     dims: Optional[Sequence[int]]) -> Tuple[int, ...]:
+        """Write the HW or dims gear into ascend_mbatch_shape_data (when it changed): the one given, else the
+        one the numpy inputs' shapes name. Returns the gear."""
+        model = self.model
+        if hw is None and dims is None and model.dims_gears:  # the hot path: the gear of the last call
+            try:
+                named = tuple([d for x in inputs for d in x.shape])
+            except AttributeError:
+                named = ()
+            if named == self._gear_set:
+                return named
+        if hw is not None and dims is not None:
+            raise ValueError("give hw or dims, not both")
+        if model.hw_gears:
+            if dims is not None:
+                raise ValueError("model %d has image size gears (hw=), not dims gears" % model.id)
+            if hw is None:
+                shaped = [(x.shape, s.shape) for s, x in zip(self._data_slots, inputs)
+                          if isinstance(x, np.ndarray) and -1 in s.shape and len(x.shape) == len(s.shape)]
+                if not shaped:
+                    raise ValueError("model %d has image size gears %s: give hw=(height, width)" % (
+                        model.id, model.hw_gears))
+                shape, described = shaped[0]
+                where = [k for k, d in enumerate(described) if d == -1]
+                hw = (int(shape[where[0]]), int(shape[where[1]]))
+            gear: Tuple[int, ...] = (int(hw[0]), int(hw[1]))
+            if gear not in model.hw_gears:
+                raise ValueError("height, width %s is not one of the model's gears %s" % (gear, model.hw_gears))
+            if gear != self._gear_set:
+                check(lib.aclmdlSetDynamicHWSize(model.id, self._in_ds, model.dynamic_input, gear[0], gear[1]),
+                      "aclmdlSetDynamicHWSize")
+        else:
+            if hw is not None:
+                raise ValueError("model %d has dims gears (dims=), not image size gears" % model.id)
+            if dims is None:
+                if not all(isinstance(x, np.ndarray) for x in inputs):
+                    raise ValueError("model %d has dims gears: give dims= with device buffers" % model.id)
+                dims = [int(d) for x in inputs for d in x.shape]
+            gear = tuple(int(d) for d in dims)
+            if gear not in model.dims_gears:
+                raise ValueError("dims %s are not one of the model's gears %s" % (gear, model.dims_gears))
+            if gear != self._gear_set:
+                io = ffi.new("aclmdlIODims *")
+                io.dimCount = len(gear)
+                for k, d in enumerate(gear):
+                    io.dims[k] = d
+                check(lib.aclmdlSetInputDynamicDims(model.id, self._in_ds, model.dynamic_input, io),
+                      "aclmdlSetInputDynamicDims")
+        self._gear_set = gear
+        return gear
+
     def _stage_inputs(self, inputs: Sequence[Any], stream: Optional["Stream"]) -> int:
         slots = self._data_slots
         if len(inputs) != len(slots):
             raise ValueError("model %d takes %d input(s), %d given" % (self.model.id, len(slots), len(inputs)))
         batch = 0
+        shaped = self._shaped
         for slot, x in zip(slots, inputs):
             if isinstance(x, np.ndarray):
                 nbytes = x.nbytes
@@ -336,7 +452,7 @@ class Executor:
                         raise ValueError("input '%s' has shape %s; the model takes %s" % (slot.info.name, x.shape,
                                                                                          slot.shape))
                     batch = batch or nbytes // slot.sample
-                elif nbytes != slot.nbytes:
+                elif nbytes != slot.nbytes and not (shaped and nbytes <= slot.nbytes):
                     raise ValueError("input '%s' holds %d bytes (shape %s); the model takes %d bytes, shape %s" % (
                         slot.info.name, nbytes, x.shape, slot.nbytes, slot.shape))
                 if not x.flags.c_contiguous:
@@ -401,11 +517,16 @@ class Executor:
             results.append(arr)
         return results
 
-    def execute(self, inputs: Sequence[Any], out: Optional[Sequence[np.ndarray]] = None) -> List[np.ndarray]:
+    def execute(self, inputs: Sequence[Any], out: Optional[Sequence[np.ndarray]] = None, *,
+                hw: Optional[Tuple[int, int]] = None, dims: Optional[Sequence[int]] = None) -> List[np.ndarray]:
         """Run once, synchronously (aclmdlExecute); see :meth:`Model.execute`."""
         self._check_open()
         if self._pending is not None:
             self._pending.wait()
+        if self._shaped:
+            return self._execute_gear(inputs, out, hw, dims)
+        if hw is not None or dims is not None:
+            raise ValueError("model %d has no image size or dims gears" % self.model.id)
         batch = self._stage_inputs(inputs, None)
         results = self._stage_outputs(batch, out)
         rc = _execute(self._model_id, self._in_ds, self._out_ds)
@@ -417,10 +538,45 @@ class Executor:
                 check(rc, "aclrtMemcpy")
         return results
 
+    def _execute_gear(self, inputs: Sequence[Any], out: Optional[Sequence[np.ndarray]],
+                      hw: Optional[Tuple[int, int]], dims: Optional[Sequence[int]]) -> List[np.ndarray]:
+        """A model with image size or dims gears: the gear chosen, outputs shaped as the execution reports them
+        (aclmdlGetCurOutputDims)."""
+        self._stage_inputs(inputs, None)
+        gear = self._choose_gear(inputs, hw, dims)
+        for slot in self._slots_out:
+            if slot.ptr != slot.own._cdata or slot.size != slot.own.nbytes:
+                self._point(slot, slot.own._cdata, slot.own.nbytes)
+        rc = _execute(self._model_id, self._in_ds, self._out_ds)
+        if rc:
+            check(rc, "aclmdlExecute")
+        shapes = self._gear_shapes.get(gear)
+        if shapes is None:  # a gear's output shapes do not change: asked once per gear
+            shapes = self._gear_shapes[gear] = [self.model.current_output_dims(i) for i in range(len(self._slots_out))]
+        results = []
+        for i, slot in enumerate(self._slots_out):
+            shape = shapes[i]
+            if out is not None:
+                arr = out[i]
+                if arr.dtype != slot.dtype or arr.shape != shape or not arr.flags.c_contiguous:
+                    raise ValueError("out[%d] must be a C-contiguous %s array of shape %s" % (i, slot.dtype, shape))
+            else:
+                arr = np.empty(shape, slot.dtype)
+            n = arr.nbytes
+            if n:
+                rc = _memcpy(_from_buffer(_BYTES, arr, True), n, slot.ptr, n, D2H)
+                if rc:
+                    check(rc, "aclrtMemcpy")
+            results.append(arr)
+        return results
+
     def execute_async(self, inputs: Sequence[Any], stream: "Stream", out: Optional[Sequence[np.ndarray]] = None,
                       close_after: bool = False) -> "AsyncResult":
         """Queue copies in, aclmdlExecuteAsync and copies out on ``stream``."""
         self._check_open()
+        if self._shaped:
+            raise ValueError("model %d has image size or dims gears, whose output shapes are known after the run: "
+                             "use execute" % self.model.id)
         stream._check_open()
         if self._pending is not None:
             self._pending.wait()

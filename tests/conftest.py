@@ -377,3 +377,22 @@ def expect(rc, code, *fragments):
         assert f in (m or ""), "%r not in %r" % (f, m)
     return m
 """
+
+
+def converted_onnx(path: Union[str, Path]) -> Any:
+    """The ONNX model (onnx.ModelProto) that an .om written by acllite atc carries."""
+    import onnx
+
+    from acllite.formats import om
+
+    blob = om.embedded_onnx(Path(path).read_bytes(), str(path))
+    assert blob is not None, "%s carries no ONNX model" % path
+    return onnx.load_model_from_string(bytes(blob))
+
+
+def onnx_of(om_path: Union[str, Path]) -> Path:
+    """Write the ONNX model an .om of acllite atc carries beside it as X.onnx (for tests of the ONNX path and of
+    the converted graph itself); returns its path."""
+    out = Path(om_path).with_suffix(".onnx")
+    out.write_bytes(converted_onnx(om_path).SerializeToString())
+    return out

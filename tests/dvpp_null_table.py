@@ -22,6 +22,7 @@ import sys
 import zlib
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
+YUV400 = 0
 NV12 = 1
 RGB888 = 12
 CANARY = 0xA5
@@ -228,6 +229,56 @@ def _query(name: str, png: bool, kind: str) -> Callable[[Env, str], int]:
     return call
 
 
+def _make_border(env: Env, variant: str) -> int:
+    lib = env.lib
+    inp = env.input_pic(variant)
+    out = env.output_pic(variant, size=80 * 56 * 3 // 2, dims=(80, 56), strides=(80, 56))
+    b = lib.acldvppCreateBorderConfig()
+    for fn, v in ((lib.acldvppSetBorderConfigTop, 4), (lib.acldvppSetBorderConfigBottom, 4),
+                  (lib.acldvppSetBorderConfigLeft, 8), (lib.acldvppSetBorderConfigRight, 8)):
+        assert fn(b, v) == 0
+    try:
+        return lib.acldvppVpcMakeBorderAsync(env.chan(variant), inp, out, b, env.stream)
+    finally:
+        lib.acldvppDestroyBorderConfig(b)
+
+
+def _equalize(env: Env, variant: str) -> int:
+    lib = env.lib
+    inp = env.input_pic(variant)
+    out = env.output_pic(variant, size=IN_SIZE, dims=(W, H), strides=(W, H))
+    m = lib.acldvppCreateLutMap()
+    try:
+        return lib.acldvppVpcEqualizeHistAsync(env.chan(variant), inp, out, m, env.stream)
+    finally:
+        lib.acldvppDestroyLutMap(m)
+
+
+def _calc_hist(env: Env, variant: str) -> int:
+    lib = env.lib
+    inp = env.input_pic(variant)
+    h = env.ffi.NULL if variant == "out-null-desc" else lib.acldvppCreateHist()
+    try:
+        return lib.acldvppVpcCalcHistAsync(env.chan(variant), inp, h, env.ffi.NULL, env.stream)
+    finally:
+        if h != env.ffi.NULL:
+            lib.aclrtSynchronizeStream(env.stream)
+            lib.acldvppDestroyHist(h)
+
+
+def _pyr_down(env: Env, variant: str) -> int:
+    """A YUV400 64x48 input (the NV12 input's luma), a YUV400 32x24 output."""
+    ffi = env.ffi
+    if variant == "in-null-desc":
+        inp = ffi.NULL
+    else:
+        data = ffi.NULL if variant == "in-null-data" else env.put(bytes(range(256)) * (W * H // 256))
+        w, h = (0, 0) if variant == "in-zero-dims" else (W, H)
+        inp = env.pic(data, 0 if variant == "in-zero-size" else W * H, YUV400, w, h, W, H)
+    out = env.output_pic(variant, size=OW * OH, fmt=YUV400)
+    return env.lib.acldvppVpcPyrDownAsync(env.chan(variant), inp, out, ffi.NULL, env.stream)
+
+
 CALLS: Dict[str, Callable[[Env, str], int]] = {
     "acldvppVpcResizeAsync": _vpc("acldvppVpcResizeAsync", False, False, True),
     "acldvppVpcCropAsync": _vpc("acldvppVpcCropAsync", True, False, False),
@@ -244,10 +295,20 @@ CALLS: Dict[str, Callable[[Env, str], int]] = {
     "acldvppJpegGetImageInfo": _query("acldvppJpegGetImageInfo", False, "info"),
     "acldvppJpegGetImageInfoV2": _query("acldvppJpegGetImageInfoV2", False, "info"),
     "acldvppPngGetImageInfo": _query("acldvppPngGetImageInfo", True, "info"),
+    "acldvppVpcMakeBorderAsync": _make_border,
+    "acldvppVpcEqualizeHistAsync": _equalize,
+    "acldvppVpcCalcHistAsync": _calc_hist,
+    "acldvppVpcPyrDownAsync": _pyr_down,
 }
 
 #: Entry points that exist only on Ascend310P and newer (the others run on both SoCs of the test).
-NEEDS_310P = {"acldvppVpcConvertColorAsync", "acldvppPngDecodeAsync"}
+NEEDS_310P = {"acldvppVpcConvertColorAsync", "acldvppPngDecodeAsync", "acldvppVpcMakeBorderAsync",
+              "acldvppVpcEqualizeHistAsync", "acldvppVpcCalcHistAsync", "acldvppVpcPyrDownAsync"}
+#: Entry points without an output picture (a histogram instead: "out-null-desc" is a NULL histogram).
+NO_OUTPUT_PICTURE = {"acldvppVpcCalcHistAsync"}
+#: The operations of issue 16 section 3 (their own rows below, not the generic VPC ones).
+_VPC_OPS = {"acldvppVpcMakeBorderAsync", "acldvppVpcEqualizeHistAsync", "acldvppVpcCalcHistAsync",
+            "acldvppVpcPyrDownAsync"}
 
 INVALID = 100000
 _VPC_ROWS = [
@@ -277,7 +338,14 @@ _QUERY_ROWS = [
 #: (entry point, variant, code, fragment of the message, which starts with the entry point's name)
 ROWS: List[Tuple[str, str, int, str]] = (
     [(name, v, c, f) for name in CALLS if name.startswith("acldvppVpc") and name != "acldvppVpcConvertColorAsync"
+     and name not in _VPC_OPS for v, c, f in _VPC_ROWS] +
+    [(name, v, c, f) for name in ("acldvppVpcMakeBorderAsync", "acldvppVpcEqualizeHistAsync")
      for v, c, f in _VPC_ROWS] +
+    [("acldvppVpcCalcHistAsync", v, c, f.replace("inputDesc", "srcPicDesc")) for v, c, f in _VPC_ROWS
+     if not v.startswith("out-")] +  # the argument is srcPicDesc there
+    [("acldvppVpcCalcHistAsync", "out-null-desc", INVALID, "hist is NULL")] +
+    [("acldvppVpcPyrDownAsync", v, c, f) for v, c, f in _VPC_ROWS if v != "in-zero-dims"] +
+    [("acldvppVpcPyrDownAsync", "in-zero-dims", INVALID, "inputDesc: 0x0 is outside 20x12..2048x2048")] +
     [("acldvppVpcConvertColorAsync", v, c, f) for v, c, f in _VPC_ROWS if v != "out-zero-dims"] +
     [("acldvppVpcConvertColorAsync", "out-zero-dims", 0, "")] +  # documented: 0 takes the input's size
     [(name, v, c, f) for name in ("acldvppJpegDecodeAsync", "acldvppPngDecodeAsync") for v, c, f in _DECODE_ROWS] +

@@ -18,7 +18,7 @@ import acllite
 from acllite.tools import atc
 from acllite.formats.aipp import AippConfigError, parse_aipp_text, reference_aipp
 from acllite.binding import ffi, lib
-from conftest import expect_error, ok, requires_emulator
+from conftest import converted_onnx, expect_error, ok, requires_emulator
 
 pytestmark = requires_emulator
 
@@ -269,10 +269,9 @@ def test_cli_converts_and_rejects_clearly(tmp_path: Path) -> None:
     r = atc_cli("--framework=5", "--model=%s" % model, "--output=%s" % out, "--insert_op_conf=%s" % conf,
                 "--soc_version=Ascend310", "--output_type=FP16", "--log=error")
     assert r.returncode == 0, r.stderr
-    assert "ATC run success" in r.stdout and (tmp_path / "out" / "net.onnx").exists()
-    import onnx
-
-    saved = onnx.load(str(tmp_path / "out" / "net.onnx"))
+    assert "ATC run success" in r.stdout and (tmp_path / "out" / "net.om").exists()
+    assert not (tmp_path / "out" / "net.onnx").exists()
+    saved = converted_onnx(tmp_path / "out" / "net.om")
     meta = {p.key: p.value for p in saved.metadata_props}
     assert meta["acllite.soc_version"] == "Ascend310"
     assert json.loads(meta["acllite.aipp.input"])["described_size"] == 96

@@ -31,7 +31,7 @@ from typing import Any, Callable, Dict, List, Optional, Tuple, Type, Union
 import numpy as np
 import pytest
 
-from conftest import ROOT, ZERO_COUNTS, StreamHold, child_env, is_initialized, leak_report, live_counts, recent_message, requires_emulator
+from conftest import ROOT, converted_onnx, ZERO_COUNTS, StreamHold, child_env, is_initialized, leak_report, live_counts, recent_message, requires_emulator
 
 import acllite
 from acllite.binding import ffi, lib
@@ -249,7 +249,7 @@ def aipp_batch_model(tmp: Path) -> Path:
     (tmp / "batch2.onnx").write_bytes(m.SerializeToString())
     (tmp / "batch2.cfg").write_text("aipp_op { aipp_mode: static input_format: YUV420SP_U8 csc_switch: true }\n")
     atc.convert(str(tmp / "batch2.onnx"), str(tmp / "batch2_aipp"), insert_op_conf=str(tmp / "batch2.cfg"))
-    return tmp / "batch2_aipp.onnx"
+    return tmp / "batch2_aipp.om"
 
 
 def cli(*argv: Union[str, bytes]) -> Exit:
@@ -911,12 +911,196 @@ def _(env: Env) -> None:
 def _(env: Env) -> None:
     import onnx
 
-    proto = onnx.load(str(aipp_batch_model(env.tmp)))
+    proto = converted_onnx(aipp_batch_model(env.tmp))
     for p in proto.metadata_props:
         if p.key.startswith("acllite.aipp."):
             p.value = p.value.replace('"described_size": 192', '"described_size": 96')
     m = env.keep(acllite.Model(proto.SerializeToString(), env.dev()))
     m.execute([np.zeros(96, np.uint8)])
+
+
+def gear_model(tmp: Path, kind: str = "hw") -> Path:
+    """acllite atc --dynamic_image_size="4,4;8,6" (y = x + x, x [1, 3, H, W]) or --dynamic_dims="2;5" (x [1, N])."""
+    from onnx import TensorProto, helper
+
+    from acllite.tools import atc
+
+    shape = [1, 3, "h", "w"] if kind == "hw" else [1, "n"]
+    g = helper.make_graph([helper.make_node("Add", ["x", "x"], ["y"])], "g",
+                          [helper.make_tensor_value_info("x", TensorProto.FLOAT, shape)],
+                          [helper.make_tensor_value_info("y", TensorProto.FLOAT, shape)])
+    m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)])
+    m.ir_version = 8
+    (tmp / "gears.onnx").write_bytes(m.SerializeToString())
+    if kind == "hw":
+        return atc.convert(str(tmp / "gears.onnx"), str(tmp / "hw"), input_shape="x:1,3,-1,-1",
+                           dynamic_image_size="4,4;8,6")
+    return atc.convert(str(tmp / "gears.onnx"), str(tmp / "dims"), input_shape="x:1,-1", input_format="ND",
+                       dynamic_dims="2;5")
+
+
+def _gear_onnx(tmp: Path, kind: str) -> bytes:
+    """The ONNX model the .om of gear_model carries (its metadata records the gears)."""
+    from acllite.formats import om
+
+    data = gear_model(tmp, kind).read_bytes()
+    return bytes(om.embedded_onnx(data, "gears.om"))
+
+
+def _gear_executor(env: Env, kind: str) -> Any:
+    m = env.keep(acllite.Model(gear_model(env.tmp, kind), env.dev()))
+    return m, env.keep(m.executor())
+
+
+@row("model-hw-not-a-gear", "model", "aclmdlSetDynamicHWSize(6, 8) on a model with gears 4x4, 8x6", 145013,
+     "height 6, width 8 is not one of the model's image size gears (4,4;8,6)")
+def _(env: Env) -> Raw:
+    m, ex = _gear_executor(env, "hw")
+    return raw(lib.aclmdlSetDynamicHWSize, m.id, ex._in_ds, m.dynamic_input, 6, 8)
+
+
+@row("model-hw-execute-unset", "model", "aclmdlExecute of an image-size-gear model without aclmdlSetDynamicHWSize",
+     145013, "call aclmdlSetDynamicHWSize on the input dataset first")
+def _(env: Env) -> Raw:
+    m, ex = _gear_executor(env, "hw")
+    return raw(lib.aclmdlExecute, m.id, ex._in_ds, ex._out_ds)
+
+
+@row("model-hw-on-dims-model", "model", "aclmdlSetDynamicHWSize on a dims-gear model", 100019,
+     "has no dynamic image size (--dynamic_image_size) gears")
+def _(env: Env) -> Raw:
+    m, ex = _gear_executor(env, "dims")
+    return raw(lib.aclmdlSetDynamicHWSize, m.id, ex._in_ds, m.dynamic_input, 4, 4)
+
+
+@row("model-dims-wrong-rank", "model", "aclmdlSetInputDynamicDims(dimCount 3) on inputs of 2 dims", 100000,
+     "dims.dimCount is 3; the model's inputs have 2 dimensions")
+def _(env: Env) -> Raw:
+    m, ex = _gear_executor(env, "dims")
+    d = ffi.new("aclmdlIODims *")
+    d.dimCount = 3
+    return raw(lib.aclmdlSetInputDynamicDims, m.id, ex._in_ds, m.dynamic_input, d)
+
+
+@row("model-dims-not-a-gear", "model", "aclmdlSetInputDynamicDims([1, 3]) with gears 2 and 5", 145013,
+     "dims [1, 3] are not one of the model's 2 dynamic dims gears")
+def _(env: Env) -> Raw:
+    m, ex = _gear_executor(env, "dims")
+    d = ffi.new("aclmdlIODims *")
+    d.dimCount, d.dims[0], d.dims[1] = 2, 1, 3
+    return raw(lib.aclmdlSetInputDynamicDims, m.id, ex._in_ds, m.dynamic_input, d)
+
+
+@row("model-dims-on-static-model", "model", "aclmdlSetInputDynamicDims on a static model", 100019,
+     "has no dynamic dims (--dynamic_dims) gears")
+def _(env: Env) -> Raw:
+    m = env.keep(acllite.Model(onnx_model(), env.dev()))
+    ex = env.keep(m.executor())
+    return raw(lib.aclmdlSetInputDynamicDims, m.id, ex._in_ds, 0, ffi.new("aclmdlIODims *"))
+
+
+@row("model-gear-shape-contradicts-description", "model", "aclmdlLoadFromMem(a gear's shape [1, 3, 4] for dims "
+     "[1, -1])", 100013, "does not fit the described")
+def _(env: Env) -> Raw:
+    import onnx
+
+    env.device()
+    proto = onnx.load_model_from_string(_gear_onnx(env.tmp, "dims"))
+    for p in proto.metadata_props:
+        if p.key == "acllite.shape_gears":
+            p.value = p.value.replace('"inputs": [[[1, 2]]', '"inputs": [[[3, 2]]')
+    data = proto.SerializeToString()
+    return raw(lib.aclmdlLoadFromMem, data, len(data), ffi.new("uint32_t *"))
+
+
+@row("model-gear-dims-beyond-int64", "model", "aclmdlLoadFromMem(a gear dimension of 2**70 in the metadata)", 100013,
+     "does not fit int64_t")
+def _(env: Env) -> Raw:
+    import onnx
+
+    env.device()
+    proto = onnx.load_model_from_string(_gear_onnx(env.tmp, "dims"))
+    for p in proto.metadata_props:
+        if p.key == "acllite.shape_gears":
+            p.value = p.value.replace('"values": [[2]', '"values": [[1180591620717411303424]')
+    data = proto.SerializeToString()
+    return raw(lib.aclmdlLoadFromMem, data, len(data), ffi.new("uint32_t *"))
+
+
+@row("model-gear-sizes-beyond-int64", "model", "aclmdlLoadFromMem(a gear shape of 2**40 x 2**40 floats)", 100013,
+     "is more than 9223372036854775807 bytes")
+def _(env: Env) -> Raw:
+    import onnx
+
+    env.device()
+    proto = onnx.load_model_from_string(_gear_onnx(env.tmp, "hw"))
+    for p in proto.metadata_props:
+        if p.key == "acllite.shape_gears":
+            big = 1 << 40
+            p.value = p.value.replace("[1, 3, 8, 6]", "[1, 3, %d, %d]" % (big, big))
+    data = proto.SerializeToString()
+    return raw(lib.aclmdlLoadFromMem, data, len(data), ffi.new("uint32_t *"))
+
+
+def _ranged_executor(env: Env) -> Any:
+    """acllite atc --input_shape_range="x:[1~8]" of y = x + x."""
+    from onnx import TensorProto, helper
+
+    from acllite.tools import atc
+
+    g = helper.make_graph([helper.make_node("Add", ["x", "x"], ["y"])], "g",
+                          [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["n"])],
+                          [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["n"])])
+    m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)])
+    m.ir_version = 8
+    (env.tmp / "ranged.onnx").write_bytes(m.SerializeToString())
+    path = atc.convert(str(env.tmp / "ranged.onnx"), str(env.tmp / "ranged"), input_shape_range="x:[1~8]")
+    env.device()
+    cell = ffi.new("uint32_t *")
+    assert lib.aclmdlLoadFromFile(str(path).encode(), cell) == 0, recent_message()
+    env.later(lambda i=cell[0]: lib.aclmdlUnload(i))
+    ptrs, dbs = [], []
+    for _ in range(2):
+        p = ffi.new("void **")
+        assert lib.aclrtMalloc(p, 32, 0) == 0
+        env.later(lambda q=p[0]: lib.aclrtFree(q))
+        db = lib.aclCreateDataBuffer(p[0], 32)
+        env.later(lambda d=db: lib.aclDestroyDataBuffer(d))
+        dbs.append(db)
+    ins, outs = lib.aclmdlCreateDataset(), lib.aclmdlCreateDataset()
+    env.later(lambda: lib.aclmdlDestroyDataset(ins))
+    env.later(lambda: lib.aclmdlDestroyDataset(outs))
+    lib.aclmdlAddDatasetBuffer(ins, dbs[0])
+    lib.aclmdlAddDatasetBuffer(outs, dbs[1])
+    return cell[0], ins, outs
+
+
+@row("model-range-execute-without-shape", "model", "aclmdlExecute of an --input_shape_range model without "
+     "aclmdlSetDatasetTensorDesc", 100000, "set its shape with aclmdlSetDatasetTensorDesc")
+def _(env: Env) -> Raw:
+    model_id, ins, outs = _ranged_executor(env)
+    return raw(lib.aclmdlExecute, model_id, ins, outs)
+
+
+@row("model-range-shape-outside", "model", "aclmdlExecute with a shape of 9 for the range 1~8", 100000,
+     "shape [9] is outside the model's range")
+def _(env: Env) -> Raw:
+    model_id, ins, outs = _ranged_executor(env)
+    td = lib.aclCreateTensorDesc(0, 1, ffi.new("int64_t[]", [9]), 2)
+    env.later(lambda: lib.aclDestroyTensorDesc(td))
+    assert lib.aclmdlSetDatasetTensorDesc(ins, td, 0) == 0, recent_message()
+    return raw(lib.aclmdlExecute, model_id, ins, outs)
+
+
+@row("model-dataset-desc-dangling", "model", "aclmdlSetDatasetTensorDesc(a destroyed description)", 100000,
+     "is not a live tensor description")
+def _(env: Env) -> Raw:
+    env.device()
+    ds = lib.aclmdlCreateDataset()
+    env.later(lambda: lib.aclmdlDestroyDataset(ds))
+    td = lib.aclCreateTensorDesc(0, 1, ffi.new("int64_t[]", [9]), 2)
+    lib.aclDestroyTensorDesc(td)
+    return raw(lib.aclmdlSetDatasetTensorDesc, ds, td, 0)
 
 
 @row("model-aipp-metadata-beyond-int32", "model", "aclmdlLoadFromMem(AIPP matrix_r0c0 = 2**40 in the metadata)",
@@ -925,7 +1109,7 @@ def _(env: Env) -> Raw:
     import onnx
 
     env.device()
-    proto = onnx.load(str(aipp_batch_model(env.tmp)))
+    proto = converted_onnx(aipp_batch_model(env.tmp))
     for p in proto.metadata_props:
         if p.key.startswith("acllite.aipp."):
             p.value = p.value.replace('"matrix_r0c0": 298', '"matrix_r0c0": 1099511627776')
@@ -946,11 +1130,111 @@ def _(env: Env) -> Raw:
     return raw(lib.aclmdlLoadFromMem, data, len(data), ffi.new("uint32_t *"))
 
 
-@row("model-om-bytes-from-mem", "model", "aclmdlLoadFromMem(the bytes of an .om)", 200001, "ONNX twin's bytes")
+@row("model-om-bytes-from-mem", "model", "aclmdlLoadFromMem(the bytes of an ATC-made .om)", 200001,
+     "no ONNX model in it")
 def _(env: Env) -> Raw:
     env.device()
     om = tiny_om()
     return raw(lib.aclmdlLoadFromMem, om, len(om), ffi.new("uint32_t *"))
+
+
+def _config_handle(env: Env, **sizes: int) -> Any:
+    """A model configuration handle (released by env), with the size_t options given (ACL_MDL_<name>)."""
+    h = lib.aclmdlCreateConfigHandle()
+    env.later(lambda: lib.aclmdlDestroyConfigHandle(h))
+    for name, value in sizes.items():
+        assert lib.aclmdlSetConfigOpt(h, getattr(lib, "ACL_MDL_" + name), ffi.new("size_t *", value), 8) == 0
+    return h
+
+
+@row("model-config-no-load-type", "model", "aclmdlLoadWithConfig(a configuration without ACL_MDL_LOAD_TYPE_SIZET)",
+     100000, "ACL_MDL_LOAD_TYPE_SIZET is not set")
+def _(env: Env) -> Raw:
+    env.device()
+    return raw(lib.aclmdlLoadWithConfig, _config_handle(env), ffi.new("uint32_t *"))
+
+
+@row("model-config-mem-without-size", "model", "aclmdlLoadWithConfig(ACL_MDL_LOAD_FROM_MEM, no ACL_MDL_MEM_SIZET)",
+     100000, "ACL_MDL_MEM_ADDR_PTR is not set")
+def _(env: Env) -> Raw:
+    env.device()
+    return raw(lib.aclmdlLoadWithConfig, _config_handle(env, LOAD_TYPE_SIZET=3), ffi.new("uint32_t *"))
+
+
+@row("model-config-priority-8", "model", "aclmdlSetConfigOpt(ACL_MDL_PRIORITY_INT32, 8)", 100000, "8 is not 0 to 7")
+def _(env: Env) -> Raw:
+    env.device()
+    return raw(lib.aclmdlSetConfigOpt, _config_handle(env), lib.ACL_MDL_PRIORITY_INT32, ffi.new("int32_t *", 8), 4)
+
+
+@row("model-config-value-size", "model", "aclmdlSetConfigOpt(ACL_MDL_MEM_SIZET, valueSize 4)", 100000,
+     "valueSize is 4; the value is a size_t")
+def _(env: Env) -> Raw:
+    env.device()
+    return raw(lib.aclmdlSetConfigOpt, _config_handle(env), lib.ACL_MDL_MEM_SIZET, ffi.new("int32_t *", 8), 4)
+
+
+@row("model-config-dead-handle", "model", "aclmdlSetConfigOpt(a destroyed configuration)", 100000,
+     "not a live handle")
+def _(env: Env) -> Raw:
+    env.device()
+    h = lib.aclmdlCreateConfigHandle()
+    lib.aclmdlDestroyConfigHandle(h)
+    return raw(lib.aclmdlSetConfigOpt, h, lib.ACL_MDL_MEM_SIZET, ffi.new("size_t *", 8), 8)
+
+
+@row("model-config-small-workspace", "model", "aclmdlLoadWithConfig(FROM_MEM_WITH_MEM, a workspace 1 byte short)",
+     100000, "workPtr holds")
+def _(env: Env) -> Raw:
+    env.device()
+    data = onnx_model()
+    host = ffi.from_buffer(data)
+    work = ffi.new("size_t *")
+    assert lib.aclmdlQuerySizeFromMem(data, len(data), work, ffi.new("size_t *")) == 0
+    ptr = env.malloc(work[0])
+    h = _config_handle(env, LOAD_TYPE_SIZET=4, MEM_SIZET=len(data), WORKSPACE_SIZET=work[0] - 1)
+    for attr, value in ((lib.ACL_MDL_MEM_ADDR_PTR, host), (lib.ACL_MDL_WORKSPACE_ADDR_PTR, ptr)):
+        assert lib.aclmdlSetConfigOpt(h, attr, ffi.new("void **", value), ffi.sizeof("void *")) == 0
+    return raw(lib.aclmdlLoadWithConfig, h, ffi.new("uint32_t *"))
+
+
+@row("model-load-with-queues", "model", "aclmdlLoadFromMemWithQ (no queue service)", 200001, "acltdtCreateQueue")
+def _(env: Env) -> Raw:
+    env.device()
+    data, q = onnx_model(), ffi.new("uint32_t[1]")
+    return raw(lib.aclmdlLoadFromMemWithQ, data, len(data), ffi.new("uint32_t *"), q, 1, q, 1)
+
+
+@row("model-exec-config-zero-timeout", "model", "aclmdlSetExecConfigOpt(ACL_MDL_STREAM_SYNC_TIMEOUT, 0)", 100000,
+     "a timeout is -1 (wait forever) or positive")
+def _(env: Env) -> Raw:
+    env.device()
+    h = lib.aclmdlCreateExecConfigHandle()
+    env.later(lambda: lib.aclmdlDestroyExecConfigHandle(h))
+    return raw(lib.aclmdlSetExecConfigOpt, h, lib.ACL_MDL_STREAM_SYNC_TIMEOUT, ffi.new("int32_t *", 0), 4)
+
+
+@row("model-desc-from-mem-garbage", "model", "aclmdlGetDescFromMem(bytes that are no model)", 100013,
+     "not a readable ONNX model")
+def _(env: Env) -> Raw:
+    env.device()
+    d = lib.aclmdlCreateDesc()
+    env.later(lambda: lib.aclmdlDestroyDesc(d))
+    junk = b"\x00\x01junk\xff" * 8
+    return raw(lib.aclmdlGetDescFromMem, d, junk, len(junk))
+
+
+@row("model-om-carrying-damaged-onnx", "model", "aclmdlLoadFromMem(an acllite .om whose ONNX model is cut)", 100013,
+     "it carries")
+def _(env: Env) -> Raw:
+    from acllite.formats import om as om_format
+
+    env.device()
+    blob = onnx_model()
+    spec = om_format.ModelSpec("cut", [om_format.TensorSpec("x", 0, 2, (1, 4))],
+                               [om_format.TensorSpec("y", 0, 2, (1, 4))], blob[: len(blob) // 2])
+    data = om_format.build(spec)
+    return raw(lib.aclmdlLoadFromMem, data, len(data), ffi.new("uint32_t *"))
 
 
 # ----------------------------------------------------------------------------------------- dvpp
@@ -2192,6 +2476,13 @@ def _(env: Env) -> Raw:
     return raw(lib.aclrtGetArgsFromExceptionInfo, ffi.NULL, ffi.new("void **"), ffi.new("uint32_t *"))
 
 
+@row("rt-exception-info-made-up", "runtime", "aclrtGetErrorCodeFromExceptionInfo(a made-up pointer)", 0xFFFFFFFF,
+     "is not the exception info of the callback running on this thread")
+def _(env: Env) -> Raw:
+    env.device()
+    return raw(lib.aclrtGetErrorCodeFromExceptionInfo, ffi.cast("aclrtExceptionInfo *", 0x10))
+
+
 # ------------------------------------------------------------------------------------------- the test
 
 
@@ -2280,6 +2571,131 @@ def _(env: Env) -> Raw:
     nums = ffi.new("uint32_t[2]", [200, 100])
     areas = ffi.new("acldvppRoiConfig *[300]")
     return raw(lib.acldvppVpcBatchCropAsync, ch, src, nums, 2, dst, areas, env.stream())
+
+
+# ------------------------------------------------------------- VPC borders, LUT maps, histograms, pyramids (issue 16)
+# The rows run on the default Ascend310, which has the objects but not the operations; the operations' own limits
+# (formats, sizes, borders, dims) are checked on an Ascend310P3 in tests/test_dvpp_vpc_ops.py.
+
+
+def _grey_pictures(env: Env) -> Tuple[Any, Any]:
+    data = env.malloc(64 * 32, "dvpp")
+    out = env.malloc(80 * 40, "dvpp")
+    return env.pic(data, 64 * 32, 0, 64, 32, 64, 32), env.pic(out, 80 * 40, 0, 80, 40, 80, 40)
+
+
+@row("dvpp-make-border-on-ascend310", "dvpp", "acldvppVpcMakeBorderAsync on an Ascend310", 200006,
+     "Ascend310P and newer")
+def _(env: Env) -> Raw:
+    env.device()
+    ch = env.channel()
+    src, dst = _grey_pictures(env)
+    b = lib.acldvppCreateBorderConfig()
+    env.later(lambda: lib.acldvppDestroyBorderConfig(b))
+    return raw(lib.acldvppVpcMakeBorderAsync, ch, src, dst, b, env.stream())
+
+
+@row("dvpp-pyr-down-on-ascend310", "dvpp", "acldvppVpcPyrDownAsync on an Ascend310", 200006, "Ascend310P only")
+def _(env: Env) -> Raw:
+    env.device()
+    ch = env.channel()
+    src, dst = _grey_pictures(env)
+    return raw(lib.acldvppVpcPyrDownAsync, ch, src, dst, ffi.NULL, env.stream())
+
+
+@row("dvpp-border-value-index", "dvpp", "acldvppSetBorderConfigValue(index 4)", 100000, "index 4")
+def _(env: Env) -> Raw:
+    env.init()
+    b = lib.acldvppCreateBorderConfig()
+    env.later(lambda: lib.acldvppDestroyBorderConfig(b))
+    return raw(lib.acldvppSetBorderConfigValue, b, 4, 1.0)
+
+
+@row("dvpp-border-value-nan", "dvpp", "acldvppSetBorderConfigValue(NaN)", 100000, "not a pixel value 0..255")
+def _(env: Env) -> Raw:
+    env.init()
+    b = lib.acldvppCreateBorderConfig()
+    env.later(lambda: lib.acldvppDestroyBorderConfig(b))
+    return raw(lib.acldvppSetBorderConfigValue, b, 0, float("nan"))
+
+
+@row("dvpp-border-type-absurd", "dvpp", "acldvppSetBorderConfigBorderType(7)", 100000, "border type 7")
+def _(env: Env) -> Raw:
+    env.init()
+    b = lib.acldvppCreateBorderConfig()
+    env.later(lambda: lib.acldvppDestroyBorderConfig(b))
+    return raw(lib.acldvppSetBorderConfigBorderType, b, 7)
+
+
+@row("dvpp-border-use-after-destroy", "dvpp", "acldvppSetBorderConfigTop(destroyed configuration)", 107017,
+     "is not a live border configuration")
+def _(env: Env) -> Raw:
+    env.init()
+    b = lib.acldvppCreateBorderConfig()
+    assert lib.acldvppDestroyBorderConfig(b) == 0
+    return raw(lib.acldvppSetBorderConfigTop, b, 2)
+
+
+@row("dvpp-lut-map-dim", "dvpp", "acldvppGetLutMapData(dim 3)", 100000, "dim 3: a LUT map has 3 dimensions")
+def _(env: Env) -> Raw:
+    env.init()
+    m = lib.acldvppCreateLutMap()
+    env.later(lambda: lib.acldvppDestroyLutMap(m))
+    return raw(lib.acldvppGetLutMapData, m, 3, ffi.new("uint8_t **"), ffi.new("uint32_t *"))
+
+
+@row("dvpp-lut-map-destroy-twice", "dvpp", "acldvppDestroyLutMap twice", 107017, "is not a live LUT map")
+def _(env: Env) -> Raw:
+    env.init()
+    m = lib.acldvppCreateLutMap()
+    assert lib.acldvppDestroyLutMap(m) == 0
+    return raw(lib.acldvppDestroyLutMap, m)
+
+
+@row("dvpp-hist-data-null", "dvpp", "acldvppGetHistData(data NULL)", 100000, "data is NULL")
+def _(env: Env) -> Raw:
+    env.init()
+    h = lib.acldvppCreateHist()
+    env.later(lambda: lib.acldvppDestroyHist(h))
+    return raw(lib.acldvppGetHistData, h, 0, ffi.NULL, ffi.new("uint16_t *"))
+
+
+@row("dvpp-hist-clear-after-destroy", "dvpp", "acldvppClearHist(destroyed histogram)", 107017,
+     "is not a live histogram")
+def _(env: Env) -> Raw:
+    env.init()
+    h = lib.acldvppCreateHist()
+    assert lib.acldvppDestroyHist(h) == 0
+    return raw(lib.acldvppClearHist, h)
+
+
+@row("pyacl-hist-data-null-handle", "pyacl", "acl.media.dvpp_get_hist_data(0, 0)", 100000, "hist is NULL")
+def _(env: Env) -> Raw:
+    acl = _acl()
+    env.init()
+    data, length, ret = acl.media.dvpp_get_hist_data(0, 0)
+    assert data == 0
+    return _ret(ret, "acldvppGetHistData")
+
+
+@row("image-make-border-negative", "image", "ImageProcessor.make_border(image, -1, 0, 0, 0)", ValueError,
+     "must not be negative")
+def _(env: Env) -> None:
+    from acllite.dvpp import ImageProcessor
+    from acllite.image import Image, PixelFormat
+
+    ip = env.keep(ImageProcessor(env.dev()))
+    ip.make_border(Image.from_numpy(np.zeros((24, 32), np.uint8), PixelFormat.YUV400), -1, 0, 0, 0)
+
+
+@row("image-calc-hist-on-ascend310", "image", "ImageProcessor.calc_hist on an Ascend310", AclError,
+     "Ascend310P and newer", code=200006)
+def _(env: Env) -> None:
+    from acllite.dvpp import ImageProcessor
+    from acllite.image import Image, PixelFormat
+
+    ip = env.keep(ImageProcessor(env.dev()))
+    ip.calc_hist(Image.from_numpy(np.zeros((24, 32), np.uint8), PixelFormat.YUV400))
 
 
 @pytest.mark.parametrize("case", ROWS, ids=[r.id for r in ROWS])

@@ -202,7 +202,16 @@ def test_all_execute(all_run: Tuple[Dict[str, Any], str, Path]) -> None:
     doc, stdout, _ = all_run
     records = _records(doc, "execute")
     pyacl = "execute: pyACL rows skipped" not in " ".join(doc["notes"])
+    dims = [r for r in records if r["model"] == "small, --dynamic_dims"]
+    records = [r for r in records if r not in dims]
     assert [r["path"] for r in records] == [p for p in EXECUTE_PATHS if p != "pyacl" or pyacl]
+    # the dynamic-dims paths, each against the same path on the static model of the same run
+    assert [r["path"] for r in dims] == ["static_binding", "dims_binding", "static_model_execute", "dims_model_execute"]
+    for r in dims:
+        static = next(s for s in dims if s["path"] == r["path"].replace("dims_", "static_"))
+        assert r["baseline_value"] == static["value"]
+        assert r["overhead_us"] == pytest.approx(r["value"] - static["value"], rel=1e-6, abs=1e-6)
+    assert "target dynamic dims add <= 5 us per call over the static path (dims_model_execute)" in stdout
     base = records[0]
     for r in records:
         assert r["batch"] == 1 and r["model"].startswith("small")  # --quick: the small model, batch 1
@@ -336,3 +345,16 @@ def test_schema_is_documented() -> None:
     assert "acllite-bench/1" in text
     for key in schema.schema()["$defs"]["record"]["required"]:
         assert "`%s`" % key in text, key
+
+
+def test_a_missing_file_is_one_line_and_status_1(tmp_path: Path) -> None:
+    """`acllite bench execute --model small` (no such file) and `bench report --input` of a missing or broken file:
+    one line naming the file, exit status 1, no traceback."""
+    (tmp_path / "broken.json").write_text("{")
+    for argv, fragment in ((["execute", "--model", "small"], "acllite bench execute: [Errno 2] No such file"),
+                           (["report", "--input", "nope.json"], "acllite bench report: nope.json: [Errno 2]"),
+                           (["report", "--input", "broken.json"], "acllite bench report: broken.json: Expecting")):
+        proc = subprocess.run([sys.executable, "-c", MAIN, "bench", *argv], cwd=str(tmp_path),
+                              env=_child_env(tmp_path / "cache"), capture_output=True, text=True, timeout=120)
+        assert proc.returncode == 1, (argv, proc.stdout, proc.stderr)
+        assert fragment in proc.stderr and "Traceback" not in proc.stderr, (argv, proc.stderr)

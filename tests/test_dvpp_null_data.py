@@ -71,4 +71,5 @@ def test_every_entry_point_has_every_variant_it_takes() -> None:
         assert "in-null-data" in variants and "in-zero-size" in variants, name
         if name.endswith("Async"):
             assert "null-channel" in variants and any(v.endswith("null-desc") for v in variants), name
-            assert "out-null-data" in variants and "out-zero-size" in variants, name
+            if name not in table.NO_OUTPUT_PICTURE:
+                assert "out-null-data" in variants and "out-zero-size" in variants, name

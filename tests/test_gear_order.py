@@ -29,7 +29,7 @@ import om_builder as ob
 from acllite.binding import ffi, lib
 from acllite.formats import om
 from acllite.tools import atc, inspect
-from conftest import expect_error, ok, requires_emulator
+from conftest import converted_onnx, expect_error, ok, requires_emulator
 
 
 def _scale_model(path: Path) -> Path:
@@ -55,7 +55,8 @@ def test_atc_keeps_the_order(tmp_path: Path, text: str, gears: tuple) -> None:
     out = _convert(tmp_path, text)
     report = inspect.describe(out)
     assert report["dynamic_batch"] == list(gears)
-    assert report["metadata"]["acllite.dynamic_batch"] == ",".join(map(str, gears))
+    meta = {p.key: p.value for p in converted_onnx(out).metadata_props}
+    assert meta["acllite.dynamic_batch"] == ",".join(map(str, gears))
 
 
 @requires_emulator
@@ -142,4 +143,4 @@ def test_atc_command_line_keeps_the_order(tmp_path: Path, capsys: Any) -> None:
     assert atc.main(["--framework=5", "--model=%s" % src, "--output=%s" % (tmp_path / "cli"),
                      "--input_shape=x:-1,2,4,4", '--dynamic_batch_size=4,1,2']) == 0
     assert "ATC run success" in capsys.readouterr().out
-    assert inspect.describe(tmp_path / "cli.onnx")["dynamic_batch"] == [4, 1, 2]
+    assert inspect.describe(tmp_path / "cli.om")["dynamic_batch"] == [4, 1, 2]

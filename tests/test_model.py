@@ -318,11 +318,13 @@ def test_load_rejects_bad_models(acl: Any, tmp_path: Path) -> None:
 
 
 def test_om_file_runs_through_its_onnx_twin(acl: Any, tmp_path: Path, emu_log: Any) -> None:
-    # Without the .om file itself (acllite atc writes only X.onnx) X.om is served by its twin alone; an .om that
-    # exists is read for its description (tests/test_om.py), so a damaged one is refused even with a twin.
+    # Without the .om file itself (what acllite atc wrote before it wrote .om files) X.om is served by its twin
+    # X.onnx alone; an .om that exists is read for its description (tests/test_om.py), so a damaged one is refused
+    # even with a twin.
     om = tmp_path / "net.om"
     cell = ffi.new("uint32_t *")
-    expect_error(lib.ACL_ERROR_INVALID_FILE, ["cannot run", "net.onnx"], lib.aclmdlLoadFromFile, str(om).encode(), cell)
+    expect_error(lib.ACL_ERROR_INVALID_FILE, ["does not exist", "net.onnx"], lib.aclmdlLoadFromFile,
+                 str(om).encode(), cell)
     (tmp_path / "net.onnx").write_bytes(scale_model(2))
     ok(lib.aclmdlLoadFromFile(str(om).encode(), cell))
     assert any("ONNX twin" in m for m in emu_log.messages())

@@ -15,7 +15,7 @@ from acllite.dvpp import _place
 from acllite.formats.aipp import AippConfigError, parse_aipp_text
 from acllite.image import align, picture_bytes
 from acllite.tools import atc
-from conftest import requires_emulator
+from conftest import converted_onnx, requires_emulator
 
 
 # ------------------------------------------------------------------------------------------------ layouts
@@ -451,7 +451,7 @@ def test_aipp_into_an_nhwc_model(tmp_path: Path) -> None:
     out = atc.convert(str(tmp_path / "m.onnx"), str(tmp_path / "conv"), insert_op_conf=str(tmp_path / "aipp.cfg"),
                       input_format="NHWC")
     img = np.random.default_rng(4).integers(0, 256, (4, 6, 3), dtype=np.uint8)
-    (got,) = onnx_format.session(out.read_bytes()).run(None, {"input": img.reshape(1, -1)})
+    (got,) = onnx_format.session(converted_onnx(out).SerializeToString()).run(None, {"input": img.reshape(1, -1)})
     params = parse_aipp_text(cfg)[0].resolve((3, 4, 6))
     assert got.shape == (1, 4, 6, 3)
     np.testing.assert_allclose(got[0], reference_aipp(params, img.reshape(-1)).transpose(1, 2, 0))

@@ -62,7 +62,7 @@ def test_reads_the_shared_om_file_as_its_readme_lists_it(shared_bytes: bytes) ->
         ("TBE_KERNELS", 3, 350191, 21433, "tiny"), ("TASK_INFO", 2, 371624, 5351, "tiny")]
     assert len(m.submodels) == 1 and m.submodels[0].name == "a3c_pong_model"
     assert (m.name, m.graph_name, m.described_by) == ("a3c_pong_model", "a3c_pong_model_0", "MODEL_DEF")
-    assert m.inputs == (om.OmTensor("s", FLOAT, NHWC, (1, 42, 42, 1), (1, 42, 42, 1), 7056, 7056),)
+    assert m.inputs == (om.OmTensor("s", FLOAT, NHWC, (1, 42, 42, 1), (1, 42, 42, 1), 7056, 7056, op_type="Data"),)
     # The output's TensorDescriptor.size is padded (64); the device reports elements x 4 bytes.
     assert m.outputs == (om.OmTensor("out_a:0", FLOAT, NHWC, (1,), (1,), 4, 64),)
     assert (m.inputs[0].dtype_name, m.inputs[0].format_name) == ("FLOAT", "NHWC")
@@ -157,7 +157,7 @@ def test_v1_and_v2_headers_with_both_partition_tables() -> None:
     assert [(p.type_name, p.offset, p.size, p.table) for p in v2_wide.submodels[0].partitions] == [
         ("MODEL_DEF", 0, len(md), "64-bit"), ("WEIGHTS_DATA", len(md), 48, "64-bit")]
     for m in (v1, v2_tiny, v2_wide):
-        assert m.inputs == (om.OmTensor("x", FLOAT, NCHW, (1, 3, 4, 4), (1, 3, 4, 4), 192, 192),)
+        assert m.inputs == (om.OmTensor("x", FLOAT, NCHW, (1, 3, 4, 4), (1, 3, 4, 4), 192, 192, op_type="Data"),)
         assert m.outputs == (om.OmTensor("relu:0", FLOAT, NCHW, (1, 3, 4, 4), (1, 3, 4, 4), 192, 224),)
         assert m.weight_bytes == 48 and m.described_by == "MODEL_DEF"
 
@@ -552,7 +552,8 @@ def test_dynamic_batch_om_runs_through_an_atc_twin(acl: Any, tmp_path: Path) -> 
     src.ir_version = 8
     (tmp_path / "src.onnx").write_bytes(src.SerializeToString())
     atc.convert(str(tmp_path / "src.onnx"), str(tmp_path / "net"), input_shape="x:-1,3,4,4",
-                dynamic_batch_size="1,2,4")  # writes net.onnx: the twin
+                dynamic_batch_size="1,2,4")  # writes net.om, carrying the ONNX model: made the twin here
+    (tmp_path / "net.onnx").write_bytes(bytes(om.embedded_onnx((tmp_path / "net.om").read_bytes())))
     ops = [ob.op("x", "Data", {"index": 0, "_mbatch_origin_input_dims": [-1, 3, 4, 4]},
                  [ob.tensor(ob.DT_FLOAT, [4, 3, 4, 4], "NCHW", 768)]),
            ob.op("ascend_mbatch_shape_data", "Data", {"index": 1}, [ob.tensor(ob.DT_UINT64, [1], "ND", 8)]),

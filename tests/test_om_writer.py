@@ -4,6 +4,7 @@ reader (which is itself checked against tests/om_builder.py and a real ATC file)
 from __future__ import annotations
 
 import struct
+from typing import Any
 
 import pytest
 
@@ -90,3 +91,36 @@ def test_an_atc_made_file_carries_no_onnx() -> None:
 def test_a_type_without_a_modeldef_number_is_refused() -> None:
     with pytest.raises(ValueError, match="aclDataType 13 has no ModelDef type"):
         om.build(spec(inputs=[om.TensorSpec("s", 13, ND, (1,))]))
+
+
+def test_shape_ranges_and_dynamic_aipp_inputs_survive_the_wire() -> None:
+    """What ATC records for --input_shape_range and dynamic AIPP: the tensor's shape_range (list_list_int), the
+    AippData op carrying the parameters, _data_related_aipp_mode and _dynamic_aipp_input_dims."""
+    ranged = om.TensorSpec("ids", ACL_INT32, ND, (1, -1), shape_range=((1, 1), (1, -1)))
+    image = om.TensorSpec("img", ACL_UINT8, NHWC, (1, 224, 224, 3), aipp_mode="dynamic_aipp",
+                          dynamic_aipp_dims=(1, 224, 224, 3))
+    params = om.TensorSpec("ascend_dynamic_aipp_data", ACL_UINT8, ND, (3200,), op_type="AippData",
+                           attrs={"_related_aipp_input_rank": 1})
+    out = om.TensorSpec("y", ACL_FLOAT, ND, (1, -1), shape_range=((1, 1), (1, 16)))
+    m = om.parse(om.build(spec(inputs=[ranged, image, params], outputs=[out], gears={})))
+    ids, img, data = m.inputs
+    assert (ids.dims, ids.shape_range, ids.op_type) == ((1, -1), ((1, 1), (1, -1)), "Data")
+    assert (img.aipp_mode, img.dims, img.aipp, img.shape_range) == ("dynamic_aipp", (1, 224, 224, 3), None, ())
+    assert (data.op_type, data.dims, data.size) == ("AippData", (3200,), 3200)
+    assert m.outputs[0].shape_range == ((1, 1), (1, 16))
+    with pytest.raises(ValueError, match="not 'Const'"):
+        om.build(spec(inputs=[om.TensorSpec("c", ACL_FLOAT, ND, (1,), op_type="Const")]))
+
+
+def test_inspect_shows_ranges_and_dynamic_aipp(tmp_path: Any) -> None:
+    from acllite.tools import inspect
+
+    ranged = om.TensorSpec("ids", ACL_INT32, ND, (1, -1), shape_range=((1, 1), (1, -1)))
+    image = om.TensorSpec("img", ACL_UINT8, NHWC, (1, 8, 8, 3), aipp_mode="dynamic_aipp")
+    params = om.TensorSpec("ascend_dynamic_aipp_data", ACL_UINT8, ND, (3200,), op_type="AippData")
+    path = tmp_path / "r.om"
+    path.write_bytes(om.build(spec(inputs=[ranged, image, params], gears={"dims": [(1, 8), (1, 16)]})))
+    text = inspect.format_text(inspect.describe(path))
+    assert "[1, -1] range [1~1, 1~inf]" in text
+    assert "[1, 8, 8, 3] dynamic AIPP" in text and "[3200] (dynamic AIPP parameters)" in text
+    assert "dynamic dims:       1x8, 1x16" in text

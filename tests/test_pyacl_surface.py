@@ -298,7 +298,9 @@ RELEASE = {"acl.rt.create_stream": "acl.rt.destroy_stream", "acl.rt.create_event
            "acl.media.venc_create_frame_config": "acl.media.venc_destroy_frame_config",
            "acl.create_tensor_desc": "acl.destroy_tensor_desc",
            "acl.trans_tensor_desc_format": "acl.destroy_tensor_desc",
-           "acl.op.create_attr": "acl.op.destroy_attr"}
+           "acl.op.create_attr": "acl.op.destroy_attr",
+           "acl.mdl.create_config_handle": "acl.mdl.destroy_config_handle",
+           "acl.mdl.create_exec_config_handle": "acl.mdl.destroy_exec_config_handle"}
 #: Arguments other than NULLs and zeros, where zeros would not reach C or would wait.
 OVERRIDES: Dict[str, Tuple[Any, ...]] = {"acl.rt.process_report": (1,)}
 

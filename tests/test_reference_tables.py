@@ -35,7 +35,7 @@ from acllite.formats.om import _modeldef, _types
 from acllite.formats.om._wire import parse
 from acllite.image import picture_bytes
 from acllite.tools import atc
-from conftest import requires_emulator
+from conftest import converted_onnx, requires_emulator
 
 #: ../shared/data/om/a3c_pong_model.om beside the checkout (or beside a folder of worktrees)
 SHARED_OM = next((p / "shared" / "data" / "om" / "a3c_pong_model.om" for p in Path(__file__).resolve().parents
@@ -130,7 +130,7 @@ def _converted_session(tmp_path: Path, fmt: str) -> Any:
     (tmp_path / "id.onnx").write_bytes(model.SerializeToString())
     (tmp_path / "aipp.cfg").write_text(_csc_config(fmt))
     out = atc.convert(str(tmp_path / "id.onnx"), str(tmp_path / "conv"), insert_op_conf=str(tmp_path / "aipp.cfg"))
-    return onnx_format.session(out.read_bytes())
+    return onnx_format.session(converted_onnx(out).SerializeToString())
 
 
 def test_rgb_to_yuv_pixels(tmp_path: Path) -> None:

@@ -1023,6 +1023,41 @@ def test_peer_access_needs_a_context(uninitialized: None) -> None:
 # ============================================================================ exception callbacks, last errors
 
 
+def test_exception_info_getters_refuse_any_pointer_but_the_running_callbacks(acl: Any) -> None:
+    """Found by fuzz_pyacl: acl.rt.get_error_code_from_exception_info(<any int>) read that address (SIGSEGV). A made-up
+    pointer, or an info kept past its callback, is refused (0xFFFFFFFF and a message), never dereferenced."""
+    getters = (lib.aclrtGetTaskIdFromExceptionInfo, lib.aclrtGetStreamIdFromExceptionInfo,
+               lib.aclrtGetThreadIdFromExceptionInfo, lib.aclrtGetDeviceIdFromExceptionInfo,
+               lib.aclrtGetErrorCodeFromExceptionInfo)
+    made_up = ffi.cast("aclrtExceptionInfo *", 0x10)
+    for getter in getters:
+        expect_error(0xFFFFFFFF, "is not the exception info of the callback running on this thread", getter, made_up)
+    expect_error(lib.ACL_ERROR_INVALID_PARAM, "is not the exception info", lib.aclrtGetArgsFromExceptionInfo, made_up,
+                 ffi.new("void **"), ffi.new("uint32_t *"))
+    expect_error(lib.ACL_ERROR_INVALID_PARAM, "is not the exception info", lib.aclrtGetFuncHandleFromExceptionInfo,
+                 made_up, ffi.new("aclrtFuncHandle *"))
+    kept: List[Any] = []
+
+    @ffi.callback("void(aclrtExceptionInfo *)")
+    def on_exception(info: Any) -> None:
+        kept.append(info)
+
+    s = create_stream()
+    victim = malloc(64)
+    ok(lib.aclrtSetExceptionInfoCallback(on_exception))
+    try:
+        with StreamHold(s) as hold:
+            ok(lib.aclrtMemsetAsync(victim, 64, 1, 64, s))
+            ok(lib.aclrtFree(victim))
+            hold.release()
+            assert lib.aclrtSynchronizeStream(s) == lib.ACL_ERROR_RT_PARAM_INVALID
+    finally:
+        ok(lib.aclrtSetExceptionInfoCallback(ffi.NULL))
+    assert len(kept) == 1
+    expect_error(0xFFFFFFFF, "valid during its callback only", lib.aclrtGetErrorCodeFromExceptionInfo, kept[0])
+    ok(lib.aclrtDestroyStream(s))
+
+
 def test_exception_callback_reports_a_failed_task(acl: Any) -> None:
     seen: List[Tuple[int, ...]] = []
 

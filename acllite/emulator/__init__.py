@@ -37,6 +37,8 @@ def start() -> None:
     table.unload = lib.acllite_py_model_unload
     table.aippInfo = lib.acllite_py_model_aipp_info
     table.dynamicBatch = lib.acllite_py_model_dynamic_batch
+    table.shapeGears = lib.acllite_py_model_shape_gears
+    table.gearShape = lib.acllite_py_model_gear_shape
     table.loadOm = lib.acllite_py_model_load_om
     lib.acllite_emu_set_model_engine(table)
     _registered.append(table)

@@ -5,8 +5,8 @@ instead of failing later inside ``aclmdlGetFirstAippInfo`` or ``aclmdlGetDynamic
 but not the rules (more than 32 dimensions, dimensions below -1, gears of 0, beyond int64 or repeated, sizes
 beyond int64) is the emulator's C to refuse, with its own messages (csrc/emu/model.c).
 
-Also the answer to loading an offline model (``.om``) from memory, which the emulator cannot run: it has no path,
-so no ONNX twin beside it.
+Also the answer to loading an ATC-made offline model (``.om``) from memory, which the emulator cannot run: it
+carries no ONNX model and has no path, so no ONNX twin beside it.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from typing import Any, Sequence, Tuple
 
 import numpy as np
 
+from ..formats.aipp import AIPP_SWITCH_KEYS
 from .models import EngineError, Model
 
 __all__ = ["validate", "OM_MAGIC", "om_from_memory", "AIPP_INT32_KEYS", "AIPP_SWITCH_KEYS", "AIPP_FLOAT_KEYS"]
@@ -37,7 +38,6 @@ AIPP_INT32_KEYS = ("src_image_size_w", "src_image_size_h", "load_start_pos_w", "
                    "bottom_padding_size") + tuple("matrix_r%dc%d" % (r, c) for r in range(3) for c in range(3)) + \
     tuple("%s_bias_%d" % (k, i) for k in ("output", "input") for i in range(3)) + \
     tuple("mean_chn_%d" % i for i in range(4))
-AIPP_SWITCH_KEYS = ("crop", "padding", "csc_switch", "rbuv_swap_switch", "ax_swap_switch")
 AIPP_FLOAT_KEYS = tuple("min_chn_%d" % i for i in range(4)) + tuple("var_reci_chn_%d" % i for i in range(4))
 
 
@@ -105,13 +105,31 @@ def validate(model: Model) -> None:
         _int(g, UINT64, "dynamic batch gear %d" % i)
     if gears and not 0 <= model.dynamic_index < len(model.inputs):
         raise _fail("the dynamic batch input index %d is not an input" % model.dynamic_index)
+    for i, t in enumerate(model.inputs):
+        if t.dims_v2 is not None and (len(t.dims_v2) > 32 or len(t.dims_v2) == 0):
+            raise _fail("input %d: aclmdlGetInputDimsV2 dims %s (1 to 32 dimensions)" % (i, list(t.dims_v2)))
+        for d in t.dims_v2 or ():
+            _int(d, INT64, "input %d: a dimension after AIPP" % i)
+        for k, (lo, hi) in enumerate(t.ranges or ()):
+            _int(lo, INT64, "input %d: the range of dimension %d" % (i, k))
+            _int(hi, INT64, "input %d: the range of dimension %d" % (i, k))
+        if t.ranges is not None and len(t.ranges) > 32:
+            raise _fail("input %d: %d shape ranges (at most 32)" % (i, len(t.ranges)))
+    shaped = model.shape_gears
+    if shaped is not None:
+        for k, values in enumerate(shaped.values):
+            for role, shapes in (("values", [values]), ("input", shaped.inputs[k]), ("output", shaped.outputs[k])):
+                for shape in shapes:
+                    if len(shape) > 32:
+                        raise _fail("shape gear %d: a %s shape of %d dimensions (at most 32)" % (k, role, len(shape)))
+                    for d in shape:
+                        _int(d, INT64, "shape gear %d: a %s dimension" % (k, role))
 
 
 def om_from_memory(size: int) -> EngineError:
     """Why an offline model cannot be loaded from memory on the emulator, and what to do instead."""
     return EngineError(ACL_ERROR_API_NOT_SUPPORT, (
-        "the %d bytes are an offline model (.om, magic IMOD): an OM holds Ascend machine code, which the emulator "
-        "runs through the ONNX model it was converted from (its twin), found beside the .om file; loaded from "
-        "memory it has no path and so no twin. Load the ONNX twin's bytes instead (aclmdlLoadFromMem of X.onnx), "
-        "or load the .om from its file (aclmdlLoadFromFile) with X.onnx beside it, or with a twin mapped by "
-        "ACLLITE_EMU_OM_TWINS or acllite.om.set_twin" % size))
+        "the %d bytes are an offline model (.om, magic IMOD) made by ATC: Ascend machine code, no ONNX model in "
+        "it, and from memory no path to find its ONNX twin by. Provide instead: the .om that acllite atc builds "
+        "from the ONNX model (it carries the model), or the ONNX model's bytes, or load the .om from its file "
+        "with X.onnx beside it (or a twin mapped by ACLLITE_EMU_OM_TWINS / acllite.om.set_twin)" % size))

@@ -20,8 +20,10 @@ import numpy as np
 from .._acl_cffi import ffi
 from ..formats import onnx as onnx_format
 from ._extern import extern
-from .checks import OM_MAGIC, om_from_memory, validate
+from ..formats.om import OmError
+from .checks import OM_MAGIC, validate
 from .models import ACL_ERROR_INTERNAL_ERROR, EngineError, Model, models, publish, write_message
+from .om_twin import load_om_bytes
 
 logger = logging.getLogger("acllite.emulator")
 
@@ -37,14 +39,17 @@ BINDINGS_KEPT = 64  # I/O bindings cached per model (one per set of buffers and 
 def acllite_py_model_load(data, size, describe_only, handle_out, n_in, n_out, weight_bytes, message, message_len):
     try:
         blob = bytes(ffi.buffer(data, size))
-        if blob[:4] == OM_MAGIC:
-            raise om_from_memory(len(blob))
-        d = onnx_format.describe(blob)
-        model = Model(d.inputs, d.outputs, None if describe_only else onnx_format.session(blob), gears=d.gears,
-                      dynamic_index=len(d.inputs) - 1 if d.gears else -1)
+        if blob[:4] == OM_MAGIC:  # an offline model: described by its ModelDef (om_twin)
+            model, om_desc = load_om_bytes(blob, bool(describe_only))
+            weights = om_desc.weight_bytes
+        else:
+            d = onnx_format.describe(blob)
+            model = Model(d.inputs, d.outputs, None if describe_only else onnx_format.session(blob), gears=d.gears,
+                          dynamic_index=len(d.inputs) - 1 if (d.gears or d.shape_gears) else -1,
+                          shape_gears=d.shape_gears)
+            weights = d.weight_bytes
         validate(model)
-        weights = d.weight_bytes
-    except (EngineError, onnx_format.OnnxError) as exc:
+    except (EngineError, onnx_format.OnnxError, OmError) as exc:
         write_message(message, message_len, str(exc))
         return exc.code
     except Exception as exc:  # never let an exception cross into C
@@ -67,6 +72,14 @@ def acllite_py_model_describe(handle, is_output, index, desc):
     for k, d in enumerate(t.dims[:32]):
         desc.dims[k] = d
     desc.size = t.size
+    v2 = t.dims_v2 if not is_output and t.dims_v2 is not None and t.dims_v2 != t.dims else ()
+    desc.dimCountV2 = len(v2)
+    for k, d in enumerate(v2[:32]):
+        desc.dimsV2[k] = d
+    ranges = t.ranges if not is_output else None
+    desc.rangeCount = len(ranges) if ranges else 0
+    for k, (lo, hi) in enumerate((ranges or [])[:32]):
+        desc.ranges[k][0], desc.ranges[k][1] = lo, hi
     return 0
 
 
@@ -77,6 +90,11 @@ def _bind(model: Model, inputs: Any, outputs: Any) -> Tuple[Any, List[int]]:
     binding = model.session.io_binding()
     for i, t in enumerate(model.inputs):
         if t.synthetic:
+            continue
+        if model.shape_gears is not None or t.ranges:  # the emulator gave the gear's or the dataset's shape
+            shape = [int(inputs[i].dims[k]) for k in range(inputs[i].dimCount)]
+            _fits(shape, t, inputs[i].size, i, "input", ACL_ERROR_MODEL_INPUT_NOT_MATCH)
+            binding.bind_input(t.bind_name, "cpu", 0, t.dtype, shape, int(ffi.cast("uintptr_t", inputs[i].data)))
             continue
         batch = inputs[i].dims[0] if inputs[i].dimCount else 1
         shape = [batch if d < 0 else d for d in t.bind_dims]
@@ -217,4 +235,41 @@ def acllite_py_model_dynamic_batch(handle, batch, dynamic_index):
     for k, g in enumerate(model.gears[:128]):
         batch.batch[k] = g
     dynamic_index[0] = max(model.dynamic_index, 0)
+    return 0
+
+
+_GEAR_KINDS = {onnx_format.GEARS_IMAGE_SIZE: 1, onnx_format.GEARS_DIMS: 2}  # ACLLITE_EMU_GEARS_*
+
+
+@extern(ACL_ERROR_INTERNAL_ERROR, "describing a model's shape gears failed")
+def acllite_py_model_shape_gears(handle, kind, gear_count, value_count, dynamic_index):
+    model = models.get(handle)
+    if model is None:
+        return ACL_ERROR_INVALID_MODEL_ID
+    g = model.shape_gears
+    kind[0] = _GEAR_KINDS[g.kind] if g is not None else 0
+    gear_count[0] = len(g.values) if g is not None else 0
+    value_count[0] = len(g.values[0]) if g is not None else 0
+    dynamic_index[0] = max(model.dynamic_index, 0)
+    return 0
+
+
+@extern(ACL_ERROR_INTERNAL_ERROR, "describing a model's shape gear failed")
+def acllite_py_model_gear_shape(handle, gear, role, index, dim_count, dims):
+    model = models.get(handle)
+    g = model.shape_gears if model is not None else None
+    if g is None or gear >= len(g.values):
+        return ACL_ERROR_INVALID_MODEL_ID
+    if role == 2:
+        shape = g.values[gear]
+    else:
+        table = g.outputs[gear] if role == 1 else g.inputs[gear]
+        if index >= len(table):
+            return ACL_ERROR_INVALID_MODEL_ID
+        shape = table[index]
+    if len(shape) > 32:
+        return ACL_ERROR_INTERNAL_ERROR
+    dim_count[0] = len(shape)
+    for k, d in enumerate(shape):
+        dims[k] = d
     return 0

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional, Tuple
 
 from .._acl_cffi import ffi
-from ..formats.onnx import TensorDesc
+from ..formats.onnx import ShapeGears, TensorDesc
 
 __all__ = ["EngineError", "Model", "models", "publish", "write_message", "ACL_ERROR_INTERNAL_ERROR"]
 
@@ -34,6 +34,7 @@ class Model:
     lock: threading.Lock = field(default_factory=threading.Lock)
     gears: Tuple[int, ...] = ()  #: dynamic batch gears (acllite atc --dynamic_batch_size)
     dynamic_index: int = -1  #: index of the described input that carries the batch
+    shape_gears: Optional[ShapeGears] = None  #: --dynamic_image_size / --dynamic_dims (acllite atc)
     missing: Optional[EngineError] = None  #: why there is no session (an OM without twin): execute fails with it
 
 

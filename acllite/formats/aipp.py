@@ -35,7 +35,11 @@ from typing import Any, Dict, List, Tuple, Union
 
 import numpy as np
 
-__all__ = ["AippConfigError", "AippParams", "parse_aipp_config", "parse_aipp_text", "reference_aipp",
+#: The AIPP parameters that are switches (booleans in ATC's insert_op.proto), the rest being numbers.
+AIPP_SWITCH_KEYS = ("crop", "padding", "csc_switch", "rbuv_swap_switch", "ax_swap_switch")
+
+__all__ = ["AIPP_SWITCH_KEYS",
+           "AippConfigError", "AippParams", "parse_aipp_config", "parse_aipp_text", "reference_aipp",
            "input_bytes", "INPUT_FORMATS"]
 
 #: Accepted input formats -> (channels of the decoded image, bytes per pixel times 2 (for 4:2:0)).

@@ -38,6 +38,12 @@ META_AIPP = "acllite.aipp."
 META_DYNAMIC_BATCH = "acllite.dynamic_batch"
 #: The extra input of a model with gears, as ATC names it.
 DYNAMIC_TENSOR_NAME = "ascend_mbatch_shape_data"
+#: Shape gears recorded by acllite atc (--dynamic_image_size, --dynamic_dims): JSON, see :class:`ShapeGears`.
+META_SHAPE_GEARS = "acllite.shape_gears"
+#: Shape ranges recorded by acllite atc (--input_shape_range): JSON {input name: [[min, max], ...]} (max -1: unbounded).
+META_SHAPE_RANGES = "acllite.shape_ranges"
+GEARS_IMAGE_SIZE = "image_size"
+GEARS_DIMS = "dims"
 
 #: ONNX element type -> (aclDataType, numpy dtype). bfloat16 and strings have no numpy twin: refused.
 ONNX_TYPES: Dict[int, Tuple[int, Any]] = {
@@ -69,6 +75,8 @@ class TensorDesc:
     synthetic: bool = False  #: described, not a graph tensor (the dynamic batch input)
     aipp: Optional[Dict[str, Any]] = None  #: static AIPP settings recorded by acllite atc
     graph_name: Optional[str] = None  #: the graph tensor's name, when it differs from name (OM twins)
+    ranges: Optional[List[Tuple[int, int]]] = None  #: [min, max] per dim (--input_shape_range; max -1: unbounded)
+    dims_v2: Optional[Tuple[int, ...]] = None  #: aclmdlGetInputDimsV2 when it differs (the dims after static AIPP)
 
     @property
     def batch_dynamic(self) -> bool:
@@ -91,6 +99,41 @@ class TensorDesc:
 
 
 @dataclass
+class ShapeGears:
+    """Gears of ATC's ``--dynamic_image_size`` (kind ``image_size``: values are height, width) or ``--dynamic_dims``
+    (kind ``dims``: values are the dynamic dims of the inputs, in order), in the order ATC was given them. Per gear,
+    the complete shape of every graph input and output. On a device, the chosen gear's values are what
+    ``aclmdlSetDynamicHWSize``/``aclmdlSetInputDynamicDims`` write into the extra input ``ascend_mbatch_shape_data``
+    (one uint64 each)."""
+
+    kind: str
+    values: List[Tuple[int, ...]]
+    inputs: List[List[Tuple[int, ...]]]  #: per gear, per graph input
+    outputs: List[List[Tuple[int, ...]]]  #: per gear, per output
+
+    def to_json(self) -> str:
+        return json.dumps({"kind": self.kind, "values": [list(v) for v in self.values],
+                           "inputs": [[list(d) for d in g] for g in self.inputs],
+                           "outputs": [[list(d) for d in g] for g in self.outputs]}, sort_keys=True)
+
+    @classmethod
+    def from_json(cls, text: Any, n_inputs: int, n_outputs: int) -> "ShapeGears":
+        try:
+            raw = json.loads(text)
+            kind = raw["kind"]
+            values = [tuple(int(x) for x in v) for v in raw["values"]]
+            ins = [[tuple(int(x) for x in d) for d in g] for g in raw["inputs"]]
+            outs = [[tuple(int(x) for x in d) for d in g] for g in raw["outputs"]]
+        except (ValueError, KeyError, TypeError, OverflowError, RecursionError) as exc:
+            raise OnnxError(ACL_ERROR_PARSE_MODEL, "unreadable shape gears (%s)" % exc) from None
+        if kind not in (GEARS_IMAGE_SIZE, GEARS_DIMS) or not values or len(ins) != len(values) or \
+                len(outs) != len(values) or any(len(g) != n_inputs for g in ins) or \
+                any(len(g) != n_outputs for g in outs) or len({len(v) for v in values}) != 1:
+            raise OnnxError(ACL_ERROR_PARSE_MODEL, "inconsistent shape gears (%s, %d gears)" % (kind, len(values)))
+        return cls(kind, values, ins, outs)
+
+
+@dataclass
 class OnnxDescription:
     """What :func:`describe` finds in a model."""
 
@@ -99,6 +142,7 @@ class OnnxDescription:
     weight_bytes: int
     gears: Tuple[int, ...]  #: dynamic batch gears, in the order acllite atc recorded them
     proto: Any  #: the parsed onnx.ModelProto
+    shape_gears: Optional[ShapeGears] = None  #: --dynamic_image_size / --dynamic_dims gears
 
 
 def _tensors(graph: Any, role: str, initializers: set) -> List[TensorDesc]:
@@ -118,7 +162,8 @@ def _tensors(graph: Any, role: str, initializers: set) -> List[TensorDesc]:
     return out
 
 
-def _apply_metadata(proto: Any, inputs: List[TensorDesc]) -> Tuple[int, ...]:
+def _apply_metadata(proto: Any, inputs: List[TensorDesc],
+                    n_outputs: int = 0) -> Tuple[Tuple[int, ...], Optional[ShapeGears]]:
     """AIPP inputs are described as the device describes them; a dynamic-batch model gets its extra input."""
     meta = {p.key: p.value for p in proto.metadata_props}
     for t in inputs:
@@ -132,6 +177,8 @@ def _apply_metadata(proto: Any, inputs: List[TensorDesc]) -> Tuple[int, ...]:
         except (ValueError, KeyError, TypeError) as exc:
             raise OnnxError(ACL_ERROR_PARSE_MODEL, "input '%s': unreadable AIPP record (%s)" % (t.name, exc)) from None
         t.graph_dims, t.dims, t.size, t.aipp = t.dims, dims, size, aipp
+        if "model_dims" in aipp:
+            t.dims_v2 = tuple(int(d) for d in aipp["model_dims"])
         t.acl_dtype, t.dtype, t.acl_format = ACL_UINT8, np.uint8, ACL_FORMAT_NHWC
     gears: Tuple[int, ...] = ()
     if META_DYNAMIC_BATCH in meta:
@@ -142,7 +189,26 @@ def _apply_metadata(proto: Any, inputs: List[TensorDesc]) -> Tuple[int, ...]:
                             "unreadable dynamic batch gears %r" % meta[META_DYNAMIC_BATCH]) from None
         inputs.append(TensorDesc(DYNAMIC_TENSOR_NAME, ACL_UINT64, np.uint64, (1,), acl_format=ACL_FORMAT_ND,
                                  synthetic=True))
-    return gears
+    if META_SHAPE_RANGES in meta:
+        try:
+            table = json.loads(meta[META_SHAPE_RANGES])
+            for t in inputs:
+                if t.name in table:
+                    t.ranges = [(int(lo), int(hi)) for lo, hi in table[t.name]]
+                else:  # the other inputs are static: each dim its own range
+                    t.ranges = [(d, d) for d in t.dims]
+        except (ValueError, KeyError, TypeError, AttributeError, OverflowError, RecursionError) as exc:
+            raise OnnxError(ACL_ERROR_PARSE_MODEL, "unreadable shape ranges (%s)" % exc) from None
+        if any(len(t.ranges or ()) != len(t.dims) for t in inputs):
+            raise OnnxError(ACL_ERROR_PARSE_MODEL, "shape ranges do not match the inputs' ranks")
+    shape_gears = None
+    if META_SHAPE_GEARS in meta:
+        if gears:
+            raise OnnxError(ACL_ERROR_PARSE_MODEL, "a model has batch gears or shape gears, not both")
+        shape_gears = ShapeGears.from_json(meta[META_SHAPE_GEARS], len(inputs), n_outputs)
+        inputs.append(TensorDesc(DYNAMIC_TENSOR_NAME, ACL_UINT64, np.uint64, (len(shape_gears.values[0]),),
+                                 acl_format=ACL_FORMAT_ND, synthetic=True))
+    return gears, shape_gears
 
 
 def describe(data: bytes) -> OnnxDescription:
@@ -158,7 +224,7 @@ def describe(data: bytes) -> OnnxDescription:
     init = {t.name for t in proto.graph.initializer}
     inputs = _tensors(proto.graph.input, "input", init)
     outputs = _tensors(proto.graph.output, "output", set())
-    gears = _apply_metadata(proto, inputs)
+    gears, shape_gears = _apply_metadata(proto, inputs, len(outputs))
     weights = 0
     for t in proto.graph.initializer:
         if t.raw_data:
@@ -166,7 +232,7 @@ def describe(data: bytes) -> OnnxDescription:
         else:
             n = int(np.prod(t.dims, dtype=np.int64)) if t.dims else 1
             weights += n * np.dtype(ONNX_TYPES.get(t.data_type, (0, np.float32))[1]).itemsize
-    return OnnxDescription(inputs, outputs, weights, gears, proto)
+    return OnnxDescription(inputs, outputs, weights, gears, proto, shape_gears)
 
 
 #: The largest tensor (and model working memory) the emulator accepts: GE keeps sizes in int64_t.

@@ -119,6 +119,17 @@ def integer(value: Any, where: str = "value", flag: bool = False) -> int:
         raise TypeError("%s: an integer is required, not %s" % (where, _type_name(value))) from None
 
 
+SIZE_MAX = (1 << (8 * ffi.sizeof("size_t"))) - 1
+
+
+def size_index(value: Any, where: str = "index") -> int:
+    """A ``size_t index`` argument: -1 is the reserved index pyACL's documentation and the samples pass (C's
+    ``(size_t)-1``: "the model's gear information", e.g. ``aclmdlGetDynamicHW(desc, -1)``), any other value as an
+    integer (cffi checks its range)."""
+    v = value if type(value) is int else integer(value, where)
+    return SIZE_MAX if v == -1 else v
+
+
 def flag(value: Any, where: str = "value") -> int:
     return integer(value, where, flag=True)
 

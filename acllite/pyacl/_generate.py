@@ -72,7 +72,8 @@ def build(entry: _catalog.Entry, module_name: str) -> Callable[..., Any]:
     env: Dict[str, Any] = {"_f": binding.functions[entry.cfunc],  # type: ignore[index]
                            "_vp": _common.pointer_cached, "_ptr": _common.pointer, "_cast": ffi.cast,
                            "_V": _common.VOIDP, "_U": _common.UINTPTR, "_MAX": _common.UINTPTR_MAX,
-                           "_num": _common.integer, "_flag": _common.flag, "_real": _common.real,
+                           "_num": _common.integer, "_index": _common.size_index, "_flag": _common.flag,
+                           "_real": _common.real,
                            "_str": _common.string, "_text": _common.text, "_ty": type, "_int": int, "_float": float,
                            "_tls": threading.local(), "_AttributeError": AttributeError}
     releases = bool(_RELEASES.search(entry.function))
@@ -99,6 +100,8 @@ def build(entry: _catalog.Entry, module_name: str) -> Callable[..., Any]:
             args.append("%s if _ty(%s) is _float else _real(%s, %s)" % (p, p, p, where))
         elif kind == "flag":
             args.append("%s if _ty(%s) is _int else _flag(%s, %s)" % (p, p, p, where))
+        elif cname == "index" and ffi.typeof(ctype.replace("const ", "").strip()).cname == "size_t":
+            args.append("_index(%s, %s)" % (p, where))  # -1: the reserved index
         else:
             args.append("%s if _ty(%s) is _int else _num(%s, %s)" % (p, p, p, where))
     fname = entry.function

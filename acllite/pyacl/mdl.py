@@ -16,7 +16,7 @@ from ._common import ACL_ERROR_INVALID_PARAM as _INVALID_PARAM
 from ._common import UINTPTR as _UINTPTR, cast as _cast, ffi as _ffi, lib as _lib, new as _new
 from ._common import in_range as _in_range, integer as _integer, on_finalize as _on_finalize
 from ._common import optional_string as _optional_string, pointer as _pointer, pointer_cached as _vp
-from ._common import sequence as _sequence, string as _string
+from ._common import sequence as _sequence, size_index as _size_index, string as _string
 
 if TYPE_CHECKING:
     from typing import Any, Dict, List, Optional, Tuple
@@ -97,7 +97,7 @@ def get_dynamic_hw(model_desc: int, index: int, /) -> Tuple[Dict[str, Any], int]
     """``({"hwCount": n, "hw": [[h, w], ...]}, ret)`` (``({}, ret)`` on failure)."""
     h = _new("aclmdlHW *")
     ret = _lib.aclmdlGetDynamicHW(_p(model_desc, "acl.mdl.get_dynamic_hw: model_desc"),
-                                  _i(index, "acl.mdl.get_dynamic_hw: index"), h)
+                                  _size_index(index, "acl.mdl.get_dynamic_hw: index"), h)
     if ret:
         return {}, ret
     n = min(int(h.hwCount), 128)
@@ -107,7 +107,8 @@ def get_dynamic_hw(model_desc: int, index: int, /) -> Tuple[Dict[str, Any], int]
 def set_input_dynamic_dims(model_id: int, dataset: int, index: int, dims: Dict[str, Any], /) -> int:
     """``dims`` as ``get_input_dynamic_dims`` gives one gear: ``{"dimCount": n, "name": "", "dims": [...]}``."""
     where = "acl.mdl.set_input_dynamic_dims"
-    mid, ds, idx = _i(model_id, where + ": model_id"), _p(dataset, where + ": dataset"), _i(index, where + ": index")
+    mid, ds = _i(model_id, where + ": model_id"), _p(dataset, where + ": dataset")
+    idx = _size_index(index, where + ": index")
     if not isinstance(dims, dict):
         raise TypeError("%s: dims must be a dict" % where)
     d = _new("aclmdlIODims *")
@@ -130,7 +131,8 @@ def set_input_dynamic_dims(model_id: int, dataset: int, index: int, dims: Dict[s
 def get_input_dynamic_dims(model_desc: int, index: int, gear_count: int, /) -> Tuple[Optional[List[Any]], int]:
     """``([dims dict per gear], ret)``; ``(None, ret)`` on failure and for a gear_count above 4096 (pyACL's cap)."""
     where = "acl.mdl.get_input_dynamic_dims"
-    desc, idx, n = _p(model_desc, where + ": model_desc"), _i(index, where + ": index"), _i(gear_count, where)
+    desc, n = _p(model_desc, where + ": model_desc"), _i(gear_count, where)
+    idx = _size_index(index, where + ": index")
     if n < 0:
         raise OverflowError("%s: gear_count %d is negative" % (where, n))
     if n > 4096:

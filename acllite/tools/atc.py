@@ -2,7 +2,10 @@
 
 On a device, ATC compiles a framework model into an ``.om`` and can insert AIPP (hardware preprocessing) so the
 model takes the YUV420SP images DVPP produces. The emulator needs the same model with the same description, so
-this converter takes an ONNX model (``--framework=5``) and writes ``OUTPUT.onnx``:
+this converter takes an ONNX model (``--framework=5``) and writes ``OUTPUT.om``: ATC's OM container whose
+ModelDef describes the model as ATC does (inputs, outputs, formats, dims, AIPP, gears), carrying the converted
+ONNX model in place of Ascend machine code (:func:`acllite.formats.om.build`; real CANN refuses such a file, the
+emulator loads it from file and from memory):
 
 * ``--insert_op_conf``: the static AIPP of each block becomes ONNX operators in front of the input it feeds
   (unpacking YUV420SP/RGB/XRGB/YUV400 bytes, crop, swaps, color conversion, mean/min/var, padding: see
@@ -19,7 +22,8 @@ this converter takes an ONNX model (``--framework=5``) and writes ``OUTPUT.onnx`
 description file into DIR, named as ATC names them, for ``aclopSetModelDir``/``aclopLoad`` (acllite's own format,
 run by the emulator only: :mod:`acllite.formats.singleop`, docs/OPERATORS.md).
 
-Programs that load ``OUTPUT.om`` get this file: the emulator serves ``X.om`` from its ONNX twin ``X.onnx``.
+Files written by earlier versions (``X.onnx`` only) still load as ``X.om``: the emulator serves a missing ``X.om``
+from ``X.onnx``.
 """
 
 from __future__ import annotations
@@ -31,12 +35,15 @@ import os
 import re
 import shlex
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Sequence
+from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
+from ..formats import om
 from ..formats import onnx as onnx_format
-from ..formats.aipp import AippConfigError, AippParams, input_bytes, parse_aipp_config
+from . import atc_gears
+from .atc_gears import onnx_dims as _dims, set_onnx_dims as _set_dims
+from ..formats.aipp import AIPP_SWITCH_KEYS, AippConfigError, AippParams, input_bytes, parse_aipp_config
 
 __all__ = ["AtcError", "convert", "main", "build_parser"]
 
@@ -48,6 +55,8 @@ BATCH = "batch"  # the name of the dynamic batch dimension in converted models
 _OUTPUT_TYPES = {"FP32": 1, "FP16": 10, "UINT8": 2}  # ONNX element types
 _FORMATS = ("NCHW", "NHWC", "ND")
 _INT64_MAX = (1 << 63) - 1
+#: AIPP settings that are switches (the OM's aipp attribute stores them as bool, as ATC does)
+_AIPP_SWITCHES = AIPP_SWITCH_KEYS  # switches, stored as bool
 
 
 class AtcError(ValueError):
@@ -183,33 +192,17 @@ def _aipp_nodes(b: _Builder, raw: str, p: Dict[str, Any], nhwc_out: bool) -> str
     return img
 
 
-def _set_dims(value_info: Any, dims: Sequence[Any]) -> None:
-    shape = value_info.type.tensor_type.shape
-    while len(shape.dim):
-        shape.dim.pop()
-    for d in dims:
-        dim = shape.dim.add()
-        if isinstance(d, str):
-            dim.dim_param = d
-        elif d >= 0:
-            dim.dim_value = d
-        # a negative value: an unknown dimension (neither value nor name)
-
-
-def _dims(value_info: Any) -> List[Any]:
-    return [d.dim_value if d.HasField("dim_value") else (d.dim_param or -1)
-            for d in value_info.type.tensor_type.shape.dim]
-
-
 def convert(model: str, output: str, insert_op_conf: Optional[str] = None, input_shape: Optional[str] = None,
             input_format: Optional[str] = None, dynamic_batch_size: Optional[str] = None,
-            output_type: Optional[str] = None, soc_version: Optional[str] = None, command: str = "") -> Path:
-    """Convert an ONNX model as ATC would; returns the path written (``output + ".onnx"``)."""
+            output_type: Optional[str] = None, soc_version: Optional[str] = None, command: str = "",
+            dynamic_image_size: Optional[str] = None, dynamic_dims: Optional[str] = None,
+            input_shape_range: Optional[str] = None) -> Path:
+    """Convert an ONNX model as ATC would; returns the path written (``output + ".om"``)."""
     import onnx
 
     if not output or output.endswith(("/", os.sep)) or Path(output).name in (".", ".."):
         raise AtcError("--output: expected the output file's path without its extension (OUTPUT writes "
-                       "OUTPUT.onnx), got %r" % output)
+                       "OUTPUT.om), got %r" % output)
 
     try:
         proto = onnx.load(model)
@@ -229,6 +222,8 @@ def convert(model: str, output: str, insert_op_conf: Optional[str] = None, input
 
     gears = _parse_gears(dynamic_batch_size) if dynamic_batch_size else []
     shapes = _parse_input_shape(input_shape) if input_shape else {}
+    gear_kind, shape_gear_values = _shape_gear_options(dynamic_batch_size, dynamic_image_size, dynamic_dims, fmt,
+                                                       shapes)
     fixed: Dict[str, int] = {}  # symbolic input dimensions --input_shape gave a value
     for name, dims in shapes.items():
         if name not in by_name:
@@ -236,12 +231,24 @@ def convert(model: str, output: str, insert_op_conf: Optional[str] = None, input
         old = _dims(by_name[name])
         if len(dims) != len(old):
             raise AtcError("--input_shape: %r has %d dimensions, the model's input %s" % (name, len(dims), old))
-        if -1 in dims and (not gears or dims.index(-1) != 0 or dims.count(-1) > 1):
+        if -1 in dims and not gear_kind and (not gears or dims.index(-1) != 0 or dims.count(-1) > 1):
             raise AtcError("--input_shape: -1 in %r needs --dynamic_batch_size, and only the first dimension "
                            "may be -1" % name)
         fixed.update((o, d) for o, d in zip(old, dims) if isinstance(o, str) and d > 0)
-        _set_dims(by_name[name], [BATCH if d == -1 else d for d in dims])
-    if fixed or (not gears and all(isinstance(d, int) and d > 0 for vi in inputs for d in _dims(vi))):
+        if not gear_kind:
+            _set_dims(by_name[name], [BATCH if d == -1 else d for d in dims])
+    meta: Dict[str, str] = {}
+    ranged = _apply_shape_ranges(input_shape_range, by_name, bool(gears or gear_kind), meta)
+    if gear_kind:
+        if insert_op_conf:
+            raise AtcError("--insert_op_conf with --dynamic_image_size or --dynamic_dims is not supported by acllite "
+                           "atc yet")
+        try:
+            record = atc_gears.shape_gears(proto, inputs, gear_kind, fmt, shapes, shape_gear_values)
+        except atc_gears.GearError as exc:
+            raise AtcError(str(exc)) from None
+        meta[onnx_format.META_SHAPE_GEARS] = record.to_json()
+    elif fixed or (not gears and all(isinstance(d, int) and d > 0 for vi in inputs for d in _dims(vi))):
         _carry_shapes_to_outputs(proto, fixed)
     if gears:
         dynamic = [vi.name for vi in inputs if _dims(vi) and not isinstance(_dims(vi)[0], int)]
@@ -255,12 +262,11 @@ def convert(model: str, output: str, insert_op_conf: Optional[str] = None, input
             d = _dims(vo)
             if d:
                 _set_dims(vo, [BATCH] + d[1:])
-    for vi in inputs:
+    for vi in [vi for vi in inputs if vi.name not in ranged] if not gear_kind else []:
         rest = [d for d in _dims(vi)[1:]]
         if any(not isinstance(d, int) or d < 1 for d in rest):
             raise AtcError("input %r has dynamic dimensions %s: give them with --input_shape" % (vi.name, _dims(vi)))
 
-    meta: Dict[str, str] = {}
     if insert_op_conf:
         try:
             blocks = parse_aipp_config(insert_op_conf)
@@ -285,13 +291,115 @@ def convert(model: str, output: str, insert_op_conf: Optional[str] = None, input
     problem = onnx_format.size_problem(onnx_format.describe(proto.SerializeToString()))
     if problem:  # a model the emulator would refuse to load (sizes beyond int64)
         raise AtcError("the converted model cannot be loaded: %s" % problem)
-    out = Path(output + ".onnx")
+    blob = proto.SerializeToString()
+    out = Path(output + ".om")
+    data = om.build(om_spec(blob, out.stem, soc_version or ""))
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
-        onnx.save(proto, str(out))
+        out.write_bytes(data)
     except OSError as exc:
         raise AtcError("--output: cannot write %s: %s" % (out, exc.strerror or exc)) from None
     return out
+
+
+def _apply_shape_ranges(text: Optional[str], by_name: Dict[str, Any], geared: bool, meta: Dict[str, str]) -> List[str]:
+    """--input_shape_range: ranged inputs get symbolic dims where a range is not one value; the ranges are recorded
+    for the emulator (``acllite.shape_ranges``). Returns the inputs it names."""
+    if not text:
+        return []
+    if geared:
+        raise AtcError("--input_shape_range cannot be used with --dynamic_batch_size, --dynamic_image_size or "
+                       "--dynamic_dims")
+    try:
+        ranges = atc_gears.parse_shape_range(text)
+    except atc_gears.GearError as exc:
+        raise AtcError(str(exc)) from None
+    for name, dims in ranges.items():
+        if name not in by_name:
+            raise AtcError("--input_shape_range: the model has no input %r (inputs: %s)" % (name, ", ".join(by_name)))
+        old = _dims(by_name[name])
+        if len(dims) != len(old):
+            raise AtcError("--input_shape_range: %r has %d dimensions, the model's input %s" % (name, len(dims), old))
+        for k, ((lo, hi), o) in enumerate(zip(dims, old)):
+            if isinstance(o, int) and o > 0 and not lo <= o <= (hi if hi >= 0 else o):
+                raise AtcError("--input_shape_range: %r: dimension %d of the model is %d, outside %d~%d" % (
+                    name, k, o, lo, hi))
+        _set_dims(by_name[name], [lo if lo == hi else "range_%s_%d" % (re.sub(r"\W", "_", name), k)
+                                  for k, (lo, hi) in enumerate(dims)])
+    meta[onnx_format.META_SHAPE_RANGES] = json.dumps({n: [list(r) for r in d] for n, d in ranges.items()},
+                                                     sort_keys=True)
+    return list(ranges)
+
+
+def _shape_gear_options(batch: Optional[str], image_size: Optional[str], dims: Optional[str], fmt: str,
+                        shapes: Dict[str, List[int]]) -> Tuple[str, List[Tuple[int, ...]]]:
+    """The kind and values of --dynamic_image_size / --dynamic_dims ("" when neither); ATC takes one of the three
+    dynamic options at a time."""
+    given = [o for o, v in (("--dynamic_batch_size", batch), ("--dynamic_image_size", image_size),
+                            ("--dynamic_dims", dims)) if v]
+    if len(given) > 1:
+        raise AtcError("%s: ATC takes one of --dynamic_batch_size, --dynamic_image_size and --dynamic_dims" %
+                       " and ".join(given))
+    if not image_size and not dims:
+        return "", []
+    try:
+        if image_size:
+            kind, values = onnx_format.GEARS_IMAGE_SIZE, atc_gears.parse_image_size(image_size)
+        else:
+            kind, values = onnx_format.GEARS_DIMS, atc_gears.parse_dims(dims or "")
+        atc_gears.check_shapes(kind, fmt, shapes, values)
+    except atc_gears.GearError as exc:
+        raise AtcError(str(exc)) from None
+    return kind, values
+
+
+def _tensor_spec(t: onnx_format.TensorDesc, top_gear: int, is_input: bool) -> om.TensorSpec:
+    """One tensor as ATC records it. With batch gears, a batch-dynamic tensor is described at the largest gear
+    (dims and size), inputs with ``_mbatch_origin_input_dims`` keeping the -1."""
+    aipp: Optional[Dict[str, Any]] = None
+    dims_v2 = None
+    if t.aipp is not None:  # the record atc wrote: ATC's static AIPP attribute, and the model's dims after it
+        aipp = {"aipp_mode": "static", "input_format": t.aipp["input_format"]}
+        for key, value in t.aipp["params"].items():  # switches as ATC stores them (bool)
+            if isinstance(value, (bool, int, float)):
+                aipp[key] = bool(value) if key in _AIPP_SWITCHES else value
+        dims_v2 = tuple(int(d) for d in t.aipp["model_dims"])
+    dims, size, origin = tuple(t.dims), t.size, None
+    if top_gear and t.batch_dynamic and not t.synthetic:
+        per_item = t.size or int(np.prod(dims[1:], dtype=object)) * int(np.dtype(t.dtype).itemsize)
+        dims, size = (top_gear,) + dims[1:], per_item * top_gear
+        origin = tuple(t.dims) if is_input else None
+    return om.TensorSpec(t.name, t.acl_dtype, t.format, dims, size=size, aipp=aipp, dims_v2=dims_v2,
+                         origin_dims=origin)
+
+
+def om_spec(onnx_blob: bytes, name: str, soc_version: str = "") -> om.ModelSpec:
+    """The OM description of a converted ONNX model (its ``acllite.*`` metadata read as the engine reads it)."""
+    from .. import __version__
+
+    d = onnx_format.describe(onnx_blob)
+    top = max(d.gears) if d.gears else 0
+    inputs = [_tensor_spec(t, top, True) for t in d.inputs]
+    outputs = [_tensor_spec(t, top, False) for t in d.outputs]
+    gears: Dict[str, List[Tuple[int, ...]]] = {"batch": [(g,) for g in d.gears]} if d.gears else {}
+    for spec, t in zip(inputs, d.inputs):  # --input_shape_range: the tensor's shape_range, as ATC records it
+        if t.ranges and -1 in t.dims:
+            spec.shape_range = tuple((int(lo), int(hi)) for lo, hi in t.ranges)
+    shaped = d.shape_gears
+    if shaped is not None:  # the multi-batch op ATC records for --dynamic_image_size / --dynamic_dims
+        gears = {"hw" if shaped.kind == onnx_format.GEARS_IMAGE_SIZE else "dims": list(shaped.values)}
+        # a tensor's size is its largest gear's (what aclmdlGetInputSizeByIndex reports on a device); inputs keep
+        # their -1 in _mbatch_origin_input_dims
+        for specs, tensors, per_gear in ((inputs, d.inputs, shaped.inputs), (outputs, d.outputs, shaped.outputs)):
+            for k, (spec, t) in enumerate(zip(specs, tensors)):
+                if k < len(per_gear[0]) and -1 in t.dims:
+                    item = int(np.dtype(t.dtype).itemsize)
+                    spec.size = max(item * int(np.prod(g[k], dtype=object)) for g in per_gear)
+                    if specs is inputs:
+                        spec.origin_dims = tuple(t.dims)
+    return om.ModelSpec(name, inputs, outputs, onnx_blob, soc_version=soc_version,
+                        atc_version="acllite %s" % __version__, gears=gears,
+                        attributes={"weight_size": d.weight_bytes})
 
 
 def _carry_shapes_to_outputs(proto: Any, fixed: Dict[str, int]) -> None:
@@ -422,6 +530,7 @@ def _cast_outputs(proto: Any, spec: str) -> None:
 
 _LOG_LEVELS = ("error", "warning", "info", "debug", "null")
 _OPTIONS = ("framework", "model", "output", "insert_op_conf", "input_shape", "input_format", "dynamic_batch_size",
+            "dynamic_image_size", "dynamic_dims", "input_shape_range",
             "output_type", "soc_version", "log", "mode", "singleop")
 #: What ATC accepts beside --singleop (its documentation's list, less the tuning options the emulator ignores).
 _SINGLEOP_OPTIONS = ("singleop", "output", "soc_version", "log")
@@ -429,10 +538,10 @@ _SINGLEOP_OPTIONS = ("singleop", "output", "soc_version", "log")
 
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="acllite atc", description="ATC's command line for the emulator: ONNX (+AIPP) "
-                                "-> OUTPUT.onnx", allow_abbrev=False)
+                                "-> OUTPUT.om", allow_abbrev=False)
     p.add_argument("--framework", help="5 (ONNX); the only framework the emulator runs")
     p.add_argument("--model", help="the ONNX model")
-    p.add_argument("--output", required=True, help="output path without extension (writes OUTPUT.onnx); with "
+    p.add_argument("--output", required=True, help="output path without extension (writes OUTPUT.om); with "
                    "--singleop, the directory of the single-operator models")
     p.add_argument("--singleop", help="a single-operator description file (JSON): one model per operator into the "
                    "--output directory (docs/OPERATORS.md)")
@@ -440,6 +549,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--input_shape", help='"name:n,c,h,w[;name2:...]", -1 for the dynamic batch')
     p.add_argument("--input_format", help="NCHW (default), NHWC or ND")
     p.add_argument("--dynamic_batch_size", help='"1,2,4,8": the batch gears')
+    p.add_argument("--dynamic_image_size", help='"h1,w1;h2,w2": height and width gears (-1 as H and W in '
+                   '--input_shape)')
+    p.add_argument("--input_shape_range", help='"name:[1~8,3,-1,-1];...": shape ranges (min~max, -1: any); the '
+                   'program sets each execution\'s shape with aclmdlSetDatasetTensorDesc')
+    p.add_argument("--dynamic_dims", help='"v1,v2;v1,v2": ND dims gears, one value per -1 of --input_shape '
+                   '(--input_format=ND)')
     p.add_argument("--output_type", help="FP32, FP16, UINT8, or NODE:INDEX:TYPE;...")
     p.add_argument("--soc_version", help="Ascend310, Ascend310P3, ... (recorded)")
     p.add_argument("--log", help="accepted for compatibility (error, warning, info, debug, null)")
@@ -478,7 +593,9 @@ def main(argv: Sequence[str]) -> int:
     try:
         out = convert(args.model, args.output, args.insert_op_conf, args.input_shape, args.input_format,
                       args.dynamic_batch_size, args.output_type, args.soc_version,
-                      command="acllite atc " + " ".join(shlex.quote(a) for a in argv))
+                      command="acllite atc " + " ".join(shlex.quote(a) for a in argv),
+                      dynamic_image_size=args.dynamic_image_size, dynamic_dims=args.dynamic_dims,
+                      input_shape_range=args.input_shape_range)
     except AtcError as exc:
         sys.stderr.write("acllite atc: %s\n" % exc)
         return 1
@@ -486,7 +603,7 @@ def main(argv: Sequence[str]) -> int:
         logger.debug("conversion failed", exc_info=True)
         sys.stderr.write("acllite atc: cannot convert %s: %s: %s\n" % (args.model, type(exc).__name__, exc))
         return 1
-    print("ATC run success: wrote %s (load it as %s or %s)" % (out, out, out.with_suffix(".om")))
+    print("ATC run success: wrote %s (runs on acllite's emulator only: real CANN refuses it)" % out)
     return 0
 
 

@@ -52,7 +52,7 @@ def model_dir() -> Path:
 
 def prepare_demo_model(directory: Optional[Path] = None,
                        announce: Optional[Callable[[str], None]] = None) -> Path:
-    """The demo model with AIPP, prepared once; returns the path to load (``.om``, served by its ONNX twin).
+    """The demo model with AIPP, prepared once; returns the path of the ``.om`` acllite atc wrote.
 
     ``announce`` is called with a line saying what is prepared, only when there is work to do (the first run,
     or after the weights or the AIPP configuration changed). Raises :class:`acllite.demo.efficientnet.
@@ -66,7 +66,7 @@ def prepare_demo_model(directory: Optional[Path] = None,
         announce("preparing the demo model in %s (once)..." % directory)
         announce = None
     plain = efficientnet.prepare(directory)
-    converted = directory / (DEMO_MODEL_STEM + ".onnx")
+    converted = directory / (DEMO_MODEL_STEM + ".om")
     stamp = directory / (DEMO_MODEL_STEM + ".source")
     source = "%s %s" % (plain.stat().st_mtime_ns, AIPP_CONFIG.read_text())
     if not converted.exists() or not stamp.exists() or stamp.read_text() != source:
@@ -76,7 +76,7 @@ def prepare_demo_model(directory: Optional[Path] = None,
         atc.convert(str(plain), str(directory / DEMO_MODEL_STEM), insert_op_conf=str(AIPP_CONFIG),
                     soc_version="Ascend310")
         stamp.write_text(source)
-    return directory / (DEMO_MODEL_STEM + ".om")
+    return converted
 
 
 def find_images(paths: Iterable[Union[str, Path]]) -> List[Path]:

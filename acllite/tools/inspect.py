@@ -124,21 +124,30 @@ def _describe_onnx(path: str) -> Dict[str, Any]:
     if problem:
         raise InspectError("%s: %s" % (path, problem))
     proto, inputs, outputs = d.proto, d.inputs, d.outputs
+    g = d.shape_gears
     metadata: Dict[str, Any] = {}
     for prop in proto.metadata_props:
         try:
             metadata[prop.key] = json.loads(prop.value) if prop.key.startswith(onnx_format.META_AIPP) else prop.value
         except ValueError:
             metadata[prop.key] = prop.value
-    return {
+    report = {
         "path": path, "kind": "onnx", "file_size": len(data),
         "producer": (proto.producer_name + " " + proto.producer_version).strip(), "ir_version": proto.ir_version,
         "opset": {o.domain or "ai.onnx": o.version for o in proto.opset_import},
         "inputs": [_onnx_tensor(t, d.gears) for t in inputs], "outputs": [_onnx_tensor(t, d.gears) for t in outputs],
-        "dynamic_batch": list(d.gears), "dynamic_hw": [], "dynamic_dims": [],
+        "dynamic_batch": list(d.gears),
+        "dynamic_hw": [list(v) for v in g.values] if g is not None and g.kind == onnx_format.GEARS_IMAGE_SIZE else [],
+        "dynamic_dims": [list(v) for v in g.values] if g is not None and g.kind == onnx_format.GEARS_DIMS else [],
         "aipp": {t.name: t.aipp for t in inputs if t.aipp is not None}, "weight_bytes": d.weight_bytes,
         "metadata": metadata,
     }
+    if g is not None:  # what aclmdlGetInputSizeByIndex reports: buffers for the largest gear
+        for tensors, per_gear in ((report["inputs"], g.inputs), (report["outputs"], g.outputs)):
+            for k, t in enumerate(tensors[:len(per_gear[0])]):
+                t["size"] = max(tensor_bytes(tuple(shapes[k]), t["acl_dtype"]) for shapes in per_gear)
+        report["inputs"][-1]["size"] = 8 * len(g.values[0])
+    return report
 
 
 def describe(path: PathLike) -> Dict[str, Any]:
@@ -172,6 +181,12 @@ def _table(tensors: Sequence[Dict[str, Any]]) -> List[str]:
         dims = "[%s]" % ", ".join(str(d) for d in t["dims"])
         if t.get("dims_v2"):
             dims += " (V2 %s)" % ("[%s]" % ", ".join(str(d) for d in t["dims_v2"]))
+        if t.get("shape_range"):  # ATC --input_shape_range: [min~max] per dim, max -1 unbounded
+            dims += " range [%s]" % ", ".join("%d~%s" % (lo, hi if hi >= 0 else "inf") for lo, hi in t["shape_range"])
+        if t.get("aipp_mode") == "dynamic_aipp":
+            dims += " dynamic AIPP"
+        if t.get("op_type") == "AippData":
+            dims += " (dynamic AIPP parameters)"
         rows.append([str(i), t["name"], t["dtype"], t["format"], dims, size])
     widths = [max(len(r[k]) for r in rows) for k in range(len(rows[0]))]
     return ["  " + "  ".join(cell.ljust(w) for cell, w in zip(r, widths)).rstrip() for r in rows]

@@ -33,6 +33,7 @@ typedef struct {
     uint64_t tensorDescs;  /* aclTensorDesc (an array made by the runtime counts once) */
     uint64_t opAttrs;      /* aclopAttr */
     uint64_t opHandles;    /* aclopHandle */
+    uint64_t modelConfigs; /* aclmdlConfigHandle and aclmdlExecConfigHandle */
 } acllite_emu_counts;
 
 typedef void (*acllite_emu_log_fn)(int32_t level, const char *message);
@@ -60,6 +61,12 @@ typedef struct {
     int64_t dims[32]; /* -1: dynamic */
     size_t size;      /* 0: dims x element size; else the bytes the device reports (per batch item when dim 0
                          is dynamic), e.g. W*H*3/2 for a YUV420SP AIPP input described as [N, H, W, 3] */
+    size_t rangeCount;     /* inputs of ATC --input_shape_range: dimCount, else 0 */
+    int64_t ranges[32][2]; /* [min, max] of each dim (max -1: unbounded); the shape is set per execution with
+                              aclmdlSetDatasetTensorDesc */
+    size_t dimCountV2;     /* aclmdlGetInputDimsV2 when it differs (an input behind static AIPP: the model's dims
+                              after AIPP); 0: the same as dims */
+    int64_t dimsV2[32];
 } acllite_emu_tensor_desc;
 
 typedef struct {
@@ -88,7 +95,24 @@ typedef struct {
     /* Optional. Dynamic batch gears (ATC --dynamic_batch_size): fill batch (batchCount 0: none) and the index of
      * the extra input that carries the chosen batch (ACL_DYNAMIC_TENSOR_NAME). */
     aclError (*dynamicBatch)(uint64_t engineModel, aclmdlBatch *batch, size_t *dynamicInputIndex);
+    /* Optional. Shape gears (ATC --dynamic_image_size: kind ACLLITE_EMU_GEARS_IMAGE_SIZE, --dynamic_dims:
+     * ACLLITE_EMU_GEARS_DIMS; ACLLITE_EMU_GEARS_NONE: none): their count, the number of values that name a gear in
+     * the extra input (ACL_DYNAMIC_TENSOR_NAME, one uint64 each: height and width, or the dynamic dims in order)
+     * and that input's index. */
+    aclError (*shapeGears)(uint64_t engineModel, int32_t *kind, size_t *gearCount, size_t *valueCount,
+                           size_t *dynamicInputIndex);
+    /* Optional, with shapeGears. At gear: the complete shape of input (ACLLITE_EMU_GEAR_INPUT) or output
+     * (ACLLITE_EMU_GEAR_OUTPUT) index, or the gear's values (ACLLITE_EMU_GEAR_VALUES, index 0). */
+    aclError (*gearShape)(uint64_t engineModel, size_t gear, int32_t role, size_t index, size_t *dimCount,
+                          int64_t *dims);
 } acllite_emu_model_engine;
+
+#define ACLLITE_EMU_GEARS_NONE 0
+#define ACLLITE_EMU_GEARS_IMAGE_SIZE 1
+#define ACLLITE_EMU_GEARS_DIMS 2
+#define ACLLITE_EMU_GEAR_INPUT 0
+#define ACLLITE_EMU_GEAR_OUTPUT 1
+#define ACLLITE_EMU_GEAR_VALUES 2
 
 /* Register the engine (copied). NULL unregisters: model loading then fails with ACL_ERROR_API_NOT_SUPPORT. */
 void acllite_emu_set_model_engine(const acllite_emu_model_engine *engine);

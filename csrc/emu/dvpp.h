@@ -173,12 +173,48 @@ uint64_t dvpp_vdec_release_all_locked(uint64_t *channels);
 uint64_t dvpp_vdec_count_locked(uint64_t *channels);
 uint64_t dvpp_venc_release_all_locked(uint64_t *channels);
 uint64_t dvpp_venc_count_locked(uint64_t *channels);
-/* VPC operations objects (dvpp_vpc_ops.c) */
+/* ---- borders, LUT maps, histograms, pyramids (dvpp_vpc_ops.c) ---- */
 uint64_t dvpp_vpc_ops_release_all_locked(void);
 uint64_t dvpp_vpc_ops_count_locked(void);
+/* ACL_ERROR_FEATURE_UNSUPPORTED with the message when the SoC lacks the operation (make border, LUT remapping,
+ * histograms and their batch form exist on Ascend310P and newer; pyramid down only on Ascend310P). */
+aclError dvpp_vpc_ops_supported(const char *func, bool pyramid);
+
+/* A border configuration's fields. */
+typedef struct {
+    uint32_t top, bottom, left, right;
+    acldvppBorderType type;
+    double value[4]; /* per channel: R|Y, G|U, B|V, reserved */
+} dvpp_border;
+aclError dvpp_border_read(const acldvppBorderConfig *cfg, dvpp_border *out, const char *func, const char *what);
+/* The region of out inside the borders (at least 10x6); error with the message when the borders leave less. */
+aclError dvpp_border_inner(const dvpp_border *b, const dvpp_pic *out, dvpp_rect *inner, const char *func,
+                           const char *what);
+/* Fill everything of out outside inner by the border rule, channel by channel at each channel's resolution, from
+ * out's own samples inside inner. Constant values are RGB unless both fin and fout are YUV formats. */
+void dvpp_border_fill(const dvpp_pic *out, const dvpp_format *fout, dvpp_rect inner, const dvpp_border *b,
+                      const dvpp_format *fin);
+
+/* A channel of a picture read in place: sample (0, 0), bytes between rows and between adjacent samples. */
+typedef struct {
+    const uint8_t *base;
+    size_t stride;
+    uint32_t step;
+    uint32_t w, h; /* samples */
+} dvpp_plane;
+/* The Y, U, V planes of a YUV picture (returns 1 for YUV400, 3 for the others, 0 for RGB formats). */
+int dvpp_yuv_planes(const dvpp_pic *p, const dvpp_format *f, dvpp_plane out[3]);
+void dvpp_rgb_to_yuv(uint8_t r, uint8_t g, uint8_t b, uint8_t *y, uint8_t *u, uint8_t *v);
+/* Scale (or copy, same size) region crop of in into region paste of out, converting formats as VPC does; the
+ * pictures are checked and their memory located by the caller. */
+aclError dvpp_vpc_place(const dvpp_pic *in, const dvpp_format *fin, dvpp_rect crop, const dvpp_pic *out,
+                        const dvpp_format *fout, dvpp_rect paste, const char *func);
 /* The checks of a VPC input or output picture (dvpp_vpc.c) */
 aclError dvpp_vpc_check_picture(const dvpp_pic *p, bool output, const char *func, const char *what,
                                 const dvpp_format **fmt, uint64_t *bytes);
+/* The same, naming the memory "memory" in messages (an output checked by the input rules, say). */
+aclError dvpp_vpc_check_picture_named(const dvpp_pic *p, bool output, const char *func, const char *what,
+                                      const char *memory, const dvpp_format **fmt, uint64_t *bytes);
 
 /* JFIF (BT.601 full range) conversions, 16-bit fixed point, shared by VPC and the codec rows. */
 static inline uint8_t dvpp_clamp8(int v) { return (uint8_t)(v < 0 ? 0 : v > 255 ? 255 : v); }

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "dvpp.h"
 
@@ -76,15 +77,10 @@ uint64_t dvpp_picture_bytes(const dvpp_format *f, uint32_t ws, uint32_t hs) {
 
 /* ---------------------------------------------------------------------------------------- plane views */
 
-typedef struct {
-    const uint8_t *base; /* sample (0, 0) */
-    size_t stride;       /* bytes between rows */
-    uint32_t step;       /* bytes between horizontally adjacent samples */
-    uint32_t w, h;       /* samples */
-} plane;
+typedef dvpp_plane plane;
 
 /* The Y, U, V planes of a YUV picture read in place (n = 1 for YUV400, else 3). */
-static int yuv_planes(const dvpp_pic *p, const dvpp_format *f, plane out[3]) {
+int dvpp_yuv_planes(const dvpp_pic *p, const dvpp_format *f, dvpp_plane out[3]) {
     const uint8_t *d = p->data;
     uint32_t cw = (p->width + (1u << f->sx) - 1) >> f->sx, ch = (p->height + (1u << f->sy) - 1) >> f->sy;
     switch (f->family) {
@@ -114,7 +110,7 @@ static int yuv_planes(const dvpp_pic *p, const dvpp_format *f, plane out[3]) {
 
 /* ------------------------------------------------------------------------------------ colour (JFIF) */
 
-static void rgb_to_yuv(uint8_t r, uint8_t g, uint8_t b, uint8_t *y, uint8_t *u, uint8_t *v) {
+void dvpp_rgb_to_yuv(uint8_t r, uint8_t g, uint8_t b, uint8_t *y, uint8_t *u, uint8_t *v) {
     /* BT.601 full range, the JPEG/JFIF matrix, Q16 */
     int yy = (19595 * r + 38470 * g + 7471 * b + 32768) >> 16;
     int uu = ((-11059 * r - 21709 * g + 32768 * b + 32768) >> 16) + 128;
@@ -230,6 +226,8 @@ typedef struct {
     dvpp_rect crop, paste;
     int kernel;
     uint64_t in_bytes, out_bytes;
+    bool has_border;   /* batch crop-resize-make-border: paste is the inner region, border fills the rest */
+    dvpp_border border;
 } vpc_job;
 
 /* RGB input: the crop region as three YUV 4:4:4 planes in buf (3 * w * h bytes). */
@@ -241,7 +239,7 @@ static void rgb_region_to_yuv(const vpc_job *j, uint8_t *buf, plane out[3]) {
         const uint8_t *src = j->in.data + (size_t)(j->crop.y + y) * j->in.wstride + (size_t)j->crop.x * f->bpp;
         for (uint32_t x = 0; x < w; x++, src += f->bpp) {
             size_t o = (size_t)y * w + x;
-            rgb_to_yuv(src[f->off[0]], src[f->off[1]], src[f->off[2]], &yp[o], &up[o], &vp[o]);
+            dvpp_rgb_to_yuv(src[f->off[0]], src[f->off[1]], src[f->off[2]], &yp[o], &up[o], &vp[o]);
         }
     }
     for (int i = 0; i < 3; i++) out[i] = (plane){buf + (size_t)i * w * h, w, 1, w, h};
@@ -262,7 +260,7 @@ static aclError vpc_process(const vpc_job *j) {
         isx = isy = 0;
         nsrc = 3;
     } else {
-        nsrc = yuv_planes(&j->in, j->fin, src);
+        nsrc = dvpp_yuv_planes(&j->in, j->fin, src);
     }
 
     /* Destination planes: the output itself (YUV) or a YUV 4:4:4 copy of the paste region (RGB). */
@@ -289,7 +287,7 @@ static aclError vpc_process(const vpc_job *j) {
         ndst = 3;
     } else {
         plane op[3];
-        ndst = yuv_planes(&j->out, fo, op);
+        ndst = dvpp_yuv_planes(&j->out, fo, op);
         osx = fo->sx;
         osy = fo->sy;
         for (int i = 0; i < ndst; i++) {
@@ -336,7 +334,7 @@ static aclError vpc_process(const vpc_job *j) {
 
 void dvpp_to_ycbcr(const dvpp_pic *in, const dvpp_format *f, uint8_t *out, size_t out_stride) {
     plane p[3];
-    int n = yuv_planes(in, f, p);
+    int n = dvpp_yuv_planes(in, f, p);
     for (uint32_t y = 0; y < in->height; y++) {
         uint8_t *o = out + (size_t)y * out_stride;
         const uint8_t *yr = p[0].base + (size_t)y * p[0].stride;
@@ -355,8 +353,8 @@ void dvpp_to_ycbcr(const dvpp_pic *in, const dvpp_format *f, uint8_t *out, size_
 static bool is_8k(uint32_t w, uint32_t h) { return w > 4096 || h > 4096; }
 
 /* A VPC input or output picture against the documented limits; fills the format and the bytes it spans. */
-static aclError check_picture(const dvpp_pic *p, bool output, const char *func, const char *what,
-                              const dvpp_format **fmt, uint64_t *bytes) {
+static aclError check_picture_named(const dvpp_pic *p, bool output, const char *func, const char *what,
+                                    const char *memory, const dvpp_format **fmt, uint64_t *bytes) {
     const dvpp_soc_rules *soc = dvpp_soc();
     const dvpp_format *f = dvpp_format_of(p->format);
     if (!f) return emu_fail(ACL_ERROR_INVALID_PARAM, func, "%s: format %d is not a VPC format", what, (int)p->format);
@@ -406,11 +404,21 @@ static aclError check_picture(const dvpp_pic *p, bool output, const char *func, 
                         "%s: size %u is too small: %s with strides %ux%u takes %llu bytes", what, p->size, f->name,
                         p->wstride, p->hstride, (unsigned long long)need);
     }
-    aclError err = dvpp_check_memory(p->data, need, func, output ? "output data" : "input data");
+    aclError err = dvpp_check_memory(p->data, need, func, memory);
     if (err) return err;
     *fmt = f;
     *bytes = need;
     return ACL_SUCCESS;
+}
+
+static aclError check_picture(const dvpp_pic *p, bool output, const char *func, const char *what,
+                              const dvpp_format **fmt, uint64_t *bytes) {
+    return check_picture_named(p, output, func, what, output ? "output data" : "input data", fmt, bytes);
+}
+
+aclError dvpp_vpc_check_picture_named(const dvpp_pic *p, bool output, const char *func, const char *what,
+                                      const char *memory, const dvpp_format **fmt, uint64_t *bytes) {
+    return check_picture_named(p, output, func, what, memory, fmt, bytes);
 }
 
 aclError dvpp_vpc_check_picture(const dvpp_pic *p, bool output, const char *func, const char *what,
@@ -471,13 +479,16 @@ static aclError run_job(void *arg) {
     emu_mem_where w;
     aclError err = emu_mem_locate(j->in.data, j->in_bytes, &w, j->func, "input data");
     if (!err) err = emu_mem_locate(j->out.data, j->out_bytes, &w, j->func, "output data");
-    return err ? err : vpc_process(j);
+    if (!err) err = vpc_process(j);
+    if (!err && j->has_border) dvpp_border_fill(&j->out, j->fout, j->paste, &j->border, j->fin);
+    return err;
 }
 
 typedef struct {
     const acldvppRoiConfig *crop, *paste;
     const acldvppResizeConfig *resize;
     bool convert;
+    const acldvppBorderConfig *border; /* batch make-border: the region is scaled inside the output's borders */
 } vpc_args;
 
 /* Read and check one operation (the pictures, regions and configuration) into job; names label the pictures in
@@ -533,6 +544,13 @@ static aclError vpc_prepare(const acldvppPicDesc *inputDesc, const acldvppPicDes
                      (err = check_roi(&job->paste, &job->out, true, func)))) {
         return err;
     }
+    if (a->border) {
+        if ((err = dvpp_border_read(a->border, &job->border, func, "borderCfgs[]")) ||
+            (err = dvpp_border_inner(&job->border, &job->out, &job->paste, func, out_name))) {
+            return err;
+        }
+        job->has_border = true;
+    }
     return check_scale(&job->crop, &job->paste, func);
 }
 
@@ -568,20 +586,69 @@ typedef struct {
     vpc_job jobs[];
 } batch_task;
 
+/* The regions of a batch are independent (as on the hardware, which works on several at once): a second thread
+ * takes every other region when the machine has a second CPU. It only computes (vpc_process); the memory checks,
+ * and any region it could not do, are done by the task's own thread, so every error is reported there. */
+#define BATCH_PARALLEL_MIN 4u
+
+typedef struct {
+    batch_task *b;
+    uint8_t *done; /* per region: 1 when the helper did it */
+} batch_half;
+
+static void *batch_helper(void *arg) {
+    batch_half *h = arg;
+    for (uint32_t i = 1; i < h->b->count; i += 2) {
+        vpc_job *j = &h->b->jobs[i];
+        if (vpc_process(j) == ACL_SUCCESS) {
+            if (j->has_border) dvpp_border_fill(&j->out, j->fout, j->paste, &j->border, j->fin);
+            h->done[i] = 1;
+        }
+    }
+    return NULL;
+}
+
 static aclError run_batch(void *arg) {
     batch_task *b = arg;
     aclError first = ACL_SUCCESS;
-    for (uint32_t i = 0; i < b->count; i++) {
-        aclError err = run_job(&b->jobs[i]);
+    for (uint32_t i = 0; i < b->count && !first; i++) { /* memory first: a region freed meanwhile stops the batch */
+        emu_mem_where w;
+        vpc_job *j = &b->jobs[i];
+        first = emu_mem_locate(j->in.data, j->in_bytes, &w, j->func, "input data");
+        if (!first) first = emu_mem_locate(j->out.data, j->out_bytes, &w, j->func, "output data");
+    }
+    if (first) return first;
+    static atomic_long cpus; /* read once */
+    if (atomic_load(&cpus) == 0) atomic_store(&cpus, sysconf(_SC_NPROCESSORS_ONLN));
+    batch_half half = {b, b->count >= BATCH_PARALLEL_MIN && cpus > 1 ? calloc(b->count, 1) : NULL};
+    pthread_t helper;
+    bool parallel = half.done && pthread_create(&helper, NULL, batch_helper, &half) == 0;
+    for (uint32_t i = 0; i < b->count; i += parallel ? 2 : 1) {
+        aclError err = vpc_process(&b->jobs[i]);
+        if (!err && b->jobs[i].has_border) {
+            vpc_job *j = &b->jobs[i];
+            dvpp_border_fill(&j->out, j->fout, j->paste, &j->border, j->fin);
+        }
         if (err && !first) first = err;
     }
+    if (parallel) {
+        pthread_join(helper, NULL);
+        for (uint32_t i = 1; i < b->count; i += 2) { /* what the helper could not do (out of memory): here */
+            if (half.done[i]) continue;
+            vpc_job *j = &b->jobs[i];
+            aclError err = vpc_process(j);
+            if (!err && j->has_border) dvpp_border_fill(&j->out, j->fout, j->paste, &j->border, j->fin);
+            if (err && !first) first = err;
+        }
+    }
+    free(half.done);
     return first;
 }
 
 static aclError batch_submit(acldvppChannelDesc *channel, acldvppBatchPicDesc *src, const uint32_t *roiNums,
                              uint32_t size, acldvppBatchPicDesc *dst, acldvppRoiConfig *const *cropAreas,
-                             acldvppRoiConfig *const *pasteAreas, const acldvppResizeConfig *resize,
-                             aclrtStream stream, const char *func) {
+                             acldvppRoiConfig *const *pasteAreas, acldvppBorderConfig *const *borders,
+                             const acldvppResizeConfig *resize, aclrtStream stream, const char *func) {
     aclError err = emu_require_init(func);
     if (err || (err = dvpp_channel_check(channel, DVPP_CHNMODE_VPC, func))) return err;
     if (!src || !dst || !roiNums || !cropAreas) {
@@ -625,12 +692,12 @@ static aclError batch_submit(acldvppChannelDesc *channel, acldvppBatchPicDesc *s
             char in_name[48], out_name[48];
             snprintf(in_name, sizeof in_name, "srcBatchPicDescs[%u]", i);
             snprintf(out_name, sizeof out_name, "dstBatchPicDescs[%u]", k);
-            if (!cropAreas[k] || (pasteAreas && !pasteAreas[k])) {
+            if (!cropAreas[k] || (pasteAreas && !pasteAreas[k]) || (borders && !borders[k])) {
                 err = emu_fail(ACL_ERROR_INVALID_PARAM, func, "%s[%u] is NULL", !cropAreas[k] ? "cropAreas"
-                               : "pasteAreas", k);
+                               : (pasteAreas && !pasteAreas[k]) ? "pasteAreas" : "borderCfgs", k);
                 break;
             }
-            vpc_args a = {cropAreas[k], pasteAreas ? pasteAreas[k] : NULL, resize, false};
+            vpc_args a = {cropAreas[k], pasteAreas ? pasteAreas[k] : NULL, resize, false, borders ? borders[k] : NULL};
             bool unused = false;
             err = vpc_prepare(dvpp_batch_pic(src, i), dvpp_batch_pic(dst, k), &a, &b->jobs[k], &unused, in_name,
                               out_name, func);
@@ -646,8 +713,8 @@ static aclError batch_submit(acldvppChannelDesc *channel, acldvppBatchPicDesc *s
 EMU_EXPORT aclError acldvppVpcBatchCropAsync(acldvppChannelDesc *channelDesc, acldvppBatchPicDesc *srcBatchPicDescs,
                                              uint32_t *roiNums, uint32_t size, acldvppBatchPicDesc *dstBatchPicDescs,
                                              acldvppRoiConfig *cropAreas[], aclrtStream stream) {
-    return batch_submit(channelDesc, srcBatchPicDescs, roiNums, size, dstBatchPicDescs, cropAreas, NULL, NULL, stream,
-                        "acldvppVpcBatchCropAsync");
+    return batch_submit(channelDesc, srcBatchPicDescs, roiNums, size, dstBatchPicDescs, cropAreas, NULL, NULL, NULL,
+                        stream, "acldvppVpcBatchCropAsync");
 }
 
 EMU_EXPORT aclError acldvppVpcBatchCropResizeAsync(acldvppChannelDesc *channelDesc,
@@ -657,8 +724,8 @@ EMU_EXPORT aclError acldvppVpcBatchCropResizeAsync(acldvppChannelDesc *channelDe
                                                    aclrtStream stream) {
     const char *func = "acldvppVpcBatchCropResizeAsync";
     if (!resizeConfig) return emu_fail(ACL_ERROR_INVALID_PARAM, func, "resizeConfig is NULL");
-    return batch_submit(channelDesc, srcBatchPicDescs, roiNums, size, dstBatchPicDescs, cropAreas, NULL, resizeConfig,
-                        stream, func);
+    return batch_submit(channelDesc, srcBatchPicDescs, roiNums, size, dstBatchPicDescs, cropAreas, NULL, NULL,
+                        resizeConfig, stream, func);
 }
 
 EMU_EXPORT aclError acldvppVpcBatchCropAndPasteAsync(acldvppChannelDesc *channelDesc,
@@ -669,7 +736,7 @@ EMU_EXPORT aclError acldvppVpcBatchCropAndPasteAsync(acldvppChannelDesc *channel
     const char *func = "acldvppVpcBatchCropAndPasteAsync";
     if (!pasteAreas) return emu_fail(ACL_ERROR_INVALID_PARAM, func, "pasteAreas is NULL");
     return batch_submit(channelDesc, srcBatchPicDescs, roiNums, size, dstBatchPicDescs, cropAreas, pasteAreas, NULL,
-                        stream, func);
+                        NULL, stream, func);
 }
 
 EMU_EXPORT aclError acldvppVpcBatchCropResizePasteAsync(acldvppChannelDesc *channelDesc,
@@ -681,8 +748,33 @@ EMU_EXPORT aclError acldvppVpcBatchCropResizePasteAsync(acldvppChannelDesc *chan
     if (!pasteAreas || !resizeConfig) {
         return emu_fail(ACL_ERROR_INVALID_PARAM, func, "%s is NULL", !pasteAreas ? "pasteAreas" : "resizeConfig");
     }
-    return batch_submit(channelDesc, srcBatchPicDescs, roiNums, size, dstBatchPicDescs, cropAreas, pasteAreas,
+    return batch_submit(channelDesc, srcBatchPicDescs, roiNums, size, dstBatchPicDescs, cropAreas, pasteAreas, NULL,
                         resizeConfig, stream, func);
+}
+
+EMU_EXPORT aclError acldvppVpcBatchCropResizeMakeBorderAsync(acldvppChannelDesc *channelDesc,
+                                                             acldvppBatchPicDesc *srcBatchPicDescs, uint32_t *roiNums,
+                                                             uint32_t size, acldvppBatchPicDesc *dstBatchPicDescs,
+                                                             acldvppRoiConfig *cropAreas[],
+                                                             acldvppBorderConfig *borderCfgs[],
+                                                             acldvppResizeConfig *resizeConfig, aclrtStream stream) {
+    const char *func = "acldvppVpcBatchCropResizeMakeBorderAsync";
+    aclError err = emu_require_init(func);
+    if (err || (err = dvpp_vpc_ops_supported(func, false))) return err;
+    if (!borderCfgs || !resizeConfig) {
+        return emu_fail(ACL_ERROR_INVALID_PARAM, func, "%s is NULL", !borderCfgs ? "borderCfgs" : "resizeConfig");
+    }
+    return batch_submit(channelDesc, srcBatchPicDescs, roiNums, size, dstBatchPicDescs, cropAreas, NULL, borderCfgs,
+                        resizeConfig, stream, func);
+}
+
+/* A same-size or scaled copy of region crop of in into region paste of out (formats converted as VPC does), for
+ * the border operations; the caller has checked both pictures and located their memory. */
+aclError dvpp_vpc_place(const dvpp_pic *in, const dvpp_format *fin, dvpp_rect crop, const dvpp_pic *out,
+                        const dvpp_format *fout, dvpp_rect paste, const char *func) {
+    vpc_job j = {.func = func, .in = *in, .out = *out, .fin = fin, .fout = fout, .crop = crop, .paste = paste,
+                 .kernel = KERNEL_BILINEAR};
+    return vpc_process(&j);
 }
 
 EMU_EXPORT aclError acldvppVpcResizeAsync(acldvppChannelDesc *channelDesc, acldvppPicDesc *inputDesc,
@@ -690,7 +782,7 @@ EMU_EXPORT aclError acldvppVpcResizeAsync(acldvppChannelDesc *channelDesc, acldv
                                           aclrtStream stream) {
     const char *func = "acldvppVpcResizeAsync";
     if (!resizeConfig) return emu_fail(ACL_ERROR_INVALID_PARAM, func, "resizeConfig is NULL");
-    vpc_args a = {NULL, NULL, resizeConfig, false};
+    vpc_args a = {NULL, NULL, resizeConfig, false, NULL};
     return vpc_submit(channelDesc, inputDesc, outputDesc, &a, stream, func);
 }
 
@@ -698,7 +790,7 @@ EMU_EXPORT aclError acldvppVpcCropAsync(acldvppChannelDesc *channelDesc, acldvpp
                                         acldvppPicDesc *outputDesc, acldvppRoiConfig *cropArea, aclrtStream stream) {
     const char *func = "acldvppVpcCropAsync";
     if (!cropArea) return emu_fail(ACL_ERROR_INVALID_PARAM, func, "cropArea is NULL");
-    vpc_args a = {cropArea, NULL, NULL, false};
+    vpc_args a = {cropArea, NULL, NULL, false, NULL};
     return vpc_submit(channelDesc, inputDesc, outputDesc, &a, stream, func);
 }
 
@@ -709,7 +801,7 @@ EMU_EXPORT aclError acldvppVpcCropResizeAsync(acldvppChannelDesc *channelDesc, a
     if (!cropArea || !resizeConfig) {
         return emu_fail(ACL_ERROR_INVALID_PARAM, func, "%s is NULL", cropArea ? "resizeConfig" : "cropArea");
     }
-    vpc_args a = {cropArea, NULL, resizeConfig, false};
+    vpc_args a = {cropArea, NULL, resizeConfig, false, NULL};
     return vpc_submit(channelDesc, inputDesc, outputDesc, &a, stream, func);
 }
 
@@ -720,7 +812,7 @@ EMU_EXPORT aclError acldvppVpcCropAndPasteAsync(acldvppChannelDesc *channelDesc,
     if (!cropArea || !pasteArea) {
         return emu_fail(ACL_ERROR_INVALID_PARAM, func, "%s is NULL", cropArea ? "pasteArea" : "cropArea");
     }
-    vpc_args a = {cropArea, pasteArea, NULL, false};
+    vpc_args a = {cropArea, pasteArea, NULL, false, NULL};
     return vpc_submit(channelDesc, inputDesc, outputDesc, &a, stream, func);
 }
 
@@ -733,12 +825,12 @@ EMU_EXPORT aclError acldvppVpcCropResizePasteAsync(acldvppChannelDesc *channelDe
         return emu_fail(ACL_ERROR_INVALID_PARAM, func, "%s is NULL",
                         !cropArea ? "cropArea" : !pasteArea ? "pasteArea" : "resizeConfig");
     }
-    vpc_args a = {cropArea, pasteArea, resizeConfig, false};
+    vpc_args a = {cropArea, pasteArea, resizeConfig, false, NULL};
     return vpc_submit(channelDesc, inputDesc, outputDesc, &a, stream, func);
 }
 
 EMU_EXPORT aclError acldvppVpcConvertColorAsync(acldvppChannelDesc *channelDesc, acldvppPicDesc *inputDesc,
                                                 acldvppPicDesc *outputDesc, aclrtStream stream) {
-    vpc_args a = {NULL, NULL, NULL, true};
+    vpc_args a = {NULL, NULL, NULL, true, NULL};
     return vpc_submit(channelDesc, inputDesc, outputDesc, &a, stream, "acldvppVpcConvertColorAsync");
 }

@@ -101,6 +101,8 @@ typedef enum {
     EMU_H_DVPP_BORDER,      /* acldvppBorderConfig */
     EMU_H_DVPP_LUT,         /* acldvppLutMap */
     EMU_H_DVPP_HIST,        /* acldvppHist */
+    EMU_H_MODEL_CONFIG,     /* aclmdlConfigHandle */
+    EMU_H_MODEL_EXEC_CONFIG, /* aclmdlExecConfigHandle */
     EMU_H_KIND_COUNT
 } emu_handle_kind;
 

@@ -213,7 +213,7 @@ void emu_record_leaks(const acllite_emu_counts *leaks, const char *what) {
     const acllite_emu_counts *l = leaks;
     if (!(l->deviceAllocations || l->hostAllocations || l->dvppAllocations || l->contexts || l->streams ||
           l->events || l->dataBuffers || l->models || l->modelDescs || l->datasets || l->dvppChannels ||
-          l->dvppDescs || l->tensorDescs || l->opAttrs || l->opHandles)) {
+          l->dvppDescs || l->tensorDescs || l->opAttrs || l->opHandles || l->modelConfigs)) {
         return;
     }
     emu_log(ACLLITE_EMU_LOG_WARNING,
@@ -221,14 +221,14 @@ void emu_record_leaks(const acllite_emu_counts *leaks, const char *what) {
             "allocation(s) (%llu bytes), %llu DVPP allocation(s) (%llu bytes), %llu context(s), %llu stream(s), "
             "%llu event(s), %llu data buffer(s), %llu model(s), %llu model description(s), %llu dataset(s), "
             "%llu DVPP channel(s), %llu DVPP description(s)/configuration(s), %llu tensor description(s), "
-            "%llu operator attribute set(s), %llu operator handle(s)",
+            "%llu operator attribute set(s), %llu operator handle(s), %llu model configuration(s)",
             what, (unsigned long long)l->deviceAllocations, (unsigned long long)l->deviceBytes,
             (unsigned long long)l->hostAllocations, (unsigned long long)l->hostBytes,
             (unsigned long long)l->dvppAllocations, (unsigned long long)l->dvppBytes, (unsigned long long)l->contexts,
             (unsigned long long)l->streams, (unsigned long long)l->events, (unsigned long long)l->dataBuffers,
             (unsigned long long)l->models, (unsigned long long)l->modelDescs, (unsigned long long)l->datasets,
             (unsigned long long)l->dvppChannels, (unsigned long long)l->dvppDescs, (unsigned long long)l->tensorDescs,
-            (unsigned long long)l->opAttrs, (unsigned long long)l->opHandles);
+            (unsigned long long)l->opAttrs, (unsigned long long)l->opHandles, (unsigned long long)l->modelConfigs);
 }
 
 EMU_EXPORT aclError acllite_emu_last_leak_report(acllite_emu_counts *counts) {
@@ -251,6 +251,7 @@ EMU_EXPORT aclError acllite_emu_live_counts(acllite_emu_counts *counts) {
     counts->modelDescs = emu_reg_count(EMU_H_MODEL_DESC, -1);
     counts->datasets = emu_reg_count(EMU_H_DATASET, -1);
     counts->tensorDescs = emu_reg_count(EMU_H_TENSOR_DESC, -1);
+    counts->modelConfigs = emu_reg_count(EMU_H_MODEL_CONFIG, -1) + emu_reg_count(EMU_H_MODEL_EXEC_CONFIG, -1);
     emu_dvpp_count_locked(counts);
     emu_ops_count_locked(counts);
     emu_unlock();

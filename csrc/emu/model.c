@@ -10,15 +10,6 @@
 /* The largest model file read into memory: an ONNX model is one protobuf message, which cannot exceed 2 GiB. */
 #define MAX_MODEL_FILE_BYTES ((size_t)INT32_MAX)
 
-typedef struct {
-    acllite_emu_tensor_desc desc;
-    size_t size;         /* bytes at batch 1 when dim 0 is dynamic; 0 when the size depends on other dims */
-    size_t sample_bytes; /* bytes per batch item when only dim 0 is dynamic, else 0 */
-    bool batch_dynamic;  /* only dim 0 is dynamic */
-    size_t span_bytes;   /* element size x the static dims other than 0 (per batch item): a batch times it must
-                            fit in int64 even when a 0 dimension makes the tensor empty */
-} emu_io;
-
 typedef struct emu_model {
     struct emu_model *next;
     uint32_t id;
@@ -29,6 +20,8 @@ typedef struct emu_model {
     size_t weight_bytes, work_bytes;
     aclmdlBatch gears;  /* dynamic batch gears (ATC --dynamic_batch_size); batchCount 0: none */
     size_t dyn_index;   /* the input carrying the chosen batch (ACL_DYNAMIC_TENSOR_NAME) */
+    emu_shape_gears *shape_gears; /* ATC --dynamic_image_size / --dynamic_dims; NULL: none */
+    bool ranged;        /* inputs with shape ranges (ATC --input_shape_range): shapes set per execution */
     int inflight;
     bool unloading;
 } emu_model;
@@ -38,6 +31,7 @@ struct aclmdlDesc {
     size_t n_in, n_out;
     emu_io *in, *out;
     aclmdlBatch gears;
+    emu_shape_gears *shape_gears;
 };
 
 static pthread_mutex_t model_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -143,7 +137,7 @@ static aclError tensor_bytes(const acllite_emu_tensor_desc *d, const char *role,
 }
 
 static aclError describe_all(const acllite_emu_model_engine *e, uint64_t handle, size_t n, int is_output,
-                             emu_io **out, const char *func) {
+                             bool shape_gears, emu_io **out, const char *func) {
     emu_io *io = calloc(n ? n : 1, sizeof *io);
     if (!io) return emu_fail(ACL_ERROR_BAD_ALLOC, func, "out of host memory");
     const char *role = is_output ? "output" : "input";
@@ -166,7 +160,7 @@ static aclError describe_all(const acllite_emu_model_engine *e, uint64_t handle,
                            "%s %zu '%s': %s", role, i, d->name,
                            elem == 0 ? "its data type has no fixed element size" : "too many dimensions");
         } else if (!(err = tensor_bytes(d, role, i, elem, &bytes, &span, &rest_dynamic, func)) && !is_output &&
-                   rest_dynamic) {
+                   rest_dynamic && !shape_gears && !d->rangeCount) {
             err = emu_fail(ACL_ERROR_PARSE_MODEL, func,
                            "input %zu '%s' has dynamic dimensions other than the batch (dim 0); the emulator runs "
                            "static shapes and a symbolic batch", i, d->name);
@@ -179,6 +173,12 @@ static aclError describe_all(const acllite_emu_model_engine *e, uint64_t handle,
         io[i].size = rest_dynamic ? 0 : (size_t)bytes;
         io[i].sample_bytes = io[i].batch_dynamic ? (size_t)bytes : 0;
         io[i].span_bytes = (size_t)span;
+        if (!is_output && d->rangeCount && (err = emu_ranges_describe(&io[i], i, func))) {
+            free(io);
+            return err;
+        }
+        if (is_output) d->rangeCount = d->dimCountV2 = 0;
+        if (d->dimCountV2 > ACLLITE_EMU_MAX_DIMS) d->dimCountV2 = 0;
     }
     *out = io;
     return ACL_SUCCESS;
@@ -280,8 +280,11 @@ static aclError check_gears(emu_model *m, const char *func) {
  * checked. On failure nothing is left allocated in m. */
 static aclError describe_model(const acllite_emu_model_engine *e, uint64_t handle, emu_model *m, const char *func) {
     aclError err;
-    if ((err = describe_all(e, handle, m->n_in, 0, &m->in, func))) return err;
-    if ((err = describe_all(e, handle, m->n_out, 1, &m->out, func))) {
+    int32_t gear_kind = ACLLITE_EMU_GEARS_NONE;
+    if ((err = emu_gears_kind(e, handle, &gear_kind, func))) return err;
+    bool shaped = gear_kind != ACLLITE_EMU_GEARS_NONE;
+    if ((err = describe_all(e, handle, m->n_in, 0, shaped, &m->in, func))) return err;
+    if ((err = describe_all(e, handle, m->n_out, 1, shaped, &m->out, func))) {
         free(m->in);
         m->in = NULL;
         return err;
@@ -294,6 +297,23 @@ static aclError describe_model(const acllite_emu_model_engine *e, uint64_t handl
         if (err) err = emu_fail(err, func, "the engine cannot describe the model's dynamic batch");
     }
     if (!err) err = check_gears(m, func);
+    for (size_t i = 0; !err && i < m->n_in; i++) m->ranged |= m->in[i].desc.rangeCount > 0;
+    for (size_t i = 0; !err && m->ranged && i < m->n_out; i++) {
+        if (m->out[i].batch_dynamic) { /* no batch: the size is known after the run */
+            m->out[i].batch_dynamic = false;
+            m->out[i].sample_bytes = m->out[i].size = 0;
+        }
+    }
+    if (!err && shaped && m->ranged) {
+        err = emu_fail(ACL_ERROR_PARSE_MODEL, func, "the model has shape gears and shape ranges; ATC makes one kind only");
+    }
+    if (!err && (m->ranged && m->gears.batchCount)) {
+        err = emu_fail(ACL_ERROR_PARSE_MODEL, func, "the model has batch gears and shape ranges; ATC makes one kind only");
+    }
+    if (!err && shaped) {
+        err = emu_gears_describe(e, handle, m->in, m->n_in, m->out, m->n_out, m->gears.batchCount, &m->shape_gears,
+                                 func);
+    }
     for (size_t i = 0; !err && i < m->n_in + m->n_out; i++) {
         const emu_io *io = i < m->n_in ? &m->in[i] : &m->out[i - m->n_in];
         if (!emu_add(m->work_bytes, io->size, &m->work_bytes) || m->work_bytes > EMU_MAX_TENSOR_BYTES) {
@@ -303,7 +323,9 @@ static aclError describe_model(const acllite_emu_model_engine *e, uint64_t handl
     }
     if (err) {
         io_free(m->in, m->out);
+        emu_gears_free(m->shape_gears);
         m->in = m->out = NULL;
+        m->shape_gears = NULL;
     }
     return err;
 }
@@ -352,34 +374,25 @@ static aclError read_regular_file(const char *path, void **data, size_t *size, c
     return err;
 }
 
-/* Read a model file; X.om is served by its ONNX twin X.onnx (an .om holds Ascend machine code). */
+/* Read a model file. An existing X.om is read itself (the engine describes it from its ModelDef: one written by
+ * acllite atc carries its ONNX model); a missing X.om is served by X.onnx (what acllite atc wrote before). */
 static aclError read_model_file(const char *path, void **data, size_t *size, const char *func) {
     if (!path) return emu_fail(ACL_ERROR_INVALID_PARAM, func, "modelPath is NULL");
     char twin[4096];
     const char *use = path;
-    if (ends_with(path, ".om")) {
+    struct stat st;
+    if (ends_with(path, ".om") && stat(path, &st) != 0) {
         size_t stem = strlen(path) - 3;
         if (stem + sizeof ".onnx" > sizeof twin) {
             return emu_fail(ACL_ERROR_INVALID_FILE, func, "model path of %zu bytes is too long (at most %zu)",
                             strlen(path), sizeof twin - sizeof ".onnx" + 3);
         }
         snprintf(twin, sizeof twin, "%.*s.onnx", (int)stem, path);
-        struct stat st;
         if (stat(twin, &st) != 0) {
-            if (stat(path, &st) != 0) {
-                return emu_fail(ACL_ERROR_INVALID_FILE, func,
-                                "cannot open model file %s: it does not exist, and the emulator cannot run an .om "
-                                "without its ONNX twin %s, which is not there either", path, twin);
-            }
-            if (!S_ISREG(st.st_mode)) {
-                return emu_fail(ACL_ERROR_INVALID_FILE, func, "model file %s is %s, not a regular file", path,
-                                emu_file_kind(st.st_mode));
-            }
             return emu_fail(ACL_ERROR_INVALID_FILE, func,
-                            "%s is an offline model for Ascend hardware, which the emulator cannot run; put the "
-                            "ONNX model it was converted from beside it as %s", path, twin);
+                            "cannot open model file %s: it does not exist (nor %s, which would serve it)", path, twin);
         }
-        emu_log(ACLLITE_EMU_LOG_INFO, "%s: running %s through its ONNX twin %s", func, path, twin);
+        emu_log(ACLLITE_EMU_LOG_INFO, "%s: no %s: running its ONNX twin %s", func, path, twin);
         use = twin;
     }
     return read_regular_file(use, data, size, func);
@@ -399,6 +412,19 @@ EMU_EXPORT aclError aclmdlLoadFromMem(const void *model, size_t modelSize, uint3
     return err ? err : load_mem(model, modelSize, modelId, "aclmdlLoadFromMem");
 }
 
+/* Load an offline model file through the engine's loadOm (described by the file, run by the ONNX model it carries
+ * or by its twin). */
+static aclError engine_load_om(acllite_emu_model_engine *e, const char *path, uint64_t *handle, size_t *n_in,
+                               size_t *n_out, size_t *weights, const char *func) {
+    char message[512] = "";
+    emu_callback_frame frame;
+    emu_callback_enter(&frame);
+    aclError err = e->loadOm(path, handle, n_in, n_out, weights, message, sizeof message);
+    emu_callback_leave(&frame);
+    if (err) return emu_fail(err, func, "%s", message[0] ? message : "the engine rejected the offline model");
+    return ACL_SUCCESS;
+}
+
 static aclError load_file(const char *path, uint32_t *modelId, const char *func) {
     aclError err = require_context(func);
     if (err) return err;
@@ -414,12 +440,7 @@ static aclError load_file(const char *path, uint32_t *modelId, const char *func)
     if (om && engine_copy(&e) && e.loadOm) {
         uint64_t handle = 0;
         size_t n_in = 0, n_out = 0, weights = 0;
-        char message[512] = "";
-        emu_callback_frame frame;
-        emu_callback_enter(&frame);
-        err = e.loadOm(path, &handle, &n_in, &n_out, &weights, message, sizeof message);
-        emu_callback_leave(&frame);
-        if (err) return emu_fail(err, func, "%s", message[0] ? message : "the engine rejected the offline model");
+        if ((err = engine_load_om(&e, path, &handle, &n_in, &n_out, &weights, func))) return err;
         return register_model(&e, handle, n_in, n_out, weights, modelId, func);
     }
     void *data;
@@ -448,6 +469,7 @@ static aclError query_mem(const void *data, size_t size, size_t *work, size_t *w
         *work = m.work_bytes; /* buffers for the largest gear, as a loaded model's */
         *weight = m.weight_bytes;
         io_free(m.in, m.out);
+        emu_gears_free(m.shape_gears);
     }
     engine_unload(&e, handle);
     return err;
@@ -458,10 +480,28 @@ EMU_EXPORT aclError aclmdlQuerySizeFromMem(const void *model, size_t modelSize, 
     return err ? err : query_mem(model, modelSize, workSize, weightSize, "aclmdlQuerySizeFromMem");
 }
 
-EMU_EXPORT aclError aclmdlQuerySize(const char *fileName, size_t *workSize, size_t *weightSize) {
-    const char *func = "aclmdlQuerySize";
-    aclError err = emu_require_init(func);
-    if (err) return err;
+/* aclmdlQuerySize of a file: an existing .om described from its file (as aclmdlLoadFromFile does), else the bytes
+ * read_model_file gives. */
+static aclError query_file(const char *fileName, size_t *workSize, size_t *weightSize, const char *func) {
+    aclError err;
+    if (!workSize || !weightSize) {
+        return emu_fail(ACL_ERROR_INVALID_PARAM, func, "%s is NULL", workSize ? "weightSize" : "workSize");
+    }
+    acllite_emu_model_engine e;
+    struct stat st;
+    if (fileName && ends_with(fileName, ".om") && stat(fileName, &st) == 0 && S_ISREG(st.st_mode) &&
+        engine_copy(&e) && e.loadOm) { /* an offline model: described from its file, as aclmdlLoadFromFile does */
+        uint64_t handle = 0;
+        emu_model m = {0};
+        if ((err = engine_load_om(&e, fileName, &handle, &m.n_in, &m.n_out, &m.weight_bytes, func))) return err;
+        if (!(err = describe_model(&e, handle, &m, func))) {
+            *workSize = m.work_bytes;
+            *weightSize = m.weight_bytes;
+            io_free(m.in, m.out);
+        }
+        engine_unload(&e, handle);
+        return err;
+    }
     void *data;
     size_t size;
     if ((err = read_model_file(fileName, &data, &size, func))) return err;
@@ -470,16 +510,17 @@ EMU_EXPORT aclError aclmdlQuerySize(const char *fileName, size_t *workSize, size
     return err;
 }
 
+EMU_EXPORT aclError aclmdlQuerySize(const char *fileName, size_t *workSize, size_t *weightSize) {
+    aclError err = emu_require_init("aclmdlQuerySize");
+    return err ? err : query_file(fileName, workSize, weightSize, "aclmdlQuerySize");
+}
+
 /* User-provided work and weight memory must be device memory of at least the queried sizes. */
-static aclError check_user_memory(const void *data, size_t size, void *ptr, size_t ptr_size, bool weights,
-                                  const char *func) {
+static aclError check_user_memory(size_t need, void *ptr, size_t ptr_size, bool weights, const char *func) {
     if (!ptr && ptr_size == 0) return ACL_SUCCESS;
     const char *what = weights ? "weightPtr" : "workPtr";
     if (!ptr) return emu_fail(ACL_ERROR_INVALID_PARAM, func, "%s is NULL but its size is %zu", what, ptr_size);
-    size_t work = 0, weight = 0;
-    aclError err = query_mem(data, size, &work, &weight, func);
-    if (err) return err;
-    size_t need = weights ? weight : work;
+    aclError err;
     if (ptr_size < need) {
         return emu_fail(ACL_ERROR_INVALID_PARAM, func, "%s holds %zu bytes; the model needs %zu (aclmdlQuerySize)",
                         what, ptr_size, need);
@@ -497,9 +538,12 @@ static aclError load_mem_with_mem(const void *data, size_t size, uint32_t *model
                                   void *weightPtr, size_t weightSize, const char *func) {
     aclError err;
     if (!data || size == 0) return emu_fail(ACL_ERROR_INVALID_PARAM, func, "the model is empty");
-    if ((err = check_model_bytes(data, size, func)) ||
-        (err = check_user_memory(data, size, workPtr, workSize, false, func)) ||
-        (err = check_user_memory(data, size, weightPtr, weightSize, true, func))) {
+    size_t work = 0, weight = 0;
+    if ((err = check_model_bytes(data, size, func))) return err;
+    if ((workPtr || workSize || weightPtr || weightSize) && (err = query_mem(data, size, &work, &weight, func)))
+        return err;
+    if ((err = check_user_memory(work, workPtr, workSize, false, func)) ||
+        (err = check_user_memory(weight, weightPtr, weightSize, true, func))) {
         return err;
     }
     return load_mem(data, size, modelId, func); /* the engine keeps its own working memory */
@@ -514,15 +558,9 @@ EMU_EXPORT aclError aclmdlLoadFromMemWithMem(const void *model, size_t modelSize
 
 EMU_EXPORT aclError aclmdlLoadFromFileWithMem(const char *modelPath, uint32_t *modelId, void *workPtr, size_t workSize,
                                               void *weightPtr, size_t weightSize) {
-    const char *func = "aclmdlLoadFromFileWithMem";
-    aclError err = require_context(func);
-    if (err) return err;
-    void *data;
-    size_t size;
-    if ((err = read_model_file(modelPath, &data, &size, func))) return err;
-    err = load_mem_with_mem(data, size, modelId, workPtr, workSize, weightPtr, weightSize, func);
-    free(data);
-    return err;
+    /* loaded from its path, as aclmdlLoadFromFile (an .om finds its ONNX twin there), after the sizes are checked */
+    return emu_model_load_file_with_mem(modelPath, modelId, workPtr, workSize, weightPtr, weightSize,
+                                        "aclmdlLoadFromFileWithMem");
 }
 
 /* Find a model and count one more user of it, or fail with ACL_ERROR_INVALID_MODEL_ID. */
@@ -547,6 +585,7 @@ static void model_release(emu_model *m) {
 static void model_free(emu_model *m, const acllite_emu_model_engine *e) {
     if (e) engine_unload(e, m->engine_model);
     io_free(m->in, m->out);
+    emu_gears_free(m->shape_gears);
     free(m->cur_out);
     free(m);
 }
@@ -609,6 +648,7 @@ EMU_EXPORT aclmdlDesc *aclmdlCreateDesc(void) {
 
 static void desc_free(aclmdlDesc *d) {
     io_free(d->in, d->out);
+    emu_gears_free(d->shape_gears);
     free(d);
 }
 
@@ -647,14 +687,18 @@ EMU_EXPORT aclError aclmdlGetDesc(aclmdlDesc *modelDesc, uint32_t modelId) {
     emu_model *m = model_acquire(modelId, func);
     if (!m) return ACL_ERROR_INVALID_MODEL_ID;
     emu_io *in = calloc(m->n_in ? m->n_in : 1, sizeof *in), *out = calloc(m->n_out ? m->n_out : 1, sizeof *out);
-    if (!in || !out) {
+    emu_shape_gears *shape_gears = m->shape_gears ? emu_gears_copy(m->shape_gears) : NULL;
+    if (!in || !out || (m->shape_gears && !shape_gears)) {
         io_free(in, out);
+        emu_gears_free(shape_gears);
         model_release(m);
         return emu_fail(ACL_ERROR_BAD_ALLOC, func, "out of host memory");
     }
     memcpy(in, m->in, m->n_in * sizeof *in);
     memcpy(out, m->out, m->n_out * sizeof *out);
     io_free(modelDesc->in, modelDesc->out);
+    emu_gears_free(modelDesc->shape_gears);
+    modelDesc->shape_gears = shape_gears;
     modelDesc->model_id = modelId;
     modelDesc->n_in = m->n_in;
     modelDesc->n_out = m->n_out;
@@ -713,8 +757,17 @@ EMU_EXPORT aclError aclmdlGetInputDims(const aclmdlDesc *modelDesc, size_t index
     return get_dims(modelDesc, false, index, dims, "aclmdlGetInputDims");
 }
 
+/* As aclmdlGetInputDims, but an input behind static AIPP has the model's dims after AIPP (the OM's input_dims). */
 EMU_EXPORT aclError aclmdlGetInputDimsV2(const aclmdlDesc *modelDesc, size_t index, aclmdlIODims *dims) {
-    return get_dims(modelDesc, false, index, dims, "aclmdlGetInputDimsV2");
+    const char *func = "aclmdlGetInputDimsV2";
+    const emu_io *io = desc_io(modelDesc, false, index, func);
+    if (!io) return ACL_ERROR_INVALID_PARAM;
+    acllite_emu_tensor_desc t = io->desc;
+    if (t.dimCountV2 && t.dimCountV2 <= ACLLITE_EMU_MAX_DIMS) {
+        t.dimCount = t.dimCountV2;
+        memcpy(t.dims, t.dimsV2, sizeof t.dims);
+    }
+    return fill_dims(&t, dims, func);
 }
 
 EMU_EXPORT aclError aclmdlGetOutputDims(const aclmdlDesc *modelDesc, size_t index, aclmdlIODims *dims) {
@@ -822,9 +875,16 @@ static aclError prepare(const emu_model *m, acllite_emu_tensor *in, size_t n_in,
         }
         batch = (size_t)chosen;
     }
+    const emu_shape_gears *shaped = m->shape_gears;
+    size_t gear = 0;
+    if (shaped) {
+        aclError err = emu_gears_select(shaped, &in[shaped->dyn_index], &gear, func);
+        if (err) return err;
+    }
     for (size_t i = 0; i < n_in + n_out; i++) {
         bool is_out = i >= n_in;
         if (geared && !is_out && i == m->dyn_index) continue;
+        if (shaped && !is_out && i == shaped->dyn_index) continue;
         acllite_emu_tensor *t = is_out ? &out[i - n_in] : &in[i];
         const emu_io *io = is_out ? &m->out[i - n_in] : &m->in[i];
         size_t idx = is_out ? i - n_in : i;
@@ -845,6 +905,14 @@ static aclError prepare(const emu_model *m, acllite_emu_tensor *in, size_t n_in,
             }
             emu_log(ACLLITE_EMU_LOG_WARNING, "%s: %s %zu '%s' is %s, not device memory", func, what, idx, io->desc.name,
                     emu_mem_kind_name(w.kind));
+        }
+        if (shaped) { /* the gear gives every shape */
+            if ((err = emu_gears_fit(shaped, gear, i, t, &io->desc, func))) return err;
+            continue;
+        }
+        if (!is_out && io->desc.rangeCount) { /* the dataset's description gives the shape */
+            if ((err = emu_ranges_fit(io, i, t, func))) return err;
+            continue;
         }
         aclError mismatch = is_out ? ACL_ERROR_MODEL_OUTPUT_NOT_MATCH : ACL_ERROR_MODEL_INPUT_NOT_MATCH;
         if (!is_out) {
@@ -907,6 +975,7 @@ static aclError prepare(const emu_model *m, acllite_emu_tensor *in, size_t n_in,
         }
         if (!is_out && io->batch_dynamic && !io->sample_bytes) in[i].dims[0] = (int64_t)(batch ? batch : 1);
     }
+    if (shaped) return ACL_SUCCESS;
     /* Outputs whose shape follows from the batch get it here; the engine writes the others. */
     for (size_t i = 0; i < n_out; i++) {
         const acllite_emu_tensor_desc *d = &m->out[i].desc;
@@ -946,6 +1015,15 @@ static aclError run(emu_model *m, acllite_emu_tensor *in, acllite_emu_tensor *ou
     return ACL_SUCCESS;
 }
 
+/* A model with shape ranges: its outputs' shapes after the run, as descriptions of the output dataset. */
+static void describe_outputs(const emu_model *m, aclmdlDataset *output, const acllite_emu_tensor *out,
+                             const char *func) {
+    for (size_t i = 0; i < m->n_out; i++) {
+        emu_dataset_set_output_desc(output, i, m->out[i].desc.dataType, m->out[i].desc.format, out[i].dimCount,
+                                    out[i].dims, func);
+    }
+}
+
 static aclError begin(uint32_t modelId, const aclmdlDataset *input, aclmdlDataset *output, emu_model **m_out,
                       acllite_emu_tensor **in, acllite_emu_tensor **out, const char *func) {
     aclError err = emu_require_init(func);
@@ -954,8 +1032,14 @@ static aclError begin(uint32_t modelId, const aclmdlDataset *input, aclmdlDatase
     if (!m) return ACL_ERROR_INVALID_MODEL_ID;
     size_t n_in = 0, n_out = 0;
     *in = *out = NULL;
-    if ((err = emu_dataset_tensors(input, in, &n_in, func, "input")) ||
-        (err = emu_dataset_tensors(output, out, &n_out, func, "output")) ||
+    if (!(err = emu_dataset_tensors(input, in, &n_in, func, "input")) && m->ranged) {
+        for (size_t i = 0; i < n_in && i < m->n_in; i++) {
+            if (m->in[i].desc.rangeCount && !emu_dataset_desc_dims(input, i, &(*in)[i].dimCount, (*in)[i].dims)) {
+                (*in)[i].dimCount = EMU_NO_DESC;
+            }
+        }
+    }
+    if (err || (err = emu_dataset_tensors(output, out, &n_out, func, "output")) ||
         (err = prepare(m, *in, n_in, *out, n_out, func))) {
         free(*in);
         free(*out);
@@ -966,22 +1050,27 @@ static aclError begin(uint32_t modelId, const aclmdlDataset *input, aclmdlDatase
     return ACL_SUCCESS;
 }
 
-EMU_EXPORT aclError aclmdlExecute(uint32_t modelId, const aclmdlDataset *input, aclmdlDataset *output) {
-    const char *func = "aclmdlExecute";
+aclError emu_model_execute(uint32_t modelId, const aclmdlDataset *input, aclmdlDataset *output, const char *func) {
     emu_model *m;
     acllite_emu_tensor *in, *out;
     aclError err = begin(modelId, input, output, &m, &in, &out, func);
     if (err) return err;
     err = run(m, in, out, func);
+    if (!err && m->ranged) describe_outputs(m, output, out, func);
     free(in);
     free(out);
     model_release(m);
     return err;
 }
 
+EMU_EXPORT aclError aclmdlExecute(uint32_t modelId, const aclmdlDataset *input, aclmdlDataset *output) {
+    return emu_model_execute(modelId, input, output, "aclmdlExecute");
+}
+
 typedef struct {
     emu_model *model;
     acllite_emu_tensor *in, *out;
+    aclmdlDataset *output;
 } execute_task;
 
 static aclError run_execute_task(void *arg) {
@@ -995,7 +1084,9 @@ static aclError run_execute_task(void *arg) {
         aclError err = emu_mem_locate(x->data, x->size, &w, func, is_out ? "output buffer" : "input buffer");
         if (err) return err;
     }
-    return run(t->model, t->in, t->out, func);
+    aclError err = run(t->model, t->in, t->out, func);
+    if (!err && t->model->ranged) describe_outputs(t->model, t->output, t->out, func);
+    return err;
 }
 
 static void drop_execute_task(void *arg) {
@@ -1006,9 +1097,8 @@ static void drop_execute_task(void *arg) {
     free(t);
 }
 
-EMU_EXPORT aclError aclmdlExecuteAsync(uint32_t modelId, const aclmdlDataset *input, aclmdlDataset *output,
-                                       aclrtStream stream) {
-    const char *func = "aclmdlExecuteAsync";
+aclError emu_model_execute_async(uint32_t modelId, const aclmdlDataset *input, aclmdlDataset *output,
+                                 aclrtStream stream, const char *func) {
     emu_model *m;
     acllite_emu_tensor *in, *out;
     aclError err = begin(modelId, input, output, &m, &in, &out, func);
@@ -1027,10 +1117,15 @@ EMU_EXPORT aclError aclmdlExecuteAsync(uint32_t modelId, const aclmdlDataset *in
         model_release(m);
         return err;
     }
-    *t = (execute_task){m, in, out};
+    *t = (execute_task){m, in, out, output};
     err = emu_stream_enqueue(s, run_execute_task, t, drop_execute_task, func); /* the model stays held until it ran */
     emu_stream_unref(s);
     return err;
+}
+
+EMU_EXPORT aclError aclmdlExecuteAsync(uint32_t modelId, const aclmdlDataset *input, aclmdlDataset *output,
+                                       aclrtStream stream) {
+    return emu_model_execute_async(modelId, input, output, stream, "aclmdlExecuteAsync");
 }
 
 /* ------------------------------------------------------------------------------ dynamic shapes, AIPP */
@@ -1039,14 +1134,6 @@ EMU_EXPORT aclError aclmdlGetDynamicBatch(const aclmdlDesc *modelDesc, aclmdlBat
     if (!batch) return emu_fail(ACL_ERROR_INVALID_PARAM, "aclmdlGetDynamicBatch", "batch is NULL");
     if (!desc_live(modelDesc, "aclmdlGetDynamicBatch")) return ACL_ERROR_INVALID_PARAM;
     *batch = modelDesc->gears; /* batchCount 0: ATC's --dynamic_batch_size was not used */
-    return ACL_SUCCESS;
-}
-
-EMU_EXPORT aclError aclmdlGetDynamicHW(const aclmdlDesc *modelDesc, size_t index, aclmdlHW *hw) {
-    (void)index;
-    if (!hw) return emu_fail(ACL_ERROR_INVALID_PARAM, "aclmdlGetDynamicHW", "hw is NULL");
-    if (!desc_live(modelDesc, "aclmdlGetDynamicHW")) return ACL_ERROR_INVALID_PARAM;
-    memset(hw, 0, sizeof *hw); /* dynamic image sizes are not emulated */
     return ACL_SUCCESS;
 }
 
@@ -1098,20 +1185,32 @@ EMU_EXPORT aclError aclmdlSetDynamicBatchSize(uint32_t modelId, aclmdlDataset *d
     return err;
 }
 
-EMU_EXPORT aclError aclmdlSetDynamicHWSize(uint32_t modelId, aclmdlDataset *dataset, size_t index, uint64_t height,
-                                           uint64_t width) {
-    const char *func = "aclmdlSetDynamicHWSize";
-    (void)index;
-    (void)height;
-    (void)width;
-    aclError err = emu_require_init(func);
-    if (err) return err;
-    if (!dataset) return emu_fail(ACL_ERROR_INVALID_PARAM, func, "dataset is NULL");
-    emu_model *m = model_acquire(modelId, func);
+aclError emu_model_shape_gears(uint32_t model_id, emu_shape_gears **gears, const char *func) {
+    *gears = NULL;
+    emu_model *m = model_acquire(model_id, func);
     if (!m) return ACL_ERROR_INVALID_MODEL_ID;
+    aclError err = ACL_SUCCESS;
+    if (m->shape_gears && !(*gears = emu_gears_copy(m->shape_gears))) {
+        err = emu_fail(ACL_ERROR_BAD_ALLOC, func, "out of host memory");
+    }
     model_release(m);
-    return emu_fail(ACL_ERROR_MODEL_NOT_DYNAMIC, func, "model %u has no dynamic image size gears (ATC's "
-                    "--dynamic_image_size is not emulated)", modelId);
+    return err;
+}
+
+aclError emu_desc_input(const aclmdlDesc *desc, size_t index, acllite_emu_tensor_desc *out, const char *func) {
+    const emu_io *io = desc_io(desc, false, index, func);
+    if (!io) return ACL_ERROR_INVALID_PARAM;
+    *out = io->desc;
+    return ACL_SUCCESS;
+}
+
+aclError emu_desc_shape_gears(const aclmdlDesc *desc, emu_shape_gears **gears, const char *func) {
+    *gears = NULL;
+    if (!desc_live(desc, func)) return ACL_ERROR_INVALID_PARAM;
+    if (desc->shape_gears && !(*gears = emu_gears_copy(desc->shape_gears))) {
+        return emu_fail(ACL_ERROR_BAD_ALLOC, func, "out of host memory");
+    }
+    return ACL_SUCCESS;
 }
 
 /* The engine's static AIPP record of an input, or ACL_ERROR_GE_AIPP_NOT_EXIST. */
@@ -1189,5 +1288,123 @@ void emu_models_release_all(acllite_emu_counts *leaks) {
     emu_lock();
     leaks->modelDescs += emu_reg_release_all(EMU_H_MODEL_DESC, -1, desc_release);
     leaks->datasets += emu_datasets_release_locked();
+    leaks->modelConfigs += emu_model_configs_release_locked();
     emu_unlock();
+}
+
+/* ------------------------------------------------------------------------ entry points of model_load.c */
+
+aclError emu_model_load_file(const char *path, uint32_t *modelId, const char *func) {
+    return load_file(path, modelId, func);
+}
+
+aclError emu_model_load_mem(const void *data, size_t size, uint32_t *modelId, const char *func) {
+    aclError err = require_context(func);
+    return err ? err : load_mem(data, size, modelId, func);
+}
+
+aclError emu_model_load_file_with_mem(const char *path, uint32_t *modelId, void *workPtr, size_t workSize,
+                                      void *weightPtr, size_t weightSize, const char *func) {
+    aclError err = require_context(func);
+    if (err) return err;
+    if (!modelId) return emu_fail(ACL_ERROR_INVALID_PARAM, func, "modelId is NULL");
+    size_t work = 0, weight = 0;
+    if ((workPtr || workSize || weightPtr || weightSize) && (err = query_file(path, &work, &weight, func))) return err;
+    if ((err = check_user_memory(work, workPtr, workSize, false, func)) ||
+        (err = check_user_memory(weight, weightPtr, weightSize, true, func))) {
+        return err;
+    }
+    return load_file(path, modelId, func);
+}
+
+aclError emu_model_load_mem_with_mem(const void *data, size_t size, uint32_t *modelId, void *workPtr,
+                                     size_t workSize, void *weightPtr, size_t weightSize, const char *func) {
+    aclError err = require_context(func);
+    return err ? err : load_mem_with_mem(data, size, modelId, workPtr, workSize, weightPtr, weightSize, func);
+}
+
+aclError emu_model_query_file(const char *path, size_t *work, size_t *weight, const char *func) {
+    return query_file(path, work, weight, func);
+}
+
+aclError emu_model_sizes(uint32_t modelId, size_t *work, size_t *weight, const char *func) {
+    emu_model *m = model_acquire(modelId, func);
+    if (!m) return ACL_ERROR_INVALID_MODEL_ID;
+    *work = m->work_bytes;
+    *weight = m->weight_bytes;
+    model_release(m);
+    return ACL_SUCCESS;
+}
+
+/* Fill a description from an engine model that is not registered (aclmdlGetDescFromFile/FromMem): model id 0. */
+static aclError desc_from_engine(aclmdlDesc *d, acllite_emu_model_engine *e, uint64_t handle, size_t n_in,
+                                 size_t n_out, size_t weights, const char *func) {
+    emu_model m = {0};
+    m.n_in = n_in;
+    m.n_out = n_out;
+    m.weight_bytes = weights;
+    aclError err = describe_model(e, handle, &m, func);
+    engine_unload(e, handle);
+    if (err) return err;
+    io_free(d->in, d->out);
+    d->model_id = 0;
+    d->n_in = m.n_in;
+    d->n_out = m.n_out;
+    d->in = m.in;
+    d->out = m.out;
+    d->gears = m.gears;
+    return ACL_SUCCESS;
+}
+
+aclError emu_model_describe_mem(aclmdlDesc *d, const void *data, size_t size, const char *func) {
+    if (!desc_live(d, func)) return ACL_ERROR_INVALID_PARAM;
+    if (!data || size == 0) return emu_fail(ACL_ERROR_INVALID_PARAM, func, "%s", data ? "modelSize is 0" : "model is NULL");
+    aclError err = check_model_bytes(data, size, func);
+    if (err) return err;
+    acllite_emu_model_engine e;
+    uint64_t handle = 0;
+    size_t n_in = 0, n_out = 0, weights = 0;
+    if ((err = engine_load(data, size, 1, &e, &handle, &n_in, &n_out, &weights, func))) return err;
+    return desc_from_engine(d, &e, handle, n_in, n_out, weights, func);
+}
+
+aclError emu_model_describe_file(aclmdlDesc *d, const char *path, const char *func) {
+    if (!desc_live(d, func)) return ACL_ERROR_INVALID_PARAM;
+    acllite_emu_model_engine e;
+    struct stat st;
+    aclError err;
+    if (path && ends_with(path, ".om") && stat(path, &st) == 0 && S_ISREG(st.st_mode) && engine_copy(&e) &&
+        e.loadOm) {
+        uint64_t handle = 0;
+        size_t n_in = 0, n_out = 0, weights = 0;
+        if ((err = engine_load_om(&e, path, &handle, &n_in, &n_out, &weights, func))) return err;
+        return desc_from_engine(d, &e, handle, n_in, n_out, weights, func);
+    }
+    void *data;
+    size_t size;
+    if ((err = read_model_file(path, &data, &size, func))) return err;
+    err = emu_model_describe_mem(d, data, size, func);
+    free(data);
+    return err;
+}
+
+/* aclmdlGetTensorRealName: a tensor's name as the description holds it, from that name or from an output's node
+ * name without its port ("prob" for "prob:0"); NULL when the description has no such tensor. */
+const char *emu_model_tensor_real_name(const aclmdlDesc *d, const char *name, const char *func) {
+    if (!desc_live(d, func)) return NULL;
+    if (!name) {
+        emu_fail(ACL_ERROR_INVALID_PARAM, func, "name is NULL");
+        return NULL;
+    }
+    for (size_t i = 0; i < d->n_in; i++)
+        if (strcmp(d->in[i].desc.name, name) == 0) return d->in[i].desc.name;
+    for (size_t i = 0; i < d->n_out; i++)
+        if (strcmp(d->out[i].desc.name, name) == 0) return d->out[i].desc.name;
+    size_t n = strlen(name);
+    for (size_t i = 0; i < d->n_out; i++) {
+        const char *real = d->out[i].desc.name;
+        if (strncmp(real, name, n) == 0 && real[n] == ':' && real[n + 1] >= '0' && real[n + 1] <= '9') return real;
+    }
+    emu_fail(ACL_ERROR_INVALID_PARAM, func, "the model has no tensor named '%s'", name);
+    return NULL;
 }

@@ -4,7 +4,8 @@
   the whole description is walked (``aclmdlGetDesc``, counts, dims, names, types, formats, sizes, index by name,
   dynamic batch) and the model unloaded. Codes allowed: 0 and the parse/type/parameter codes (100000, 100013,
   100017, 100018, 100026, 145000, 200001); 500000 (an exception the engine did not anticipate) is a finding.
-* OM (``IMOD`` magic): :func:`acllite.om.parse` may only raise :class:`acllite.om.OmError`; the bytes are also
+* OM (``IMOD`` magic): :func:`acllite.om.parse` may only raise :class:`acllite.om.OmError`; the bytes are loaded
+  from memory (``aclmdlLoadFromMem``, ``aclmdlQuerySizeFromMem``: the reader's code when it refuses them), and
   written to ``X.om`` (no ONNX twin beside it) and loaded with ``aclmdlLoadFromFile``, which must refuse it with
   the reader's code when the reader refuses it, and otherwise load it (describing the same inputs and outputs, up
   to what a C string carries) or refuse it with a documented code (e.g. 100026 for an undefined data type).
@@ -131,6 +132,7 @@ def _om(data: bytes) -> None:
     with open(path, "wb") as f:
         f.write(data)
     mid = ffi.new("uint32_t *")
+    _om_from_memory(data, code)
     rc = lib.aclmdlLoadFromFile(path.encode(), mid)
     if parsed is None:
         H.check(rc == code, "the reader refused the file with %d, aclmdlLoadFromFile returned %d: %r", code, rc,
@@ -145,8 +147,33 @@ def _om(data: bytes) -> None:
     finally:
         H.ok(lib.aclmdlUnload(mid[0]), "aclmdlUnload")
     expected = [(_c_name(t.name), t.acl_dtype, t.format, tuple(t.dims)) for t in parsed.inputs + parsed.outputs]
+    if parsed.dynamic_batch:  # outputs recorded at the largest gear follow the chosen batch on the emulator
+        top = max(parsed.dynamic_batch)
+        expected = [(n, dt, f, (-1,) + d[1:]) if k >= len(parsed.inputs) and d and d[0] == top and
+                    k < len(described) and described[k][3][:1] == (-1,) else (n, dt, f, d)
+                    for k, (n, dt, f, d) in enumerate(expected)]
     H.check([(n, dt, d) for n, dt, _f, d in described] == [(n, dt, d) for n, dt, _f, d in expected],
             "the emulator describes %s, the reader %s", described, expected)
+
+
+def _om_from_memory(data: bytes, reader_code: int) -> None:
+    """aclmdlLoadFromMem and aclmdlQuerySizeFromMem of OM bytes: refused with the reader's code when the reader
+    refuses them; else loaded (one acllite atc wrote, carrying its ONNX model) or refused with a documented code
+    (200001 for an ATC-made one: no twin from memory)."""
+    src = ffi.from_buffer(data)
+    mid = ffi.new("uint32_t *")
+    rc = lib.aclmdlLoadFromMem(src, len(data), mid)
+    work, weight = ffi.new("size_t *"), ffi.new("size_t *")
+    rq = lib.aclmdlQuerySizeFromMem(src, len(data), work, weight)
+    if reader_code:
+        H.check(rc == reader_code and rq == reader_code, "the reader refused the bytes with %d, aclmdlLoadFromMem "
+                "returned %d, aclmdlQuerySizeFromMem %d: %r", reader_code, rc, rq, H.recent_message())
+        return
+    H.expect_code(rc, LOAD_CODES, "aclmdlLoadFromMem of an OM the reader accepts")
+    H.expect_code(rq, LOAD_CODES, "aclmdlQuerySizeFromMem of an OM the reader accepts")
+    if rc == 0:
+        H.check(rq == 0, "the OM loads from memory but aclmdlQuerySizeFromMem refuses it (%d)", rq)
+        H.ok(lib.aclmdlUnload(mid[0]), "aclmdlUnload")
 
 
 def make_seeds() -> dict:
@@ -187,9 +214,12 @@ def make_seeds() -> dict:
         with open(cfg, "w") as f:
             f.write("aipp_op { aipp_mode: static input_format: YUV420SP_U8 csc_switch: true "
                     "src_image_size_w: 4 src_image_size_h: 4 }\n")
-        seeds["aipp_yuv420.onnx"] = atc.convert(src, os.path.join(tmp, "aipp"), insert_op_conf=cfg).read_bytes()
-        seeds["dynamic_batch.onnx"] = atc.convert(src, os.path.join(tmp, "dyn"), input_shape="x:-1,3,4,4",
-                                                  dynamic_batch_size="1,2,4").read_bytes()
+        # acllite atc writes .om files carrying the ONNX model: both are seeds
+        aipp = atc.convert(src, os.path.join(tmp, "aipp"), insert_op_conf=cfg).read_bytes()
+        dyn = atc.convert(src, os.path.join(tmp, "dyn"), input_shape="x:-1,3,4,4", dynamic_batch_size="1,2,4")
+        seeds["aipp_yuv420.om"], seeds["dynamic_batch.om"] = aipp, dyn.read_bytes()
+        seeds["aipp_yuv420.onnx"] = bytes(om.embedded_onnx(aipp))
+        seeds["dynamic_batch.onnx"] = bytes(om.embedded_onnx(seeds["dynamic_batch.om"]))
     md = ob.simple_model_def("tiny", ["relu"])
     seeds["tiny_v2.om"] = ob.om_file(ob.V2, [[(0, md), (1, bytes(range(48)))]], platform_version="Ascend310")
     seeds["tiny_v1_wide.om"] = ob.om_file(ob.V1, [[(0, md)]], wide=True)

@@ -16,7 +16,8 @@ What must hold, for every call:
   floating point) never raises;
 * the emulator's live objects are back to the pool's after the input (what a call created is released).
 
-Pointers that C would dereference as plain host memory (``void *`` data parameters, ``acl.util``'s pointers) are
+Pointers that C would dereference as plain host memory (``void *`` data parameters, pointers to numbers, complete
+structs or pointers, which C reads or fills, and ``acl.util``'s pointers) are
 only given NULL, out-of-range values, live emulator memory or wrong types: the runtime cannot check a wild host
 pointer (a caller's bug on a device too), and this target is about the conversion, not about that.
 """
@@ -160,6 +161,22 @@ def _well_typed(v: Any, role: str, ctype: str) -> bool:
     return False
 
 
+POOL_BLOCK = 4096  # the size of each block of the pool's memory
+
+
+def _plain_memory(ctype: str) -> int:
+    """The size C reads or writes through a pointer parameter of type ``ctype`` when that is plain memory (a number,
+    a complete struct, a pointer: out-parameters and arrays), 0 for opaque handles (pointers to incomplete structs,
+    ``void *`` typedefs), which the emulator checks against its own objects."""
+    t = binding.ffi.typeof(ctype.replace("const ", "").strip())
+    if t.kind != "pointer" or t.item.kind not in ("primitive", "struct", "union", "pointer", "enum"):
+        return 0
+    try:
+        return int(binding.ffi.sizeof(t.item))
+    except binding.ffi.error:  # an incomplete (opaque) struct: a handle
+        return 0
+
+
 def _gen_args(entry: Any, r: Reader) -> Tuple[List[Any], bool]:
     proto = binding.prototypes[entry.cfunc]
     args, well = [], True
@@ -167,9 +184,12 @@ def _gen_args(entry: Any, r: Reader) -> Tuple[List[Any], bool]:
         if name in entry.outputs:
             continue
         role = _generate._param_kind(ctype)
-        if role == "pointer" and ctype.replace("const ", "").strip() in ("void *", "char *"):
+        size = _plain_memory(ctype) if role == "pointer" else 0
+        if role == "pointer" and (size or ctype.replace("const ", "").strip() in ("void *", "char *")):
             role = "data"
         v = _value(r, role, bool(_generate._RELEASES.search(entry.function)))
+        if size > POOL_BLOCK and type(v) is int and v in memory:
+            v = 0  # a struct larger than the pool's blocks: C would write past the block
         args.append(v)
         well = well and _well_typed(v, role, ctype)
     return args, well

@@ -97,6 +97,8 @@ class OmTensor:
     recorded_size: int  #: the size stored with the tensor (may include alignment padding)
     aipp: Optional[Dict[str, Any]] = None  #: static AIPP parameters (``insert_op.proto`` names), inputs only
     aipp_mode: str = ""  #: "static_aipp", "dynamic_aipp", "dynamic_aipp_conf" or "" (none)
+    shape_range: Tuple[Tuple[int, int], ...] = ()  #: [min, max] per dim (max -1: unbounded), or ()
+    op_type: str = ""  #: the ModelDef op an input comes from: "Data", or "AippData" (dynamic AIPP parameters)
 
     @property
     def dtype_name(self) -> str:
@@ -116,6 +118,10 @@ class OmTensor:
             out["aipp_mode"] = self.aipp_mode
         if self.aipp is not None:
             out["aipp"] = self.aipp
+        if self.shape_range:
+            out["shape_range"] = [list(r) for r in self.shape_range]
+        if self.op_type == "AippData":
+            out["op_type"] = self.op_type
         return out
 
 

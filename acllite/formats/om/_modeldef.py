@@ -63,13 +63,23 @@ class _Desc:
     format: int
     dims: Tuple[int, ...]
     size: int
+    shape_range: Tuple[Tuple[int, int], ...] = ()
+
+
+def _shape_range(attrs: Dict[str, Message]) -> Tuple[Tuple[int, int], ...]:
+    """The tensor's ``shape_range`` attribute ([min, max] per dim, max -1: unbounded), else ()."""
+    value = attr_value(attrs["shape_range"]) if "shape_range" in attrs else None
+    if not isinstance(value, list) or not all(isinstance(r, list) and len(r) == 2 for r in value):
+        return ()
+    return tuple((int(r[0]), int(r[1])) for r in value)
 
 
 def _tensor_desc(td: Message) -> _Desc:
     attrs = attr_map(td, 5)
     self_defined = attrs.get("__tensor_desc_data_type__")
     dtype = dtype_from_proto(td.uint(2), self_defined.int64(3) if self_defined is not None else None)
-    return _Desc(dtype, format_from_layout(td.string(4)), tuple(td.message(3).int64s(1)), td.int64(10))
+    return _Desc(dtype, format_from_layout(td.string(4)), tuple(td.message(3).int64s(1)), td.int64(10),
+                 _shape_range(attrs))
 
 
 def _aipp(params: Dict[str, Any]) -> Dict[str, Any]:
@@ -102,7 +112,8 @@ def _input(op: Message, name: str, source: str) -> OmTensor:
     mode = attr_value(attrs["_data_related_aipp_mode"]) if "_data_related_aipp_mode" in attrs else ""
     size = d.size if d.size > 0 else tensor_bytes(dims, d.dtype)
     return OmTensor(name, d.dtype, d.format, dims, dims_v2, size, d.size,
-                    _aipp(aipp) if isinstance(aipp, dict) else None, mode if isinstance(mode, str) else "")
+                    _aipp(aipp) if isinstance(aipp, dict) else None, mode if isinstance(mode, str) else "",
+                    d.shape_range, op.string(2))
 
 
 def _outputs(op: Message, out_names: List[str], source: str) -> List[OmTensor]:
@@ -121,7 +132,8 @@ def _outputs(op: Message, out_names: List[str], source: str) -> List[OmTensor]:
             name = out_names[i] if ":" in out_names[i] else "%s:%d" % (out_names[i], src_indexes[i])
         else:
             name = "output_%d_%s_%d" % (i, src_names[i], src_indexes[i])
-        outputs.append(OmTensor(name, d.dtype, fmt, dims, dims, tensor_bytes(dims, d.dtype), d.size))
+        outputs.append(OmTensor(name, d.dtype, fmt, dims, dims, tensor_bytes(dims, d.dtype), d.size,
+                                shape_range=d.shape_range))
     return outputs
 
 

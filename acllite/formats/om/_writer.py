@@ -2,7 +2,8 @@
 
 The container is ATC's (a v2 header, the 64-bit partition table, the partitions back to back); the MODEL_DEF
 partition is a ``ge.proto.ModelDef`` describing the model as ATC describes it (``Data`` ops with their tensor
-descriptions, ``index``, static ``aipp`` and V2 dims; the ``NetOutput`` op and ``attr_model_out_nodes_name``; the
+descriptions (``shape_range`` where given), ``index``, static ``aipp`` and V2 dims; ``AippData`` inputs and
+``_dynamic_aipp_input_dims`` for dynamic AIPP; the ``NetOutput`` op and ``attr_model_out_nodes_name``; the
 multi-batch op with ``_batch_num``, ``_pred_value_<i>`` and ``mbatch_dynamic_type`` for gears; ``soc_version``
 and ``atc_version``). Instead of Ascend machine code, the file carries the ONNX model that computes it, in a
 partition of its own (:data:`ONNX_PARTITION`): real CANN refuses such a file; the emulator runs it.
@@ -46,6 +47,11 @@ class TensorSpec:
     dims_v2: Optional[Tuple[int, ...]] = None  #: inputs after static AIPP (``input_dims``)
     aipp: Optional[Dict[str, Any]] = None  #: static AIPP parameters (insert_op.proto names; ATC config values)
     origin_dims: Optional[Tuple[int, ...]] = None  #: ``_mbatch_origin_input_dims`` of a model with gears
+    shape_range: Optional[Tuple[Tuple[int, int], ...]] = None  #: ``shape_range`` ([min, max], max -1: unbounded)
+    op_type: str = "Data"  #: inputs: "Data", or "AippData" (the input carrying dynamic AIPP parameters)
+    aipp_mode: Optional[str] = None  #: ``_data_related_aipp_mode`` (default "static_aipp" when ``aipp`` is set)
+    dynamic_aipp_dims: Optional[Tuple[int, ...]] = None  #: ``_dynamic_aipp_input_dims``
+    attrs: Dict[str, Any] = field(default_factory=dict)  #: further op attributes (``_related_aipp_input_rank``...)
 
 
 @dataclass
@@ -104,6 +110,8 @@ def _attr(value: Any) -> bytes:
     if isinstance(value, str):
         return _bytes(2, value)
     if isinstance(value, (list, tuple)):
+        if value and all(isinstance(v, (list, tuple)) for v in value):  # list_list_int (field 14)
+            return _bytes(14, b"".join(_bytes(1, b"".join(_int(1, int(x)) for x in v)) for v in value))
         if all(isinstance(v, str) for v in value):
             body = b"".join(_bytes(2, v) for v in value) + _int(20, 1)  # VT_LIST_STRING
         else:
@@ -127,6 +135,8 @@ def _tensor_desc(t: TensorSpec, dims: Sequence[int]) -> bytes:
         raise ValueError("%s: aclDataType %d has no ModelDef type" % (t.name, t.acl_dtype))
     shape = b"".join(_int(1, d) for d in dims)
     out = _bytes(1, t.name) + _int(2, proto) + _bytes(3, shape) + _bytes(4, format_name(t.acl_format))
+    if t.shape_range is not None:
+        out += _attr_map(5, {"shape_range": [list(r) for r in t.shape_range]})
     if t.size:
         out += _int(10, t.size)
     return out
@@ -149,13 +159,19 @@ def _data_op(index: int, t: TensorSpec) -> bytes:
     attrs: Dict[str, Any] = {"index": index}
     if t.aipp is not None:
         attrs["aipp"] = _aipp_attr(t.aipp)
-        attrs["_data_related_aipp_mode"] = "static_aipp"
+    if t.aipp_mode is not None or t.aipp is not None:
+        attrs["_data_related_aipp_mode"] = t.aipp_mode or "static_aipp"
+    if t.dynamic_aipp_dims is not None:
+        attrs["_dynamic_aipp_input_dims"] = list(t.dynamic_aipp_dims)
     if t.dims_v2 is not None and tuple(t.dims_v2) != tuple(t.dims):
         attrs["input_dims"] = list(t.dims_v2)
     if t.origin_dims is not None:
         attrs["_mbatch_origin_input_dims"] = list(t.origin_dims)
+    attrs.update(t.attrs)
+    if t.op_type not in ("Data", "AippData"):
+        raise ValueError("%s: an input comes from a Data or AippData op, not %r" % (t.name, t.op_type))
     desc = _tensor_desc(t, t.dims)
-    return (_bytes(1, t.name) + _bytes(2, "Data") + _attr_map(10, attrs) + _bytes(33, desc) + _bytes(34, desc))
+    return (_bytes(1, t.name) + _bytes(2, t.op_type) + _attr_map(10, attrs) + _bytes(33, desc) + _bytes(34, desc))
 
 
 def _net_output(outputs: List[TensorSpec]) -> bytes:

@@ -70,8 +70,12 @@ def main(args: argparse.Namespace, runners: Mapping[str, Callable[[argparse.Name
         if not args.input:
             sys.stderr.write("acllite bench report: give --input FILE (the JSON of an earlier run)\n")
             return 2
-        with open(args.input) as f:
-            doc = json.load(f)
+        try:
+            with open(args.input) as f:
+                doc = json.load(f)
+        except (OSError, ValueError) as exc:
+            sys.stderr.write("acllite bench report: %s: %s\n" % (args.input, exc))
+            return 1
         errors = schema.validate(doc)
         if errors:
             sys.stderr.write("%s does not follow %s:\n%s\n" % (args.input, schema.SCHEMA_ID, "\n".join(errors[:20])))
@@ -82,7 +86,11 @@ def main(args: argparse.Namespace, runners: Mapping[str, Callable[[argparse.Name
         for i, name in enumerate(benches):
             if i:
                 print()
-            records += runners[name](args)
+            try:
+                records += runners[name](args)
+            except OSError as exc:  # a file the user named (--model, --input...): one line, not a traceback
+                sys.stderr.write("acllite bench %s: %s\n" % (name, exc))
+                return 1
         doc = document(records, args, benches)
         schema.check(doc)  # a benchmark that writes a malformed record is a bug: fail before writing
     if args.json:

@@ -50,6 +50,14 @@ PATHS = {
     "pyacl": "acllite.pyacl: acl.rt.memcpy, acl.mdl.execute",
     "execute_only": "aclmdlExecute only (data on the device)",
 }
+#: The dynamic-dims comparison (the small model at batch 1, static against built with --dynamic_dims="1;8"):
+DIMS_PATHS = {
+    "static_binding": "static model: memcpy, aclmdlExecute, memcpy",
+    "dims_binding": "dims gears: aclmdlSetInputDynamicDims, memcpy, aclmdlExecute, memcpy",
+    "static_model_execute": "static model: Executor.execute(out=)",
+    "dims_model_execute": "dims gears: Executor.execute(out=) (gear chosen per call)",
+}
+DIMS_MODEL = "small, --dynamic_dims"
 
 
 def small_model() -> bytes:
@@ -168,6 +176,7 @@ def run(args: argparse.Namespace) -> List[Dict[str, Any]]:
     acl, acl_why = pyacl_module()
     records: List[Dict[str, Any]] = []
     rows: List[List[str]] = []
+    dims_rows: List[List[str]] = []
     models = _models(args)
     T.progress.start(BENCH, len(models) * len(batches))
     runtime = None if acllite.is_initialized() else acllite.init()
@@ -201,6 +210,8 @@ def run(args: argparse.Namespace) -> List[Dict[str, Any]]:
                                          "%s-%s" % (T.fmt(st.p10 / 1e3), T.fmt(st.p90 / 1e3)),
                                          T.fmt(rec["images_per_s"]), "-" if path == BASELINE else
                                          "%+.1f" % rec["overhead_us"], "%.3f" % rec["ratio"]])
+            if not getattr(args, "model", None):
+                dims_rows = _dims_bench(records, repeat, device)
     finally:
         if runtime is not None:
             runtime.close()
@@ -210,6 +221,9 @@ def run(args: argparse.Namespace) -> List[Dict[str, Any]]:
                          "lrlrrrrr"))
     print("median of %d blocks per path (about %d ms each, at least one call), blocks of the paths alternating; "
           "outputs checked against onnxruntime." % (repeat, BLOCK_NS / 1e6))
+    if dims_rows:
+        print(T.format_table(["path (small model, batch 1)", "us/call", "p10-p90", "us vs static", "x static"],
+                             dims_rows, "lrrrr"))
     if acl is None:
         T.note("execute: pyACL rows skipped: %s" % acl_why)
     for line in target_lines(records):
@@ -217,10 +231,90 @@ def run(args: argparse.Namespace) -> List[Dict[str, Any]]:
     return records
 
 
+def _dims_model(tmp: str, data: bytes) -> Tuple[str, str]:
+    """The small model converted twice by acllite atc: static at batch 1, and with dims gears 1 and 8."""
+    import os
+
+    from .. import atc
+
+    src = os.path.join(tmp, "small.onnx")
+    with open(src, "wb") as f:
+        f.write(data)
+    static = atc.convert(src, os.path.join(tmp, "static"), input_shape="x:1,256", input_format="ND")
+    dims = atc.convert(src, os.path.join(tmp, "dims"), input_shape="x:-1,256", input_format="ND", dynamic_dims="1;8")
+    return str(static), str(dims)
+
+
+def _dims_bench(records: List[Dict[str, Any]], repeat: int, device: Any) -> List[List[str]]:
+    """Static against dims-gear execution of the small model at batch 1, in one interleaved run."""
+    import tempfile
+
+    import acllite
+    from ..._native import ffi, lib
+
+    rows: List[List[str]] = []
+    with tempfile.TemporaryDirectory() as tmp:
+        static_path, dims_path = _dims_model(tmp, small_model())
+        with acllite.Model(static_path, device) as static, acllite.Model(dims_path, device) as dims:
+            x = np.random.default_rng(2).standard_normal((1, 256)).astype(np.float32)
+            outs = {k: [np.empty((1, 256), np.float32)] for k in ("static", "dims")}
+            ex_static, ex_dims = static.executor(), dims.executor()
+            try:
+                ex_static.execute([x], out=outs["static"])
+                ex_dims.execute([x], out=outs["dims"])
+                if not np.array_equal(outs["static"][0], outs["dims"][0]):
+                    raise AssertionError("the dims-gear model disagrees with the static one")
+                memcpy, execute, set_dims = lib.aclrtMemcpy, lib.aclmdlExecute, lib.aclmdlSetInputDynamicDims
+                host_in, host_out = ffi.from_buffer(x), ffi.from_buffer(outs["static"][0], require_writable=True)
+                gear = ffi.new("aclmdlIODims *")
+                gear.dimCount, gear.dims[0], gear.dims[1] = 2, 1, 256
+
+                def binding(ex: Any, model: Any, geared: bool) -> Callable[[], None]:
+                    mid, ids, ods, dyn = model.id, ex._in_ds, ex._out_ds, model.dynamic_input
+                    pin, pout = ex._data_slots[0].ptr, ex._slots_out[0].ptr
+
+                    def call() -> None:
+                        if geared:
+                            set_dims(mid, ids, dyn, gear)
+                        memcpy(pin, 1024, host_in, 1024, H2D)
+                        execute(mid, ids, ods)
+                        memcpy(host_out, 1024, pout, 1024, D2H)
+                    return call
+
+                cases: Dict[str, Callable[[], Any]] = {
+                    "static_binding": binding(ex_static, static, False),
+                    "dims_binding": binding(ex_dims, dims, True),
+                    "static_model_execute": lambda: ex_static.execute([x], out=outs["static"]),
+                    "dims_model_execute": lambda: ex_dims.execute([x], out=outs["dims"]),
+                }
+                n = max(1, min(2000, int(BLOCK_NS / max(_time_once(cases["static_binding"]), 1.0))))
+                timed = T.interleave({k: T.loop0(f, n) for k, f in cases.items()}, {k: n for k in cases}, repeat,
+                                     warmup=1, subtract_loop=False)
+            finally:
+                ex_static.close()
+                ex_dims.close()
+    medians = {k: T.stats(v).median / 1e3 for k, v in timed.items()}
+    for path, samples in timed.items():
+        st = T.stats(samples)
+        base_path = path.replace("dims_", "static_")
+        rec = T.record(BENCH, "%s batch 1: %s" % (DIMS_MODEL, path), "median", st.median / 1e3, "us",
+                       "%s batch 1: %s" % (DIMS_MODEL, base_path), medians[base_path], model=DIMS_MODEL, batch=1,
+                       path=path, p10=st.p10 / 1e3, p90=st.p90 / 1e3, repeat=repeat, calls_per_repeat=n,
+                       images_per_s=1e9 / st.median, overhead_us=st.median / 1e3 - medians[base_path],
+                       description=DIMS_PATHS[path])
+        records.append(rec)
+        rows.append([DIMS_PATHS[path], T.fmt(st.median / 1e3), "%s-%s" % (T.fmt(st.p10 / 1e3), T.fmt(st.p90 / 1e3)),
+                     "-" if path == base_path else "%+.1f" % rec["overhead_us"], "%.3f" % rec["ratio"]])
+    return rows
+
+
 def target_lines(records: List[Dict[str, Any]]) -> List[str]:
     """The issue's execute targets, read off the records of one run."""
     out = []
     for r in records:
+        if r["model"] == DIMS_MODEL and r["path"].startswith("dims_"):
+            out.append("target dynamic dims add <= 5 us per call over the static path (%s): %+.1f us (%s)" % (
+                r["path"], r["overhead_us"], "met" if r["overhead_us"] <= 5 else "MISSED"))
         if r["path"] != "model_execute":
             continue
         if r["model"] == SMALL:

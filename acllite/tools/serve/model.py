@@ -38,8 +38,9 @@ def gears_for(max_batch: int) -> List[int]:
 
 def prepare_serving_model(max_batch: int = DEFAULT_MAX_BATCH, directory: Optional[Path] = None,
                           announce: Optional[Callable[[str], None]] = None) -> Path:
-    """The demo model with AIPP and the gears of ``max_batch``; returns the path to load (``.om``, served by its
-    ONNX twin on the emulator). Raises :class:`acllite.demo.efficientnet.WeightsMissing` without the weights."""
+    """The demo model with AIPP and the gears of ``max_batch``; returns the path of the ``.om`` acllite atc
+    wrote (it runs on the emulator only). Raises :class:`acllite.demo.efficientnet.WeightsMissing` without the
+    weights."""
     from .. import atc
     from ...demo import efficientnet
 
@@ -47,7 +48,7 @@ def prepare_serving_model(max_batch: int = DEFAULT_MAX_BATCH, directory: Optiona
     directory = Path(directory or model_dir())
     directory.mkdir(parents=True, exist_ok=True)
     stem = "%s_b%s" % (DEMO_MODEL_STEM, "-".join(str(g) for g in gears))
-    converted = directory / (stem + ".onnx")
+    converted = directory / (stem + ".om")
     stamp = directory / (stem + ".source")
     with open(directory / ".acllite-serve.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)  # one preparer per host at a time; the others then find it done
@@ -67,4 +68,4 @@ def prepare_serving_model(max_batch: int = DEFAULT_MAX_BATCH, directory: Optiona
                                   ",".join(str(g) for g in gears))
             os.replace(written, converted)
             stamp.write_text(source)
-    return directory / (stem + ".om")
+    return converted
