@@ -81,14 +81,29 @@ def _sources(paths: Sequence[str]) -> List[str]:
             out.append(p)
         else:
             raise RunnerError("%s does not exist" % p)
-    return out
+    return list(dict.fromkeys(out))  # a file in two groups' members (csrc/emu and csrc/emu/op.c) once
 
 
-def _group_of(path: str) -> str:
+def _group_of(path: str, groups: Optional[Sequence[str]] = None) -> str:
+    """The group whose member holds ``path`` most specifically (among ``groups`` when given)."""
+    best, best_len = "other", -1
     for name, members in targets.GROUPS.items():
-        if any(path == m or path.startswith(m.rstrip("/") + "/") for m in members):
-            return name
-    return "other"
+        if groups is not None and name not in groups:
+            continue
+        for m in members:
+            if (path == m or path.startswith(m.rstrip("/") + "/")) and len(m) > best_len:
+                best, best_len = name, len(m)
+    return best
+
+
+def _expand_groups(names: Sequence[str]) -> List[str]:
+    """Group names with the sets (``round2``) replaced by their groups, in order, once each."""
+    out: List[str] = []
+    for n in names:
+        for g in targets.GROUP_SETS.get(n, (n,)):
+            if g not in out:
+                out.append(g)
+    return out
 
 
 def _candidates(path: str) -> List[Any]:
@@ -113,7 +128,8 @@ def _equivalence(mutant: Any, text: str, equivalents: List[Dict[str, str]]) -> O
     return None
 
 
-def _select(sources: List[str], sample: Optional[int], rng: random.Random) -> List[Tuple[str, Any]]:
+def _select(sources: List[str], sample: Optional[int], rng: random.Random,
+            groups: Optional[Sequence[str]] = None) -> List[Tuple[str, Any]]:
     """(group, candidate) pairs: all of them, or ``sample`` spread evenly over the groups, and within a group
     over its files (round robin over shuffled lists)."""
     by_group: Dict[str, Dict[str, List[Any]]] = {}
@@ -121,7 +137,7 @@ def _select(sources: List[str], sample: Optional[int], rng: random.Random) -> Li
         cands = _candidates(s)
         rng.shuffle(cands)
         if cands:
-            by_group.setdefault(_group_of(s), {})[s] = cands
+            by_group.setdefault(_group_of(s, groups), {})[s] = cands
     if sample is None:
         return [(g, c) for g, files in by_group.items() for cs in files.values() for c in cs]
     groups = sorted(by_group)
@@ -285,7 +301,8 @@ def run_tests(tree: Path, tests: List[str], timeout: float) -> Tuple[str, float,
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
     p = argparse.ArgumentParser(prog="tests/mutation/run.py", description=__doc__.split("\n\n")[0])
-    p.add_argument("--groups", nargs="+", choices=sorted(targets.GROUPS), help="groups to mutate (default: all)")
+    p.add_argument("--groups", nargs="+", choices=sorted(targets.GROUPS) + sorted(targets.GROUP_SETS),
+                   help="groups to mutate (default: all); round2 stands for the r2_* groups")
     p.add_argument("--files", nargs="+", help="source files or folders to mutate instead of groups")
     p.add_argument("--sample", type=int, help="this many mutants, spread over the groups and files (default: all)")
     p.add_argument("--seed", type=int, default=18, help="random seed of the sample")
@@ -316,11 +333,12 @@ def _run(args: argparse.Namespace) -> int:
     if args.nice:
         os.nice(args.nice)
     rng = random.Random(args.seed)
-    paths = args.files or [m for g in (args.groups or sorted(targets.GROUPS)) for m in targets.GROUPS[g]]
+    groups = _expand_groups(args.groups) if args.groups else None
+    paths = args.files or [m for g in (groups or sorted(targets.GROUPS)) for m in targets.GROUPS[g]]
     sources = _sources(paths)
     for s in sources:
         targets.tests_for(s)  # every file has tests before anything runs
-    selected = _rerun(args.rerun) if args.rerun else _select(sources, args.sample, rng)
+    selected = _rerun(args.rerun) if args.rerun else _select(sources, args.sample, rng, groups)
     if args.list:
         for group, cand in selected:
             print("%-8s %s" % (group, cand.description))
