@@ -387,13 +387,8 @@ def test_engine_value_checks_take_exactly_the_c_range(name: str, lo: int, hi: in
         assert err.value.code == 100013 and expected in str(err.value)
 
 
-@pytest.mark.parametrize("codec", [
-    "h264",
-    pytest.param("h265", marks=pytest.mark.xfail(strict=True, reason=(
-        "acllite/emulator/video.py _Encoder: a forced H.265 key frame is a CRA (NAL 21), not the IDR docs/VIDEO.md "
-        "promises for aclvencSetFrameConfigForceIFrame (forced-idr goes to libx264 only; libx265 here gives a CRA "
-        "even with forced-idr=1)"))),
-])
+# H.265 was a CRA (x265's open GOPs) until the encoder asked for closed GOPs (open-gop=0)
+@pytest.mark.parametrize("codec", ["h264", "h265"])
 def test_venc_forced_key_frame_is_an_idr(codec: str) -> None:
     """aclvencSetFrameConfigForceIFrame restarts the key frame interval with an IDR picture (docs/VIDEO.md:
     ``forced-idr``), parameter sets included."""

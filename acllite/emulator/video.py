@@ -136,7 +136,8 @@ class _Encoder:
         if name == "libx264":
             options["forced-idr"] = "1"
         else:
-            options["x265-params"] = "log-level=error:repeat-headers=1"
+            # closed GOPs: every key frame an IDR, as the device's encoder makes them (x265 defaults to open GOPs: CRA)
+            options["x265-params"] = "log-level=error:repeat-headers=1:open-gop=0"
         if bit_rate:
             ctx.bit_rate = bit_rate * 1000
             if rc_mode == 2:  # CBR: the rate is held (HRD buffer of one second)

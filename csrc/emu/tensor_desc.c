@@ -99,6 +99,16 @@ aclTensorDesc *tensor_desc_array_new(size_t count, const char *func) {
     for (size_t i = 0; i < count; i++) arr[i].array_len = count - i;
     emu_lock();
     bool ok = emu_reg_add(arr, EMU_H_TENSOR_DESC, -1);
+    /* the later elements are registered too: aclGetTensorDescByIndex and the getters take them */
+    size_t added = 1;
+    while (ok && added < count) {
+        ok = emu_reg_add(&arr[added], EMU_H_TENSOR_DESC_ITEM, -1);
+        if (ok) added++;
+    }
+    if (!ok && added > 0 && emu_reg_has(arr, EMU_H_TENSOR_DESC)) { /* undo what was registered */
+        for (size_t i = 1; i < added; i++) emu_reg_remove(&arr[i], EMU_H_TENSOR_DESC_ITEM);
+        emu_reg_remove(arr, EMU_H_TENSOR_DESC);
+    }
     emu_unlock();
     if (!ok) {
         free(arr);
@@ -133,14 +143,6 @@ static void release_array(void *p) {
         if (i) emu_reg_remove(&arr[i], EMU_H_TENSOR_DESC_ITEM);
     }
     free(arr);
-}
-
-bool tensor_desc_array_publish(aclTensorDesc *arr) {
-    bool ok = true;
-    emu_lock();
-    for (size_t i = 1; i < arr->array_len && ok; i++) ok = emu_reg_add(&arr[i], EMU_H_TENSOR_DESC_ITEM, -1);
-    emu_unlock();
-    return ok;
 }
 
 void tensor_desc_array_free(aclTensorDesc *arr) {

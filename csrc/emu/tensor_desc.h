@@ -31,11 +31,10 @@ struct aclTensorDesc {
 /* Fill *d (memset first) from the creation arguments; a status code and message on bad arguments. */
 aclError tensor_desc_init(aclTensorDesc *d, aclDataType dataType, int numDims, const int64_t *dims, aclFormat format,
                           const char *func);
-/* A zeroed, registered array of count descriptions (fill each with tensor_desc_init, then publish it so that
- * aclGetTensorDescByIndex and the getters accept its elements); freed by tensor_desc_array_free or
- * aclDestroyTensorDesc of its first element. */
+/* A zeroed array of count descriptions, every element registered (aclGetTensorDescByIndex and the getters take
+ * them; fill each with tensor_desc_init); freed by tensor_desc_array_free or aclDestroyTensorDesc of its first
+ * element. */
 aclTensorDesc *tensor_desc_array_new(size_t count, const char *func);
-bool tensor_desc_array_publish(aclTensorDesc *arr);
 void tensor_desc_array_free(aclTensorDesc *arr);
 /* desc when it is a live description (or an element of a live array), else NULL with a message. */
 const aclTensorDesc *tensor_desc_live(const aclTensorDesc *desc, const char *func);
