@@ -26,6 +26,10 @@ GROUPS: Dict[str, Tuple[str, ...]] = {
     "r2_formats": ("acllite/formats/singleop.py", "acllite/formats/om/_writer.py"),
     "r2_video": ("acllite/video.py",),
     "r2_lifecycle": ("acllite/_lifecycle.py",),
+    # the model and VPC code that landed after round two's run (issues 15 and 16: load options, shape gears,
+    # dynamic AIPP, the remaining VPC operations)
+    "r2_models": ("csrc/emu/model_load.c", "csrc/emu/model_dynamic.c", "csrc/emu/model_aipp.c",
+                  "csrc/emu/dvpp_vpc_ops.c", "acllite/tools/atc_gears.py"),
 }
 
 #: names that stand for several groups on the command line (``--groups round2``)
@@ -69,6 +73,11 @@ TESTS: Dict[str, Tuple[str, ...]] = {
     "csrc/emu/dvpp_vdec.c": (_R2, "tests/test_video_vdec.py", "tests/test_video_objects.py", _MATRIX),
     "csrc/emu/dvpp_venc.c": (_R2, "tests/test_video_vdec.py", "tests/test_video_objects.py", _MATRIX),
     "csrc/emu/dvpp_video.c": (_R2, "tests/test_video_vdec.py", "tests/test_video_objects.py", _MATRIX),
+    "csrc/emu/model_load.c": (_R2, "tests/test_model_load.py", "tests/test_om_atc.py", _MATRIX),
+    "csrc/emu/model_dynamic.c": (_R2, "tests/test_model_dynamic.py", "tests/test_gear_order.py", _MATRIX,
+                                 "tests/test_model.py"),
+    "csrc/emu/model_aipp.c": (_R2, "tests/test_model_dynamic_aipp.py", _MATRIX),
+    "csrc/emu/dvpp_vpc_ops.c": (_R2, "tests/test_dvpp_vpc_ops.py", "tests/test_dvpp_null_data.py", _MATRIX),
     # round two's Python
     "acllite/emulator": (_R2, "tests/test_model.py", "tests/test_reliability_py.py", _MATRIX),
     "acllite/emulator/ops.py": (_R2, "tests/test_single_op_flows.py", "tests/test_single_op_operators.py", _MATRIX),
@@ -92,6 +101,8 @@ TESTS: Dict[str, Tuple[str, ...]] = {
     # pyACL
     "acllite/pyacl": ("tests/test_pyacl.py", _MATRIX),
     # atc and AIPP
+    "acllite/tools/atc_gears.py": (_R2, "tests/test_gear_order.py", "tests/test_model_dynamic.py",
+                                   "tests/test_om_atc.py", "tests/test_atc.py"),
     "acllite/tools/atc.py": ("tests/test_atc.py", "tests/test_gear_order.py", "tests/test_reference_tables.py",
                              _MATRIX),
     "acllite/formats/aipp.py": ("tests/test_atc.py", "tests/test_reference_tables.py",
