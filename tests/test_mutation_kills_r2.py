@@ -888,3 +888,133 @@ def test_h265_encoding_prints_nothing(capfd: Any) -> None:
     assert len(packets) == 1
     err = capfd.readouterr().err
     assert "x265 [" not in err, err
+
+
+# ---- the model and VPC code that landed after round two's run (group r2_models)
+
+
+@pytest.mark.parametrize("crop_w, crop_h", [(8, 4), (6, 6)])
+def test_dynamic_aipp_batches_must_give_one_output_size(acl: Any, tmp_path: Any, crop_w: int, crop_h: int) -> None:
+    """model_aipp.c check_set: ``w != w0 || h != h0`` (``&&`` let a batch differ in one dimension only)."""
+    from test_model import Raw
+    from test_model_dynamic_aipp import H, W, data_size, dynamic_om, load, make_set, yuv_params
+
+    mid = load(dynamic_om(tmp_path, 2))
+    raw = Raw([4096, data_size(2)], [2 * 4 * 3 * H * W])
+    p0 = yuv_params()
+    p1 = dict(yuv_params(), crop_size_w=crop_w, crop_size_h=crop_h)
+    mixed, same = make_set([p0, p1]), make_set([p0, yuv_params(x=0)])
+    try:
+        expect_error(INVALID_PARAM, "batch 1's AIPP output is %dx%d, batch 0's %dx%d: every batch must give the "
+                     "same size" % (crop_w, crop_h, W, H), lib.aclmdlSetInputAIPP, mid, raw.inp, 1, mixed,
+                     func="aclmdlSetInputAIPP")
+        ok(lib.aclmdlSetInputAIPP(mid, raw.inp, 1, same), "two batches of one size")
+    finally:
+        ok(lib.aclmdlDestroyAIPP(mixed))
+        ok(lib.aclmdlDestroyAIPP(same))
+        raw.close()
+        ok(lib.aclmdlUnload(mid))
+
+
+def test_batch_make_border_leaves_at_least_10x6_inside() -> None:
+    """dvpp_vpc_ops.c dvpp_border_inner: ``lr + 10 > width || tb + 6 > height`` (``>=`` refused borders leaving
+    exactly the 10x6 VPC minimum; dropping either side accepted borders leaving less)."""
+    import numpy as np
+    from test_dvpp_vpc_ops import run_ops
+
+    nv = np.random.default_rng(3).integers(0, 256, (96 * 3 // 2, 128), dtype=np.uint8)
+    res = run_ops("""
+        roi = lib.acldvppCreateRoiConfig(0, 63, 0, 47)
+        resize = lib.acldvppCreateResizeConfig()
+        sb, db = lib.acldvppCreateBatchPicDesc(1), lib.acldvppCreateBatchPicDesc(1)
+        mem = ffi.new("void *[2]")
+        for k, (b, w, h) in enumerate(((sb, 128, 96), (db, 112, 96))):
+            p = ffi.new("void **")
+            ok(lib.acldvppMalloc(p, 128 * 144))
+            mem[k] = p[0]
+            ok(lib.aclrtMemcpy(p[0], 128 * 144, ffi.from_buffer(IN["nv"]), 128 * 144, 1))
+            d = lib.acldvppGetPicDesc(b, 0)
+            for fn, v in ((lib.acldvppSetPicDescData, p[0]), (lib.acldvppSetPicDescSize, 128 * 144),
+                          (lib.acldvppSetPicDescFormat, 1), (lib.acldvppSetPicDescWidth, w),
+                          (lib.acldvppSetPicDescHeight, h), (lib.acldvppSetPicDescWidthStride, 128),
+                          (lib.acldvppSetPicDescHeightStride, 96)):
+                ok(fn(d, v))
+        nums = ffi.new("uint32_t[1]", [1])
+        for name, tblr in (("exact", (44, 46, 50, 52)), ("narrow", (0, 0, 52, 52)), ("low", (46, 46, 0, 0))):
+            b = border(*tblr, 0)
+            INFO[name] = lib.acldvppVpcBatchCropResizeMakeBorderAsync(
+                CH, sb, nums, 1, db, ffi.new("acldvppRoiConfig *[1]", [roi]), ffi.new("acldvppBorderConfig *[1]", [b]),
+                resize, S)
+            INFO[name + "_msg"] = lib.aclGetRecentErrMsg() != ffi.NULL and ffi.string(lib.aclGetRecentErrMsg()).decode()
+            sync()
+            ok(lib.acldvppDestroyBorderConfig(b))
+        ok(lib.acldvppDestroyRoiConfig(roi))
+        ok(lib.acldvppDestroyResizeConfig(resize))
+        for k in range(2):
+            ok(lib.acldvppFree(mem[k]))
+        ok(lib.acldvppDestroyBatchPicDesc(sb))
+        ok(lib.acldvppDestroyBatchPicDesc(db))
+    """, {"nv": nv})
+    assert res["exact"] == 0, res["exact_msg"]
+    assert res["narrow"] == INVALID_PARAM and "left 52 + right 52, top 0 + bottom 0 leave less than 10x6 of its " \
+        "112x96" in res["narrow_msg"]
+    assert res["low"] == INVALID_PARAM and "top 46 + bottom 46 leave less than 10x6" in res["low_msg"]
+
+
+def test_atc_shape_range_bounds() -> None:
+    """acllite/tools/atc_gears.py parse_shape_range: every comparison at its boundary (a minimum of 0, min == max,
+    -1 alone and as an open maximum, the int64 maximum) against ATC's --input_shape_range grammar."""
+    from acllite.tools.atc_gears import GearError, parse_shape_range
+
+    top = (1 << 63) - 1
+    assert parse_shape_range("x:[0~4,3~3,-1,5,2~-1];y:[1~%d]" % top) == {
+        "x": [(0, 4), (3, 3), (0, -1), (5, 5), (2, -1)], "y": [(1, top)]}
+    for bad in ("x:[-2~4]", "x:[5~4]", "x:[1~-2]", "x:[0]", "x:[-2]", "x:[1~%d]" % (top + 1), "x:[%d]" % (top + 1)):
+        with pytest.raises(GearError, match="is not a dimension, min~max"):
+            parse_shape_range(bad)
+
+
+def test_atc_gear_tables_bounds() -> None:
+    """acllite/tools/atc_gears.py _parse_table: values 1 to the int64 maximum, 2 to 100 gears, one width."""
+    import re
+
+    from acllite.tools.atc_gears import GearError, parse_dims, parse_image_size
+
+    top = (1 << 63) - 1
+    assert parse_dims("1,%d;2,1" % top) == [(1, top), (2, 1)]
+    assert parse_image_size("8,6;4,10") == [(8, 6), (4, 10)]  # the given order
+    hundred = ";".join(str(k) for k in range(1, 101))
+    assert len(parse_dims(hundred)) == 100
+    for text, fragment in (("0,1;2,1", "every value is 1 to %d" % top), ("%d,1;2,1" % (top + 1), "every value is 1"),
+                           ("1", "expected 2 to 100 gears, got 1"), (hundred + ";101", "expected 2 to 100 gears, "
+                                                                                      "got 101"),
+                           ("1,2;1,2", "repeats a gear"), ("1,2;1,2,3", "as many values"), ("1,,2;3,4", "empty value"),
+                           ("1,-2;3,4", "digits, ',', ';'")):
+        with pytest.raises(GearError, match=re.escape(fragment)):
+            parse_dims(text)
+    with pytest.raises(GearError, match="has 3 values, expected 2"):
+        parse_image_size("1,2,3;4,5,6")
+
+
+def test_dynamic_dims_table_is_written_whole(acl: Any, tmp_path: Any) -> None:
+    """model_dynamic.c emu_gears_all_dims: each aclmdlIODims is cleared before it is filled (the ``memset`` dropped
+    left the caller's bytes in the name and past dimCount)."""
+    from acllite.binding import ffi as bffi
+    from test_model_dynamic import DIMS_GEARS, _all_dims, dims_model, load_file
+    from acllite.tools import atc
+
+    path = atc.convert(str(dims_model(tmp_path)), str(tmp_path / "dims"), input_shape="a:1,-1;b:-1,-1",
+                       input_format="ND", dynamic_dims=";".join(",".join(map(str, g)) for g in DIMS_GEARS))
+    model_id, desc = load_file(path)
+    try:
+        table = bffi.new("aclmdlIODims[3]")
+        raw = bffi.buffer(table)
+        raw[:] = b"\x7f" * len(raw)
+        ok(lib.aclmdlGetInputDynamicDims(desc, -1 & 0xFFFFFFFFFFFFFFFF, table, 3))
+        for k, gear in enumerate(DIMS_GEARS):
+            assert table[k].dimCount == 4
+            assert list(table[k].dims) == _all_dims(gear) + [0] * (len(table[k].dims) - 4)
+            assert bffi.string(table[k].name) == b""
+    finally:
+        ok(lib.aclmdlDestroyDesc(desc))
+        ok(lib.aclmdlUnload(model_id))
