@@ -1176,3 +1176,94 @@ def test_dynamic_hw_setter_keeps_no_memory(acl: Any, tmp_path: Any) -> None:
         raw.close()
         ok(lib.aclmdlDestroyDesc(desc))
         ok(lib.aclmdlUnload(model_id))
+
+
+def test_create_aipp_refuses_batch_sizes_outside_1_to_127_as_invalid_param(acl: Any, emu_log: Any) -> None:
+    """model_aipp.c aclmdlCreateAIPP: NULL for a batchSize of 0 or above 127 (batchNum is an int8_t), logged with
+    ACL_ERROR_INVALID_PARAM (a function returning a pointer tells its code only in the log; the code swapped for
+    ACL_ERROR_RT_PARAM_INVALID went unnoticed)."""
+    from acllite.binding import ffi as bffi
+
+    for bad in (0, 128, 1 << 63):
+        assert lib.aclmdlCreateAIPP(bad) == bffi.NULL
+        line = "aclmdlCreateAIPP: batchSize %d is outside 1 to 127 (error %d)" % (bad, INVALID_PARAM)
+        assert line in emu_log.messages(), emu_log.messages()[-3:]
+    for good in (1, 127):
+        a = lib.aclmdlCreateAIPP(good)
+        assert a != bffi.NULL
+        ok(lib.aclmdlDestroyAIPP(a))
+
+
+@pytest.mark.parametrize("dims", [(3,), (2, 1), (1,)])
+def test_shape_gears_need_the_dynamic_input_of_their_values(acl: Any, tmp_path: Any, monkeypatch: Any,
+                                                            dims: tuple) -> None:
+    """model_dynamic.c gears_read: ascend_mbatch_shape_data is 1-D of exactly as many uint64 as a gear has values
+    (``dimCount != 1 && dims[0] != n`` let [3] and [2, 1] through). A wrong engine stands for it: the model's
+    dynamic input is described with other dims."""
+    from acllite.binding import ffi as bffi
+    from acllite.emulator import om_twin
+    from acllite.tools import atc
+    from test_model_dynamic import HW_GEARS, hw_model
+
+    path = atc.convert(str(hw_model(tmp_path)), str(tmp_path / "hw"), input_shape="x:1,3,-1,-1",
+                       dynamic_image_size=";".join("%d,%d" % g for g in HW_GEARS))
+    real = om_twin.Model
+
+    def reshaped(inputs: Any, *args: Any, **kwargs: Any) -> Any:
+        inputs[kwargs["dynamic_index"]].dims = dims
+        return real(inputs, *args, **kwargs)
+
+    monkeypatch.setattr(om_twin, "Model", reshaped)
+    cell = bffi.new("uint32_t *")
+    expect_error(lib.ACL_ERROR_PARSE_MODEL, "input 1 'ascend_mbatch_shape_data' is not the ascend_mbatch_shape_data "
+                 "input of 2 uint64 values", lib.aclmdlLoadFromFile, str(path).encode(), cell,
+                 func="aclmdlLoadFromFile")
+
+
+def test_aipp_setters_write_every_field_into_the_parameter_block(acl: Any, tmp_path: Any) -> None:
+    """model_aipp.c: each setter writes all of its values into the AippData block (CANN's kAippDynamicBatchPara:
+    after the 64-byte common part, per image: switches at 0..2, crop at 8, scf at 24, padding at 40, little-endian
+    int32), also those the emulator does not run (scf, switch off). Dropping the write of scfInputSizeH or of
+    paddingSizeBottom went unnoticed: every padding test had a bottom of 0."""
+    import struct
+
+    import numpy as np
+    from test_model import Raw, get
+    from test_model_dynamic_aipp import H, W, data_size, dynamic_om, load, make_set, yuv_params
+
+    mid = load(dynamic_om(tmp_path, 1))
+    raw = Raw([4096, data_size(1)], [4 * 3 * H * W])
+    a = make_set([yuv_params()])
+    try:
+        ok(lib.aclmdlSetAIPPCropParams(a, 1, 2, 0, W - 2, H - 2, 0))
+        ok(lib.aclmdlSetAIPPScfParams(a, 0, 32, 24, 16, 20, 0))
+        ok(lib.aclmdlSetAIPPPaddingParams(a, 1, 1, 1, 3, 0, 0))  # top 1, bottom 1, left 3, right 0
+        ok(lib.aclmdlSetInputAIPP(mid, raw.inp, 1, a), "aclmdlSetInputAIPP")
+        block = get(raw.ptrs[1], np.uint8, (data_size(1),)).tobytes()
+        e = 64
+        assert tuple(block[e:e + 3]) == (1, 0, 1)
+        assert struct.unpack_from("<4i", block, e + 8) == (2, 0, W - 2, H - 2)
+        assert struct.unpack_from("<4i", block, e + 24) == (32, 24, 16, 20)
+        assert struct.unpack_from("<4i", block, e + 40) == (1, 1, 3, 0)
+    finally:
+        ok(lib.aclmdlDestroyAIPP(a))
+        raw.close()
+        ok(lib.aclmdlUnload(mid))
+
+
+def test_pyr_down_output_must_be_half_in_both_dimensions() -> None:
+    """dvpp_vpc_ops.c acldvppVpcPyrDownAsync: the output is the input's half in width and in height (``&&`` took an
+    output half in one dimension only)."""
+    from test_dvpp_vpc_ops import run_ops
+
+    res = run_ops("""
+        grey = pic(0, 64, 32, 64, 32, None, 64 * 32)
+        for name, (w, h) in (("half", (32, 16)), ("wide", (32, 14)), ("tall", (30, 16))):
+            out = pic(0, w, h, 32, 16, None, 32 * 16)
+            INFO[name] = lib.acldvppVpcPyrDownAsync(CH, grey, out, ffi.NULL, S)
+            INFO[name + "_msg"] = ffi.string(lib.aclGetRecentErrMsg()).decode() if INFO[name] else ""
+        sync()
+    """)
+    assert res["half"] == 0
+    assert res["wide"] == INVALID_PARAM and "outputDesc is 32x14: half of the input 64x32 is 32x16" in res["wide_msg"]
+    assert res["tall"] == INVALID_PARAM and "outputDesc is 30x16: half of the input 64x32 is 32x16" in res["tall_msg"]
