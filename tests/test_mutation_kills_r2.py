@@ -1267,3 +1267,40 @@ def test_pyr_down_output_must_be_half_in_both_dimensions() -> None:
     assert res["half"] == 0
     assert res["wide"] == INVALID_PARAM and "outputDesc is 32x14: half of the input 64x32 is 32x16" in res["wide_msg"]
     assert res["tall"] == INVALID_PARAM and "outputDesc is 30x16: half of the input 64x32 is 32x16" in res["tall_msg"]
+
+
+def test_vpc_op_objects_made_and_destroyed_on_many_threads(acl: Any) -> None:
+    """dvpp_vpc_ops.c ops_destroy: the registry is locked while a border configuration, LUT map or histogram is
+    removed (the ``emu_lock()`` dropped raced with the other threads' additions: entries lost or refused as not
+    live, or a crash); every call succeeds and nothing is left."""
+    import threading
+
+    from acllite.binding import ffi as bffi
+
+    kinds = ((lib.acldvppCreateBorderConfig, lib.acldvppDestroyBorderConfig),
+             (lib.acldvppCreateLutMap, lib.acldvppDestroyLutMap), (lib.acldvppCreateHist, lib.acldvppDestroyHist))
+    failures: list = []
+
+    def work(seed: int) -> None:
+        try:
+            for k in range(10000):
+                make, destroy = kinds[(seed + k) % 3]
+                held = [make() for _ in range(1 + (k + seed) % 7)]  # the registry grows and shrinks
+                if any(h == bffi.NULL for h in held):
+                    failures.append("NULL from a create")
+                for h in held:
+                    rc = destroy(h)
+                    if rc:
+                        failures.append(rc)
+        except BaseException as exc:  # reported below: no exception is lost on a thread
+            failures.append(repr(exc))
+
+    threads = [threading.Thread(target=work, args=(s,)) for s in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert failures == []
+    b = lib.acldvppCreateBorderConfig()
+    ok(lib.acldvppDestroyBorderConfig(b))
+    assert lib.acldvppDestroyBorderConfig(b) != 0  # removed once, and only once
