@@ -80,6 +80,8 @@ TESTS: Dict[str, Tuple[str, ...]] = {
     "csrc/emu/dvpp_vpc_ops.c": (_R2, "tests/test_dvpp_vpc_ops.py", "tests/test_dvpp_null_data.py", _MATRIX),
     # round two's Python
     "acllite/emulator": (_R2, "tests/test_model.py", "tests/test_reliability_py.py", _MATRIX),
+    "acllite/emulator/engine.py": (_R2, "tests/test_model.py", "tests/test_model_dynamic.py",
+                                   "tests/test_model_dynamic_aipp.py", "tests/test_reliability_py.py", _MATRIX),
     "acllite/emulator/ops.py": (_R2, "tests/test_single_op_flows.py", "tests/test_single_op_operators.py", _MATRIX),
     "acllite/emulator/video.py": (_R2, "tests/test_video_vdec.py", "tests/test_video_objects.py", _MATRIX),
     "acllite/emulator/codec.py": (_R2, "tests/test_dvpp_emulator.py", "tests/test_dvpp_image.py",
@@ -106,7 +108,7 @@ TESTS: Dict[str, Tuple[str, ...]] = {
     "acllite/tools/atc.py": ("tests/test_atc.py", "tests/test_gear_order.py", "tests/test_reference_tables.py",
                              _MATRIX),
     "acllite/formats/aipp.py": ("tests/test_atc.py", "tests/test_reference_tables.py",
-                                "tests/test_fuzz_regressions.py"),
+                                "tests/test_model_dynamic_aipp.py", "tests/test_fuzz_regressions.py", _R2),
     # the OM reader
     "acllite/formats/om": ("tests/test_om.py", "tests/test_reference_tables.py", "tests/test_gear_order.py",
                            "tests/test_fuzz_regressions.py"),
