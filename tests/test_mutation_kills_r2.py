@@ -1304,3 +1304,19 @@ def test_vpc_op_objects_made_and_destroyed_on_many_threads(acl: Any) -> None:
     b = lib.acldvppCreateBorderConfig()
     ok(lib.acldvppDestroyBorderConfig(b))
     assert lib.acldvppDestroyBorderConfig(b) != 0  # removed once, and only once
+
+
+def test_dynamic_aipp_block_size_is_64_plus_96_per_image(acl: Any) -> None:
+    """acllite/formats/aipp.py dynamic_aipp_size: 64 + 96 bytes per image, what aclmdlGetAippDataSize (C) answers
+    (``batch * 96`` -> ``batch / 96`` let a short block through to the decoder); a block shorter than that is
+    refused with GE_PARAM_INVALID before it is read."""
+    from acllite.binding import ffi as bffi
+    from acllite.formats.aipp import DynamicAippError, decode_dynamic_params, dynamic_aipp_size
+
+    cell = bffi.new("size_t *")
+    for n in (1, 2, 5, 127):
+        ok(lib.aclmdlGetAippDataSize(n, cell))
+        assert dynamic_aipp_size(n) == cell[0] == 64 + 96 * n
+    with pytest.raises(DynamicAippError, match=r"holds 255 bytes; 2 image\(s\) need 256") as info:
+        decode_dynamic_params(b"\0" * 255, 2, (3, 6, 8))
+    assert info.value.code == 145000
