@@ -1320,3 +1320,29 @@ def test_dynamic_aipp_block_size_is_64_plus_96_per_image(acl: Any) -> None:
     with pytest.raises(DynamicAippError, match=r"holds 255 bytes; 2 image\(s\) need 256") as info:
         decode_dynamic_params(b"\0" * 255, 2, (3, 6, 8))
     assert info.value.code == 145000
+
+
+def test_a_model_of_one_image_size_gear_loads_from_memory(acl: Any, tmp_path: Any) -> None:
+    """acllite/emulator/engine.py acllite_py_model_shape_gears: the number of values comes from the first gear
+    (``g.values[1]`` failed a model of one gear, which the ONNX reader and the C side accept; acllite atc writes
+    2 to 100)."""
+    import onnx
+    from acllite.binding import ffi as bffi
+    from acllite.formats.onnx import META_SHAPE_GEARS, ShapeGears
+    from test_model_dynamic import hw_model
+
+    model = onnx.load(str(hw_model(tmp_path)))
+    gears = ShapeGears("image_size", [(8, 6)], [[(1, 3, 8, 6)]], [[(1, 3, 8, 6), (1, 3, 1, 1)]])
+    onnx.helper.set_model_props(model, {META_SHAPE_GEARS: gears.to_json()})
+    blob = model.SerializeToString()
+    cell = bffi.new("uint32_t *")
+    ok(lib.aclmdlLoadFromMem(blob, len(blob), cell), "aclmdlLoadFromMem (one gear)")
+    desc = lib.aclmdlCreateDesc()
+    try:
+        ok(lib.aclmdlGetDesc(desc, cell[0]))
+        hw = bffi.new("aclmdlHW *")
+        ok(lib.aclmdlGetDynamicHW(desc, -1 & 0xFFFFFFFFFFFFFFFF, hw))
+        assert [tuple(hw.hw[k]) for k in range(hw.hwCount)] == [(8, 6)]
+    finally:
+        ok(lib.aclmdlDestroyDesc(desc))
+        ok(lib.aclmdlUnload(cell[0]))
