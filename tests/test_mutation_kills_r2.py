@@ -1037,8 +1037,8 @@ def _identity_dims_model(path: Any, n_in: int, rank: int) -> Any:
 
 
 def test_dims_gears_of_32_values_load_and_33_do_not(acl: Any, tmp_path: Any) -> None:
-    """model_dynamic.c gears_read: a gear holds at most ACLLITE_EMU_MAX_DIMS (32) values (``>=`` refused a model of
-    exactly 32 dynamic dims)."""
+    """model_dynamic.c gears_read: a gear holds at most ACLLITE_EMU_MAX_DIMS (32) values, the limit itself included
+    (the boundary next to the sampled ``dyn_index`` mutant of the same condition; the engine refuses 33 first)."""
     from acllite.binding import ffi as bffi
     from acllite.tools import atc
 

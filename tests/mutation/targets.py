@@ -107,8 +107,8 @@ TESTS: Dict[str, Tuple[str, ...]] = {
                                    "tests/test_om_atc.py", "tests/test_atc.py"),
     "acllite/tools/atc.py": ("tests/test_atc.py", "tests/test_gear_order.py", "tests/test_reference_tables.py",
                              _MATRIX),
-    "acllite/formats/aipp.py": ("tests/test_atc.py", "tests/test_reference_tables.py",
-                                "tests/test_model_dynamic_aipp.py", "tests/test_fuzz_regressions.py", _R2),
+    "acllite/formats/aipp.py": (_R2, "tests/test_atc.py", "tests/test_reference_tables.py",
+                                "tests/test_model_dynamic_aipp.py", "tests/test_fuzz_regressions.py"),
     # the OM reader
     "acllite/formats/om": ("tests/test_om.py", "tests/test_reference_tables.py", "tests/test_gear_order.py",
                            "tests/test_fuzz_regressions.py"),
