@@ -24,6 +24,13 @@ Findings, each fixed and pinned here (the inputs are in tests/fuzz/crashers/):
 * ``pyacl-model-bytes-past-their-allocation.bin`` (fuzz_pyacl, under ASan): a model size of 0x6060000089e1 for 4 KiB
   of device memory made the engine copy 100 TB past the allocation; the model's bytes are now located and bounded
   (test_reliability_c.py::test_model_bytes_from_memory_are_bounded).
+* ``model_load-om-gear-record-broken.om``, ``model_load-om-gear-input-renamed.om`` (found by CI's bounded run):
+  an OM of acllite atc's whose gear record, or gear input's name, the fuzzer broke. The emulator runs the gears of
+  the ONNX model the file carries (outputs' batch -1), the reader shows the recorded dims: the target's oracle took
+  that for a disagreement. Not a library defect: the oracle accepts the run's batch for files carrying their model.
+* The exception-info getters (fuzz_pyacl in CI: ``acl.rt.get_error_code_from_exception_info(<any int>)`` read that
+  address, SIGSEGV): only the info of the callback running on the caller's thread is read
+  (test_runtime_more.py::test_exception_info_getters_refuse_any_pointer_but_the_running_callbacks).
 * From the soak (``acllite bench soak``): every freed emulated allocation left the pages it shared with its
   neighbours resident, so the RSS of the classify flow grew by ~15 KiB per image; freed spans are now discarded
   including those boundary pages (never a page a live allocation still uses).
