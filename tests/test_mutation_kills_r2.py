@@ -1086,8 +1086,8 @@ def test_shape_gears_of_an_engine_naming_no_input_are_refused(acl: Any, tmp_path
     monkeypatch.setattr(om_twin, "_dynamic_index", lambda inputs: real(inputs) + shift)
     cell = bffi.new("uint32_t *")
     expect_error(lib.ACL_ERROR_PARSE_MODEL, "the model's dynamic image size (--dynamic_image_size) is inconsistent "
-                 "(3 gears of 2 values, dynamic input %d of 2)" % (1 + shift), lib.aclmdlLoadFromFile, str(path).encode(), cell,
-                 func="aclmdlLoadFromFile")
+                 "(3 gears of 2 values, dynamic input %d of 2)" % (1 + shift), lib.aclmdlLoadFromFile,
+                 str(path).encode(), cell, func="aclmdlLoadFromFile")
 
 
 #: every aclmdlAIPP setter with valid values after the set (switches on, sizes within range, batch 0)
