@@ -488,3 +488,24 @@ def test_shim_says_when_the_real_pyacl_is_missing(tmp_path: Path) -> None:
                           env=child_env({"PYTHONPATH": runner.shim_dir(), "ACLLITE_PYACL": "real"}), timeout=120)
     assert proc.returncode == 1
     assert proc.stderr.strip().split("\n")[-1].startswith("ImportError: ACLLITE_PYACL=real, but "), proc.stderr
+
+
+def test_acl_finalize_runs_the_pyacl_finalize_hooks() -> None:
+    """Kills acllite/pyacl/_common.py `for hook in _finalize_hooks` run zero times: the registries pyACL keeps for
+    handles (pending callbacks, config strings, VDEC/VENC callbacks) must end with a successful acl.finalize."""
+    import acllite.pyacl as acl
+    from acllite.pyacl import _common
+
+    ran = []
+
+    def hook() -> None:
+        ran.append(True)
+
+    _common.on_finalize(hook)
+    try:
+        assert acl.init() == 0
+        assert ran == []
+        assert acl.finalize() == 0
+        assert ran == [True]
+    finally:
+        _common._finalize_hooks.remove(hook)

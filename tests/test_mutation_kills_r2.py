@@ -1346,3 +1346,26 @@ def test_a_model_of_one_image_size_gear_loads_from_memory(acl: Any, tmp_path: An
     finally:
         ok(lib.aclmdlDestroyDesc(desc))
         ok(lib.aclmdlUnload(cell[0]))
+
+
+# ------------------------------------------------------------------ survivors of CI's random sample (2026-12-04)
+
+
+def test_destroying_a_null_tensor_description_says_so(acl: Any) -> None:
+    """Kills tensor_desc.c `emu_fail(... "desc is NULL")` dropped in aclDestroyTensorDesc (a void function: the
+    message is all the caller gets)."""
+    from conftest import recent_message
+
+    lib.aclDestroyTensorDesc(ffi.NULL)
+    assert recent_message() == "aclDestroyTensorDesc: desc is NULL"
+
+
+@pytest.mark.parametrize("key", ["load_start_pos_w", "load_start_pos_h"])
+def test_aipp_load_start_pos_takes_4095_not_4096(key: str) -> None:
+    """Kills acllite/formats/aipp.py's range of load_start_pos_w/h (0..4095, ATC's AIPP template) moved to 4094."""
+    from acllite.formats import aipp
+
+    (block,) = aipp.parse_aipp_text("aipp_op {\naipp_mode: static\ninput_format: YUV400_U8\n%s: 4095\n}\n" % key)
+    assert block.get(key) == 4095
+    with pytest.raises(aipp.AippConfigError, match="4096"):
+        aipp.parse_aipp_text("aipp_op {\naipp_mode: static\ninput_format: YUV400_U8\n%s: 4096\n}\n" % key)
