@@ -509,3 +509,12 @@ def test_acl_finalize_runs_the_pyacl_finalize_hooks() -> None:
         assert ran == [True]
     finally:
         _common._finalize_hooks.remove(hook)
+
+
+def test_atc_help_exits_0() -> None:
+    """Kills acllite/tools/atc.py `return 0` after --help turned into 1 (CI's random sample, 2026-12-04): asking for
+    help is not a failure."""
+    from acllite.tools import atc
+
+    assert atc.main(["--help"]) == 0
+    assert atc.main(["-h"]) == 0
