@@ -518,3 +518,39 @@ def test_atc_help_exits_0() -> None:
 
     assert atc.main(["--help"]) == 0
     assert atc.main(["-h"]) == 0
+
+
+def test_png_decoded_as_stored_is_rgba_with_alpha_and_rgb_without() -> None:
+    """Kills acllite/dvpp.py `alpha = comps[0] in (2, 4)` turned into (2, 3) (CI's random sample, 2026-12-04): a PNG
+    decoded with PixelFormat.UNKNOWN ("as stored") on a SoC with PNGD is RGBA8888 when it has alpha (4 components:
+    RGBA; 2: grey + alpha), RGB888 when not (3: RGB)."""
+    from conftest import run_python_ok
+
+    out = run_python_ok('''
+import io
+import numpy as np
+from PIL import Image as PILImage
+import acllite
+from acllite.dvpp import ImageProcessor
+from acllite.image import PixelFormat
+
+def png(mode):
+    buf = io.BytesIO()
+    PILImage.fromarray(np.full((32, 32, len(mode)), 200, np.uint8), mode).save(buf, "PNG")
+    return buf.getvalue()
+
+with acllite.init(), acllite.Device(0) as d, ImageProcessor(d) as ip:
+    s = d.create_stream()
+    for mode in ("RGBA", "RGB"):
+        # queued: the resize works from the geometry predicted before the decode has run
+        img = ip.decode_png(png(mode), PixelFormat.UNKNOWN, stream=s)
+        small = ip.resize(img, 16, 16, stream=s)
+        s.synchronize()
+        print(mode, PixelFormat(img.format).name, int(small.to_rgb()[8, 8, 0]))
+        small.close()
+        img.close()
+    s.close()
+''', {"ACLLITE_EMU_SOC": "Ascend310P3"})
+    rows = [line.split() for line in out.splitlines()]
+    assert [r[:2] for r in rows] == [["RGBA", "RGBA8888"], ["RGB", "RGB888"]], out
+    assert all(abs(int(r[2]) - 200) <= 3 for r in rows), out  # the grey 200 survives the resize
