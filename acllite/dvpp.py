@@ -455,17 +455,11 @@ class ImageProcessor:
             cfg.set("acldvppSetBorderConfigBorderType", int(border_type))
             for i, channel_value in enumerate(values):
                 cfg.set("acldvppSetBorderConfigValue", i, channel_value)
-            din = _PicDesc.of(src)
-            keep.append(din)
-            dout = _PicDesc.of(out)
-            keep.append(dout)
-            self._run(lambda s: lib.acldvppVpcMakeBorderAsync(channel, din.handle, dout.handle, cfg.handle, s),
+            ih, oh = _pic_descs(keep, src, out)
+            self._run(lambda s: lib.acldvppVpcMakeBorderAsync(channel, ih, oh, cfg.handle, s),
                       "acldvppVpcMakeBorderAsync", stream, keep)
         except BaseException:
-            for obj in keep:
-                _drop(obj)
-            if out is not None:
-                out.close()
+            _abandon(keep, out)
             raise
         return out
 
@@ -479,9 +473,8 @@ class ImageProcessor:
         try:
             hist = _OpObject("hist")
             keep.append(hist)
-            din = _PicDesc.of(src)
-            keep.append(din)
-            self._run(lambda s: lib.acldvppVpcCalcHistAsync(channel, din.handle, hist.handle, ffi.NULL, s),
+            (ih,) = _pic_descs(keep, src)
+            self._run(lambda s: lib.acldvppVpcCalcHistAsync(channel, ih, hist.handle, ffi.NULL, s),
                       "acldvppVpcCalcHistAsync", None, keep[:1] + keep[2:])
             dims = int(lib.acldvppGetHistDims(hist.handle))
             counts = np.zeros((dims, 256), np.uint32)
@@ -491,8 +484,7 @@ class ImageProcessor:
                 counts[dim, :length[0]] = np.frombuffer(ffi.buffer(data[0], 4 * length[0]), np.uint32)
             hist.close()
         except BaseException:
-            for obj in keep:
-                _drop(obj)
+            _abandon(keep)
             raise
         return counts
 
@@ -518,17 +510,11 @@ class ImageProcessor:
                 ffi.memmove(data[0], table.tobytes(), min(int(length[0]), table.size))
             out = self._new(PixelFormat(int(src.format)), src.width, src.height, src.width_stride,
                             src.height_stride, src.nbytes)
-            din = _PicDesc.of(src)
-            keep.append(din)
-            dout = _PicDesc.of(out)
-            keep.append(dout)
-            self._run(lambda s: lib.acldvppVpcEqualizeHistAsync(channel, din.handle, dout.handle, lut.handle, s),
+            ih, oh = _pic_descs(keep, src, out)
+            self._run(lambda s: lib.acldvppVpcEqualizeHistAsync(channel, ih, oh, lut.handle, s),
                       "acldvppVpcEqualizeHistAsync", stream, keep)
         except BaseException:
-            for obj in keep:
-                _drop(obj)
-            if out is not None:
-                out.close()
+            _abandon(keep, out)
             raise
         return out
 
@@ -543,17 +529,11 @@ class ImageProcessor:
         out: Optional[Image] = None
         try:
             out = self._new(PixelFormat.YUV400, src.width // 2, src.height // 2)
-            din = _PicDesc.of(src)
-            keep.append(din)
-            dout = _PicDesc.of(out)
-            keep.append(dout)
-            self._run(lambda s: lib.acldvppVpcPyrDownAsync(channel, din.handle, dout.handle, ffi.NULL, s),
+            ih, oh = _pic_descs(keep, src, out)
+            self._run(lambda s: lib.acldvppVpcPyrDownAsync(channel, ih, oh, ffi.NULL, s),
                       "acldvppVpcPyrDownAsync", stream, keep)
         except BaseException:
-            for obj in keep:
-                _drop(obj)
-            if out is not None:
-                out.close()
+            _abandon(keep, out)
             raise
         return out
 
@@ -572,10 +552,7 @@ class ImageProcessor:
             raise
         keep: List[Any] = [src]
         try:
-            din = _PicDesc.of(src)
-            keep.append(din)
-            dout = _PicDesc.of(out)
-            keep.append(dout)
+            ih, oh = _pic_descs(keep, src, out)
             crop = _roi(box, "box") if box is not None else None
             paste = _roi(dest_box, "dest_box") if dest_box is not None else None
             keep += [c for c in (crop, paste) if c is not None]
@@ -584,7 +561,6 @@ class ImageProcessor:
             if interpolation is not None or box is None:
                 resize = _Config("resize", INTERPOLATION_BILINEAR if interpolation is None else int(interpolation))
                 keep.append(resize)
-            ih, oh = din.handle, dout.handle
             rh = resize.handle if resize is not None else None
             ch = crop.handle if crop is not None else None
             ph = paste.handle if paste is not None else None
@@ -606,10 +582,7 @@ class ImageProcessor:
                     "acldvppVpcCropResizePasteAsync"
             self._run(submit, name, stream, keep)
         except BaseException:
-            for obj in keep:
-                _drop(obj)
-            if dest is None:
-                out.close()
+            _abandon(keep, out if dest is None else None)
             raise
         return out
 
@@ -673,12 +646,7 @@ class ImageProcessor:
                                                                    resize.handle, s))
             self._run(submit, name, stream, keep)
         except BaseException:
-            for obj in keep:
-                _drop(obj)
-            if dests is None:
-                for row in outs:
-                    for img in row:
-                        img.close()
+            _abandon(keep, *(img for row in outs for img in row) if dests is None else ())
             raise
         return outs
 
@@ -785,6 +753,25 @@ def _drop(obj: Any) -> None:
     """Release an object the processor made (a description, a configuration, a temporary copy)."""
     if obj is not None and (isinstance(obj, Owned) or getattr(obj, "_temp", False)):
         obj.close()
+
+
+def _pic_descs(keep: List[Any], *images: Image) -> List[Any]:
+    """The picture descriptions of images (kept in keep, released with it): their handles."""
+    handles = []
+    for image in images:
+        desc = _PicDesc.of(image)
+        keep.append(desc)
+        handles.append(desc.handle)
+    return handles
+
+
+def _abandon(keep: Sequence[Any], *made: Optional[Image]) -> None:
+    """A submission that failed: release what it kept and the output pictures it made."""
+    for obj in keep:
+        _drop(obj)
+    for image in made:
+        if image is not None:
+            image.close()
 
 
 def _restride(image: Image, fmt: PixelFormat) -> np.ndarray:
