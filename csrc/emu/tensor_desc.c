@@ -100,12 +100,12 @@ aclTensorDesc *tensor_desc_array_new(size_t count, const char *func) {
     emu_lock();
     bool ok = emu_reg_add(arr, EMU_H_TENSOR_DESC, -1);
     /* the later elements are registered too: aclGetTensorDescByIndex and the getters take them */
-    size_t added = 1;
+    size_t added = ok ? 1 : 0;
     while (ok && added < count) {
         ok = emu_reg_add(&arr[added], EMU_H_TENSOR_DESC_ITEM, -1);
         if (ok) added++;
     }
-    if (!ok && added > 0 && emu_reg_has(arr, EMU_H_TENSOR_DESC)) { /* undo what was registered */
+    if (!ok && added > 0) { /* undo what was registered */
         for (size_t i = 1; i < added; i++) emu_reg_remove(&arr[i], EMU_H_TENSOR_DESC_ITEM);
         emu_reg_remove(arr, EMU_H_TENSOR_DESC);
     }
