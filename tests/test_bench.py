@@ -203,15 +203,18 @@ def test_all_execute(all_run: Tuple[Dict[str, Any], str, Path]) -> None:
     records = _records(doc, "execute")
     pyacl = "execute: pyACL rows skipped" not in " ".join(doc["notes"])
     dims = [r for r in records if r["model"] == "small, --dynamic_dims"]
-    records = [r for r in records if r not in dims]
+    aipp = [r for r in records if r["model"] == "small image, dynamic AIPP"]
+    records = [r for r in records if r not in dims and r not in aipp]
     assert [r["path"] for r in records] == [p for p in EXECUTE_PATHS if p != "pyacl" or pyacl]
-    # the dynamic-dims paths, each against the same path on the static model of the same run
+    # the dynamic-dims and dynamic-AIPP paths, each against the same path on the static model of the same run
     assert [r["path"] for r in dims] == ["static_binding", "dims_binding", "static_model_execute", "dims_model_execute"]
-    for r in dims:
-        static = next(s for s in dims if s["path"] == r["path"].replace("dims_", "static_"))
+    assert [r["path"] for r in aipp] == ["static_aipp_binding", "dynamic_aipp_binding"]
+    for r in dims + aipp:
+        static = next(s for s in dims + aipp if s["path"] == "static_" + r["path"].split("_", 1)[1])
         assert r["baseline_value"] == static["value"]
         assert r["overhead_us"] == pytest.approx(r["value"] - static["value"], rel=1e-6, abs=1e-6)
-    assert "target dynamic dims add <= 5 us per call over the static path (dims_model_execute)" in stdout
+    assert "target dynamic dims adds <= 5 us per call over the static path (dims_model_execute)" in stdout
+    assert "target dynamic AIPP adds <= 5 us per call over the static path (dynamic_aipp_binding)" in stdout
     base = records[0]
     for r in records:
         assert r["batch"] == 1 and r["model"].startswith("small")  # --quick: the small model, batch 1

@@ -26,6 +26,7 @@ ACL_ERROR_GE_DYNAMIC_INPUT_LENGTH_INVALID = 145012
 ACL_ERROR_GE_AIPP_BATCH_EMPTY = 145014
 ACL_ERROR_GE_AIPP_NOT_EXIST = 145015
 YUV420SP, RGB888 = 1, 3
+FORMATS = {"YUV420SP_U8": 1, "XRGB8888_U8": 2, "RGB888_U8": 3, "YUV400_U8": 4}
 H, W = 6, 8  # the model's input
 YUV_CSC = ((298, 516, 0), (298, -100, -208), (298, 0, 409))
 RGB_CSC = ((66, 129, 25), (-38, -74, 112), (112, -94, -18))
@@ -86,7 +87,8 @@ def static_conf(p: Params) -> str:
 
 def image_bytes(p: Params, seed: int) -> np.ndarray:
     w, h = p["src_image_size_w"], p["src_image_size_h"]
-    n = w * h * 3 // 2 if p["input_format"] == "YUV420SP_U8" else w * h * 3
+    per_pixel = {"YUV420SP_U8": 1.5, "XRGB8888_U8": 4, "RGB888_U8": 3, "YUV400_U8": 1}[p["input_format"]]
+    n = int(w * h * per_pixel)
     return np.random.default_rng(seed).integers(0, 256, n, dtype=np.uint8)
 
 
@@ -124,13 +126,13 @@ def make_set(params: List[Params]) -> Any:
     a = lib.aclmdlCreateAIPP(len(params))
     assert a != ffi.NULL
     p0 = params[0]
-    ok(lib.aclmdlSetAIPPInputFormat(a, {"YUV420SP_U8": YUV420SP, "RGB888_U8": RGB888}[p0["input_format"]]))
+    ok(lib.aclmdlSetAIPPInputFormat(a, FORMATS[p0["input_format"]]))
     ok(lib.aclmdlSetAIPPSrcImageSize(a, p0["src_image_size_w"], p0["src_image_size_h"]))
     m = [p0.get("matrix_r%dc%d" % (r, c), 0) for r in range(3) for c in range(3)]
     bias = [p0.get("output_bias_%d" % i, 0) for i in range(3)] + [p0.get("input_bias_%d" % i, 0) for i in range(3)]
     ok(lib.aclmdlSetAIPPCscParams(a, int(p0.get("csc_switch", False)), *m, *bias))
     ok(lib.aclmdlSetAIPPRbuvSwapSwitch(a, int(p0.get("rbuv_swap_switch", False))))
-    ok(lib.aclmdlSetAIPPAxSwapSwitch(a, 0))
+    ok(lib.aclmdlSetAIPPAxSwapSwitch(a, int(p0.get("ax_swap_switch", False))))
     for b, p in enumerate(params):
         ok(lib.aclmdlSetAIPPCropParams(a, int(p.get("crop", False)), p.get("load_start_pos_w", 0),
                                        p.get("load_start_pos_h", 0), p.get("crop_size_w", 0), p.get("crop_size_h", 0),
@@ -201,6 +203,126 @@ def test_per_batch_element_parameters(acl: Any, tmp_path: Path) -> None:
         want = run_static(tmp_path, p, images[b], "b%d" % b)
         np.testing.assert_array_equal(got[b:b + 1], want)
     assert not np.array_equal(got[0], got[1])
+
+
+def plain_model(path: Path, channels: int, nhwc: bool, half: bool) -> Path:
+    """y = x + 0 with a [1, C, H, W] (or [1, H, W, C]) float or float16 input."""
+    elem = TensorProto.FLOAT16 if half else TensorProto.FLOAT
+    dims = [1, H, W, channels] if nhwc else [1, channels, H, W]
+    zero = helper.make_tensor("zero", elem, [], [0.0])
+    nodes = [helper.make_node("Constant", [], ["z"], value=zero), helper.make_node("Add", ["x", "z"], ["y"])]
+    g = helper.make_graph(nodes, "g", [helper.make_tensor_value_info("x", elem, dims)],
+                          [helper.make_tensor_value_info("y", elem, dims)])
+    model = helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)])
+    model.ir_version = 8
+    path.write_bytes(model.SerializeToString())
+    return path
+
+
+def run_both(tmp_path: Path, p: Params, channels: int = 3, nhwc: bool = False, half: bool = False) -> Tuple[
+        np.ndarray, np.ndarray]:
+    """The static and the dynamic AIPP model of the same plain model, run on one image with the same parameters."""
+    fmt = "NHWC" if nhwc else "NCHW"
+    src = str(plain_model(tmp_path / "plain.onnx", channels, nhwc, half))
+    conf = tmp_path / "static.cfg"
+    conf.write_text(static_conf(p))
+    static = atc.convert(src, str(tmp_path / "static"), insert_op_conf=str(conf), input_format=fmt)
+    dconf = tmp_path / "dynamic.cfg"
+    dconf.write_text("aipp_op {\n aipp_mode: dynamic\n max_src_image_size: 4096\n}\n")
+    dynamic = atc.convert(src, str(tmp_path / "dynamic"), insert_op_conf=str(dconf), input_format=fmt)
+    image = image_bytes(p, 7)
+    elem = 2 if half else 4
+    out_bytes = channels * H * W * elem
+    results = []
+    a = make_set([p])
+    try:
+        for om, n_in in ((static, 1), (dynamic, 2)):
+            mid = load(om)
+            raw = Raw([4096] + [data_size(1)] * (n_in - 1), [out_bytes])
+            try:
+                put(raw.ptrs[0], image)
+                if n_in == 2:
+                    ok(lib.aclmdlSetInputAIPP(mid, raw.inp, 1, a), "aclmdlSetInputAIPP")
+                ok(lib.aclmdlExecute(mid, raw.inp, raw.out), "aclmdlExecute")
+                results.append(get(raw.ptrs[n_in], np.float16 if half else np.float32, (out_bytes // elem,)))
+            finally:
+                raw.close()
+                ok(lib.aclmdlUnload(mid))
+    finally:
+        ok(lib.aclmdlDestroyAIPP(a))
+    return results[0], results[1]
+
+
+def xrgb_params(ax_swap: bool) -> Params:
+    p = rgb_params()
+    p.update(input_format="XRGB8888_U8", ax_swap_switch=ax_swap)
+    return p
+
+
+@pytest.mark.parametrize("ax_swap", [False, True])
+def test_xrgb8888_equals_static(acl: Any, tmp_path: Path, ax_swap: bool) -> None:
+    want, got = run_both(tmp_path, xrgb_params(ax_swap))
+    assert np.abs(want).max() > 1
+    np.testing.assert_array_equal(got, want)
+
+
+def test_yuv400_equals_static(acl: Any, tmp_path: Path) -> None:
+    p: Params = {"input_format": "YUV400_U8", "src_image_size_w": W + 2, "src_image_size_h": H, "crop": True,
+                 "load_start_pos_w": 2, "load_start_pos_h": 0, "crop_size_w": W, "crop_size_h": H,
+                 "mean_chn_0": 100, "min_chn_0": 0.5, "var_reci_chn_0": 0.25}
+    want, got = run_both(tmp_path, p, channels=1)
+    assert np.abs(want).max() > 1
+    np.testing.assert_array_equal(got, want)
+
+
+def test_nhwc_and_float16_inputs_equal_static(acl: Any, tmp_path: Path) -> None:
+    """The AIPP output laid out as the model input is (NHWC), and rounded to its type (float16) once."""
+    for sub in ("nhwc", "half"):
+        (tmp_path / sub).mkdir()
+    want, got = run_both(tmp_path / "nhwc", yuv_params(), nhwc=True)
+    np.testing.assert_array_equal(got, want)
+    want, got = run_both(tmp_path / "half", yuv_params(var=(0.5, 0.25, 300.0)), half=True)
+    assert np.abs(want.astype(np.float32)).max() > 1
+    np.testing.assert_array_equal(got, want)
+
+
+def test_block_written_by_hand_is_checked_at_execution(acl: Any, tmp_path: Path) -> None:
+    """A program may write the AippData buffer itself: a crop outside the source, negative padding or a source
+    size of 0 are refused at execution with GE_PARAM_INVALID, never read out of bounds."""
+    mid = load(dynamic_om(tmp_path, 1))
+    raw = Raw([4096, data_size(1)], [4 * 3 * H * W])
+    a = make_set([yuv_params()])
+    try:
+        put(raw.ptrs[0], image_bytes(yuv_params(), 1))
+        ok(lib.aclmdlSetInputAIPP(mid, raw.inp, 1, a))
+        good = get(raw.ptrs[1], np.uint8, (data_size(1),))
+        ok(lib.aclmdlExecute(mid, raw.inp, raw.out), "aclmdlExecute (the block as written)")
+
+        def with_i32(offset: int, value: int) -> np.ndarray:
+            block = good.copy()
+            block[offset:offset + 4] = np.frombuffer(np.int32(value).tobytes(), np.uint8)
+            return block
+
+        cases = [(with_i32(64 + 8, 2 ** 31 - 1), "the crop 8x6 at (2147483647, 0) is not inside the 12x8 source"),
+                 (with_i32(64 + 12, -2), "the crop 8x6 at (2, -2) is not inside"),
+                 (with_i32(8, 0), "a source image of 0x8"),
+                 (with_i32(8, 2 ** 31 - 2), "bytes, more than the model's max_src_image_size 4096")]
+        padded = with_i32(64 + 40, -1)
+        padded[64 + 2] = 1
+        cases.append((padded, "negative padding (top -1"))
+        formats = good.copy()
+        formats[0] = 9
+        cases.append((formats, "input format 9 is not emulated"))
+        for block, fragment in cases:
+            put(raw.ptrs[1], block)
+            expect_error(ACL_ERROR_GE_PARAM_INVALID, fragment, lib.aclmdlExecute, mid, raw.inp, raw.out,
+                         func="aclmdlExecute")
+        put(raw.ptrs[1], good)
+        ok(lib.aclmdlExecute(mid, raw.inp, raw.out), "aclmdlExecute (the block restored)")
+    finally:
+        ok(lib.aclmdlDestroyAIPP(a))
+        raw.close()
+        ok(lib.aclmdlUnload(mid))
 
 
 # ------------------------------------------------------------------------------- description and queries
@@ -307,6 +429,17 @@ def test_set_input_misuse(acl: Any, tmp_path: Path) -> None:
         ok(lib.aclmdlSetAIPPCropParams(a, 1, 1, 0, W, H, 0))
         expect_error(ACL_ERROR_INVALID_PARAM, "a YUV420SP crop needs an even start, not (1, 0)",
                      lib.aclmdlSetInputAIPP, mid, raw.inp, 1, a, func="aclmdlSetInputAIPP")
+        # padded wider than 1080 (a 1060-wide crop of a 1064x8 source, 32 + 32 columns of padding)
+        wide = lib.aclmdlCreateAIPP(1)
+        try:
+            ok(lib.aclmdlSetAIPPInputFormat(wide, YUV420SP))
+            ok(lib.aclmdlSetAIPPSrcImageSize(wide, 1064, 8))
+            ok(lib.aclmdlSetAIPPCropParams(wide, 1, 0, 0, 1060, 6, 0))
+            ok(lib.aclmdlSetAIPPPaddingParams(wide, 1, 0, 0, 32, 32, 0))
+            expect_error(ACL_ERROR_INVALID_PARAM, "batch 0: the padded width 1124 is more than 1080",
+                         lib.aclmdlSetInputAIPP, mid, raw.inp, 1, wide, func="aclmdlSetInputAIPP")
+        finally:
+            ok(lib.aclmdlDestroyAIPP(wide))
         # an output size other than the model's: refused at execution
         ok(lib.aclmdlSetAIPPCropParams(a, 1, 0, 0, W - 2, H, 0))
         ok(lib.aclmdlSetInputAIPP(mid, raw.inp, 1, a))

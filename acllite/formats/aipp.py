@@ -24,9 +24,9 @@ source, graphengine ``ge_aipp_op.cc``):
 5. **padding** (``padding``): ``left/right/top/bottom_padding_size`` pixels of ``padding_value`` (default 0).
 
 Static AIPP is compiled into the model by ``acllite atc``. Dynamic AIPP (``aipp_mode: dynamic``) takes the
-same parameters per execution from the model's AippData input, in the device's byte layout
-(:func:`decode_dynamic_params`), and the emulator's engine applies :func:`reference_aipp` to them; ``resize`` and
-single-line mode are rejected with a clear error.
+same parameters per execution from the model's AippData input, in the device's byte layout; the emulator applies
+them in C (csrc/emu/model_aipp.c) with the arithmetic of :func:`reference_aipp`; ``resize`` and single-line mode
+are rejected with a clear error.
 """
 
 from __future__ import annotations
@@ -43,8 +43,7 @@ AIPP_SWITCH_KEYS = ("crop", "padding", "csc_switch", "rbuv_swap_switch", "ax_swa
 
 __all__ = ["AIPP_SWITCH_KEYS",
            "AippConfigError", "AippParams", "parse_aipp_config", "parse_aipp_text", "reference_aipp",
-           "input_bytes", "INPUT_FORMATS", "DynamicAippError", "decode_dynamic_params", "dynamic_aipp_size",
-           "AIPP_HEADER_BYTES", "AIPP_BATCH_BYTES"]
+           "input_bytes", "INPUT_FORMATS", "AIPP_HEADER_BYTES", "AIPP_BATCH_BYTES"]
 
 #: Accepted input formats -> (channels of the decoded image, bytes per pixel times 2 (for 4:2:0)).
 INPUT_FORMATS = {
@@ -380,89 +379,7 @@ def reference_aipp(params: Dict[str, Any], data: np.ndarray) -> np.ndarray:
 
 # ---- dynamic AIPP: the parameter block of the AippData input ----
 #: The block's layout (CANN's kAippDynamicPara / kAippDynamicBatchPara, docs/MODELS.md): a 64-byte common part,
-#: then 96 bytes per batch element; little-endian; DTC minimum and variance reciprocal as float16.
+#: then 96 bytes per batch element. The emulator writes (aclmdlSetInputAIPP) and applies it in C
+#: (csrc/emu/model_aipp.c); :func:`reference_aipp` is the same arithmetic in numpy, the tests' reference.
 AIPP_HEADER_BYTES = 64
 AIPP_BATCH_BYTES = 96
-_HEADER = np.dtype([("input_format", "u1"), ("csc_switch", "i1"), ("rbuv_swap_switch", "i1"),
-                    ("ax_swap_switch", "i1"), ("batch_num", "i1"), ("r1", "V3"), ("src_w", "<i4"), ("src_h", "<i4"),
-                    ("matrix", "<i2", (9,)), ("r2", "V6"), ("output_bias", "u1", (3,)), ("input_bias", "u1", (3,)),
-                    ("r3", "V18")])
-_ELEMENT = np.dtype([("crop_switch", "i1"), ("scf_switch", "i1"), ("padding_switch", "i1"), ("rotate_switch", "i1"),
-                     ("r1", "V4"), ("crop", "<i4", (4,)), ("scf", "<i4", (4,)), ("padding", "<i4", (4,)),
-                     ("mean", "<i2", (4,)), ("min", "<f2", (4,)), ("var_reci", "<f2", (4,)), ("r2", "V16")])
-assert _HEADER.itemsize == AIPP_HEADER_BYTES and _ELEMENT.itemsize == AIPP_BATCH_BYTES
-#: aclAippInputFormat values the emulator runs (the static path's formats).
-_DYNAMIC_FORMATS = {1: "YUV420SP_U8", 2: "XRGB8888_U8", 3: "RGB888_U8", 4: "YUV400_U8"}
-
-
-class DynamicAippError(ValueError):
-    """The AippData input holds parameters a device would refuse; ``code`` is the aclError."""
-
-    def __init__(self, code: int, message: str):
-        super().__init__(message)
-        self.code = code
-
-
-ACL_ERROR_GE_PARAM_INVALID = 145000
-ACL_ERROR_GE_AIPP_BATCH_EMPTY = 145014
-
-
-def dynamic_aipp_size(batch: int) -> int:
-    """Bytes of the parameter block for ``batch`` images (aclmdlGetAippDataSize)."""
-    return AIPP_HEADER_BYTES + batch * AIPP_BATCH_BYTES
-
-
-def decode_dynamic_params(block: bytes, batch: int, model_chw: Tuple[int, int, int]) -> List[Dict[str, Any]]:
-    """The parameters of each of ``batch`` images, as :meth:`AippParams.resolve` gives static ones (so that
-    :func:`reference_aipp` applies them), checked against the model input (C, H, W) they feed."""
-    if len(block) < dynamic_aipp_size(batch):
-        raise DynamicAippError(ACL_ERROR_GE_PARAM_INVALID, "the AippData input holds %d bytes; %d image(s) need %d" % (
-            len(block), batch, dynamic_aipp_size(batch)))
-    head = np.frombuffer(block, _HEADER, 1)[0]
-    if head["input_format"] == 0 or head["batch_num"] == 0:
-        raise DynamicAippError(ACL_ERROR_GE_AIPP_BATCH_EMPTY, "the AippData input holds no AIPP parameters: call "
-                               "aclmdlSetInputAIPP (or aclmdlSetAIPPByInputIndex) on the input dataset first")
-    if int(head["batch_num"]) != batch:
-        raise DynamicAippError(ACL_ERROR_GE_PARAM_INVALID, "the AIPP parameters are for %d image(s); the model "
-                               "input takes %d" % (int(head["batch_num"]), batch))
-    fmt = _DYNAMIC_FORMATS.get(int(head["input_format"]))
-    if fmt is None:
-        raise DynamicAippError(ACL_ERROR_GE_PARAM_INVALID, "input format %d is not emulated (emulated: %s)" % (
-            int(head["input_format"]), ", ".join("%d %s" % kv for kv in _DYNAMIC_FORMATS.items())))
-    c, h, w = model_chw
-    channels = 1 if fmt == "YUV400_U8" else 3
-    if channels != c:
-        raise DynamicAippError(ACL_ERROR_GE_PARAM_INVALID, "input format %s gives %d channel(s); the model input "
-                               "has %d" % (fmt, channels, c))
-    common: Dict[str, Any] = {
-        "input_format": fmt, "src_image_size_w": int(head["src_w"]), "src_image_size_h": int(head["src_h"]),
-        "csc_switch": bool(head["csc_switch"]), "rbuv_swap_switch": bool(head["rbuv_swap_switch"]),
-        "ax_swap_switch": bool(head["ax_swap_switch"]), "padding_value": 0.0}
-    for k in range(9):
-        common["matrix_r%dc%d" % (k // 3, k % 3)] = int(head["matrix"][k])
-    for i in range(3):
-        common["output_bias_%d" % i] = int(head["output_bias"][i])
-        common["input_bias_%d" % i] = int(head["input_bias"][i])
-    elements = np.frombuffer(block, _ELEMENT, batch, AIPP_HEADER_BYTES)
-    out = []
-    for b, e in enumerate(elements):
-        p = dict(common)
-        p["crop"], p["padding"] = bool(e["crop_switch"]), bool(e["padding_switch"])
-        x, y, cw, ch = (int(v) for v in e["crop"])
-        p.update(load_start_pos_w=x, load_start_pos_h=y, crop_size_w=cw, crop_size_h=ch)
-        top, bottom, left, right = (int(v) for v in e["padding"]) if p["padding"] else (0, 0, 0, 0)
-        p.update(top_padding_size=top, bottom_padding_size=bottom, left_padding_size=left,
-                 right_padding_size=right)
-        for i in range(4):
-            p["mean_chn_%d" % i] = int(e["mean"][i])
-            p["min_chn_%d" % i] = float(e["min"][i])
-            p["var_reci_chn_%d" % i] = float(e["var_reci"][i])
-        out_w = (cw if p["crop"] else p["src_image_size_w"]) + left + right
-        out_h = (ch if p["crop"] else p["src_image_size_h"]) + top + bottom
-        if (out_w, out_h) != (w, h):
-            raise DynamicAippError(ACL_ERROR_GE_PARAM_INVALID, "image %d: the AIPP output is %dx%d; the model input "
-                                   "needs %dx%d (crop + padding, or the source image size)" % (b, out_w, out_h, w, h))
-        if e["scf_switch"]:
-            raise DynamicAippError(ACL_ERROR_GE_PARAM_INVALID, "image %d: resizing (scf) is not emulated" % b)
-        out.append(p)
-    return out

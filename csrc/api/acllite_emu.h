@@ -77,6 +77,15 @@ typedef struct {
     int64_t dims[32];
 } acllite_emu_tensor;
 
+/* The dynamic AIPP of a model input (ATC aipp_mode: dynamic). */
+typedef struct {
+    size_t dataIndex;        /* the AippData input (ACL_DYNAMIC_AIPP_NAME) carrying the parameters */
+    int64_t dims[4];         /* the model input the AIPP output feeds: N, C, H, W */
+    int32_t channelsLast;    /* 1: that input is laid out NHWC, 0: NCHW */
+    aclDataType dataType;    /* its element type: ACL_FLOAT or ACL_FLOAT16 */
+    size_t maxSrcImageSize;  /* the most bytes one source image may have (max_src_image_size) */
+} acllite_emu_dynamic_aipp;
+
 typedef struct {
     /* Parse a model; describeOnly: only describe (aclmdlQuerySize), no session. Fills *engineModel, the
      * counts and the bytes of its weights; on failure returns a status code and writes a message. */
@@ -106,9 +115,11 @@ typedef struct {
      * (ACLLITE_EMU_GEAR_OUTPUT) index, or the gear's values (ACLLITE_EMU_GEAR_VALUES, index 0). */
     aclError (*gearShape)(uint64_t engineModel, size_t gear, int32_t role, size_t index, size_t *dimCount,
                           int64_t *dims);
-    /* Optional. Dynamic AIPP (ATC aipp_mode: dynamic): the index of the AippData input (ACL_DYNAMIC_AIPP_NAME)
-     * attached to input index, or ACL_ERROR_GE_AIPP_NOT_EXIST when that input has no dynamic AIPP. */
-    aclError (*dynamicAipp)(uint64_t engineModel, size_t index, size_t *dataIndex);
+    /* Optional. Dynamic AIPP (ATC aipp_mode: dynamic) of input index: fill aipp and return ACL_SUCCESS, or return
+     * ACL_ERROR_GE_AIPP_NOT_EXIST when that input has none. The emulator applies the parameters of the AippData
+     * input at each execution and hands the engine the result, as the model input aipp describes, in place of the
+     * source images. */
+    aclError (*dynamicAipp)(uint64_t engineModel, size_t index, acllite_emu_dynamic_aipp *aipp);
 } acllite_emu_model_engine;
 
 #define ACLLITE_EMU_GEARS_NONE 0

@@ -52,13 +52,18 @@ static uint32_t round_shift(uint32_t q, unsigned shift) {
     return kept + (rest > half || (rest == half && (kept & 1u)));
 }
 
-EMU_EXPORT aclFloat16 aclFloatToFloat16(float value) {
+/* float to half, rounded to nearest, ties to even; out of range: saturated to +-65504 (AscendCL) or, IEEE's way,
+ * infinities and NaNs kept and overflow to infinity. */
+static uint16_t float_to_half(float value, bool saturate) {
     uint32_t bits;
     memcpy(&bits, &value, sizeof bits);
     uint16_t sign = (uint16_t)((bits >> 16) & 0x8000u);
     int exponent = (int)((bits >> 23) & 0xffu);
     uint32_t mantissa = bits & 0x7fffffu;
-    if (exponent == 0xff) return sign | 0x7bffu; /* infinities and NaNs saturate */
+    if (exponent == 0xff) {
+        if (saturate) return sign | 0x7bffu; /* infinities and NaNs saturate */
+        return sign | (mantissa ? 0x7e00u : 0x7c00u);
+    }
     int e = exponent - 127 + 15;                 /* the half's biased exponent */
     uint32_t half;
     if (e >= 31) {
@@ -69,6 +74,10 @@ EMU_EXPORT aclFloat16 aclFloatToFloat16(float value) {
         unsigned shift = (unsigned)(14 - e);
         half = (exponent == 0 || shift > 24) ? 0 : round_shift(mantissa | 0x800000u, shift);
     }
-    if (half >= 0x7c00u) half = 0x7bffu; /* rounded past the largest half: saturate */
-    return (aclFloat16)(sign | half);
+    if (half >= 0x7c00u) half = saturate ? 0x7bffu : 0x7c00u; /* rounded past the largest half */
+    return (uint16_t)(sign | half);
 }
+
+EMU_EXPORT aclFloat16 aclFloatToFloat16(float value) { return (aclFloat16)float_to_half(value, true); }
+
+uint16_t emu_float_to_half_ieee(float value) { return float_to_half(value, false); }

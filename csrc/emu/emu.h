@@ -27,6 +27,10 @@ static inline bool emu_add64(uint64_t a, uint64_t b, uint64_t *out) { return !__
 /* The largest tensor or model size the emulator accepts: GE keeps sizes in int64_t. */
 #define EMU_MAX_TENSOR_BYTES ((uint64_t)INT64_MAX)
 
+/* float to IEEE half (base.c): nearest, ties to even; overflow gives infinity, as numpy and onnxruntime convert
+ * (aclFloatToFloat16 saturates instead). */
+uint16_t emu_float_to_half_ieee(float value);
+
 /* ---- errors and logging (errors.c) ---- */
 #define EMU_MSG_MAX 1024
 /* Set the calling thread's recent error message to "func: <formatted>" and return code. */

@@ -22,6 +22,10 @@ typedef struct emu_model {
     size_t dyn_index;   /* the input carrying the chosen batch (ACL_DYNAMIC_TENSOR_NAME) */
     emu_shape_gears *shape_gears; /* ATC --dynamic_image_size / --dynamic_dims; NULL: none */
     bool ranged;        /* inputs with shape ranges (ATC --input_shape_range): shapes set per execution */
+    emu_aipp_plan aipp; /* dynamic AIPP (aipp.input SIZE_MAX: none) */
+    void *aipp_scratch; /* the AIPP output of one execution at a time (aipp_busy), kept for the next: the engine
+                           sees the same buffer each time and reuses its binding */
+    bool aipp_busy;
     int inflight;
     bool unloading;
 } emu_model;
@@ -276,6 +280,27 @@ static aclError check_gears(emu_model *m, const char *func) {
     return ACL_SUCCESS;
 }
 
+/* The input with dynamic AIPP, if any (the engine runs one). */
+static aclError describe_aipp(const acllite_emu_model_engine *e, uint64_t handle, emu_model *m, const char *func) {
+    m->aipp.input = SIZE_MAX;
+    for (size_t i = 0; e->dynamicAipp && i < m->n_in; i++) {
+        emu_aipp_plan plan = {SIZE_MAX, {0}, 0};
+        emu_callback_frame frame;
+        emu_callback_enter(&frame);
+        aclError err = e->dynamicAipp(handle, i, &plan.info);
+        emu_callback_leave(&frame);
+        if (err == ACL_ERROR_GE_AIPP_NOT_EXIST) continue;
+        if (err) return emu_fail(err, func, "the engine cannot describe input %zu's dynamic AIPP", i);
+        if (m->aipp.input != SIZE_MAX) {
+            return emu_fail(ACL_ERROR_PARSE_MODEL, func, "dynamic AIPP on inputs %zu and %zu: the emulator runs one",
+                            m->aipp.input, i);
+        }
+        if ((err = emu_aipp_plan_check(&plan, i, m->in, m->n_in, func))) return err;
+        m->aipp = plan;
+    }
+    return ACL_SUCCESS;
+}
+
 /* Describe an engine model into m (n_in and n_out set): inputs, outputs, gears and the work size, every size
  * checked. On failure nothing is left allocated in m. */
 static aclError describe_model(const acllite_emu_model_engine *e, uint64_t handle, emu_model *m, const char *func) {
@@ -297,12 +322,16 @@ static aclError describe_model(const acllite_emu_model_engine *e, uint64_t handl
         if (err) err = emu_fail(err, func, "the engine cannot describe the model's dynamic batch");
     }
     if (!err) err = check_gears(m, func);
+    if (!err) err = describe_aipp(e, handle, m, func);
     for (size_t i = 0; !err && i < m->n_in; i++) m->ranged |= m->in[i].desc.rangeCount > 0;
     for (size_t i = 0; !err && m->ranged && i < m->n_out; i++) {
         if (m->out[i].batch_dynamic) { /* no batch: the size is known after the run */
             m->out[i].batch_dynamic = false;
             m->out[i].sample_bytes = m->out[i].size = 0;
         }
+    }
+    if (!err && m->aipp.input != SIZE_MAX && (m->gears.batchCount || shaped || m->ranged)) {
+        err = emu_fail(ACL_ERROR_PARSE_MODEL, func, "dynamic AIPP with gears or shape ranges is not emulated");
     }
     if (!err && shaped && m->ranged) {
         err = emu_fail(ACL_ERROR_PARSE_MODEL, func, "the model has shape gears and shape ranges; ATC makes one kind only");
@@ -584,6 +613,7 @@ static void model_release(emu_model *m) {
 
 static void model_free(emu_model *m, const acllite_emu_model_engine *e) {
     if (e) engine_unload(e, m->engine_model);
+    free(m->aipp_scratch);
     io_free(m->in, m->out);
     emu_gears_free(m->shape_gears);
     free(m->cur_out);
@@ -986,17 +1016,67 @@ static aclError prepare(const emu_model *m, acllite_emu_tensor *in, size_t n_in,
     return ACL_SUCCESS;
 }
 
+/* The buffer one execution's AIPP output goes to: the model's own when no other execution holds it. */
+static void *aipp_take(emu_model *m) {
+    pthread_mutex_lock(&model_lock);
+    void *p = NULL;
+    if (!m->aipp_busy) {
+        if (!m->aipp_scratch) m->aipp_scratch = malloc(m->aipp.out_bytes);
+        if ((p = m->aipp_scratch)) m->aipp_busy = true;
+    }
+    pthread_mutex_unlock(&model_lock);
+    return p ? p : malloc(m->aipp.out_bytes);
+}
+
+static void aipp_give(emu_model *m, void *p) {
+    pthread_mutex_lock(&model_lock);
+    bool own = p == m->aipp_scratch;
+    if (own) m->aipp_busy = false;
+    pthread_mutex_unlock(&model_lock);
+    if (!own) free(p);
+}
+
+/* Apply the dynamic AIPP: the engine gets the model input it produces in place of the source images (saved in
+ * *image, put back by the caller). */
+static aclError aipp_prepare(emu_model *m, acllite_emu_tensor *in, acllite_emu_tensor *image, void **scratch,
+                             const char *func) {
+    const emu_aipp_plan *plan = &m->aipp;
+    if (!(*scratch = aipp_take(m))) return emu_fail(ACL_ERROR_BAD_ALLOC, func, "out of host memory");
+    aclError err = emu_aipp_apply(plan, m->in, in, *scratch, func);
+    if (err) {
+        aipp_give(m, *scratch);
+        return err;
+    }
+    acllite_emu_tensor *t = &in[plan->input];
+    *image = *t;
+    t->data = *scratch;
+    t->size = plan->out_bytes;
+    t->dimCount = 4;
+    const int64_t *d = plan->info.dims; /* N, C, H, W */
+    int64_t nhwc[4] = {d[0], d[2], d[3], d[1]};
+    memcpy(t->dims, plan->info.channelsLast ? nhwc : d, sizeof nhwc);
+    return ACL_SUCCESS;
+}
+
 static aclError run(emu_model *m, acllite_emu_tensor *in, acllite_emu_tensor *out, const char *func) {
     acllite_emu_model_engine e;
     if (!engine_copy(&e)) return emu_fail(ACL_ERROR_API_NOT_SUPPORT, func, "no model engine is registered");
     char message[512] = "";
+    acllite_emu_tensor image;
+    void *scratch = NULL;
+    aclError err;
+    if (m->aipp.input != SIZE_MAX && (err = aipp_prepare(m, in, &image, &scratch, func))) return err;
     emu_callback_frame frame;
     exec_frame here = {m, executing};
     executing = &here; /* aclmdlUnload of m from inside the engine (a finalizer) would wait for itself */
     emu_callback_enter(&frame);
-    aclError err = e.execute(m->engine_model, in, m->n_in, out, m->n_out, message, sizeof message);
+    err = e.execute(m->engine_model, in, m->n_in, out, m->n_out, message, sizeof message);
     emu_callback_leave(&frame);
     executing = here.outer;
+    if (scratch) {
+        in[m->aipp.input] = image;
+        aipp_give(m, scratch);
+    }
     if (err) return emu_fail(err, func, "model %u: %s", m->id, message[0] ? message : "execution failed");
     /* The engine's callback may have run a finalizer that released a buffer it was writing: then the results are
      * not where the caller will look for them. */
@@ -1253,16 +1333,7 @@ aclError emu_model_aipp_input(uint32_t modelId, size_t index, acllite_emu_tensor
         return err;
     }
     *desc = m->in[index].desc;
-    acllite_emu_model_engine e;
-    if (engine_copy(&e) && e.dynamicAipp) {
-        size_t attached = SIZE_MAX;
-        emu_callback_frame frame;
-        emu_callback_enter(&frame);
-        err = e.dynamicAipp(m->engine_model, index, &attached);
-        emu_callback_leave(&frame);
-        if (err == ACL_SUCCESS && attached < m->n_in) *data_index = attached;
-        err = ACL_SUCCESS;
-    }
+    if (m->aipp.input == index) *data_index = m->aipp.info.dataIndex;
     model_release(m);
     return err;
 }

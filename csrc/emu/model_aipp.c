@@ -1,8 +1,10 @@
 /* Dynamic AIPP: the parameter sets of aclmdlCreateAIPP and its setters, and their copy into a model's AippData
  * input (aclmdlSetInputAIPP, aclmdlSetAIPPByInputIndex). A set is kept as the bytes the device reads from that
  * input (docs/MODELS.md, "Dynamic AIPP"): a 64-byte common part, then 96 bytes per batch element, little-endian,
- * DTC minimum and variance reciprocal as float16. The engine decodes the same bytes at execution. */
+ * DTC minimum and variance reciprocal as float16. Each execution reads those bytes, checks them and applies them to
+ * the source images in C (emu_aipp_apply); the engine runs the model on the result. */
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -11,6 +13,7 @@
 #define AIPP_HEADER_BYTES 64
 #define AIPP_BATCH_BYTES 96
 #define AIPP_MAX_BATCH 127 /* batchNum is an int8_t in the parameter block */
+#define AIPP_MAX_PADDED_W 1080 /* the width after padding, at most */
 
 /* Offsets in the common part. */
 enum {
@@ -378,6 +381,10 @@ static aclError check_set(const uint8_t *d, uint64_t batch, const char *func) {
         }
         int64_t w, h;
         element_output(d, e, &w, &h);
+        if (e[B_PADDING_SWITCH] && w > AIPP_MAX_PADDED_W) { /* aclmdlSetAIPPPaddingParams' restriction */
+            return emu_fail(ACL_ERROR_INVALID_PARAM, func, "batch %llu: the padded width %lld is more than %d",
+                            (unsigned long long)b, (long long)w, AIPP_MAX_PADDED_W);
+        }
         if (b == 0) {
             w0 = w;
             h0 = h;
@@ -459,4 +466,267 @@ EMU_EXPORT aclError aclmdlSetAIPPByInputIndex(uint32_t modelId, aclmdlDataset *d
     size_t unused;
     if ((err = emu_model_aipp_input(modelId, attached, &desc, &unused, func))) return err;
     return write_set(aippParmsSet, dataset, attached, &desc, func);
+}
+
+/* ------------------------------------------------------------------ execution: applying the AippData input */
+
+static int16_t get_i16(const uint8_t *p) {
+    int16_t v;
+    memcpy(&v, p, sizeof v);
+    return v;
+}
+
+static float get_half(const uint8_t *p) {
+    aclFloat16 v;
+    memcpy(&v, p, sizeof v);
+    return aclFloat16ToFloat(v);
+}
+
+aclError emu_aipp_plan_check(emu_aipp_plan *plan, size_t index, const emu_io *in, size_t n_in, const char *func) {
+    const acllite_emu_dynamic_aipp *a = &plan->info;
+    const char *name = in[index].desc.name;
+    if (a->dataIndex >= n_in || a->dataIndex == index || !emu_is_aipp_data_name(in[a->dataIndex].desc.name)) {
+        return emu_fail(ACL_ERROR_PARSE_MODEL, func, "input %zu '%s': its dynamic AIPP names input %zu as its "
+                        "AippData input, which the model does not have", index, name, a->dataIndex);
+    }
+    size_t elem = a->dataType == ACL_FLOAT ? 4 : a->dataType == ACL_FLOAT16 ? 2 : 0;
+    size_t count = elem, channels = (size_t)a->dims[1];
+    bool fits = elem != 0 && (channels == 1 || channels == 3) && a->maxSrcImageSize > 0 &&
+                (a->channelsLast == 0 || a->channelsLast == 1);
+    for (int k = 0; fits && k < 4; k++) fits = a->dims[k] > 0 && emu_mul(count, (size_t)a->dims[k], &count);
+    if (!fits || count > EMU_MAX_TENSOR_BYTES) {
+        return emu_fail(ACL_ERROR_PARSE_MODEL, func, "input %zu '%s': the dynamic AIPP description (dims [%lld, %lld, "
+                        "%lld, %lld], data type %d, max_src_image_size %zu) is not one the emulator runs", index, name,
+                        (long long)a->dims[0], (long long)a->dims[1], (long long)a->dims[2], (long long)a->dims[3],
+                        (int)a->dataType, a->maxSrcImageSize);
+    }
+    plan->input = index;
+    plan->out_bytes = count;
+    return ACL_SUCCESS;
+}
+
+/* One image's parameters, read from its batch element of the block and checked. */
+typedef struct {
+    int32_t x, y, cw, ch; /* the crop (the whole source image without one) */
+    int32_t top, bottom, left, right;
+    double mean[4], min[4], var[4];
+} aipp_element;
+
+typedef struct {
+    uint8_t format;
+    int32_t src_w, src_h, channels; /* channels: 3, or 1 for YUV400 */
+    bool csc, rbuv_swap, ax_swap;
+    int32_t matrix[9], output_bias[3], input_bias[3];
+} aipp_common;
+
+static aclError read_common(const uint8_t *d, const emu_aipp_plan *plan, const char *where, aipp_common *c,
+                            const char *func) {
+    int64_t n = plan->info.dims[0];
+    c->format = d[H_INPUT_FORMAT];
+    int8_t batch = (int8_t)d[H_BATCH_NUM];
+    if (c->format == 0 || batch == 0) {
+        return emu_fail(ACL_ERROR_GE_AIPP_BATCH_EMPTY, func, "%s holds no AIPP parameters: call aclmdlSetInputAIPP (or "
+                        "aclmdlSetAIPPByInputIndex) on the input dataset first", where);
+    }
+    if (batch != n) {
+        return emu_fail(ACL_ERROR_GE_PARAM_INVALID, func, "%s: the AIPP parameters are for %d image(s); the model "
+                        "input takes %lld", where, batch, (long long)n);
+    }
+    if (c->format < ACL_YUV420SP_U8 || c->format > ACL_YUV400_U8) {
+        return emu_fail(ACL_ERROR_GE_PARAM_INVALID, func, "%s: input format %d is not emulated (emulated: 1 "
+                        "YUV420SP_U8, 2 XRGB8888_U8, 3 RGB888_U8, 4 YUV400_U8)", where, c->format);
+    }
+    c->channels = c->format == ACL_YUV400_U8 ? 1 : 3;
+    if (c->channels != plan->info.dims[1]) {
+        return emu_fail(ACL_ERROR_GE_PARAM_INVALID, func, "%s: input format %d gives %d channel(s); the model input "
+                        "has %lld", where, c->format, c->channels, (long long)plan->info.dims[1]);
+    }
+    c->src_w = get_i32(d + H_SRC_W);
+    c->src_h = get_i32(d + H_SRC_H);
+    bool yuv420 = c->format == ACL_YUV420SP_U8;
+    if (c->src_w < 1 || c->src_h < 1 || (yuv420 && (c->src_w % 2 || c->src_h % 2))) {
+        return emu_fail(ACL_ERROR_GE_PARAM_INVALID, func, "%s: a source image of %dx%d%s", where, c->src_w, c->src_h,
+                        yuv420 ? " (YUV420SP needs a positive, even width and height)" : " is empty");
+    }
+    c->csc = d[H_CSC_SWITCH] != 0;
+    c->rbuv_swap = d[H_RBUV_SWAP] != 0;
+    c->ax_swap = d[H_AX_SWAP] != 0;
+    if (c->csc && c->channels != 3) {
+        return emu_fail(ACL_ERROR_GE_PARAM_INVALID, func, "%s: colour space conversion needs 3 channels; YUV400_U8 has "
+                        "1", where);
+    }
+    for (int k = 0; k < 9; k++) c->matrix[k] = get_i16(d + H_MATRIX + 2 * k);
+    for (int k = 0; k < 3; k++) {
+        c->output_bias[k] = d[H_OUTPUT_BIAS + k];
+        c->input_bias[k] = d[H_INPUT_BIAS + k];
+    }
+    return ACL_SUCCESS;
+}
+
+static aclError read_element(const uint8_t *e, const aipp_common *c, const emu_aipp_plan *plan, int64_t b,
+                             const char *where, aipp_element *out, const char *func) {
+    if (e[B_SCF_SWITCH]) {
+        return emu_fail(ACL_ERROR_GE_PARAM_INVALID, func, "%s: image %lld: resizing (scf) is not emulated", where,
+                        (long long)b);
+    }
+    *out = (aipp_element){0, 0, c->src_w, c->src_h, 0, 0, 0, 0, {0}, {0}, {0}};
+    if (e[B_CROP_SWITCH]) {
+        out->x = get_i32(e + B_CROP_START_W);
+        out->y = get_i32(e + B_CROP_START_H);
+        out->cw = get_i32(e + B_CROP_W);
+        out->ch = get_i32(e + B_CROP_H);
+        if (out->x < 0 || out->y < 0 || out->cw < 1 || out->ch < 1 || (int64_t)out->x + out->cw > c->src_w ||
+            (int64_t)out->y + out->ch > c->src_h) {
+            return emu_fail(ACL_ERROR_GE_PARAM_INVALID, func, "%s: image %lld: the crop %dx%d at (%d, %d) is not inside "
+                            "the %dx%d source image", where, (long long)b, out->cw, out->ch, out->x, out->y, c->src_w,
+                            c->src_h);
+        }
+        if (c->format == ACL_YUV420SP_U8 && (out->x % 2 || out->y % 2)) {
+            return emu_fail(ACL_ERROR_GE_PARAM_INVALID, func, "%s: image %lld: a YUV420SP crop needs an even start, not "
+                            "(%d, %d)", where, (long long)b, out->x, out->y);
+        }
+    }
+    if (e[B_PADDING_SWITCH]) {
+        out->top = get_i32(e + B_PAD_TOP);
+        out->bottom = get_i32(e + B_PAD_BOTTOM);
+        out->left = get_i32(e + B_PAD_LEFT);
+        out->right = get_i32(e + B_PAD_RIGHT);
+        if (out->top < 0 || out->bottom < 0 || out->left < 0 || out->right < 0) {
+            return emu_fail(ACL_ERROR_GE_PARAM_INVALID, func, "%s: image %lld: negative padding (top %d, bottom %d, "
+                            "left %d, right %d)", where, (long long)b, out->top, out->bottom, out->left, out->right);
+        }
+    }
+    int64_t w = (int64_t)out->cw + out->left + out->right, h = (int64_t)out->ch + out->top + out->bottom;
+    int64_t want_h = plan->info.dims[2], want_w = plan->info.dims[3];
+    if (w != want_w || h != want_h) {
+        return emu_fail(ACL_ERROR_GE_PARAM_INVALID, func, "%s: image %lld: the AIPP output is %lldx%lld; the model "
+                        "input needs %lldx%lld (crop + padding, or the source image size)", where, (long long)b, (long long)w,
+                        (long long)h, (long long)want_w, (long long)want_h);
+    }
+    for (int k = 0; k < 4; k++) {
+        out->mean[k] = get_i16(e + B_MEAN + 2 * k);
+        out->min[k] = get_half(e + B_MIN + 2 * k);
+        out->var[k] = get_half(e + B_VAR_RECI + 2 * k);
+    }
+    return ACL_SUCCESS;
+}
+
+/* Bytes of one source image in the input format (W*H*3/2 for YUV420SP); the sizes are at most INT32_MAX each. */
+static uint64_t source_bytes(const aipp_common *c) {
+    uint64_t pixels = (uint64_t)c->src_w * (uint64_t)c->src_h;
+    switch (c->format) {
+    case ACL_YUV420SP_U8: return pixels / 2 * 3;
+    case ACL_XRGB8888_U8: return pixels * 4;
+    case ACL_RGB888_U8: return pixels * 3;
+    default: return pixels;
+    }
+}
+
+/* The source pixel (x, y) as channels in input order: the format's own, after the AX and R/B (U/V) swaps. */
+static void source_pixel(const aipp_common *c, const uint8_t *src, int64_t x, int64_t y, double px[3]) {
+    int64_t w = c->src_w;
+    switch (c->format) {
+    case ACL_YUV420SP_U8: {
+        const uint8_t *uv = src + w * c->src_h + (y / 2) * w + (x / 2) * 2;
+        px[0] = src[y * w + x], px[1] = uv[0], px[2] = uv[1];
+        break;
+    }
+    case ACL_XRGB8888_U8: { /* stored A,R,G,B; with the AX swap R,G,B,A */
+        const uint8_t *p = src + (y * w + x) * 4 + (c->ax_swap ? 0 : 1);
+        px[0] = p[0], px[1] = p[1], px[2] = p[2];
+        break;
+    }
+    case ACL_RGB888_U8: {
+        const uint8_t *p = src + (y * w + x) * 3;
+        px[0] = p[0], px[1] = p[1], px[2] = p[2];
+        break;
+    }
+    default: px[0] = src[y * w + x]; return;
+    }
+    if (c->rbuv_swap) { /* YUV: U and V; RGB: R and B */
+        int a = c->format == ACL_YUV420SP_U8 ? 1 : 0, b = 2;
+        double t = px[a];
+        px[a] = px[b], px[b] = t;
+    }
+}
+
+/* The documented AIPP arithmetic (docs/MODELS.md; acllite.formats.aipp.reference_aipp is the same in numpy):
+ * crop, swaps, CSC rounded to integers and clipped to 0..255, then DTC ((x - mean - min) x var), then padding
+ * with 0. Doubles hold every intermediate exactly as the reference does; the result is rounded to the model's type
+ * once. */
+static void apply_image(const aipp_common *c, const aipp_element *e, const uint8_t *src, const emu_aipp_plan *plan,
+                        uint8_t *out, int64_t b) {
+    const acllite_emu_dynamic_aipp *a = &plan->info;
+    int64_t ch_n = a->dims[1], h = a->dims[2], w = a->dims[3];
+    bool half = a->dataType == ACL_FLOAT16;
+    size_t elem = half ? 2 : 4;
+    for (int64_t oy = 0; oy < h; oy++) {
+        for (int64_t ox = 0; ox < w; ox++) {
+            double px[3] = {0, 0, 0}, v[3] = {0, 0, 0};
+            int64_t sx = ox - e->left, sy = oy - e->top;
+            bool inside = sx >= 0 && sy >= 0 && sx < e->cw && sy < e->ch;
+            if (inside) {
+                source_pixel(c, src, e->x + sx, e->y + sy, px);
+                if (c->csc) {
+                    bool yuv = c->format == ACL_YUV420SP_U8;
+                    for (int r = 0; r < 3; r++) {
+                        int64_t sum = 0;
+                        for (int k = 0; k < 3; k++) {
+                            sum += (int64_t)c->matrix[3 * r + k] * ((int64_t)px[k] - (yuv ? c->input_bias[k] : 0));
+                        }
+                        double y = floor((double)sum / 256.0 + 0.5) + (yuv ? 0 : c->output_bias[r]);
+                        v[r] = y < 0 ? 0 : y > 255 ? 255 : y;
+                    }
+                    memcpy(px, v, sizeof px);
+                }
+                for (int k = 0; k < ch_n; k++) v[k] = ((px[k] - e->mean[k]) - e->min[k]) * e->var[k];
+            }
+            for (int64_t k = 0; k < ch_n; k++) {
+                int64_t at = a->channelsLast ? ((b * h + oy) * w + ox) * ch_n + k : ((b * ch_n + k) * h + oy) * w + ox;
+                float f = (float)v[k];
+                if (half) {
+                    uint16_t hv = emu_float_to_half_ieee(f);
+                    memcpy(out + (size_t)at * elem, &hv, sizeof hv);
+                } else {
+                    memcpy(out + (size_t)at * elem, &f, sizeof f);
+                }
+            }
+        }
+    }
+}
+
+aclError emu_aipp_apply(const emu_aipp_plan *plan, const emu_io *io, const acllite_emu_tensor *in, void *out,
+                        const char *func) {
+    const acllite_emu_dynamic_aipp *a = &plan->info;
+    size_t di = a->dataIndex, ii = plan->input;
+    int64_t n = a->dims[0];
+    char where[192];
+    snprintf(where, sizeof where, "input %zu '%s'", di, io[di].desc.name);
+    size_t need = AIPP_HEADER_BYTES + (size_t)n * AIPP_BATCH_BYTES; /* n is the AippData input's batch: small */
+    if (n > AIPP_MAX_BATCH || in[di].size < need) {
+        return emu_fail(ACL_ERROR_GE_PARAM_INVALID, func, "%s holds %zu bytes; %lld image(s) need %zu", where,
+                        in[di].size, (long long)n, need);
+    }
+    const uint8_t *d = in[di].data;
+    aipp_common c = {0};
+    aclError err = read_common(d, plan, where, &c, func);
+    if (err) return err;
+    uint64_t per_image = source_bytes(&c), total;
+    if (per_image > a->maxSrcImageSize) {
+        return emu_fail(ACL_ERROR_GE_PARAM_INVALID, func, "input %zu '%s': a format %d image of %dx%d is %llu bytes, "
+                        "more than the model's max_src_image_size %zu", ii, io[ii].desc.name, c.format, c.src_w,
+                        c.src_h, (unsigned long long)per_image, a->maxSrcImageSize);
+    }
+    if (!emu_mul64(per_image, (uint64_t)n, &total) || in[ii].size < total) {
+        return emu_fail(ACL_ERROR_MODEL_INPUT_NOT_MATCH, func, "input %zu '%s': %lld image(s) of %llu bytes; its "
+                        "buffer holds %zu", ii, io[ii].desc.name, (long long)n, (unsigned long long)per_image,
+                        in[ii].size);
+    }
+    for (int64_t b = 0; b < n; b++) {
+        aipp_element e = {0};
+        err = read_element(d + AIPP_HEADER_BYTES + b * AIPP_BATCH_BYTES, &c, plan, b, where, &e, func);
+        if (err) return err;
+        apply_image(&c, &e, (const uint8_t *)in[ii].data + (size_t)(per_image * (uint64_t)b), plan, out, b);
+    }
+    return ACL_SUCCESS;
 }

@@ -58,6 +58,14 @@ DIMS_PATHS = {
     "dims_model_execute": "dims gears: Executor.execute(out=) (gear chosen per call)",
 }
 DIMS_MODEL = "small, --dynamic_dims"
+#: The dynamic-AIPP comparison (the small model behind a 16x16 YUV420SP image input: crop, CSC and DTC, compiled in
+#: by static AIPP against the same parameters set per call through aclmdlSetInputAIPP):
+AIPP_PATHS = {
+    "static_aipp_binding": "static AIPP: memcpy, aclmdlExecute, memcpy",
+    "dynamic_aipp_binding": "dynamic AIPP: memcpy, aclmdlSetInputAIPP, aclmdlExecute, memcpy",
+}
+AIPP_MODEL = "small image, dynamic AIPP"
+AIPP_SRC, AIPP_CROP = 20, 16  # the source image's side and the crop the model takes
 
 
 def small_model() -> bytes:
@@ -211,7 +219,7 @@ def run(args: argparse.Namespace) -> List[Dict[str, Any]]:
                                          T.fmt(rec["images_per_s"]), "-" if path == BASELINE else
                                          "%+.1f" % rec["overhead_us"], "%.3f" % rec["ratio"]])
             if not getattr(args, "model", None):
-                dims_rows = _dims_bench(records, repeat, device)
+                dims_rows = _dims_bench(records, repeat, device) + _aipp_bench(records, repeat)
     finally:
         if runtime is not None:
             runtime.close()
@@ -222,7 +230,7 @@ def run(args: argparse.Namespace) -> List[Dict[str, Any]]:
     print("median of %d blocks per path (about %d ms each, at least one call), blocks of the paths alternating; "
           "outputs checked against onnxruntime." % (repeat, BLOCK_NS / 1e6))
     if dims_rows:
-        print(T.format_table(["path (small model, batch 1)", "us/call", "p10-p90", "us vs static", "x static"],
+        print(T.format_table(["path (small models, batch 1)", "us/call", "p10-p90", "us vs static", "x static"],
                              dims_rows, "lrrrr"))
     if acl is None:
         T.note("execute: pyACL rows skipped: %s" % acl_why)
@@ -252,7 +260,6 @@ def _dims_bench(records: List[Dict[str, Any]], repeat: int, device: Any) -> List
     import acllite
     from ..._native import ffi, lib
 
-    rows: List[List[str]] = []
     with tempfile.TemporaryDirectory() as tmp:
         static_path, dims_path = _dims_model(tmp, small_model())
         with acllite.Model(static_path, device) as static, acllite.Model(dims_path, device) as dims:
@@ -287,23 +294,177 @@ def _dims_bench(records: List[Dict[str, Any]], repeat: int, device: Any) -> List
                     "static_model_execute": lambda: ex_static.execute([x], out=outs["static"]),
                     "dims_model_execute": lambda: ex_dims.execute([x], out=outs["dims"]),
                 }
-                n = max(1, min(2000, int(BLOCK_NS / max(_time_once(cases["static_binding"]), 1.0))))
-                timed = T.interleave({k: T.loop0(f, n) for k, f in cases.items()}, {k: n for k in cases}, repeat,
-                                     warmup=1, subtract_loop=False)
+                timed, n = _interleaved(cases, repeat)
             finally:
                 ex_static.close()
                 ex_dims.close()
+    return _versus_static(records, timed, n, repeat, DIMS_MODEL, DIMS_PATHS)
+
+
+#: The static and the dynamic AIPP configurations of the AIPP comparison: crop, YUV -> RGB (BT.601), DTC.
+_AIPP_COMMON = ("input_format: YUV420SP_U8\n src_image_size_w: %d\n src_image_size_h: %d\n crop: true\n"
+                " load_start_pos_w: 2\n load_start_pos_h: 2\n crop_size_w: %d\n crop_size_h: %d\n csc_switch: true\n"
+                % (AIPP_SRC, AIPP_SRC, AIPP_CROP, AIPP_CROP))
+_AIPP_CSC = ((298, 0, 409), (298, -100, -208), (298, 516, 0))
+_AIPP_BIAS = (16, 128, 128)
+_AIPP_DTC = ((104, 117, 123), (0.5, 0.0, 1.5), (0.015625, 0.0166015625, 0.017578125))  # exact in float16
+
+
+def _aipp_models(tmp: str) -> Tuple[str, str]:
+    """The small model behind a [1, 3, 16, 16] image input, converted with static and with dynamic AIPP."""
+    import os
+
+    from onnx import TensorProto, helper, numpy_helper
+
+    from .. import atc
+
+    side = AIPP_CROP
+    w = numpy_helper.from_array(np.random.default_rng(1).standard_normal((3 * side * side, 256)).astype(np.float32)
+                                / 64, "w")
+    shape = numpy_helper.from_array(np.array([1, 3 * side * side], np.int64), "shape")
+    x = helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 3, side, side])
+    y = helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 256])
+    nodes = [helper.make_node("Reshape", ["x", "shape"], ["r"]), helper.make_node("MatMul", ["r", "w"], ["m"]),
+             helper.make_node("Relu", ["m"], ["y"])]
+    m = helper.make_model(helper.make_graph(nodes, "small_image", [x], [y], [w, shape]),
+                          opset_imports=[helper.make_opsetid("", 13)])
+    m.ir_version = 8
+    src = os.path.join(tmp, "small_image.onnx")
+    with open(src, "wb") as f:
+        f.write(m.SerializeToString())
+    lines = [_AIPP_COMMON]
+    lines += [" matrix_r%dc%d: %d\n" % (r, c, _AIPP_CSC[r][c]) for r in range(3) for c in range(3)]
+    lines += [" input_bias_%d: %d\n" % (i, _AIPP_BIAS[i]) for i in range(3)]
+    lines += [" %s_chn_%d: %s\n" % (key, i, _AIPP_DTC[k][i]) for k, key in enumerate(("mean", "min", "var_reci"))
+              for i in range(3)]
+    conf = {"static": "aipp_op {\n aipp_mode: static\n%s}\n" % "".join(lines),
+            "dynamic": "aipp_op {\n aipp_mode: dynamic\n max_src_image_size: %d\n}\n" % (AIPP_SRC * AIPP_SRC * 3 // 2)}
+    out = []
+    for kind, text in conf.items():
+        path = os.path.join(tmp, kind + ".cfg")
+        with open(path, "w") as f:
+            f.write(text)
+        out.append(str(atc.convert(src, os.path.join(tmp, kind), insert_op_conf=path)))
+    return out[0], out[1]
+
+
+def _aipp_bench(records: List[Dict[str, Any]], repeat: int) -> List[List[str]]:
+    """Static against dynamic AIPP on the small image model, on the raw binding (acllite.Model does not set
+    dynamic AIPP parameters), in one interleaved run. The dynamic path writes the parameters every call, as a
+    program whose parameters change per image does."""
+    import tempfile
+
+    from ..._native import ffi, lib
+
+    def ok(code: int, what: str) -> None:
+        if code:
+            raise RuntimeError("%s failed: %d %s" % (what, code, ffi.string(lib.aclGetRecentErrMsg()).decode()))
+
+    image = np.random.default_rng(3).integers(0, 256, AIPP_SRC * AIPP_SRC * 3 // 2, dtype=np.uint8)
+    host_in = ffi.from_buffer(image)
+    outs = {k: np.empty((1, 256), np.float32) for k in ("static", "dynamic")}
+    held: List[Any] = []  # (kind, pointer) to release
+    aipp = lib.aclmdlCreateAIPP(1)
+    with tempfile.TemporaryDirectory() as tmp:
+        paths = _aipp_models(tmp)
+        ids = []
+        try:
+            for path in paths:
+                cell = ffi.new("uint32_t *")
+                ok(lib.aclmdlLoadFromFile(path.encode(), cell), "aclmdlLoadFromFile")
+                ids.append(int(cell[0]))
+                held.append(("model", int(cell[0])))
+            ok(lib.aclmdlSetAIPPInputFormat(aipp, 1), "aclmdlSetAIPPInputFormat")
+            ok(lib.aclmdlSetAIPPSrcImageSize(aipp, AIPP_SRC, AIPP_SRC), "aclmdlSetAIPPSrcImageSize")
+            (m0, m1, m2), (m3, m4, m5), (m6, m7, m8) = _AIPP_CSC
+            ok(lib.aclmdlSetAIPPCscParams(aipp, 1, m0, m1, m2, m3, m4, m5, m6, m7, m8, 0, 0, 0, *_AIPP_BIAS),
+               "aclmdlSetAIPPCscParams")
+            ok(lib.aclmdlSetAIPPCropParams(aipp, 1, 2, 2, AIPP_CROP, AIPP_CROP, 0), "aclmdlSetAIPPCropParams")
+            ok(lib.aclmdlSetAIPPDtcPixelMean(aipp, *_AIPP_DTC[0], 0, 0), "aclmdlSetAIPPDtcPixelMean")
+            ok(lib.aclmdlSetAIPPDtcPixelMin(aipp, *_AIPP_DTC[1], 0.0, 0), "aclmdlSetAIPPDtcPixelMin")
+            ok(lib.aclmdlSetAIPPPixelVarReci(aipp, *_AIPP_DTC[2], 1.0, 0), "aclmdlSetAIPPPixelVarReci")
+            sets = {}
+            for kind, mid in zip(("static", "dynamic"), ids):
+                n_in = 2 if kind == "dynamic" else 1
+                ds_in, ds_out = lib.aclmdlCreateDataset(), lib.aclmdlCreateDataset()
+                held += [("dataset", ds_in), ("dataset", ds_out)]
+                ptrs = []
+                for ds, sizes in ((ds_in, [lib.aclmdlGetInputSizeByIndex(_desc(lib, mid, held), i)
+                                           for i in range(n_in)]), (ds_out, [1024])):
+                    for size in sizes:
+                        cell = ffi.new("void **")
+                        ok(lib.aclrtMalloc(cell, size, 0), "aclrtMalloc")
+                        held.append(("memory", cell[0]))
+                        db = lib.aclCreateDataBuffer(cell[0], size)
+                        held.append(("buffer", db))
+                        ok(lib.aclmdlAddDatasetBuffer(ds, db), "aclmdlAddDatasetBuffer")
+                        ptrs.append(cell[0])
+                sets[kind] = (mid, ds_in, ds_out, ptrs[0], ptrs[-1])
+            memcpy, execute, set_aipp = lib.aclrtMemcpy, lib.aclmdlExecute, lib.aclmdlSetInputAIPP
+
+            def binding(kind: str) -> Callable[[], None]:
+                mid, ds_in, ds_out, pin, pout = sets[kind]
+                host_out = ffi.from_buffer(outs[kind], require_writable=True)
+                size = image.nbytes
+
+                def call() -> None:
+                    memcpy(pin, size, host_in, size, H2D)
+                    if kind == "dynamic":
+                        set_aipp(mid, ds_in, 1, aipp)
+                    execute(mid, ds_in, ds_out)
+                    memcpy(host_out, 1024, pout, 1024, D2H)
+                return call
+
+            cases = {"static_aipp_binding": binding("static"), "dynamic_aipp_binding": binding("dynamic")}
+            for f in cases.values():
+                f()
+            if not np.array_equal(outs["static"], outs["dynamic"]) or not outs["static"].any():
+                raise AssertionError("dynamic AIPP disagrees with static AIPP")
+            timed, n = _interleaved(cases, repeat)
+        finally:
+            _release(lib, held)
+            lib.aclmdlDestroyAIPP(aipp)
+    return _versus_static(records, timed, n, repeat, AIPP_MODEL, AIPP_PATHS)
+
+
+def _desc(lib: Any, mid: int, held: List[Any]) -> Any:
+    desc = lib.aclmdlCreateDesc()
+    held.append(("desc", desc))
+    if lib.aclmdlGetDesc(desc, mid):
+        raise RuntimeError("aclmdlGetDesc failed")
+    return desc
+
+
+def _release(lib: Any, held: List[Any]) -> None:
+    release = {"dataset": lib.aclmdlDestroyDataset, "buffer": lib.aclDestroyDataBuffer, "memory": lib.aclrtFree,
+               "desc": lib.aclmdlDestroyDesc, "model": lib.aclmdlUnload}
+    for kind, handle in reversed(held):
+        release[kind](handle)
+
+
+def _interleaved(cases: Dict[str, Callable[[], Any]], repeat: int) -> Tuple[Dict[str, List[float]], int]:
+    """Every case timed in alternating blocks of the same number of calls (sized on the first case)."""
+    n = max(1, min(2000, int(BLOCK_NS / max(_time_once(next(iter(cases.values()))), 1.0))))
+    return T.interleave({k: T.loop0(f, n) for k, f in cases.items()}, {k: n for k in cases}, repeat, warmup=1,
+                        subtract_loop=False), n
+
+
+def _versus_static(records: List[Dict[str, Any]], timed: Dict[str, List[float]], n: int, repeat: int, label: str,
+                   paths: Dict[str, str]) -> List[List[str]]:
+    """Records and table rows of paths timed against their static twins (the path named with its first word
+    replaced by "static")."""
+    rows: List[List[str]] = []
     medians = {k: T.stats(v).median / 1e3 for k, v in timed.items()}
     for path, samples in timed.items():
         st = T.stats(samples)
-        base_path = path.replace("dims_", "static_")
-        rec = T.record(BENCH, "%s batch 1: %s" % (DIMS_MODEL, path), "median", st.median / 1e3, "us",
-                       "%s batch 1: %s" % (DIMS_MODEL, base_path), medians[base_path], model=DIMS_MODEL, batch=1,
+        base_path = "static_" + path.split("_", 1)[1]
+        rec = T.record(BENCH, "%s batch 1: %s" % (label, path), "median", st.median / 1e3, "us",
+                       "%s batch 1: %s" % (label, base_path), medians[base_path], model=label, batch=1,
                        path=path, p10=st.p10 / 1e3, p90=st.p90 / 1e3, repeat=repeat, calls_per_repeat=n,
                        images_per_s=1e9 / st.median, overhead_us=st.median / 1e3 - medians[base_path],
-                       description=DIMS_PATHS[path])
+                       description=paths[path])
         records.append(rec)
-        rows.append([DIMS_PATHS[path], T.fmt(st.median / 1e3), "%s-%s" % (T.fmt(st.p10 / 1e3), T.fmt(st.p90 / 1e3)),
+        rows.append([paths[path], T.fmt(st.median / 1e3), "%s-%s" % (T.fmt(st.p10 / 1e3), T.fmt(st.p90 / 1e3)),
                      "-" if path == base_path else "%+.1f" % rec["overhead_us"], "%.3f" % rec["ratio"]])
     return rows
 
@@ -312,9 +473,10 @@ def target_lines(records: List[Dict[str, Any]]) -> List[str]:
     """The issue's execute targets, read off the records of one run."""
     out = []
     for r in records:
-        if r["model"] == DIMS_MODEL and r["path"].startswith("dims_"):
-            out.append("target dynamic dims add <= 5 us per call over the static path (%s): %+.1f us (%s)" % (
-                r["path"], r["overhead_us"], "met" if r["overhead_us"] <= 5 else "MISSED"))
+        if (r["model"], r["path"].split("_")[0]) in ((DIMS_MODEL, "dims"), (AIPP_MODEL, "dynamic")):
+            out.append("target %s adds <= 5 us per call over the static path (%s): %+.1f us (%s)" % (
+                "dynamic dims" if r["model"] == DIMS_MODEL else "dynamic AIPP", r["path"], r["overhead_us"],
+                "met" if r["overhead_us"] <= 5 else "MISSED"))
         if r["path"] != "model_execute":
             continue
         if r["model"] == SMALL:
