@@ -675,3 +675,64 @@ def test_pyacl_reserved_index_minus_one(tmp_path: Path) -> None:
     finally:
         acl.rt.reset_device(0)
         acl.finalize()
+
+
+def test_pyacl_shape_range_program(tmp_path: Path) -> None:
+    """A shape-range program through the pyACL-compatible module: the ranges (get_input_dims_range), each
+    execution's input shape set with set_dataset_tensor_desc, the outputs' shapes read back with
+    get_dataset_tensor_desc, and a description's own ranges (set_tensor_shape_range, get_tensor_desc_dim_range)."""
+    import acllite.pyacl as acl
+
+    path = atc.convert(str(range_model(tmp_path)), str(tmp_path / "ranged"), input_shape_range="x:[1~16]",
+                       input_format="ND")
+    assert acl.init() == 0
+    assert acl.rt.set_device(0) == 0
+    made: List[Any] = []
+    try:
+        model_id, ret = acl.mdl.load_from_file(str(path))
+        assert ret == 0
+        desc = acl.mdl.create_desc()
+        assert acl.mdl.get_desc(desc, model_id) == 0
+        ranges, ret = acl.mdl.get_input_dims_range(desc, 0)
+        assert ret == 0 and ranges["range"] == [[1, 16]]
+        ins, outs = acl.mdl.create_dataset(), acl.mdl.create_dataset()
+        ptrs = []
+        for ds, sizes in ((ins, [64, 12]), (outs, [64, 16 * 8, 16 * 3 * 4])):
+            for n in sizes:
+                ptr, ret = acl.rt.malloc(n, 0)
+                db = acl.create_data_buffer(ptr, n)
+                assert acl.mdl.add_dataset_buffer(ds, db) == (ds, 0)
+                made.append((ptr, db))
+                ptrs.append(ptr)
+        made += [ins, outs]
+        m = np.ones((1, 3), np.float32)
+        assert acl.rt.memcpy(ptrs[1], m.nbytes, acl.util.numpy_to_ptr(m), m.nbytes, 1) == 0
+        for n in (5, 2):
+            x = np.arange(n, dtype=np.float32)  # one zero: n - 1 non-zero elements
+            assert acl.rt.memcpy(ptrs[0], x.nbytes, acl.util.numpy_to_ptr(x), x.nbytes, 1) == 0
+            td = acl.create_tensor_desc(0, [n], 2)
+            assert acl.mdl.set_dataset_tensor_desc(ins, td, 0) == (ins, 0)
+            acl.destroy_tensor_desc(td)
+            assert acl.mdl.execute(model_id, ins, outs) == 0
+            nz = acl.mdl.get_dataset_tensor_desc(outs, 1)
+            assert acl.get_tensor_desc_num_dims(nz) == 2
+            assert [acl.get_tensor_desc_dim_v2(nz, k) for k in range(2)] == [(1, 0), (n - 1, 0)]
+            y = np.empty(n, np.float32)
+            assert acl.rt.memcpy(acl.util.numpy_to_ptr(y), y.nbytes, ptrs[2], y.nbytes, 2) == 0
+            np.testing.assert_array_equal(y, x * 2)
+        td = acl.create_tensor_desc(0, [-1, 3], 2)
+        assert acl.set_tensor_shape_range(td, [[1, 16], [3, 3]]) == 0
+        assert acl.get_tensor_desc_dim_range(td, 0, 2) == ([1, 16], 0)
+        assert acl.get_tensor_desc_dim_range(td, 1, 2) == ([3, 3], 0)
+        acl.destroy_tensor_desc(td)
+        assert acl.mdl.destroy_desc(desc) == 0
+        assert acl.mdl.unload(model_id) == 0
+    finally:
+        for item in made:
+            if isinstance(item, tuple):
+                acl.destroy_data_buffer(item[1])
+                acl.rt.free(item[0])
+            else:
+                acl.mdl.destroy_dataset(item)
+        acl.rt.reset_device(0)
+        acl.finalize()

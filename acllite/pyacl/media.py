@@ -159,13 +159,22 @@ def dvpp_vpc_batch_crop_resize_make_border_async(channel_desc: int, src_batch_de
 # ---------------------------------------------------------------------------------------- channel parameters
 
 
+#: VDEC channel parameters of 8 bytes (the others are uint32s).
+_VDEC_WIDE = (_lib.ACL_VDEC_THREAD_ID_UINT64, _lib.ACL_VDEC_CALLBACK_PTR)
+
+
+def _param_length(param_type: int, wide: Tuple[int, ...]) -> int:
+    """The bytes of a channel parameter, as its type's name says (_UINT64 and _PTR: 8; _UINT32 and enums: 4)."""
+    return 8 if param_type in wide else 4
+
+
 def dvpp_set_channel_desc_param(channel_desc: int, param_type: int, param: int, /) -> Tuple[int, int]:
-    """``(channel_desc, ret)``: the parameter's value (a uint32 for ACL_DVPP_CSC_MATRIX_UINT32) passed by
-    address, as pyACL."""
+    """``(channel_desc, ret)``: the parameter's value (a uint64 for ACL_DVPP_CHANNEL_ID_UINT64, else a uint32)
+    passed by address with its size, as pyACL."""
     w = "acl.media.dvpp_set_channel_desc_param"
     cd, t = _p(channel_desc, w + ": channel_desc"), _i(param_type, w + ": param_type")
-    value = _new("uint64_t *", _in_range(_i(param, w + ": param"), 64, False, w + ": param"))
-    length = 4 if t == _lib.ACL_DVPP_CSC_MATRIX_UINT32 else 0
+    length = _param_length(t, (_lib.ACL_DVPP_CHANNEL_ID_UINT64,))
+    value = _new("uint64_t *", _in_range(_i(param, w + ": param"), 8 * length, False, w + ": param"))
     return channel_desc, _lib.acldvppSetChannelDescParam(cd, t, length, value)
 
 
@@ -174,8 +183,7 @@ def dvpp_get_channel_desc_param(channel_desc: int, param_type: int, /) -> Tuple[
     w = "acl.media.dvpp_get_channel_desc_param"
     cd, t = _p(channel_desc, w + ": channel_desc"), _i(param_type, w + ": param_type")
     value, size = _new("uint64_t *"), _new("size_t *")
-    length = 4 if t == _lib.ACL_DVPP_CSC_MATRIX_UINT32 else 0
-    ret = _lib.acldvppGetChannelDescParam(cd, t, length, size, value)
+    ret = _lib.acldvppGetChannelDescParam(cd, t, _param_length(t, (_lib.ACL_DVPP_CHANNEL_ID_UINT64,)), size, value)
     return size[0], value[0], ret
 
 
@@ -183,8 +191,8 @@ def vdec_set_channel_desc_param(channel_desc: int, param_type: int, param: int, 
     """``(channel_desc, ret)`` (as ``dvpp_set_channel_desc_param``)."""
     w = "acl.media.vdec_set_channel_desc_param"
     cd, t = _p(channel_desc, w + ": channel_desc"), _i(param_type, w + ": param_type")
-    value = _new("uint64_t *", _in_range(_i(param, w + ": param"), 64, False, w + ": param"))
-    length = 4 if t == _lib.ACL_VDEC_CSC_MATRIX_UINT32 else 0
+    length = _param_length(t, _VDEC_WIDE)
+    value = _new("uint64_t *", _in_range(_i(param, w + ": param"), 8 * length, False, w + ": param"))
     return channel_desc, _lib.aclvdecSetChannelDescParam(cd, t, length, value)
 
 
@@ -193,8 +201,7 @@ def vdec_get_channel_desc_param(channel_desc: int, param_type: int, /) -> Tuple[
     w = "acl.media.vdec_get_channel_desc_param"
     cd, t = _p(channel_desc, w + ": channel_desc"), _i(param_type, w + ": param_type")
     value, size = _new("uint64_t *"), _new("size_t *")
-    length = 4 if t == _lib.ACL_VDEC_CSC_MATRIX_UINT32 else 0
-    ret = _lib.aclvdecGetChannelDescParam(cd, t, length, size, value)
+    ret = _lib.aclvdecGetChannelDescParam(cd, t, _param_length(t, _VDEC_WIDE), size, value)
     return size[0], value[0], ret
 
 
@@ -312,9 +319,11 @@ def vdec_send_skipped_frame(channel_desc: int, input: int, config: int,  # noqa:
 
 
 def vdec_destroy_channel(channel_desc: int, /) -> int:
-    """Destroy the channel (its pending frames are delivered first); the description's callback is forgotten."""
+    """Destroy the channel (its pending frames are delivered first); once destroyed, the description's callback is
+    forgotten (a refused destroy, e.g. from the channel's own callback, keeps the channel and its callback)."""
     ret = _lib.aclvdecDestroyChannel(_p(channel_desc, "acl.media.vdec_destroy_channel: channel_desc"))
-    _vdec.forget(channel_desc)
+    if ret == 0:
+        _vdec.forget(channel_desc)
     return ret
 
 
@@ -348,7 +357,8 @@ def venc_send_frame(channel_desc: int, input: int, reserve: int, config: int,  #
 
 def venc_destroy_channel(channel_desc: int, /) -> int:
     ret = _lib.aclvencDestroyChannel(_p(channel_desc, "acl.media.venc_destroy_channel: channel_desc"))
-    _venc.forget(channel_desc)
+    if ret == 0:  # a refused destroy keeps the channel and its callback
+        _venc.forget(channel_desc)
     return ret
 
 
