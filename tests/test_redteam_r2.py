@@ -1,0 +1,41 @@
+"""Red-team findings of round 2 (dynamic shapes, dynamic AIPP, model loading with configurations, single
+operators, VDEC/VENC, VPC extras, the pyACL wrappers): each test is a call sequence that crashed, corrupted,
+leaked or answered wrongly before its fix, and must now be refused cleanly or answer right."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from conftest import expect_error, ffi, lib, ok, recent_message, requires_emulator
+from test_model import Raw, put
+from test_model_dynamic import _desc_dims, _set_shape, ranged  # noqa: F401  (ranged: a fixture)
+
+pytestmark = requires_emulator
+
+
+def refused_void(fragment: str, fn: Any, *args: Any) -> None:
+    """A function returning nothing refused the call: its message names it and contains fragment."""
+    assert fn(*args) is None
+    msg = recent_message() or ""
+    assert msg.startswith(fn.__name__ + ": ") and fragment in msg, msg
+
+
+def test_a_datasets_own_description_cannot_be_destroyed_by_the_program(ranged: Any) -> None:  # noqa: F811
+    """aclDestroyTensorDesc(aclmdlGetDatasetTensorDesc(...)) freed the dataset's description; the next execution
+    read it (heap-use-after-free in emu_dataset_desc_dims) and aclmdlDestroyDataset freed it again."""
+    model_id, _ = ranged
+    raw = Raw([64, 12], [64, 16 * 8, 16 * 3 * 4])
+    try:
+        _set_shape(raw.inp, 0, [4])
+        owned = lib.aclmdlGetDatasetTensorDesc(raw.inp, 0)
+        refused_void("belongs to a dataset", lib.aclDestroyTensorDesc, owned)
+        assert _desc_dims(owned) == (4,)
+        put(raw.ptrs[0], np.ones(4, np.float32))
+        ok(lib.aclmdlExecute(model_id, raw.inp, raw.out), "aclmdlExecute")
+        out_desc = lib.aclmdlGetDatasetTensorDesc(raw.out, 1)
+        refused_void("belongs to a dataset", lib.aclDestroyTensorDesc, out_desc)
+        assert _desc_dims(out_desc) == (1, 4)
+    finally:
+        raw.close()
