@@ -231,12 +231,14 @@ class VideoDecoder:
         with VideoDecoder._ids_lock:
             used = VideoDecoder._used_ids[self.device.id]
             cid = wanted if wanted is not None else next(i for i in itertools.count() if i not in used)
+            self._owns_id = cid not in used  # a wanted id another decoder holds stays that decoder's
             used.add(cid)
             return cid
 
     def _release_id(self) -> None:
-        with VideoDecoder._ids_lock:
-            VideoDecoder._used_ids[self.device.id].discard(self._channel_id)
+        if self._owns_id:
+            with VideoDecoder._ids_lock:
+                VideoDecoder._used_ids[self.device.id].discard(self._channel_id)
 
     @staticmethod
     def _shut(desc: Any, eos: Any, reporter: _ReportThread, cid: int, device: int, _callback: Any) -> None:

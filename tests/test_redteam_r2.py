@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+import pytest
 
 from conftest import expect_error, ffi, lib, ok, recent_message, requires_emulator
 from test_model import Raw, put
@@ -39,3 +40,22 @@ def test_a_datasets_own_description_cannot_be_destroyed_by_the_program(ranged: A
         assert _desc_dims(out_desc) == (1, 4)
     finally:
         raw.close()
+
+
+# ------------------------------------------------------------------------------------------ acllite.video
+
+
+def test_a_refused_duplicate_channel_id_keeps_the_owners_id() -> None:
+    """VideoDecoder(channel_id=<an id another decoder holds>) was refused by aclvdecCreateChannel, and its clean-up
+    released that id from acllite's record of ids in use: the next VideoDecoder() took the same id and failed."""
+    import acllite
+    from acllite.video import VideoDecoder
+
+    with acllite.init(), acllite.Device(0) as dev:
+        with VideoDecoder(dev, 320, 240, "h264") as first:
+            with pytest.raises(acllite.AclError, match="channel id %d is in use" % first._channel_id):
+                VideoDecoder(dev, 320, 240, "h264", channel_id=first._channel_id)
+            with VideoDecoder(dev, 320, 240, "h264") as second:
+                assert second._channel_id != first._channel_id
+    assert not any(acllite.emulator_leak_report().values()), acllite.emulator_leak_report()
+
