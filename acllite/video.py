@@ -307,7 +307,7 @@ class VideoDecoder:
         if raw.size == 0:
             raise ValueError("an empty access unit")
         inbuf = DvppBuffer(raw.size, self.device)
-        outbuf = pd = None
+        outbuf = pd = sd = None
         try:
             inbuf.copy_from(raw)
             sd = lib.acldvppCreateStreamDesc()
@@ -328,7 +328,6 @@ class VideoDecoder:
             if rc:
                 with self._lock:
                     self._pending.pop(key, None)
-                lib.acldvppDestroyStreamDesc(sd)
                 check(rc, "aclvdecSendSkippedFrame" if skip else "aclvdecSendFrame")
         except BaseException:
             inbuf.close()
@@ -336,6 +335,8 @@ class VideoDecoder:
                 outbuf.close()
             if pd is not None:
                 lib.acldvppDestroyPicDesc(pd)
+            if sd is not None:
+                lib.acldvppDestroyStreamDesc(sd)
             raise
         self.sent += 1
         return key

@@ -59,3 +59,29 @@ def test_a_refused_duplicate_channel_id_keeps_the_owners_id() -> None:
                 assert second._channel_id != first._channel_id
     assert not any(acllite.emulator_leak_report().values()), acllite.emulator_leak_report()
 
+
+def test_a_send_that_cannot_get_its_output_buffer_releases_its_stream_description() -> None:
+    """VideoDecoder.send with DVPP memory too short for the output picture raised, and left the access unit's
+    stream description alive (acllite.emulator_leak_report() {'dvppDescs': 1} at aclFinalize)."""
+    import acllite
+    import video_clips as vc
+    from acllite.video import VideoDecoder
+
+    unit = vc.access_units(vc.encode("h264", 320, 240, 1, 0), "h264")[0]
+    with acllite.init(), acllite.Device(0) as dev:
+        with VideoDecoder(dev, 1920, 1080, "h264") as dec:
+            held = []
+            cell = ffi.new("void **")
+            ok(lib.acldvppMalloc(cell, (4 << 30) - (256 << 20)), "acldvppMalloc")  # Ascend310: a 4 GiB window
+            held.append(cell[0])
+            while lib.acldvppMalloc(cell, 1 << 20) == 0:  # the rest, 1 MiB at a time
+                held.append(cell[0])
+            ok(lib.acldvppFree(held.pop()))  # room for the access unit, not for a 1080p picture
+            try:
+                with pytest.raises(acllite.AclError, match="acldvppMalloc"):
+                    dec.send(unit)
+            finally:
+                for p in held:
+                    ok(lib.acldvppFree(p))
+    assert not any(acllite.emulator_leak_report().values()), acllite.emulator_leak_report()
+
