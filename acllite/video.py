@@ -457,26 +457,29 @@ class VideoEncoder:
         if image.memory != DVPP:
             raise ValueError("VENC reads DVPP memory; the image is in %s memory" % image.memory)
         pd = lib.acldvppCreatePicDesc()
-        for fn, name, value in ((lib.acldvppSetPicDescData, "acldvppSetPicDescData", image._c()),
-                                (lib.acldvppSetPicDescSize, "acldvppSetPicDescSize", image.nbytes),
-                                (lib.acldvppSetPicDescFormat, "acldvppSetPicDescFormat", int(image.format)),
-                                (lib.acldvppSetPicDescWidth, "acldvppSetPicDescWidth", image.width),
-                                (lib.acldvppSetPicDescHeight, "acldvppSetPicDescHeight", image.height),
-                                (lib.acldvppSetPicDescWidthStride, "acldvppSetPicDescWidthStride", image.width_stride),
-                                (lib.acldvppSetPicDescHeightStride, "acldvppSetPicDescHeightStride",
-                                 image.height_stride)):
-            check(fn(pd, value), name)
         key = next(self._keys)
-        with self._lock:
-            self._pending[key] = (pd, image)  # the image stays referenced until its packet is back
-        check(lib.aclvencSetFrameConfigForceIFrame(self._config, 1 if force_key_frame else 0),
-              "aclvencSetFrameConfigForceIFrame")
-        rc = lib.aclvencSendFrame(self._desc, pd, ffi.NULL, self._config, ffi.cast("void *", key))
-        if rc:
+        try:
+            for fn, name, value in ((lib.acldvppSetPicDescData, "acldvppSetPicDescData", image._c()),
+                                    (lib.acldvppSetPicDescSize, "acldvppSetPicDescSize", image.nbytes),
+                                    (lib.acldvppSetPicDescFormat, "acldvppSetPicDescFormat", int(image.format)),
+                                    (lib.acldvppSetPicDescWidth, "acldvppSetPicDescWidth", image.width),
+                                    (lib.acldvppSetPicDescHeight, "acldvppSetPicDescHeight", image.height),
+                                    (lib.acldvppSetPicDescWidthStride, "acldvppSetPicDescWidthStride",
+                                     image.width_stride),
+                                    (lib.acldvppSetPicDescHeightStride, "acldvppSetPicDescHeightStride",
+                                     image.height_stride)):
+                check(fn(pd, value), name)
+            with self._lock:
+                self._pending[key] = (pd, image)  # the image stays referenced until its packet is back
+            check(lib.aclvencSetFrameConfigForceIFrame(self._config, 1 if force_key_frame else 0),
+                  "aclvencSetFrameConfigForceIFrame")
+            check(lib.aclvencSendFrame(self._desc, pd, ffi.NULL, self._config, ffi.cast("void *", key)),
+                  "aclvencSendFrame")
+        except BaseException:  # not sent: the description is this call's to release
             with self._lock:
                 self._pending.pop(key, None)
             lib.acldvppDestroyPicDesc(pd)
-            check(rc, "aclvencSendFrame")
+            raise
         return self._take()
 
     def flush(self) -> List[bytes]:

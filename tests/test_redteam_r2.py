@@ -85,3 +85,18 @@ def test_a_send_that_cannot_get_its_output_buffer_releases_its_stream_descriptio
                     ok(lib.acldvppFree(p))
     assert not any(acllite.emulator_leak_report().values()), acllite.emulator_leak_report()
 
+
+def test_encoding_a_closed_picture_releases_its_description() -> None:
+    """VideoEncoder.encode of an image closed already raised and left its picture description alive."""
+    import acllite
+    from acllite.image import Image, PixelFormat
+    from acllite.video import VideoEncoder
+
+    w, h = 256, 144
+    with acllite.init(), acllite.Device(0) as dev:
+        with VideoEncoder(dev, w, h, "h264") as enc:
+            picture = Image.from_numpy(np.zeros((h * 3 // 2, w), np.uint8), PixelFormat.NV12).copy_to("dvpp", dev)
+            picture.close()
+            with pytest.raises(Exception):
+                enc.encode(picture)
+    assert not any(acllite.emulator_leak_report().values()), acllite.emulator_leak_report()
