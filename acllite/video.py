@@ -231,12 +231,14 @@ class VideoDecoder:
         with VideoDecoder._ids_lock:
             used = VideoDecoder._used_ids[self.device.id]
             cid = wanted if wanted is not None else next(i for i in itertools.count() if i not in used)
+            self._owns_id = cid not in used  # a wanted id another decoder holds stays that decoder's
             used.add(cid)
             return cid
 
     def _release_id(self) -> None:
-        with VideoDecoder._ids_lock:
-            VideoDecoder._used_ids[self.device.id].discard(self._channel_id)
+        if self._owns_id:
+            with VideoDecoder._ids_lock:
+                VideoDecoder._used_ids[self.device.id].discard(self._channel_id)
 
     @staticmethod
     def _shut(desc: Any, eos: Any, reporter: _ReportThread, cid: int, device: int, _callback: Any) -> None:
@@ -305,7 +307,7 @@ class VideoDecoder:
         if raw.size == 0:
             raise ValueError("an empty access unit")
         inbuf = DvppBuffer(raw.size, self.device)
-        outbuf = pd = None
+        outbuf = pd = sd = None
         try:
             inbuf.copy_from(raw)
             sd = lib.acldvppCreateStreamDesc()
@@ -326,7 +328,6 @@ class VideoDecoder:
             if rc:
                 with self._lock:
                     self._pending.pop(key, None)
-                lib.acldvppDestroyStreamDesc(sd)
                 check(rc, "aclvdecSendSkippedFrame" if skip else "aclvdecSendFrame")
         except BaseException:
             inbuf.close()
@@ -334,6 +335,8 @@ class VideoDecoder:
                 outbuf.close()
             if pd is not None:
                 lib.acldvppDestroyPicDesc(pd)
+            if sd is not None:
+                lib.acldvppDestroyStreamDesc(sd)
             raise
         self.sent += 1
         return key
@@ -454,26 +457,29 @@ class VideoEncoder:
         if image.memory != DVPP:
             raise ValueError("VENC reads DVPP memory; the image is in %s memory" % image.memory)
         pd = lib.acldvppCreatePicDesc()
-        for fn, name, value in ((lib.acldvppSetPicDescData, "acldvppSetPicDescData", image._c()),
-                                (lib.acldvppSetPicDescSize, "acldvppSetPicDescSize", image.nbytes),
-                                (lib.acldvppSetPicDescFormat, "acldvppSetPicDescFormat", int(image.format)),
-                                (lib.acldvppSetPicDescWidth, "acldvppSetPicDescWidth", image.width),
-                                (lib.acldvppSetPicDescHeight, "acldvppSetPicDescHeight", image.height),
-                                (lib.acldvppSetPicDescWidthStride, "acldvppSetPicDescWidthStride", image.width_stride),
-                                (lib.acldvppSetPicDescHeightStride, "acldvppSetPicDescHeightStride",
-                                 image.height_stride)):
-            check(fn(pd, value), name)
         key = next(self._keys)
-        with self._lock:
-            self._pending[key] = (pd, image)  # the image stays referenced until its packet is back
-        check(lib.aclvencSetFrameConfigForceIFrame(self._config, 1 if force_key_frame else 0),
-              "aclvencSetFrameConfigForceIFrame")
-        rc = lib.aclvencSendFrame(self._desc, pd, ffi.NULL, self._config, ffi.cast("void *", key))
-        if rc:
+        try:
+            for fn, name, value in ((lib.acldvppSetPicDescData, "acldvppSetPicDescData", image._c()),
+                                    (lib.acldvppSetPicDescSize, "acldvppSetPicDescSize", image.nbytes),
+                                    (lib.acldvppSetPicDescFormat, "acldvppSetPicDescFormat", int(image.format)),
+                                    (lib.acldvppSetPicDescWidth, "acldvppSetPicDescWidth", image.width),
+                                    (lib.acldvppSetPicDescHeight, "acldvppSetPicDescHeight", image.height),
+                                    (lib.acldvppSetPicDescWidthStride, "acldvppSetPicDescWidthStride",
+                                     image.width_stride),
+                                    (lib.acldvppSetPicDescHeightStride, "acldvppSetPicDescHeightStride",
+                                     image.height_stride)):
+                check(fn(pd, value), name)
+            with self._lock:
+                self._pending[key] = (pd, image)  # the image stays referenced until its packet is back
+            check(lib.aclvencSetFrameConfigForceIFrame(self._config, 1 if force_key_frame else 0),
+                  "aclvencSetFrameConfigForceIFrame")
+            check(lib.aclvencSendFrame(self._desc, pd, ffi.NULL, self._config, ffi.cast("void *", key)),
+                  "aclvencSendFrame")
+        except BaseException:  # not sent: the description is this call's to release
             with self._lock:
                 self._pending.pop(key, None)
             lib.acldvppDestroyPicDesc(pd)
-            check(rc, "aclvencSendFrame")
+            raise
         return self._take()
 
     def flush(self) -> List[bytes]:

@@ -151,6 +151,7 @@ static aclTensorDesc *desc_copy(aclDataType type, aclFormat format, size_t n, co
         tensor_desc_array_free(d);
         return NULL;
     }
+    d->dataset_owned = true;
     return d;
 }
 

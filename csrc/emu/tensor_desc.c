@@ -199,10 +199,15 @@ EMU_EXPORT void aclDestroyTensorDesc(const aclTensorDesc *desc) {
         return;
     }
     emu_lock();
-    bool ok = emu_reg_remove(desc, EMU_H_TENSOR_DESC);
+    /* a dataset's own description stays until the dataset goes: the dataset reads it at every execution */
+    bool owned = emu_reg_has(desc, EMU_H_TENSOR_DESC) && desc->dataset_owned;
+    bool ok = !owned && emu_reg_remove(desc, EMU_H_TENSOR_DESC);
     if (ok) release_array((void *)(uintptr_t)desc);
     emu_unlock();
-    if (!ok) {
+    if (owned) {
+        emu_fail(ACL_ERROR_INVALID_PARAM, func, "desc %p belongs to a dataset (aclmdlGetDatasetTensorDesc): it is "
+                 "freed with the dataset (aclmdlDestroyDataset)", (const void *)desc);
+    } else if (!ok) {
         emu_fail(ACL_ERROR_INVALID_PARAM, func, "desc %p is not a tensor description this program created, or it "
                  "was destroyed already", (const void *)desc);
     }

@@ -26,6 +26,7 @@ struct aclTensorDesc {
     void *address;    /* aclGetTensorDescAddress */
     aclMemType memtype;
     size_t array_len; /* descriptions from this one to the end of its array (1 for one made by the program) */
+    bool dataset_owned; /* a dataset's description (aclmdlGetDatasetTensorDesc): the dataset frees it */
 };
 
 /* Fill *d (memset first) from the creation arguments; a status code and message on bad arguments. */
