@@ -536,3 +536,34 @@ def test_pyacl_flow_equals_static(acl: Any, tmp_path: Path) -> None:
         assert pyacl.mdl.destroy_aipp(a) == 0
         raw.close()
         assert pyacl.mdl.unload(model_id) == 0
+
+
+def test_random_blocks_never_read_out_of_bounds(acl: Any, tmp_path: Path) -> None:
+    """Parameter blocks of random bytes (a valid block with random fields overwritten): every execution either
+    runs or is refused with one of the execution-time codes; the ASan build of CI checks that nothing is read or
+    written outside the buffers."""
+    mid = load(dynamic_om(tmp_path, 1, max_bytes=256))
+    raw = Raw([256, data_size(1)], [4 * 3 * H * W])
+    a = make_set([yuv_params()])
+    rng = np.random.default_rng(11)
+    codes = {ACL_ERROR_GE_PARAM_INVALID, ACL_ERROR_GE_AIPP_BATCH_EMPTY, 100017}
+    try:
+        put(raw.ptrs[0], rng.integers(0, 256, 256, dtype=np.uint8))
+        ok(lib.aclmdlSetInputAIPP(mid, raw.inp, 1, a))
+        good = get(raw.ptrs[1], np.uint8, (data_size(1),))
+        ran = 0
+        for _ in range(300):
+            block = good.copy()
+            for _ in range(int(rng.integers(1, 4))):  # a few fields: switches, sizes, crop, padding
+                at = int(rng.choice([0, 1, 2, 3, 4, 8, 12, 64, 65, 66, 72, 76, 80, 84, 104, 108, 112, 116]))
+                width = 1 if at in (0, 1, 2, 3, 4, 64, 65, 66) else 4
+                block[at:at + width] = rng.integers(0, 256, width, dtype=np.uint8)
+            put(raw.ptrs[1], block)
+            rc = lib.aclmdlExecute(mid, raw.inp, raw.out)
+            assert rc == 0 or rc in codes, (rc, block[:16], block[64:120])
+            ran += rc == 0
+        assert ran > 0  # some of the blocks are still valid
+    finally:
+        ok(lib.aclmdlDestroyAIPP(a))
+        raw.close()
+        ok(lib.aclmdlUnload(mid))
