@@ -16,13 +16,15 @@ import os
 import threading
 import weakref
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Dict, List, Optional, Sequence, Tuple, Union
+from typing import TYPE_CHECKING, Any, Dict, List, Mapping, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
 from . import _lifecycle
 from ._native import ffi, lib
+from .dynamic_aipp import write_dynamic_aipp
 from .errors import check, raise_for
+from .formats.aipp import AIPP_BATCH_BYTES, AIPP_HEADER_BYTES, AippParams
 from .memory import Buffer, DeviceBuffer, H2D, D2H
 
 if TYPE_CHECKING:
@@ -196,8 +198,20 @@ class Model:
             check(lib.aclmdlGetInputIndexByName(desc, DYNAMIC_TENSOR_NAME.encode(), index),
                   "aclmdlGetInputIndexByName")
             self.dynamic_input = int(index[0])
-        #: The inputs a caller passes to execute (all but the dynamic batch input).
-        self.data_inputs = [t for i, t in enumerate(self.inputs) if i != self.dynamic_input]
+        #: Dynamic AIPP (atc ``aipp_mode: dynamic``): the image input and the AippData input carrying the
+        #: parameters (-1: none), and the (channels, height, width) the AIPP output feeds.
+        self.aipp_input = self.aipp_data_input = -1
+        self.aipp_chw: Tuple[int, int, int] = (0, 0, 0)
+        kind, attached = ffi.new("aclmdlInputAippType *"), ffi.new("size_t *")
+        for i in range(len(self.inputs)):
+            check(lib.aclmdlGetAippType(self.id, i, kind, attached), "aclmdlGetAippType")
+            if kind[0] == lib.ACL_DATA_WITH_DYNAMIC_AIPP:
+                self.aipp_input, self.aipp_data_input = i, int(attached[0])
+                _, h, w, c = self.inputs[i].shape  # described as the source images: [N, H, W, C]
+                self.aipp_chw = (int(c), int(h), int(w))
+        #: The inputs a caller passes to execute (all but the dynamic batch input and the AippData input).
+        self.data_inputs = [t for i, t in enumerate(self.inputs) if i not in (self.dynamic_input,
+                                                                              self.aipp_data_input)]
 
     def __repr__(self) -> str:
         return "<acllite.Model id=%d inputs=%s outputs=%s%s>" % (
@@ -240,10 +254,18 @@ class Model:
         return tuple(int(dims.dims[k]) for k in range(dims.dimCount))
 
     def execute(self, inputs: Sequence[Any], out: Optional[Sequence[np.ndarray]] = None, *,
-                hw: Optional[Tuple[int, int]] = None, dims: Optional[Sequence[int]] = None) -> List[np.ndarray]:
+                hw: Optional[Tuple[int, int]] = None, dims: Optional[Sequence[int]] = None,
+                aipp: Union[None, Mapping[str, Any], Sequence[Mapping[str, Any]]] = None) -> List[np.ndarray]:
         """Run once. ``inputs``: numpy arrays (copied to the device) or device buffers (used in place), one per
         model input; the batch of a model with a dynamic batch is the arrays' first dimension. Returns the
         outputs as numpy arrays (written into ``out`` when given).
+
+        A model with dynamic AIPP (``aipp_mode: dynamic``) takes the source images' bytes as its image input and
+        ``aipp=``: the AIPP parameters, as a dict with the keys of a static AIPP configuration (``input_format``,
+        ``src_image_size_w``, ``crop``, ``load_start_pos_w``, ``csc_switch``, ``matrix_r0c0``, ``mean_chn_0``,
+        ``var_reci_chn_0``, ``padding``...; ATC's defaults apply), or a list of one dict per image. They are
+        written (aclmdlCreateAIPP, the setters, aclmdlSetInputAIPP) when they differ from the last call's; later
+        calls without ``aipp=`` reuse them.
 
         A model with image size gears (``atc --dynamic_image_size``, :attr:`hw_gears`) runs at ``hw=(height,
         width)``, by default the size of the numpy input; one with dims gears (``--dynamic_dims``,
@@ -256,7 +278,7 @@ class Model:
             ex = self._default
             if ex is None or ex._res.state or not ex._res.token.live:
                 ex = self._default = self.executor()
-            return ex.execute(inputs, out, hw=hw, dims=dims)
+            return ex.execute(inputs, out, hw=hw, dims=dims, aipp=aipp)
 
     def execute_async(self, inputs: Sequence[Any], stream: "Stream",
                       out: Optional[Sequence[np.ndarray]] = None) -> "AsyncResult":
@@ -346,7 +368,10 @@ class Executor:
         self._shaped = bool(model.hw_gears or model.dims_gears)
         self._gear_set: Optional[Tuple[int, ...]] = None  # the HW or dims last written
         self._gear_shapes: Dict[Tuple[int, ...], List[Tuple[int, ...]]] = {}  # output shapes per gear
-        self._data_slots = [s for i, s in enumerate(self._slots_in) if i != model.dynamic_input]
+        self._data_slots = [s for i, s in enumerate(self._slots_in) if i not in (model.dynamic_input,
+                                                                                 model.aipp_data_input)]
+        self._aipp_slot = self._slots_in[model.aipp_input] if model.aipp_input >= 0 else None
+        self._aipp_given: Optional[List[Dict[str, Any]]] = None  # the parameters last written (aipp=)
 
     @property
     def closed(self) -> bool:
@@ -452,7 +477,7 @@ class Executor:
                         raise ValueError("input '%s' has shape %s; the model takes %s" % (slot.info.name, x.shape,
                                                                                          slot.shape))
                     batch = batch or nbytes // slot.sample
-                elif nbytes != slot.nbytes and not (shaped and nbytes <= slot.nbytes):
+                elif nbytes != slot.nbytes and not ((shaped or slot is self._aipp_slot) and nbytes <= slot.nbytes):
                     raise ValueError("input '%s' holds %d bytes (shape %s); the model takes %d bytes, shape %s" % (
                         slot.info.name, nbytes, x.shape, slot.nbytes, slot.shape))
                 if not x.flags.c_contiguous:
@@ -463,7 +488,8 @@ class Executor:
                             slot.info.name, nbytes // slot.sample, max(self._gears)))
                     self._grow(slot, nbytes)
                 own = slot.own._cdata
-                size = slot.own.nbytes if self._gears else nbytes  # geared models read the chosen batch only
+                # geared models read the chosen batch only; a dynamic AIPP input's buffer is its described size
+                size = slot.own.nbytes if self._gears or slot is self._aipp_slot else nbytes
                 if slot.ptr != own or slot.size != size:
                     self._point(slot, own, size)
                 if stream is None:
@@ -517,12 +543,38 @@ class Executor:
             results.append(arr)
         return results
 
+    def _set_aipp(self, aipp: Union[None, Mapping[str, Any], Sequence[Mapping[str, Any]]]) -> None:
+        """Write dynamic AIPP parameters into the AippData input when they differ from the last ones written."""
+        model = self.model
+        if aipp is None:
+            if self._aipp_given is None:
+                raise ValueError("model %d has dynamic AIPP: give aipp= (each image's parameters, with the keys of a "
+                                 "static AIPP configuration)" % model.id)
+            return  # the last parameters stay in the AippData input
+        images = [aipp] if isinstance(aipp, Mapping) else list(aipp)
+        if self._aipp_given is not None and images == self._aipp_given:
+            return
+        batch = (model.inputs[model.aipp_data_input].nbytes - AIPP_HEADER_BYTES) // AIPP_BATCH_BYTES
+        if len(images) == 1:
+            images = images * batch
+        if len(images) != batch:
+            raise ValueError("model %d takes %d image(s): give one aipp= parameter set, or %d; got %d" % (
+                model.id, batch, batch, len(images)))
+        resolved = [AippParams(dict(p, aipp_mode="static"), source="aipp=").resolve(model.aipp_chw) for p in images]
+        write_dynamic_aipp(model.id, self._in_ds, model.aipp_data_input, resolved)
+        self._aipp_given = [dict(p) for p in images]
+
     def execute(self, inputs: Sequence[Any], out: Optional[Sequence[np.ndarray]] = None, *,
-                hw: Optional[Tuple[int, int]] = None, dims: Optional[Sequence[int]] = None) -> List[np.ndarray]:
+                hw: Optional[Tuple[int, int]] = None, dims: Optional[Sequence[int]] = None,
+                aipp: Union[None, Mapping[str, Any], Sequence[Mapping[str, Any]]] = None) -> List[np.ndarray]:
         """Run once, synchronously (aclmdlExecute); see :meth:`Model.execute`."""
         self._check_open()
         if self._pending is not None:
             self._pending.wait()
+        if self._aipp_slot is not None or aipp is not None:
+            if self._aipp_slot is None:
+                raise ValueError("model %d has no dynamic AIPP input (aipp=)" % self.model.id)
+            self._set_aipp(aipp)
         if self._shaped:
             return self._execute_gear(inputs, out, hw, dims)
         if hw is not None or dims is not None:
@@ -571,8 +623,9 @@ class Executor:
         return results
 
     def execute_async(self, inputs: Sequence[Any], stream: "Stream", out: Optional[Sequence[np.ndarray]] = None,
-                      close_after: bool = False) -> "AsyncResult":
-        """Queue copies in, aclmdlExecuteAsync and copies out on ``stream``."""
+                      close_after: bool = False,
+                      aipp: Union[None, Mapping[str, Any], Sequence[Mapping[str, Any]]] = None) -> "AsyncResult":
+        """Queue copies in, aclmdlExecuteAsync and copies out on ``stream`` (``aipp=``: as :meth:`execute`)."""
         self._check_open()
         if self._shaped:
             raise ValueError("model %d has image size or dims gears, whose output shapes are known after the run: "
@@ -580,6 +633,10 @@ class Executor:
         stream._check_open()
         if self._pending is not None:
             self._pending.wait()
+        if self._aipp_slot is not None or aipp is not None:
+            if self._aipp_slot is None:
+                raise ValueError("model %d has no dynamic AIPP input (aipp=)" % self.model.id)
+            self._set_aipp(aipp)
         batch = self._stage_inputs(inputs, stream)
         results = self._stage_outputs(batch, out)
         check(lib.aclmdlExecuteAsync(self.model.id, self._in_ds, self._out_ds, stream.handle), "aclmdlExecuteAsync")

@@ -14,6 +14,7 @@ import pytest
 from onnx import TensorProto, helper
 
 from acllite.binding import ffi, lib
+from acllite.formats.aipp import AippConfigError
 from acllite.tools import atc
 from conftest import expect_error, ok, requires_emulator
 from test_model import Raw, get, put
@@ -567,3 +568,54 @@ def test_random_blocks_never_read_out_of_bounds(acl: Any, tmp_path: Path) -> Non
         ok(lib.aclmdlDestroyAIPP(a))
         raw.close()
         ok(lib.aclmdlUnload(mid))
+
+
+# ------------------------------------------------------------------------------- acllite.Model (aipp=)
+
+
+@pytest.fixture
+def device(acl: Any) -> Any:
+    import acllite
+
+    dev = acllite.Device(0)
+    yield dev
+    dev.close()
+
+
+def test_model_object_takes_aipp_parameters(device: Any, tmp_path: Path) -> None:
+    """acllite.Model runs a dynamic-AIPP model with aipp= (a static configuration's keys, ATC's defaults): the same
+    outputs as the static model built with the same configuration; the parameters stay for the next calls; one
+    dict per image; misuse refused before anything runs."""
+    import acllite
+
+    p, q = yuv_params(), yuv_params(x=4, y=2, mean=(1, 2, 3), mn=(0.0, 0.25, 8.0), var=(1.0, 0.125, 4.0))
+    images = [image_bytes(p, 21), image_bytes(q, 22)]
+    want = [run_static(tmp_path, params, image, "m%d" % k) for k, (params, image) in enumerate(zip((p, q), images))]
+    with acllite.Model(str(dynamic_om(tmp_path, 1)), device) as model:
+        assert (model.aipp_input, model.aipp_data_input, model.aipp_chw) == (0, 1, (3, H, W))
+        assert [t.name for t in model.data_inputs] == ["x"]
+        with pytest.raises(ValueError, match="has dynamic AIPP: give aipp="):
+            model.execute([images[0]])
+        np.testing.assert_array_equal(model.execute([images[0]], aipp=p)[0], want[0])
+        np.testing.assert_array_equal(model.execute([images[0]])[0], want[0])  # the parameters stay
+        np.testing.assert_array_equal(model.execute([images[1]], aipp=dict(q))[0], want[1])
+        ex = model.executor()
+        with acllite.Stream(device) as stream:
+            got = ex.execute_async([images[1]], stream, aipp=q).wait()
+        np.testing.assert_array_equal(got[0], want[1])
+        ex.close()
+        with pytest.raises(AippConfigError, match="the crop .* leaves the 12x8 source image"):
+            model.execute([images[0]], aipp=dict(p, load_start_pos_w=6))
+        with pytest.raises(ValueError, match="takes 1 image"):
+            model.execute([images[0]], aipp=[p, q])
+    # a batch of two with parameters of their own
+    (tmp_path / "two").mkdir()
+    with acllite.Model(str(dynamic_om(tmp_path / "two", 2)), device) as model:
+        got = model.execute([np.concatenate(images)], aipp=[p, q])[0]
+        np.testing.assert_array_equal(got[0:1], want[0])
+        np.testing.assert_array_equal(got[1:2], want[1])
+        with pytest.raises(ValueError, match="image 1 differs from image 0 in src_image_size_w"):
+            model.execute([np.concatenate(images)], aipp=[p, dict(q, src_image_size_w=14)])
+    with acllite.Model(str(identity_model(tmp_path / "plain.onnx", 1)), device) as plain:
+        with pytest.raises(ValueError, match="has no dynamic AIPP input"):
+            plain.execute([np.zeros((1, 3, H, W), np.float32)], aipp=p)
