@@ -736,3 +736,117 @@ def test_pyacl_shape_range_program(tmp_path: Path) -> None:
                 acl.mdl.destroy_dataset(item)
         acl.rt.reset_device(0)
         acl.finalize()
+
+
+# ------------------------------------------------------------------------- static AIPP at image size gears
+
+AIPP_YUV = ("aipp_op {\n aipp_mode: static\n input_format: YUV420SP_U8\n csc_switch: true\n"
+            " mean_chn_0: 10\n mean_chn_1: 20\n mean_chn_2: 30\n min_chn_0: 0.5\n var_reci_chn_0: 0.5\n"
+            " var_reci_chn_1: 0.25\n var_reci_chn_2: 2.0\n}\n")
+AIPP_RGB = "aipp_op {\n aipp_mode: static\n input_format: RGB888_U8\n rbuv_swap_switch: true\n mean_chn_1: 100\n}\n"
+
+
+def gear_aipp_model(tmp_path: Path, conf: str, name: str = "hw_aipp", **options: Any) -> Path:
+    cfg = tmp_path / (name + ".cfg")
+    cfg.write_text(conf)
+    options.setdefault("input_shape", "x:1,3,-1,-1")
+    options.setdefault("dynamic_image_size", ";".join("%d,%d" % g for g in HW_GEARS))
+    return atc.convert(str(hw_model(tmp_path)), str(tmp_path / name), insert_op_conf=str(cfg), **options)
+
+
+def aipp_reference(conf: str, image: np.ndarray, h: int, w: int) -> np.ndarray:
+    """The configuration's AIPP at a source of w x h (numpy, acllite.formats.aipp.reference_aipp)."""
+    from acllite.formats.aipp import parse_aipp_text, reference_aipp
+
+    block = parse_aipp_text(conf)[0]
+    block.values.update(src_image_size_w=w, src_image_size_h=h)
+    return reference_aipp(block.resolve((3, h, w)), image)[None]
+
+
+@pytest.mark.parametrize("conf,per_pixel", [(AIPP_YUV, 1.5), (AIPP_RGB, 3)])
+def test_static_aipp_follows_each_image_size_gear(acl: Any, tmp_path: Path, conf: str, per_pixel: float) -> None:
+    """atc --dynamic_image_size with a static aipp_op (no crop, padding or source size, as ACL requires): the input
+    takes the gear's source images ([1, H, W, C] uint8, sized for the largest gear), the AIPP runs at each gear's
+    size, and the model sees its result: each gear against numpy."""
+    from acllite.tools import inspect as inspect_tool
+
+    path = gear_aipp_model(tmp_path, conf)
+    biggest = max(h * w for h, w in HW_GEARS)
+    report = inspect_tool.describe(path)  # the OM records what the emulator reports
+    assert report["inputs"][0]["size"] == int(biggest * per_pixel) and report["dynamic_hw"] == [list(g) for g in
+                                                                                                HW_GEARS]
+    model_id, desc = load_file(path)
+    try:
+        assert dims_of(desc, 0) == (1, -1, -1, 3)
+        assert lib.aclmdlGetInputDataType(desc, 0) == lib.ACL_UINT8
+        assert lib.aclmdlGetInputSizeByIndex(desc, 0) == int(biggest * per_pixel)
+        kind, attached = ffi.new("aclmdlInputAippType *"), ffi.new("size_t *")
+        ok(lib.aclmdlGetAippType(model_id, 0, kind, attached))
+        assert kind[0] == lib.ACL_DATA_WITH_STATIC_AIPP
+        info = ffi.new("aclAippInfo *")
+        ok(lib.aclmdlGetFirstAippInfo(model_id, 0, info))
+        assert info.inputFormat == (lib.ACL_YUV420SP_U8 if per_pixel == 1.5 else lib.ACL_RGB888_U8)
+        raw = Raw([int(biggest * per_pixel), 8 * 2], [4 * 3 * biggest, 12])
+        try:
+            for k, (h, w) in enumerate(HW_GEARS):
+                image = np.random.default_rng(k).integers(0, 256, int(h * w * per_pixel), dtype=np.uint8)
+                put(raw.ptrs[0], image)
+                ok(lib.aclmdlSetDynamicHWSize(model_id, raw.inp, 1, h, w), "aclmdlSetDynamicHWSize")
+                ok(lib.aclmdlExecute(model_id, raw.inp, raw.out), "aclmdlExecute at gear %d" % k)
+                x = aipp_reference(conf, image, h, w)
+                assert np.abs(x).max() > 1
+                np.testing.assert_array_equal(get(raw.ptrs[2], np.float32, (1, 3, h, w)), np.maximum(x, 0) * 2)
+                np.testing.assert_allclose(get(raw.ptrs[3], np.float32, (1, 3, 1, 1)),
+                                           x.mean(axis=(2, 3), keepdims=True), rtol=1e-5, atol=1e-4)
+            # a buffer too small for the gear is refused before the AIPP reads it
+            small = Raw([16 * 10, 16], [4 * 3 * biggest, 12])
+            try:
+                ok(lib.aclmdlSetDynamicHWSize(model_id, small.inp, 1, 16, 16))
+                assert lib.aclmdlExecute(model_id, small.inp, small.out) == 100017  # MODEL_INPUT_NOT_MATCH
+            finally:
+                small.close()
+        finally:
+            raw.close()
+    finally:
+        ok(lib.aclmdlDestroyDesc(desc))
+        ok(lib.aclmdlUnload(model_id))
+
+
+def test_static_aipp_at_a_gear_equals_the_static_model_of_that_size(acl: Any, tmp_path: Path) -> None:
+    """The emulator's AIPP at a gear (C) and acllite atc's static AIPP operators (ONNX) at the same size agree."""
+    h, w = HW_GEARS[0]
+    image = np.random.default_rng(5).integers(0, 256, h * w * 3 // 2, dtype=np.uint8)
+    fixed_conf = AIPP_YUV.replace("aipp_mode: static\n", "aipp_mode: static\n src_image_size_w: %d\n "
+                                  "src_image_size_h: %d\n" % (w, h))
+    outs = []
+    for path, gear in ((gear_aipp_model(tmp_path, AIPP_YUV), True),
+                       (gear_aipp_model(tmp_path, fixed_conf, "fixed", input_shape="x:1,3,%d,%d" % (h, w),
+                                        dynamic_image_size=None), False)):
+        model_id, desc = load_file(path)
+        raw = Raw([lib.aclmdlGetInputSizeByIndex(desc, 0)] + ([16] if gear else []), [4 * 3 * h * w, 12])
+        try:
+            put(raw.ptrs[0], image)
+            if gear:
+                ok(lib.aclmdlSetDynamicHWSize(model_id, raw.inp, 1, h, w))
+            ok(lib.aclmdlExecute(model_id, raw.inp, raw.out), "aclmdlExecute")
+            outs.append(get(raw.ptrs[2 if gear else 1], np.float32, (1, 3, h, w)))
+        finally:
+            raw.close()
+            ok(lib.aclmdlDestroyDesc(desc))
+            ok(lib.aclmdlUnload(model_id))
+    np.testing.assert_array_equal(outs[0], outs[1])
+
+
+@pytest.mark.parametrize("conf,options,fragment", [
+    (AIPP_YUV.replace("csc_switch: true", "crop: true"), {}, "crop cannot be used with --dynamic_image_size"),
+    (AIPP_YUV.replace("csc_switch: true", "padding: true"), {}, "padding cannot be used with --dynamic_image_size"),
+    (AIPP_YUV.replace("csc_switch: true", "src_image_size_w: 16"), {}, "src_image_size_w must be 0 or left out"),
+    ("aipp_op {\n aipp_mode: dynamic\n max_src_image_size: 1000\n}\n", {},
+     "dynamic AIPP with --dynamic_image_size is not supported"),
+    (AIPP_YUV, {"dynamic_image_size": "8,6;5,10"}, "YUV420SP needs even heights and widths; gear (5, 10)"),
+    (AIPP_YUV, {"input_shape": "x:1,3,-1,-1", "dynamic_image_size": None, "dynamic_dims": "4,4;8,8",
+                "input_format": "ND"}, "AIPP cannot be used with dynamic dims"),
+])
+def test_atc_refuses_aipp_the_gears_cannot_take(tmp_path: Path, conf: str, options: Any, fragment: str) -> None:
+    with pytest.raises(atc.AtcError, match=re.escape(fragment)):
+        gear_aipp_model(tmp_path, conf, **options)

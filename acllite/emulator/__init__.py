@@ -40,7 +40,7 @@ def start() -> None:
     table.shapeGears = lib.acllite_py_model_shape_gears
     table.gearShape = lib.acllite_py_model_gear_shape
     table.loadOm = lib.acllite_py_model_load_om
-    table.dynamicAipp = lib.acllite_py_model_dynamic_aipp
+    table.aippInput = lib.acllite_py_model_aipp_input
     lib.acllite_emu_set_model_engine(table)
     _registered.append(table)
     logger.debug("model engine registered (onnxruntime)")

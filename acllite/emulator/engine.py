@@ -92,9 +92,10 @@ def _bind(model: Model, inputs: Any, outputs: Any) -> Tuple[Any, List[int]]:
     for i, t in enumerate(model.inputs):
         if t.synthetic:
             continue
-        if t.dynamic_aipp is not None:  # the emulator has applied the AIPP: the model input, at the shape it gives
+        record = _emulator_aipp(t)
+        if record is not None:  # the emulator has applied the AIPP: the model input, at the shape it gives
             shape = [int(inputs[i].dims[k]) for k in range(inputs[i].dimCount)]
-            binding.bind_input(t.bind_name, "cpu", 0, np.dtype(t.dynamic_aipp.get("graph_dtype", "float32")), shape,
+            binding.bind_input(t.bind_name, "cpu", 0, np.dtype(record.get("graph_dtype", "float32")), shape,
                                int(ffi.cast("uintptr_t", inputs[i].data)))
             continue
         if model.shape_gears is not None or t.ranges:  # the emulator gave the gear's or the dataset's shape
@@ -116,6 +117,13 @@ def _bind(model: Model, inputs: Any, outputs: Any) -> Tuple[Any, List[int]]:
             binding.bind_output(t.bind_name, "cpu")
             unbound.append(i)
     return binding, unbound
+
+
+def _emulator_aipp(t: Any) -> Any:
+    """The AIPP record of an input whose AIPP the emulator applies (dynamic, or static at an image-size gear)."""
+    if t.dynamic_aipp is not None:
+        return t.dynamic_aipp
+    return t.aipp if t.aipp is not None and t.aipp.get("gear_sized") else None
 
 
 def _fits(shape: List[int], t: Any, size: int, index: int, role: str, code: int) -> None:
@@ -286,18 +294,24 @@ def acllite_py_model_gear_shape(handle, gear, role, index, dim_count, dims):
     return 0
 
 
-@extern(ACL_ERROR_INTERNAL_ERROR, "describing a model's dynamic AIPP failed")
-def acllite_py_model_dynamic_aipp(handle, index, aipp):
+@extern(ACL_ERROR_INTERNAL_ERROR, "describing a model's AIPP failed")
+def acllite_py_model_aipp_input(handle, index, aipp):
     model = models.get(handle)
     if model is None:
         return ACL_ERROR_INVALID_MODEL_ID
-    record = model.inputs[index].dynamic_aipp if index < len(model.inputs) else None
+    t = model.inputs[index] if index < len(model.inputs) else None
+    record = _emulator_aipp(t) if t is not None else None
     if record is None:
         return ACL_ERROR_GE_AIPP_NOT_EXIST
-    c, h, w = record["chw"]
-    aipp.dataIndex = int(record["data_index"])
-    aipp.dims[0], aipp.dims[1], aipp.dims[2], aipp.dims[3] = int(record["model_dims"][0]), c, h, w
-    aipp.channelsLast = 1 if record["format"] == "NHWC" else 0
+    dims = [int(d) for d in record["model_dims"]]
+    nhwc = record.get("format", "NCHW") == "NHWC" if t.dynamic_aipp is not None else record.get("nhwc", False)
+    n, c, h, w = (dims[0], dims[3], dims[1], dims[2]) if nhwc else tuple(dims)
+    if t.dynamic_aipp is not None:
+        aipp.kind, aipp.dataIndex = 1, int(record["data_index"])  # ACLLITE_EMU_AIPP_DYNAMIC
+        aipp.maxSrcImageSize = int(record["max_src_image_size"])
+    else:
+        aipp.kind, h, w = 2, 0, 0  # ACLLITE_EMU_AIPP_STATIC_GEARED: the gear gives the size
+    aipp.dims[0], aipp.dims[1], aipp.dims[2], aipp.dims[3] = n, c, h, w
+    aipp.channelsLast = 1 if nhwc else 0
     aipp.dataType = ACL_FLOAT16 if record.get("graph_dtype") == "float16" else ACL_FLOAT
-    aipp.maxSrcImageSize = int(record["max_src_image_size"])
     return 0

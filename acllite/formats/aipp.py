@@ -43,7 +43,7 @@ AIPP_SWITCH_KEYS = ("crop", "padding", "csc_switch", "rbuv_swap_switch", "ax_swa
 
 __all__ = ["AIPP_SWITCH_KEYS",
            "AippConfigError", "AippParams", "parse_aipp_config", "parse_aipp_text", "reference_aipp",
-           "input_bytes", "INPUT_FORMATS", "AIPP_HEADER_BYTES", "AIPP_BATCH_BYTES"]
+           "input_bytes", "source_images_bytes", "INPUT_FORMATS", "AIPP_HEADER_BYTES", "AIPP_BATCH_BYTES"]
 
 #: Accepted input formats -> (channels of the decoded image, bytes per pixel times 2 (for 4:2:0)).
 INPUT_FORMATS = {
@@ -325,6 +325,12 @@ def input_bytes(params: Dict[str, Any]) -> int:
     w, h, fmt = params["src_image_size_w"], params["src_image_size_h"], params["input_format"]
     per = {"YUV420SP_U8": 1.5, "YVU420SP_U8": 1.5, "RGB888_U8": 3, "XRGB8888_U8": 4, "YUV400_U8": 1}[fmt]
     return int(w * h * per)
+
+
+def source_images_bytes(input_format: str, shape: Tuple[int, ...]) -> int:
+    """Bytes of the source images an AIPP input described as [N, H, W, C] holds in ``input_format``."""
+    n, h, w = int(shape[0]), int(shape[1]), int(shape[2])
+    return n * input_bytes({"input_format": input_format, "src_image_size_w": w, "src_image_size_h": h})
 
 
 def _planes(params: Dict[str, Any], data: np.ndarray) -> np.ndarray:

@@ -44,6 +44,7 @@ from ..formats import onnx as onnx_format
 from . import atc_gears
 from .atc_gears import onnx_dims as _dims, set_onnx_dims as _set_dims
 from ..formats.aipp import AIPP_SWITCH_KEYS, AippConfigError, AippParams, input_bytes, parse_aipp_config
+from ..formats.aipp import source_images_bytes
 
 __all__ = ["AtcError", "convert", "main", "build_parser"]
 
@@ -240,13 +241,16 @@ def convert(model: str, output: str, insert_op_conf: Optional[str] = None, input
     meta: Dict[str, str] = {}
     ranged = _apply_shape_ranges(input_shape_range, by_name, bool(gears or gear_kind), meta)
     if gear_kind:
-        if insert_op_conf:
-            raise AtcError("--insert_op_conf with --dynamic_image_size or --dynamic_dims is not supported by acllite "
-                           "atc yet")
+        if insert_op_conf and gear_kind != onnx_format.GEARS_IMAGE_SIZE:
+            raise AtcError("--insert_op_conf with --dynamic_dims: AIPP cannot be used with dynamic dims (ND format), "
+                           "as ACL's constraints say")
         try:
             record = atc_gears.shape_gears(proto, inputs, gear_kind, fmt, shapes, shape_gear_values)
         except atc_gears.GearError as exc:
             raise AtcError(str(exc)) from None
+        if insert_op_conf:
+            for block in _aipp_blocks(insert_op_conf):
+                _record_gear_aipp(inputs, block, fmt, record, meta)
         meta[onnx_format.META_SHAPE_GEARS] = record.to_json()
     elif fixed or (not gears and all(isinstance(d, int) and d > 0 for vi in inputs for d in _dims(vi))):
         _carry_shapes_to_outputs(proto, fixed)
@@ -267,12 +271,8 @@ def convert(model: str, output: str, insert_op_conf: Optional[str] = None, input
         if any(not isinstance(d, int) or d < 1 for d in rest):
             raise AtcError("input %r has dynamic dimensions %s: give them with --input_shape" % (vi.name, _dims(vi)))
 
-    if insert_op_conf:
-        try:
-            blocks = parse_aipp_config(insert_op_conf)
-        except AippConfigError as exc:
-            raise AtcError(str(exc)) from None
-        for block in blocks:
+    if insert_op_conf and not gear_kind:
+        for block in _aipp_blocks(insert_op_conf):
             if block.get("aipp_mode") == "dynamic":
                 if gears or ranged:
                     raise AtcError("dynamic AIPP with --dynamic_batch_size or --input_shape_range is not supported "
@@ -406,7 +406,10 @@ def om_spec(onnx_blob: bytes, name: str, soc_version: str = "") -> om.ModelSpec:
             for k, (spec, t) in enumerate(zip(specs, tensors)):
                 if k < len(per_gear[0]) and -1 in t.dims:
                     item = int(np.dtype(t.dtype).itemsize)
-                    spec.size = max(item * int(np.prod(g[k], dtype=object)) for g in per_gear)
+                    if specs is inputs and t.aipp is not None and t.aipp.get("gear_sized"):  # source images
+                        spec.size = max(source_images_bytes(t.aipp["input_format"], g[k]) for g in per_gear)
+                    else:
+                        spec.size = max(item * int(np.prod(g[k], dtype=object)) for g in per_gear)
                     if specs is inputs:
                         spec.origin_dims = tuple(t.dims)
     return om.ModelSpec(name, inputs, outputs, onnx_blob, soc_version=soc_version,
@@ -498,6 +501,65 @@ def _insert_aipp(proto: Any, inputs: List[Any], block: AippParams, fmt: str, met
         "model_dims": [described_n, c, h, w] if fmt == "NCHW" else [described_n, h, w, c],
     }
     meta[META_AIPP + original] = json.dumps(record, sort_keys=True)
+
+
+def _aipp_blocks(path: str) -> List[AippParams]:
+    try:
+        return parse_aipp_config(path)
+    except AippConfigError as exc:
+        raise AtcError(str(exc)) from None
+
+
+def _record_gear_aipp(inputs: List[Any], block: AippParams, fmt: str, record: Any, meta: Dict[str, str]) -> None:
+    """Static AIPP with --dynamic_image_size: the source image is the gear's size, so the configuration may not
+    crop, pad or give a source size (ACL's constraints for static AIPP with dynamic image size). The graph stays
+    as it is; the emulator applies the configuration at each execution at the gear's size (one implementation
+    with dynamic AIPP, csrc/emu/model_aipp.c). The gear table describes the input as the source images."""
+    from onnx import TensorProto
+
+    where = "%s:%d: aipp_op" % (block.source, block.line)
+    if block.get("aipp_mode") == "dynamic":
+        raise AtcError("%s: dynamic AIPP with --dynamic_image_size is not supported by acllite atc yet" % where)
+    for key in ("crop", "padding"):
+        if block.get(key):
+            raise AtcError("%s: %s cannot be used with --dynamic_image_size: the source image is the gear's size "
+                           "(ACL's constraint for static AIPP with dynamic image size)" % (where, key))
+    for key in ("src_image_size_w", "src_image_size_h"):
+        if block.get(key):
+            raise AtcError("%s: %s must be 0 or left out with --dynamic_image_size: the source image is the gear's "
+                           "size" % (where, key))
+    vi = _related_input(inputs, block)
+    index = inputs.index(vi)
+    elem = vi.type.tensor_type.elem_type
+    if elem not in (TensorProto.FLOAT, TensorProto.FLOAT16):
+        raise AtcError("AIPP feeds input %r, which is not a float tensor" % vi.name)
+    gear_shapes = [g[index] for g in record.inputs]
+    if fmt not in ("NCHW", "NHWC") or any(len(d) != 4 for d in gear_shapes):
+        raise AtcError("AIPP needs a 4-D NCHW or NHWC input; %r is %s" % (vi.name, list(gear_shapes[0])))
+    chw = [(d[1], d[2], d[3]) if fmt == "NCHW" else (d[3], d[1], d[2]) for d in gear_shapes]
+    try:
+        params = block.resolve(chw[0])  # ATC's defaults and checks, at the first gear
+    except AippConfigError as exc:
+        raise AtcError(str(exc)) from None
+    source = params["input_format"]
+    if source not in ("YUV420SP_U8", "YVU420SP_U8", "XRGB8888_U8", "RGB888_U8", "YUV400_U8"):
+        raise AtcError("%s: input_format %s with --dynamic_image_size is not emulated" % (where, source))
+    if source in ("YUV420SP_U8", "YVU420SP_U8"):
+        odd = [(h, w) for _, h, w in chw if h % 2 or w % 2]
+        if odd:
+            raise AtcError("%s: YUV420SP needs even heights and widths; gear %s is not" % (where, odd[0]))
+    params.update(src_image_size_w=0, src_image_size_h=0)
+    channels = {"YUV400_U8": 1, "XRGB8888_U8": 4}.get(source, 3)
+    n = gear_shapes[0][0]
+    for k, (_, h, w) in enumerate(chw):  # the gear table gives the source images' shape: [N, H, W, C]
+        record.inputs[k][index] = (n, h, w, channels)
+    c = chw[0][0]
+    meta[META_AIPP + vi.name] = json.dumps({
+        "input_format": source if source != "YVU420SP_U8" else "YUV420SP_U8",
+        "params": {k: (int(v) if isinstance(v, bool) else v) for k, v in params.items()},
+        "described_dims": [n, -1, -1, channels], "described_size": 0,
+        "model_dims": [n, c, -1, -1] if fmt == "NCHW" else [n, -1, -1, c], "nhwc": fmt == "NHWC",
+        "gear_sized": True, "graph_dtype": "float16" if elem == TensorProto.FLOAT16 else "float32"}, sort_keys=True)
 
 
 def _related_input(inputs: List[Any], block: AippParams) -> Any:

@@ -21,6 +21,7 @@ import sys
 from typing import Any, Dict, List, Optional, Sequence, Union
 
 from ..formats import om, singleop
+from ..formats.aipp import source_images_bytes
 from ..formats import onnx as onnx_format
 from ..formats.om._modeldef import tensor_bytes
 from ..formats.om._types import dtype_name, format_name
@@ -145,7 +146,11 @@ def _describe_onnx(path: str) -> Dict[str, Any]:
     if g is not None:  # what aclmdlGetInputSizeByIndex reports: buffers for the largest gear
         for tensors, per_gear in ((report["inputs"], g.inputs), (report["outputs"], g.outputs)):
             for k, t in enumerate(tensors[:len(per_gear[0])]):
-                t["size"] = max(tensor_bytes(tuple(shapes[k]), t["acl_dtype"]) for shapes in per_gear)
+                aipp = inputs[k].aipp if tensors is report["inputs"] else None
+                if aipp is not None and aipp.get("gear_sized"):  # source images [N, H, W, C] in the AIPP format
+                    t["size"] = max(source_images_bytes(aipp["input_format"], shapes[k]) for shapes in per_gear)
+                else:
+                    t["size"] = max(tensor_bytes(tuple(shapes[k]), t["acl_dtype"]) for shapes in per_gear)
         report["inputs"][-1]["size"] = 8 * len(g.values[0])
     return report
 

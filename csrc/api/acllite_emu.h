@@ -77,14 +77,19 @@ typedef struct {
     int64_t dims[32];
 } acllite_emu_tensor;
 
-/* The dynamic AIPP of a model input (ATC aipp_mode: dynamic). */
+/* AIPP the emulator applies to a model input at each execution (kind): the parameters written into an AippData
+ * input (ATC aipp_mode: dynamic), or a static AIPP configuration (aippInfo) applied at the source size of the
+ * image-size gear (ATC --dynamic_image_size with a static aipp_op). */
+#define ACLLITE_EMU_AIPP_DYNAMIC 1
+#define ACLLITE_EMU_AIPP_STATIC_GEARED 2
 typedef struct {
-    size_t dataIndex;        /* the AippData input (ACL_DYNAMIC_AIPP_NAME) carrying the parameters */
-    int64_t dims[4];         /* the model input the AIPP output feeds: N, C, H, W */
+    int32_t kind;
+    size_t dataIndex;        /* ACLLITE_EMU_AIPP_DYNAMIC: the AippData input (ACL_DYNAMIC_AIPP_NAME) */
+    int64_t dims[4];         /* the model input the AIPP output feeds: N, C, H, W (H and W 0: the gear's) */
     int32_t channelsLast;    /* 1: that input is laid out NHWC, 0: NCHW */
     aclDataType dataType;    /* its element type: ACL_FLOAT or ACL_FLOAT16 */
-    size_t maxSrcImageSize;  /* the most bytes one source image may have (max_src_image_size) */
-} acllite_emu_dynamic_aipp;
+    size_t maxSrcImageSize;  /* ACLLITE_EMU_AIPP_DYNAMIC: the most bytes one source image may have */
+} acllite_emu_aipp_input;
 
 typedef struct {
     /* Parse a model; describeOnly: only describe (aclmdlQuerySize), no session. Fills *engineModel, the
@@ -115,11 +120,10 @@ typedef struct {
      * (ACLLITE_EMU_GEAR_OUTPUT) index, or the gear's values (ACLLITE_EMU_GEAR_VALUES, index 0). */
     aclError (*gearShape)(uint64_t engineModel, size_t gear, int32_t role, size_t index, size_t *dimCount,
                           int64_t *dims);
-    /* Optional. Dynamic AIPP (ATC aipp_mode: dynamic) of input index: fill aipp and return ACL_SUCCESS, or return
-     * ACL_ERROR_GE_AIPP_NOT_EXIST when that input has none. The emulator applies the parameters of the AippData
-     * input at each execution and hands the engine the result, as the model input aipp describes, in place of the
-     * source images. */
-    aclError (*dynamicAipp)(uint64_t engineModel, size_t index, acllite_emu_dynamic_aipp *aipp);
+    /* Optional. AIPP the emulator applies to input index at each execution: fill aipp and return ACL_SUCCESS, or
+     * return ACL_ERROR_GE_AIPP_NOT_EXIST (none, or static AIPP the engine runs itself). The engine then gets the
+     * model input the AIPP produces in place of the source images. */
+    aclError (*aippInput)(uint64_t engineModel, size_t index, acllite_emu_aipp_input *aipp);
 } acllite_emu_model_engine;
 
 #define ACLLITE_EMU_GEARS_NONE 0

@@ -280,19 +280,24 @@ static aclError check_gears(emu_model *m, const char *func) {
     return ACL_SUCCESS;
 }
 
-/* The input with dynamic AIPP, if any (the engine runs one). */
+/* The input whose AIPP the emulator applies, if any (the engine describes one at most). */
 static aclError describe_aipp(const acllite_emu_model_engine *e, uint64_t handle, emu_model *m, const char *func) {
     m->aipp.input = SIZE_MAX;
-    for (size_t i = 0; e->dynamicAipp && i < m->n_in; i++) {
-        emu_aipp_plan plan = {SIZE_MAX, {0}, 0};
+    for (size_t i = 0; e->aippInput && i < m->n_in; i++) {
+        emu_aipp_plan plan;
+        memset(&plan, 0, sizeof plan);
         emu_callback_frame frame;
         emu_callback_enter(&frame);
-        aclError err = e->dynamicAipp(handle, i, &plan.info);
+        aclError err = e->aippInput(handle, i, &plan.info);
+        if (!err && plan.info.kind == ACLLITE_EMU_AIPP_STATIC_GEARED) {
+            err = e->aippInfo ? e->aippInfo(handle, i, &plan.fixed) : ACL_ERROR_GE_AIPP_NOT_EXIST;
+            if (err == ACL_ERROR_GE_AIPP_NOT_EXIST) err = ACL_ERROR_PARSE_MODEL; /* a configuration is needed */
+        }
         emu_callback_leave(&frame);
         if (err == ACL_ERROR_GE_AIPP_NOT_EXIST) continue;
-        if (err) return emu_fail(err, func, "the engine cannot describe input %zu's dynamic AIPP", i);
+        if (err) return emu_fail(err, func, "the engine cannot describe input %zu's AIPP", i);
         if (m->aipp.input != SIZE_MAX) {
-            return emu_fail(ACL_ERROR_PARSE_MODEL, func, "dynamic AIPP on inputs %zu and %zu: the emulator runs one",
+            return emu_fail(ACL_ERROR_PARSE_MODEL, func, "AIPP the emulator applies on inputs %zu and %zu: it runs one",
                             m->aipp.input, i);
         }
         if ((err = emu_aipp_plan_check(&plan, i, m->in, m->n_in, func))) return err;
@@ -330,8 +335,14 @@ static aclError describe_model(const acllite_emu_model_engine *e, uint64_t handl
             m->out[i].sample_bytes = m->out[i].size = 0;
         }
     }
-    if (!err && m->aipp.input != SIZE_MAX && (m->gears.batchCount || shaped || m->ranged)) {
+    bool dynamic_aipp = m->aipp.input != SIZE_MAX && m->aipp.info.kind == ACLLITE_EMU_AIPP_DYNAMIC;
+    bool geared_aipp = m->aipp.input != SIZE_MAX && m->aipp.info.kind == ACLLITE_EMU_AIPP_STATIC_GEARED;
+    if (!err && dynamic_aipp && (m->gears.batchCount || shaped || m->ranged)) {
         err = emu_fail(ACL_ERROR_PARSE_MODEL, func, "dynamic AIPP with gears or shape ranges is not emulated");
+    }
+    if (!err && geared_aipp && gear_kind != ACLLITE_EMU_GEARS_IMAGE_SIZE) {
+        err = emu_fail(ACL_ERROR_PARSE_MODEL, func, "input %zu: AIPP at the gear's size needs image size gears",
+                       m->aipp.input);
     }
     if (!err && shaped && m->ranged) {
         err = emu_fail(ACL_ERROR_PARSE_MODEL, func, "the model has shape gears and shape ranges; ATC makes one kind only");
@@ -343,6 +354,7 @@ static aclError describe_model(const acllite_emu_model_engine *e, uint64_t handl
         err = emu_gears_describe(e, handle, m->in, m->n_in, m->out, m->n_out, m->gears.batchCount, &m->shape_gears,
                                  func);
     }
+    if (!err && geared_aipp) err = emu_aipp_gear_sizes(&m->aipp, m->shape_gears, &m->in[m->aipp.input], func);
     for (size_t i = 0; !err && i < m->n_in + m->n_out; i++) {
         const emu_io *io = i < m->n_in ? &m->in[i] : &m->out[i - m->n_in];
         if (!emu_add(m->work_bytes, io->size, &m->work_bytes) || m->work_bytes > EMU_MAX_TENSOR_BYTES) {
@@ -1042,7 +1054,9 @@ static aclError aipp_prepare(emu_model *m, acllite_emu_tensor *in, acllite_emu_t
                              const char *func) {
     const emu_aipp_plan *plan = &m->aipp;
     if (!(*scratch = aipp_take(m))) return emu_fail(ACL_ERROR_BAD_ALLOC, func, "out of host memory");
-    aclError err = emu_aipp_apply(plan, m->in, in, *scratch, func);
+    int64_t dims[4];
+    size_t size;
+    aclError err = emu_aipp_apply(plan, m->in, in, *scratch, dims, &size, func);
     if (err) {
         aipp_give(m, *scratch);
         return err;
@@ -1050,11 +1064,9 @@ static aclError aipp_prepare(emu_model *m, acllite_emu_tensor *in, acllite_emu_t
     acllite_emu_tensor *t = &in[plan->input];
     *image = *t;
     t->data = *scratch;
-    t->size = plan->out_bytes;
+    t->size = size;
     t->dimCount = 4;
-    const int64_t *d = plan->info.dims; /* N, C, H, W */
-    int64_t nhwc[4] = {d[0], d[2], d[3], d[1]};
-    memcpy(t->dims, plan->info.channelsLast ? nhwc : d, sizeof nhwc);
+    memcpy(t->dims, dims, sizeof dims);
     return ACL_SUCCESS;
 }
 
@@ -1333,7 +1345,7 @@ aclError emu_model_aipp_input(uint32_t modelId, size_t index, acllite_emu_tensor
         return err;
     }
     *desc = m->in[index].desc;
-    if (m->aipp.input == index) *data_index = m->aipp.info.dataIndex;
+    if (m->aipp.input == index && m->aipp.info.kind == ACLLITE_EMU_AIPP_DYNAMIC) *data_index = m->aipp.info.dataIndex;
     model_release(m);
     return err;
 }

@@ -92,19 +92,24 @@ aclError emu_model_execute_async(uint32_t modelId, const aclmdlDataset *input, a
  * it (*data_index SIZE_MAX: none). */
 aclError emu_model_aipp_input(uint32_t modelId, size_t index, acllite_emu_tensor_desc *desc, size_t *data_index,
                               const char *func);
-/* The dynamic AIPP of a loaded model: its image input (SIZE_MAX: none), what the engine said about it, and the
- * bytes of the AIPP output. */
+/* The AIPP the emulator applies to a loaded model's input (model_aipp.c): which input (SIZE_MAX: none), what the
+ * engine said about it, the static configuration of a geared model, and the most bytes its output takes. */
 typedef struct {
     size_t input;
-    acllite_emu_dynamic_aipp info;
+    acllite_emu_aipp_input info;
+    aclAippInfo fixed; /* ACLLITE_EMU_AIPP_STATIC_GEARED: the configuration (aippInfo) */
     size_t out_bytes;
 } emu_aipp_plan;
-/* Check the engine's description of input index's dynamic AIPP (at load) and complete plan. */
+/* Check the engine's description of input index's AIPP (at load) and complete plan (out_bytes of a dynamic one). */
 aclError emu_aipp_plan_check(emu_aipp_plan *plan, size_t index, const emu_io *in, size_t n_in, const char *func);
-/* At execution: check the parameters in the AippData input as the device does and apply them to the image input's
- * source images, writing the model input (plan->out_bytes) to out. */
+/* A geared model's static AIPP input: its bytes at each gear (W x H x the format's bytes per pixel x N, described
+ * [N, H, W, C]), the input's size (the largest) and the most bytes the AIPP output takes. */
+aclError emu_aipp_gear_sizes(emu_aipp_plan *plan, emu_shape_gears *g, emu_io *io, const char *func);
+/* At execution: check the parameters (in the AippData input, or the configuration) as the device does and apply
+ * them to the image input's source images, writing the model input to out (at most plan->out_bytes); its shape
+ * and bytes go to out_dims and out_size. */
 aclError emu_aipp_apply(const emu_aipp_plan *plan, const emu_io *io, const acllite_emu_tensor *in, void *out,
-                        const char *func);
+                        int64_t out_dims[4], size_t *out_size, const char *func);
 /* An input named ACL_DYNAMIC_AIPP_NAME (or with it as prefix: one per AIPP input) carries AIPP parameters. */
 bool emu_is_aipp_data_name(const char *name);
 /* Free every aclmdlAIPP (aclFinalize); returns how many there were. Requires emu_lock. */

@@ -482,26 +482,69 @@ static float get_half(const uint8_t *p) {
     return aclFloat16ToFloat(v);
 }
 
+/* The bytes one pixel of a source image takes in an aclAippInputFormat (YUV420SP: 1.5, as 3 per 2 pixels). */
+static uint64_t source_bytes_of(int32_t format, uint64_t pixels) {
+    switch (format) {
+    case ACL_YUV420SP_U8: return pixels / 2 * 3;
+    case ACL_XRGB8888_U8: return pixels * 4;
+    case ACL_RGB888_U8: return pixels * 3;
+    default: return pixels;
+    }
+}
+
 aclError emu_aipp_plan_check(emu_aipp_plan *plan, size_t index, const emu_io *in, size_t n_in, const char *func) {
-    const acllite_emu_dynamic_aipp *a = &plan->info;
+    const acllite_emu_aipp_input *a = &plan->info;
     const char *name = in[index].desc.name;
-    if (a->dataIndex >= n_in || a->dataIndex == index || !emu_is_aipp_data_name(in[a->dataIndex].desc.name)) {
+    bool dynamic = a->kind == ACLLITE_EMU_AIPP_DYNAMIC;
+    if (!dynamic && a->kind != ACLLITE_EMU_AIPP_STATIC_GEARED) {
+        return emu_fail(ACL_ERROR_PARSE_MODEL, func, "input %zu '%s': AIPP of kind %d is not one the emulator runs",
+                        index, name, (int)a->kind);
+    }
+    if (dynamic && (a->dataIndex >= n_in || a->dataIndex == index ||
+                    !emu_is_aipp_data_name(in[a->dataIndex].desc.name))) {
         return emu_fail(ACL_ERROR_PARSE_MODEL, func, "input %zu '%s': its dynamic AIPP names input %zu as its "
                         "AippData input, which the model does not have", index, name, a->dataIndex);
     }
     size_t elem = a->dataType == ACL_FLOAT ? 4 : a->dataType == ACL_FLOAT16 ? 2 : 0;
     size_t count = elem, channels = (size_t)a->dims[1];
-    bool fits = elem != 0 && (channels == 1 || channels == 3) && a->maxSrcImageSize > 0 &&
-                (a->channelsLast == 0 || a->channelsLast == 1);
-    for (int k = 0; fits && k < 4; k++) fits = a->dims[k] > 0 && emu_mul(count, (size_t)a->dims[k], &count);
+    bool fits = elem != 0 && (channels == 1 || channels == 3) && (a->channelsLast == 0 || a->channelsLast == 1) &&
+                (dynamic ? a->maxSrcImageSize > 0 : a->dims[2] == 0 && a->dims[3] == 0);
+    for (int k = 0; fits && k < (dynamic ? 4 : 2); k++) fits = a->dims[k] > 0 && emu_mul(count, (size_t)a->dims[k], &count);
     if (!fits || count > EMU_MAX_TENSOR_BYTES) {
-        return emu_fail(ACL_ERROR_PARSE_MODEL, func, "input %zu '%s': the dynamic AIPP description (dims [%lld, %lld, "
+        return emu_fail(ACL_ERROR_PARSE_MODEL, func, "input %zu '%s': the AIPP description (kind %d, dims [%lld, %lld, "
                         "%lld, %lld], data type %d, max_src_image_size %zu) is not one the emulator runs", index, name,
-                        (long long)a->dims[0], (long long)a->dims[1], (long long)a->dims[2], (long long)a->dims[3],
-                        (int)a->dataType, a->maxSrcImageSize);
+                        (int)a->kind, (long long)a->dims[0], (long long)a->dims[1], (long long)a->dims[2],
+                        (long long)a->dims[3], (int)a->dataType, a->maxSrcImageSize);
     }
     plan->input = index;
-    plan->out_bytes = count;
+    plan->out_bytes = dynamic ? count : 0; /* a geared one's: emu_aipp_gear_sizes */
+    return ACL_SUCCESS;
+}
+
+aclError emu_aipp_gear_sizes(emu_aipp_plan *plan, emu_shape_gears *g, emu_io *io, const char *func) {
+    size_t i = plan->input, cells = g->n_in + g->n_out;
+    const acllite_emu_aipp_input *a = &plan->info;
+    uint64_t most_in = 0, most_out = 0;
+    int32_t format = plan->fixed.inputFormat;
+    for (size_t gear = 0; gear < g->count; gear++) {
+        const int64_t *d = g->dims[gear * cells + i]; /* [N, H, W, C] of the source images */
+        uint64_t pixels, in_bytes, out_bytes;
+        bool ok = g->ranks[i] == 4 && d[0] == a->dims[0] && emu_mul64((uint64_t)d[1], (uint64_t)d[2], &pixels) &&
+                  emu_mul64(source_bytes_of(format, pixels), (uint64_t)d[0], &in_bytes) &&
+                  emu_mul64(pixels, (uint64_t)(a->dims[0] * a->dims[1]), &out_bytes) &&
+                  emu_mul64(out_bytes, a->dataType == ACL_FLOAT16 ? 2 : 4, &out_bytes) &&
+                  in_bytes <= EMU_MAX_TENSOR_BYTES && out_bytes <= EMU_MAX_TENSOR_BYTES;
+        if (!ok || (format == ACL_YUV420SP_U8 && (d[1] % 2 || d[2] % 2))) {
+            return emu_fail(ACL_ERROR_PARSE_MODEL, func, "input %zu '%s': gear %zu's source images [%lld, %lld, %lld, "
+                            "%lld] do not fit AIPP input format %d", i, io->desc.name, gear, (long long)d[0],
+                            (long long)d[1], (long long)d[2], (long long)d[3], (int)format);
+        }
+        g->bytes[gear * cells + i] = (size_t)in_bytes;
+        most_in = in_bytes > most_in ? in_bytes : most_in;
+        most_out = out_bytes > most_out ? out_bytes : most_out;
+    }
+    io->size = (size_t)most_in;
+    plan->out_bytes = (size_t)most_out;
     return ACL_SUCCESS;
 }
 
@@ -564,7 +607,7 @@ static aclError read_common(const uint8_t *d, const emu_aipp_plan *plan, const c
 }
 
 static aclError read_element(const uint8_t *e, const aipp_common *c, const emu_aipp_plan *plan, int64_t b,
-                             const char *where, aipp_element *out, const char *func) {
+                             const char *where, aipp_element *out, const char *func) { /* (dynamic) */
     if (e[B_SCF_SWITCH]) {
         return emu_fail(ACL_ERROR_GE_PARAM_INVALID, func, "%s: image %lld: resizing (scf) is not emulated", where,
                         (long long)b);
@@ -611,15 +654,9 @@ static aclError read_element(const uint8_t *e, const aipp_common *c, const emu_a
     return ACL_SUCCESS;
 }
 
-/* Bytes of one source image in the input format (W*H*3/2 for YUV420SP); the sizes are at most INT32_MAX each. */
+/* Bytes of one source image in the input format; the sizes are at most INT32_MAX each. */
 static uint64_t source_bytes(const aipp_common *c) {
-    uint64_t pixels = (uint64_t)c->src_w * (uint64_t)c->src_h;
-    switch (c->format) {
-    case ACL_YUV420SP_U8: return pixels / 2 * 3;
-    case ACL_XRGB8888_U8: return pixels * 4;
-    case ACL_RGB888_U8: return pixels * 3;
-    default: return pixels;
-    }
+    return source_bytes_of(c->format, (uint64_t)c->src_w * (uint64_t)c->src_h);
 }
 
 /* The source pixel (x, y) as channels in input order: the format's own, after the AX and R/B (U/V) swaps. */
@@ -655,9 +692,9 @@ static void source_pixel(const aipp_common *c, const uint8_t *src, int64_t x, in
  * with 0. Doubles hold every intermediate exactly as the reference does; the result is rounded to the model's type
  * once. */
 static void apply_image(const aipp_common *c, const aipp_element *e, const uint8_t *src, const emu_aipp_plan *plan,
-                        uint8_t *out, int64_t b) {
-    const acllite_emu_dynamic_aipp *a = &plan->info;
-    int64_t ch_n = a->dims[1], h = a->dims[2], w = a->dims[3];
+                        int64_t h, int64_t w, uint8_t *out, int64_t b) {
+    const acllite_emu_aipp_input *a = &plan->info;
+    int64_t ch_n = a->dims[1];
     bool half = a->dataType == ACL_FLOAT16;
     size_t elem = half ? 2 : 4;
     for (int64_t oy = 0; oy < h; oy++) {
@@ -695,11 +732,53 @@ static void apply_image(const aipp_common *c, const aipp_element *e, const uint8
     }
 }
 
+/* A geared model's static AIPP at the gear's source size: the configuration (aclAippInfo, checked by acllite atc
+ * against the model: no crop, no padding, channels that fit). */
+static void from_config(const aclAippInfo *info, int32_t src_w, int32_t src_h, int32_t channels, aipp_common *c,
+                        aipp_element *e) {
+    *c = (aipp_common){(uint8_t)info->inputFormat, src_w, src_h, channels, info->cscSwitch != 0,
+                       info->rbuvSwapSwitch != 0, info->axSwapSwitch != 0,
+                       {info->matrixR0C0, info->matrixR0C1, info->matrixR0C2, info->matrixR1C0, info->matrixR1C1,
+                        info->matrixR1C2, info->matrixR2C0, info->matrixR2C1, info->matrixR2C2},
+                       {info->outputBias0, info->outputBias1, info->outputBias2},
+                       {info->inputBias0, info->inputBias1, info->inputBias2}};
+    *e = (aipp_element){0, 0, src_w, src_h, 0, 0, 0, 0,
+                        {info->meanChn0, info->meanChn1, info->meanChn2, info->meanChn3},
+                        {info->minChn0, info->minChn1, info->minChn2, info->minChn3},
+                        {info->varReciChn0, info->varReciChn1, info->varReciChn2, info->varReciChn3}};
+}
+
+static void output_dims(const emu_aipp_plan *plan, int64_t h, int64_t w, int64_t dims[4], size_t *size) {
+    const acllite_emu_aipp_input *a = &plan->info;
+    int64_t n = a->dims[0], c = a->dims[1];
+    int64_t nchw[4] = {n, c, h, w}, nhwc[4] = {n, h, w, c};
+    memcpy(dims, a->channelsLast ? nhwc : nchw, sizeof nchw);
+    *size = (size_t)(n * c * h * w) * (a->dataType == ACL_FLOAT16 ? 2 : 4); /* at most out_bytes (checked at load) */
+}
+
 aclError emu_aipp_apply(const emu_aipp_plan *plan, const emu_io *io, const acllite_emu_tensor *in, void *out,
-                        const char *func) {
-    const acllite_emu_dynamic_aipp *a = &plan->info;
-    size_t di = a->dataIndex, ii = plan->input;
+                        int64_t out_dims[4], size_t *out_size, const char *func) {
+    const acllite_emu_aipp_input *a = &plan->info;
+    size_t ii = plan->input;
     int64_t n = a->dims[0];
+    aipp_common c = {0};
+    if (a->kind == ACLLITE_EMU_AIPP_STATIC_GEARED) { /* the source images are the gear's [N, H, W, C] */
+        int64_t h = in[ii].dims[1], w = in[ii].dims[2];
+        aipp_element e = {0};
+        from_config(&plan->fixed, (int32_t)w, (int32_t)h, (int32_t)a->dims[1], &c, &e);
+        uint64_t per_image = source_bytes(&c);
+        if (in[ii].dimCount != 4 || in[ii].size < per_image * (uint64_t)n) { /* emu_gears_fit checked both */
+            return emu_fail(ACL_ERROR_MODEL_INPUT_NOT_MATCH, func, "input %zu '%s': %lld image(s) of %llu bytes; its "
+                            "buffer holds %zu", ii, io[ii].desc.name, (long long)n, (unsigned long long)per_image,
+                            in[ii].size);
+        }
+        for (int64_t b = 0; b < n; b++) {
+            apply_image(&c, &e, (const uint8_t *)in[ii].data + (size_t)(per_image * (uint64_t)b), plan, h, w, out, b);
+        }
+        output_dims(plan, h, w, out_dims, out_size);
+        return ACL_SUCCESS;
+    }
+    size_t di = a->dataIndex;
     char where[192];
     snprintf(where, sizeof where, "input %zu '%s'", di, io[di].desc.name);
     size_t need = AIPP_HEADER_BYTES + (size_t)n * AIPP_BATCH_BYTES; /* n is the AippData input's batch: small */
@@ -708,7 +787,6 @@ aclError emu_aipp_apply(const emu_aipp_plan *plan, const emu_io *io, const aclli
                         in[di].size, (long long)n, need);
     }
     const uint8_t *d = in[di].data;
-    aipp_common c = {0};
     aclError err = read_common(d, plan, where, &c, func);
     if (err) return err;
     uint64_t per_image = source_bytes(&c), total;
@@ -726,7 +804,9 @@ aclError emu_aipp_apply(const emu_aipp_plan *plan, const emu_io *io, const aclli
         aipp_element e = {0};
         err = read_element(d + AIPP_HEADER_BYTES + b * AIPP_BATCH_BYTES, &c, plan, b, where, &e, func);
         if (err) return err;
-        apply_image(&c, &e, (const uint8_t *)in[ii].data + (size_t)(per_image * (uint64_t)b), plan, out, b);
+        apply_image(&c, &e, (const uint8_t *)in[ii].data + (size_t)(per_image * (uint64_t)b), plan, a->dims[2],
+                    a->dims[3], out, b);
     }
+    output_dims(plan, a->dims[2], a->dims[3], out_dims, out_size);
     return ACL_SUCCESS;
 }
