@@ -471,7 +471,13 @@ class Executor:
                 nbytes = x.nbytes
                 if x.dtype != slot.dtype:
                     raise TypeError("input '%s' is %s, the model takes %s" % (slot.info.name, x.dtype, slot.dtype))
-                if slot.dynamic:
+                if slot is self._aipp_slot:  # source images, [batch, bytes] (1-D: one image); smaller than the most
+                    if slot.dynamic:
+                        batch = batch or (int(x.shape[0]) if x.ndim >= 2 else 1)
+                    if nbytes > slot.nbytes * max(self._gears or (1,)):
+                        raise ValueError("input '%s' holds %d bytes; the model takes at most %d" % (
+                            slot.info.name, nbytes, slot.nbytes * max(self._gears or (1,))))
+                elif slot.dynamic:
                     if nbytes % slot.sample or (x.ndim == len(slot.shape) and x.shape[1:] != slot.shape[1:]
                                                 and slot.info.format_name != "NHWC"):
                         raise ValueError("input '%s' has shape %s; the model takes %s" % (slot.info.name, x.shape,
@@ -554,15 +560,15 @@ class Executor:
         images = [aipp] if isinstance(aipp, Mapping) else list(aipp)
         if self._aipp_given is not None and images == self._aipp_given:
             return
+        given = [dict(p) for p in images]
         batch = (model.inputs[model.aipp_data_input].nbytes - AIPP_HEADER_BYTES) // AIPP_BATCH_BYTES
-        if len(images) == 1:
-            images = images * batch
-        if len(images) != batch:
-            raise ValueError("model %d takes %d image(s): give one aipp= parameter set, or %d; got %d" % (
+        if not 1 <= len(images) <= batch:
+            raise ValueError("model %d takes %d image(s): give 1 to %d aipp= parameter sets; got %d" % (
                 model.id, batch, batch, len(images)))
+        images = images + images[-1:] * (batch - len(images))  # the block holds the largest batch's
         resolved = [AippParams(dict(p, aipp_mode="static"), source="aipp=").resolve(model.aipp_chw) for p in images]
         write_dynamic_aipp(model.id, self._in_ds, model.aipp_data_input, resolved)
-        self._aipp_given = [dict(p) for p in images]
+        self._aipp_given = given
 
     def execute(self, inputs: Sequence[Any], out: Optional[Sequence[np.ndarray]] = None, *,
                 hw: Optional[Tuple[int, int]] = None, dims: Optional[Sequence[int]] = None,

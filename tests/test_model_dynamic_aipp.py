@@ -619,3 +619,52 @@ def test_model_object_takes_aipp_parameters(device: Any, tmp_path: Path) -> None
     with acllite.Model(str(identity_model(tmp_path / "plain.onnx", 1)), device) as plain:
         with pytest.raises(ValueError, match="has no dynamic AIPP input"):
             plain.execute([np.zeros((1, 3, H, W), np.float32)], aipp=p)
+
+
+def test_dynamic_aipp_with_batch_gears(acl: Any, tmp_path: Path) -> None:
+    """--dynamic_batch_size with aipp_mode: dynamic: the AippData input holds the largest gear's parameters (the set
+    is created with the largest batch, as ACL requires) and each execution applies the first `batch` of them; the
+    raw API and acllite.Model, each gear against the static model."""
+    import acllite
+    import onnx
+
+    src = identity_model(tmp_path / "n.onnx", 1)
+    model = onnx.load(str(src))
+    for vi in list(model.graph.input) + list(model.graph.output):
+        vi.type.tensor_type.shape.dim[0].dim_param = "N"
+    onnx.save(model, str(src))
+    conf = tmp_path / "dyn.cfg"
+    conf.write_text("aipp_op {\n aipp_mode: dynamic\n max_src_image_size: 200\n}\n")
+    om = atc.convert(str(src), str(tmp_path / "batched"), insert_op_conf=str(conf), input_shape="x:-1,3,%d,%d" % (H, W),
+                     dynamic_batch_size="1,2,4")
+    params = [yuv_params(x=2 * (b % 3), mean=(b, 2 * b, 3 * b)) for b in range(4)]
+    images = [image_bytes(p, 30 + b) for b, p in enumerate(params)]
+    want = [run_static(tmp_path, p, image, "g%d" % b) for b, (p, image) in enumerate(zip(params, images))]
+    mid = load(om)
+    raw = Raw([4 * 200, data_size(4), 8], [4 * 4 * 3 * H * W])
+    a = make_set(params)
+    try:
+        assert data_size(4) == 64 + 96 * 4
+        put(raw.ptrs[0], np.concatenate(images))
+        ok(lib.aclmdlSetInputAIPP(mid, raw.inp, 1, a), "aclmdlSetInputAIPP")
+        for batch in (1, 2, 4):
+            ok(lib.aclmdlSetDynamicBatchSize(mid, raw.inp, 2, batch), "aclmdlSetDynamicBatchSize")
+            ok(lib.aclmdlExecute(mid, raw.inp, raw.out), "aclmdlExecute at batch %d" % batch)
+            got = get(raw.ptrs[3], np.float32, (batch, 3, H, W))
+            for b in range(batch):
+                np.testing.assert_array_equal(got[b:b + 1], want[b])
+        small = make_set(params[:2])  # the set must hold the largest gear's images
+        try:
+            expect_error(ACL_ERROR_INVALID_PARAM, "create it with that batchSize", lib.aclmdlSetInputAIPP, mid,
+                         raw.inp, 1, small, func="aclmdlSetInputAIPP")
+        finally:
+            ok(lib.aclmdlDestroyAIPP(small))
+    finally:
+        ok(lib.aclmdlDestroyAIPP(a))
+        raw.close()
+        ok(lib.aclmdlUnload(mid))
+    with acllite.Device(0) as dev, acllite.Model(str(om), dev) as m:
+        got = m.execute([np.stack(images[:2])], aipp=params[:2])[0]
+        np.testing.assert_array_equal(got, np.concatenate(want[:2]))
+        got = m.execute([np.stack(images)], aipp=params)[0]
+        np.testing.assert_array_equal(got, np.concatenate(want))

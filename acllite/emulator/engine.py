@@ -308,6 +308,7 @@ def acllite_py_model_aipp_input(handle, index, aipp):
     n, c, h, w = (dims[0], dims[3], dims[1], dims[2]) if nhwc else tuple(dims)
     if t.dynamic_aipp is not None:
         aipp.kind, aipp.dataIndex = 1, int(record["data_index"])  # ACLLITE_EMU_AIPP_DYNAMIC
+        n = int(record.get("max_batch", n))  # batch gears: the parameters are the largest gear's
         aipp.maxSrcImageSize = int(record["max_src_image_size"])
     else:
         aipp.kind, h, w = 2, 0, 0  # ACLLITE_EMU_AIPP_STATIC_GEARED: the gear gives the size

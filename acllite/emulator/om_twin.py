@@ -28,7 +28,7 @@ from ..formats import om
 from ..formats import onnx as onnx_format
 from ..formats.om._modeldef import tensor_bytes
 from ..formats.om._types import dtype_name, numpy_dtype
-from ..formats.onnx import DYNAMIC_TENSOR_NAME, TensorDesc
+from ..formats.onnx import DYNAMIC_AIPP_NAME, DYNAMIC_TENSOR_NAME, TensorDesc
 from ._extern import extern
 from .checks import om_from_memory, validate
 from .models import ACL_ERROR_INTERNAL_ERROR, EngineError, Model, publish, write_message
@@ -97,7 +97,12 @@ def _read_twin(path: str, how: str, om_path: str) -> bytes:
 
 
 def _dynamic_index(inputs: Sequence[TensorDesc]) -> int:
-    return next((i for i, t in enumerate(inputs) if t.name == DYNAMIC_TENSOR_NAME or t.synthetic), -1)
+    """The input carrying the batch or gear: by its name, else the first synthetic one that does not carry dynamic
+    AIPP parameters."""
+    named = next((i for i, t in enumerate(inputs) if t.name == DYNAMIC_TENSOR_NAME), -1)
+    if named >= 0:
+        return named
+    return next((i for i, t in enumerate(inputs) if t.synthetic and not t.name.startswith(DYNAMIC_AIPP_NAME)), -1)
 
 
 def _without_session(desc: om.OmModel, missing: EngineError) -> Model:

@@ -195,12 +195,15 @@ def _apply_metadata(proto: Any, inputs: List[TensorDesc],
         except (ValueError, KeyError, TypeError) as exc:
             raise OnnxError(ACL_ERROR_PARSE_MODEL, "input '%s': unreadable dynamic AIPP record (%s)" % (
                 t.name, exc)) from None
-        if len(model_dims) != 4 or model_dims[0] < 1 or max_bytes < 1:
+        batch_geared = model_dims[:1] == (-1,) and META_DYNAMIC_BATCH in meta
+        if len(model_dims) != 4 or (model_dims[0] < 1 and not batch_geared) or max_bytes < 1 or \
+                min(model_dims[1:]) < 1:
             raise OnnxError(ACL_ERROR_PARSE_MODEL, "input '%s': bad dynamic AIPP record %r" % (t.name, record))
         n, (c, h, w) = model_dims[0], (model_dims[3], model_dims[1], model_dims[2]) if nhwc else model_dims[1:]
         record["chw"] = (c, h, w)
-        # described as the device describes it: N source images of at most max_src_image_size bytes (uint8)
-        t.graph_dims, t.dims, t.size, t.dynamic_aipp = t.dims, (n, h, w, c), n * max_bytes, record
+        # described as the device describes it: N source images of at most max_src_image_size bytes (uint8); with
+        # batch gears, the size of one (the emulator sizes the buffer for the largest gear)
+        t.graph_dims, t.dims, t.size, t.dynamic_aipp = t.dims, (n, h, w, c), max(n, 1) * max_bytes, record
         t.dims_v2 = model_dims
         t.acl_dtype, t.dtype, t.acl_format = ACL_UINT8, np.uint8, ACL_FORMAT_NHWC
     if len(aipp_inputs) > 1:
@@ -210,11 +213,18 @@ def _apply_metadata(proto: Any, inputs: List[TensorDesc],
         assert record is not None
         record["data_index"] = len(inputs)
         n = int(record["model_dims"][0])
+        if n < 0:  # batch gears: parameters for the largest gear's images
+            try:
+                n = max(int(g) for g in meta[META_DYNAMIC_BATCH].split(","))
+            except (ValueError, TypeError):
+                raise OnnxError(ACL_ERROR_PARSE_MODEL, "unreadable dynamic batch gears %r" % (
+                    meta[META_DYNAMIC_BATCH],)) from None
+            record["max_batch"] = n
         inputs.append(TensorDesc(DYNAMIC_AIPP_NAME, ACL_UINT8, np.uint8, (64 + 96 * n,), acl_format=ACL_FORMAT_ND,
                                  synthetic=True))
     gears: Tuple[int, ...] = ()
-    if aipp_inputs and (META_DYNAMIC_BATCH in meta or META_SHAPE_GEARS in meta or META_SHAPE_RANGES in meta):
-        raise OnnxError(ACL_ERROR_PARSE_MODEL, "dynamic AIPP with gears or shape ranges is not emulated")
+    if aipp_inputs and (META_SHAPE_GEARS in meta or META_SHAPE_RANGES in meta):
+        raise OnnxError(ACL_ERROR_PARSE_MODEL, "dynamic AIPP with shape gears or shape ranges is not emulated")
     if META_DYNAMIC_BATCH in meta:
         try:
             gears = tuple(int(g) for g in meta[META_DYNAMIC_BATCH].split(","))

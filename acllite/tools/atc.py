@@ -274,10 +274,9 @@ def convert(model: str, output: str, insert_op_conf: Optional[str] = None, input
     if insert_op_conf and not gear_kind:
         for block in _aipp_blocks(insert_op_conf):
             if block.get("aipp_mode") == "dynamic":
-                if gears or ranged:
-                    raise AtcError("dynamic AIPP with --dynamic_batch_size or --input_shape_range is not supported "
-                                   "by acllite atc yet")
-                _record_dynamic_aipp(inputs, block, fmt, meta)
+                if ranged:
+                    raise AtcError("dynamic AIPP with --input_shape_range is not supported by acllite atc yet")
+                _record_dynamic_aipp(inputs, block, fmt, meta, bool(gears))
             else:
                 _insert_aipp(proto, inputs, block, fmt, meta)
     if gears:
@@ -576,9 +575,11 @@ def _related_input(inputs: List[Any], block: AippParams) -> Any:
     return inputs[block.rank]
 
 
-def _record_dynamic_aipp(inputs: List[Any], block: AippParams, fmt: str, meta: Dict[str, str]) -> None:
-    """Dynamic AIPP: the graph stays as it is; the engine preprocesses the input per execution with the parameters
-    of the AippData input it gets (:mod:`acllite.formats.aipp`). The record describes both inputs."""
+def _record_dynamic_aipp(inputs: List[Any], block: AippParams, fmt: str, meta: Dict[str, str],
+                         batch_gears: bool) -> None:
+    """Dynamic AIPP: the graph stays as it is; the emulator applies the parameters of the AippData input at each
+    execution (csrc/emu/model_aipp.c). The record describes both inputs. With batch gears the batch is -1: the
+    AippData input holds the largest gear's images, as ACL requires (aclmdlCreateAIPP with the largest batch)."""
     from onnx import TensorProto
 
     vi = _related_input(inputs, block)
@@ -586,7 +587,10 @@ def _record_dynamic_aipp(inputs: List[Any], block: AippParams, fmt: str, meta: D
     if elem not in (TensorProto.FLOAT, TensorProto.FLOAT16):
         raise AtcError("AIPP feeds input %r, which is not a float tensor" % vi.name)
     dims = _dims(vi)
-    if len(dims) != 4 or fmt == "ND" or not all(isinstance(d, int) and d > 0 for d in dims):
+    if batch_gears and dims and not isinstance(dims[0], int):
+        dims = [-1] + dims[1:]
+    if len(dims) != 4 or fmt == "ND" or not all(isinstance(d, int) and (d > 0 or (k == 0 and batch_gears))
+                                                for k, d in enumerate(dims)):
         raise AtcError("dynamic AIPP needs a static 4-D NCHW or NHWC input; %r is %s with --input_format=%s" % (
             vi.name, dims, fmt))
     if any(k.startswith(onnx_format.META_DYNAMIC_AIPP) for k in meta):

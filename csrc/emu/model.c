@@ -337,8 +337,8 @@ static aclError describe_model(const acllite_emu_model_engine *e, uint64_t handl
     }
     bool dynamic_aipp = m->aipp.input != SIZE_MAX && m->aipp.info.kind == ACLLITE_EMU_AIPP_DYNAMIC;
     bool geared_aipp = m->aipp.input != SIZE_MAX && m->aipp.info.kind == ACLLITE_EMU_AIPP_STATIC_GEARED;
-    if (!err && dynamic_aipp && (m->gears.batchCount || shaped || m->ranged)) {
-        err = emu_fail(ACL_ERROR_PARSE_MODEL, func, "dynamic AIPP with gears or shape ranges is not emulated");
+    if (!err && dynamic_aipp && (shaped || m->ranged)) {
+        err = emu_fail(ACL_ERROR_PARSE_MODEL, func, "dynamic AIPP with shape gears or shape ranges is not emulated");
     }
     if (!err && geared_aipp && gear_kind != ACLLITE_EMU_GEARS_IMAGE_SIZE) {
         err = emu_fail(ACL_ERROR_PARSE_MODEL, func, "input %zu: AIPP at the gear's size needs image size gears",

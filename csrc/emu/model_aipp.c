@@ -748,9 +748,9 @@ static void from_config(const aclAippInfo *info, int32_t src_w, int32_t src_h, i
                         {info->varReciChn0, info->varReciChn1, info->varReciChn2, info->varReciChn3}};
 }
 
-static void output_dims(const emu_aipp_plan *plan, int64_t h, int64_t w, int64_t dims[4], size_t *size) {
+static void output_dims(const emu_aipp_plan *plan, int64_t n, int64_t h, int64_t w, int64_t dims[4], size_t *size) {
     const acllite_emu_aipp_input *a = &plan->info;
-    int64_t n = a->dims[0], c = a->dims[1];
+    int64_t c = a->dims[1];
     int64_t nchw[4] = {n, c, h, w}, nhwc[4] = {n, h, w, c};
     memcpy(dims, a->channelsLast ? nhwc : nchw, sizeof nchw);
     *size = (size_t)(n * c * h * w) * (a->dataType == ACL_FLOAT16 ? 2 : 4); /* at most out_bytes (checked at load) */
@@ -775,8 +775,15 @@ aclError emu_aipp_apply(const emu_aipp_plan *plan, const emu_io *io, const aclli
         for (int64_t b = 0; b < n; b++) {
             apply_image(&c, &e, (const uint8_t *)in[ii].data + (size_t)(per_image * (uint64_t)b), plan, h, w, out, b);
         }
-        output_dims(plan, h, w, out_dims, out_size);
+        output_dims(plan, n, h, w, out_dims, out_size);
         return ACL_SUCCESS;
+    }
+    /* The block holds the parameters of the largest batch (batch gears: aclmdlCreateAIPP with the largest gear);
+     * the first `run` images, the chosen gear's, are applied. */
+    int64_t run = in[ii].dimCount ? in[ii].dims[0] : n;
+    if (run < 1 || run > n) {
+        return emu_fail(ACL_ERROR_MODEL_INPUT_NOT_MATCH, func, "input %zu '%s': a batch of %lld; the AIPP parameters "
+                        "hold %lld image(s)", ii, io[ii].desc.name, (long long)run, (long long)n);
     }
     size_t di = a->dataIndex;
     char where[192];
@@ -795,18 +802,18 @@ aclError emu_aipp_apply(const emu_aipp_plan *plan, const emu_io *io, const aclli
                         "more than the model's max_src_image_size %zu", ii, io[ii].desc.name, c.format, c.src_w,
                         c.src_h, (unsigned long long)per_image, a->maxSrcImageSize);
     }
-    if (!emu_mul64(per_image, (uint64_t)n, &total) || in[ii].size < total) {
+    if (!emu_mul64(per_image, (uint64_t)run, &total) || in[ii].size < total) {
         return emu_fail(ACL_ERROR_MODEL_INPUT_NOT_MATCH, func, "input %zu '%s': %lld image(s) of %llu bytes; its "
-                        "buffer holds %zu", ii, io[ii].desc.name, (long long)n, (unsigned long long)per_image,
+                        "buffer holds %zu", ii, io[ii].desc.name, (long long)run, (unsigned long long)per_image,
                         in[ii].size);
     }
-    for (int64_t b = 0; b < n; b++) {
+    for (int64_t b = 0; b < run; b++) {
         aipp_element e = {0};
         err = read_element(d + AIPP_HEADER_BYTES + b * AIPP_BATCH_BYTES, &c, plan, b, where, &e, func);
         if (err) return err;
         apply_image(&c, &e, (const uint8_t *)in[ii].data + (size_t)(per_image * (uint64_t)b), plan, a->dims[2],
                     a->dims[3], out, b);
     }
-    output_dims(plan, a->dims[2], a->dims[3], out_dims, out_size);
+    output_dims(plan, run, a->dims[2], a->dims[3], out_dims, out_size);
     return ACL_SUCCESS;
 }
