@@ -294,7 +294,7 @@ static void run_here(emu_stream *s) {
     bool skip;
     emu_task *t = task_take(s, &skip);
     pthread_mutex_unlock(&s->lock);
-    char message[1024];
+    char message[EMU_MSG_MAX];
     bool message_set;
     emu_message_save(message, sizeof message, &message_set);
     worker_of = s;
