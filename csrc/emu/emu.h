@@ -189,6 +189,10 @@ emu_stream *emu_stream_resolve_locked(aclrtStream stream, const char *func, aclE
 void emu_stream_unref(emu_stream *s);
 /* Queue fn(arg) on the stream; drop(arg) runs after it, or instead of it when the stream is destroyed first. */
 aclError emu_stream_enqueue(emu_stream *s, emu_task_fn fn, void *arg, emu_task_drop drop, const char *func);
+/* The same, for a task that may run on a thread that synchronizes the stream (a plain host thread waiting
+ * without a limit), when the worker has not started it: a task that does not care which thread runs it. */
+aclError emu_stream_enqueue_any_thread(emu_stream *s, emu_task_fn fn, void *arg, emu_task_drop drop,
+                                       const char *func);
 /* Wait for the tasks queued so far (timeout_ms < 0: no limit); returns the first error a task reported. */
 aclError emu_stream_sync(emu_stream *s, int32_t timeout_ms, const char *func);
 /* Wait for every stream of a device (its contexts' default streams too); timeout_ms < 0: no limit. */

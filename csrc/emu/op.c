@@ -1018,7 +1018,7 @@ static aclError enqueue(op_task *t, aclrtStream stream, const char *func) {
         task_free(t);
         return err;
     }
-    err = emu_stream_enqueue(s, run_task, t, drop_task, func); /* drops the task itself on failure */
+    err = emu_stream_enqueue_any_thread(s, run_task, t, drop_task, func); /* drops the task on failure */
     emu_stream_unref(s);
     return err;
 }

@@ -1,5 +1,6 @@
 /* Streams (ordered asynchronous task queues, one worker thread each), events and host callbacks. */
 #include <errno.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +15,8 @@ typedef struct emu_task {
     emu_task_drop drop;
     uint32_t id;     /* the stream's task number (aclrtGetThreadLastTaskId, exception infos) */
     uint32_t thread; /* the thread that queued it */
+    bool any_thread; /* a thread waiting for it in emu_stream_sync may run it itself (emu_stream_enqueue_any_thread) */
+    uint64_t queued_ns; /* when it was queued (any_thread tasks only) */
 } emu_task;
 
 struct emu_stream {
@@ -22,13 +25,16 @@ struct emu_stream {
     pthread_mutex_t lock;
     pthread_cond_t cond; /* new task, task done, stopping */
     emu_task *head, *tail;
-    uint64_t enqueued, completed;
+    uint64_t enqueued;
+    _Atomic uint64_t completed; /* read without the lock while a synchronize spins */
     aclError error; /* first error of an asynchronous task since the last synchronize */
     char error_message[1024];
     bool stopping;
     bool discard;        /* aclrtDestroyStreamForce: queued tasks are dropped, not run */
     bool stop_on_failure; /* aclrtSetStreamFailureMode(ACL_STOP_ON_FAILURE) */
     bool failed;         /* a task failed in that mode: later tasks are dropped, new ones refused */
+    bool running;        /* a task is running (on the worker or on a synchronizing thread): the next one waits */
+    atomic_uint taken;   /* tasks taken to run so far (read without the lock while the worker leaves one a moment) */
     uint32_t task_seq;
     int32_t id;          /* aclrtStreamGetId */
     uint32_t priority;   /* aclrtCreateStreamWithConfig */
@@ -99,37 +105,71 @@ static void deadline_after(struct timespec *ts, int32_t ms) {
     }
 }
 
+/* Take the head task to run it (s->lock held, a task queued, none running): the next one waits for it. */
+static emu_task *task_take(emu_stream *s, bool *skip) {
+    emu_task *t = s->head;
+    s->head = t->next;
+    if (!s->head) s->tail = NULL;
+    *skip = s->discard || s->failed; /* forced destroy, or stopped by an earlier failure */
+    s->running = true;
+    atomic_fetch_add(&s->taken, 1);
+    return t;
+}
+
+/* Run a task taken by task_take (s->lock not held), then account for it; returns with s->lock held. */
+static void task_run(emu_stream *s, emu_task *t, bool skip) {
+    aclError err = skip ? ACL_SUCCESS : t->fn(t->arg);
+    const char *msg = err ? emu_recent_message() : NULL;
+    if (t->drop) t->drop(t->arg);
+    if (err) {
+        char copy[sizeof s->error_message];
+        snprintf(copy, sizeof copy, "%s", msg ? msg : "asynchronous task failed");
+        emu_exception_report(t->id, s->id, t->thread, s->device, err); /* may replace the recent message */
+        pthread_mutex_lock(&s->lock);
+        if (!s->error) {
+            s->error = err;
+            memcpy(s->error_message, copy, sizeof copy);
+        }
+        if (s->stop_on_failure) s->failed = true;
+    } else {
+        pthread_mutex_lock(&s->lock);
+    }
+    free(t);
+    s->running = false;
+    s->completed++;
+    pthread_cond_broadcast(&s->cond);
+}
+
+/* How long the worker leaves a task that any thread may run (an operator: a Python callback, which holds the
+ * interpreter's lock while onnxruntime computes) to a thread that synchronizes the stream right after queueing it,
+ * as a program that launches an operator and waits for it does. Run by the worker, the task would keep that thread
+ * from even returning from the launch (it needs the interpreter's lock back), then hand the lock and the result
+ * over: two more thread wake-ups. Starting the task this much later on the worker is within what launching a
+ * kernel on a device costs; the worker yields its CPU meanwhile. */
+#define HANDOVER_GRACE_NS 20000u
+
 static void *stream_worker(void *arg) {
     emu_stream *s = arg;
     worker_of = s;
     pthread_mutex_lock(&s->lock);
     for (;;) {
-        while (!s->head && !s->stopping) pthread_cond_wait(&s->cond, &s->lock);
+        /* a task a synchronizing thread runs is waited for, even when stopping (destroy runs every task first) */
+        while (s->running || (!s->head && !s->stopping)) pthread_cond_wait(&s->cond, &s->lock);
         if (!s->head) break;
-        emu_task *t = s->head;
-        s->head = t->next;
-        if (!s->head) s->tail = NULL;
-        bool skip = s->discard || s->failed; /* forced destroy, or stopped by an earlier failure */
-        pthread_mutex_unlock(&s->lock);
-        aclError err = skip ? ACL_SUCCESS : t->fn(t->arg);
-        const char *msg = err ? emu_recent_message() : NULL;
-        if (t->drop) t->drop(t->arg);
-        if (err) {
-            char copy[sizeof s->error_message];
-            snprintf(copy, sizeof copy, "%s", msg ? msg : "asynchronous task failed");
-            emu_exception_report(t->id, s->id, t->thread, s->device, err); /* may replace the recent message */
-            pthread_mutex_lock(&s->lock);
-            if (!s->error) {
-                s->error = err;
-                memcpy(s->error_message, copy, sizeof copy);
+        if (s->head->any_thread && !s->stopping) {
+            uint64_t until = s->head->queued_ns + HANDOVER_GRACE_NS;
+            if (emu_now_ns() < until) {
+                unsigned seen = atomic_load(&s->taken);
+                pthread_mutex_unlock(&s->lock);
+                while (atomic_load(&s->taken) == seen && emu_now_ns() < until) sched_yield();
+                pthread_mutex_lock(&s->lock);
+                continue;
             }
-            if (s->stop_on_failure) s->failed = true;
-        } else {
-            pthread_mutex_lock(&s->lock);
         }
-        free(t);
-        s->completed++;
-        pthread_cond_broadcast(&s->cond);
+        bool skip;
+        emu_task *t = task_take(s, &skip);
+        pthread_mutex_unlock(&s->lock);
+        task_run(s, t, skip);
     }
     pthread_mutex_unlock(&s->lock);
     return NULL;
@@ -147,6 +187,8 @@ emu_stream *emu_stream_create_locked(emu_context *ctx, const char *func, aclErro
     pthread_mutex_init(&s->lock, NULL);
     pthread_cond_init(&s->cond, NULL);
     atomic_init(&s->refs, 1);
+    atomic_init(&s->taken, 0);
+    atomic_init(&s->completed, 0);
     if (pthread_create(&s->worker, NULL, stream_worker, s) != 0) {
         free(s);
         *err = emu_fail(ACL_ERROR_RT_NO_STREAM_RESOURCE, func, "cannot start the stream's worker thread");
@@ -203,13 +245,14 @@ emu_stream *emu_stream_resolve_locked(aclrtStream stream, const char *func, aclE
     return s;
 }
 
-aclError emu_stream_enqueue(emu_stream *s, emu_task_fn fn, void *arg, emu_task_drop drop, const char *func) {
+static aclError enqueue(emu_stream *s, emu_task_fn fn, void *arg, emu_task_drop drop, bool any_thread,
+                       const char *func) {
     emu_task *t = malloc(sizeof *t);
     if (!t) {
         if (drop) drop(arg);
         return emu_fail(ACL_ERROR_BAD_ALLOC, func, "out of host memory");
     }
-    *t = (emu_task){NULL, fn, arg, drop, 0, emu_thread_id()};
+    *t = (emu_task){NULL, fn, arg, drop, 0, emu_thread_id(), any_thread, any_thread ? emu_now_ns() : 0};
     pthread_mutex_lock(&s->lock);
     if (s->stopping || s->failed) {
         bool failed = !s->stopping;
@@ -231,12 +274,65 @@ aclError emu_stream_enqueue(emu_stream *s, emu_task_fn fn, void *arg, emu_task_d
     return ACL_SUCCESS;
 }
 
+aclError emu_stream_enqueue(emu_stream *s, emu_task_fn fn, void *arg, emu_task_drop drop, const char *func) {
+    return enqueue(s, fn, arg, drop, false, func);
+}
+
+aclError emu_stream_enqueue_any_thread(emu_stream *s, emu_task_fn fn, void *arg, emu_task_drop drop,
+                                       const char *func) {
+    return enqueue(s, fn, arg, drop, true, func);
+}
+
+/* Run the stream's next task on the calling thread, which waits for it anyway (s->lock held; returns with it
+ * held). Handing a task to the worker and back costs two thread wake-ups, tens of microseconds each when the CPUs
+ * idle (a halted virtual CPU); a thread that synchronizes runs the task itself when the worker has not started
+ * it yet. That is not observable: the launch returned at once, the tasks still run one at a time in order, and
+ * the caller was going to block until this one had run. The task runs as on its worker: it sees the stream as
+ * the one it runs on (no waiting for or destroying it from inside) and leaves the caller's recent error message
+ * as it was; a failure is reported by this synchronize, as the worker would have. */
+static void run_here(emu_stream *s) {
+    bool skip;
+    emu_task *t = task_take(s, &skip);
+    pthread_mutex_unlock(&s->lock);
+    char message[EMU_MSG_MAX];
+    bool message_set;
+    emu_message_save(message, sizeof message, &message_set);
+    worker_of = s;
+    task_run(s, t, skip);
+    worker_of = NULL;
+    emu_message_restore(message, message_set);
+}
+
+/* How long a synchronize polls for the stream's progress before it sleeps: about what being woken costs on an
+ * idle virtual machine (a halted virtual CPU: tens of microseconds), so that waiting for a short task costs at
+ * most twice what sleeping would; the polling thread yields its CPU to any other runnable thread. */
+#define SYNC_SPIN_NS 50000u
+
 aclError emu_stream_sync(emu_stream *s, int32_t timeout_ms, const char *func) {
     struct timespec deadline;
     if (timeout_ms > 0) deadline_after(&deadline, timeout_ms);
     pthread_mutex_lock(&s->lock);
     uint64_t target = s->enqueued;
+    /* only a plain host thread that waits without a limit runs tasks itself (a limit could not be kept while it
+     * runs one; a thread running a task or an engine callback is in the middle of something else) */
+    bool may_run = timeout_ms < 0 && !worker_of && !emu_in_callback();
+    uint64_t spin_end = 0;
     while (s->completed < target) {
+        if (may_run && !s->running && s->head && s->head->any_thread) {
+            run_here(s);
+            continue;
+        }
+        if (timeout_ms != 0) {
+            uint64_t now = emu_now_ns();
+            if (!spin_end) spin_end = now + SYNC_SPIN_NS;
+            if (now < spin_end) {
+                uint64_t seen = s->completed;
+                pthread_mutex_unlock(&s->lock);
+                while (s->completed == seen && emu_now_ns() < spin_end) sched_yield();
+                pthread_mutex_lock(&s->lock);
+                continue;
+            }
+        }
         if (timeout_ms == 0 ||
             (timeout_ms > 0 && pthread_cond_timedwait(&s->cond, &s->lock, &deadline) == ETIMEDOUT)) {
             uint64_t left = target - s->completed;
