@@ -211,6 +211,14 @@ def acl(request: Any) -> Any:
     assert remaining == ZERO_COUNTS, "alive after aclFinalize: %s" % remaining
 
 
+@pytest.fixture
+def device(acl: Any) -> Any:
+    """acllite.Device(0) on the acl fixture's initialization (closed at the end)."""
+    dev = acllite.Device(0)
+    yield dev
+    dev.close()
+
+
 _LOG_CALLBACKS: List[Any] = []  # ffi callbacks stay alive for the process: a worker may still be inside one
 
 

@@ -45,13 +45,6 @@ def resolved(cfg: str, chw: Sequence[int] = (3, 8, 8), index: int = 0) -> Dict[s
     return parse_aipp_text(cfg)[index].resolve(tuple(chw))  # type: ignore[arg-type]
 
 
-@pytest.fixture
-def device(acl: Any) -> Any:
-    dev = acllite.Device(0)
-    yield dev
-    dev.close()
-
-
 def run(device: Any, path: Path, *inputs: np.ndarray) -> List[np.ndarray]:
     with acllite.Model(path, device) as model:
         return model.execute(list(inputs))

@@ -40,13 +40,6 @@ def pillow_y(jpeg: bytes) -> np.ndarray:
 
 
 @pytest.fixture
-def device(acl: Any) -> Any:
-    dev = acllite.Device(0)
-    yield dev
-    dev.close()
-
-
-@pytest.fixture
 def ip(device: Any) -> Any:
     with ImageProcessor(device) as p:
         yield p

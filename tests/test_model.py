@@ -490,13 +490,6 @@ def test_engine_threads_setting_is_validated() -> None:
 # ------------------------------------------------------------------------------------- acllite.Model
 
 
-@pytest.fixture
-def device(acl: Any) -> Any:
-    dev = acllite.Device(0)
-    yield dev
-    dev.close()
-
-
 def test_model_object_describes_and_executes(device: Any, tmp_path: Path) -> None:
     path = tmp_path / "two.onnx"
     path.write_bytes(two_io_model())

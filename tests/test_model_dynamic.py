@@ -315,13 +315,6 @@ def test_gear_models_leave_nothing_alive(acl: Any, tmp_path: Path) -> None:
 # ------------------------------------------------------------------------------------------ the objects
 
 
-@pytest.fixture
-def device(acl: Any) -> Any:
-    dev = acllite.Device(0)
-    yield dev
-    dev.close()
-
-
 def test_model_object_runs_hw_gears(device: Any, tmp_path: Path) -> None:
     path = atc.convert(str(hw_model(tmp_path)), str(tmp_path / "hw"), input_shape="x:1,3,-1,-1",
                        dynamic_image_size=";".join("%d,%d" % g for g in HW_GEARS))
@@ -574,6 +567,18 @@ def test_input_dims_v2_is_the_model_side_of_static_aipp(acl: Any, tmp_path: Path
         ok(lib.aclmdlUnload(model_id))
 
 
+def _release_pyacl(acl: Any, made: List[Any]) -> None:
+    """Destroy what a pyACL program made ((pointer, data buffer) pairs and datasets), then reset and finalize."""
+    for item in made:
+        if isinstance(item, tuple):
+            acl.destroy_data_buffer(item[1])
+            acl.rt.free(item[0])
+        else:
+            acl.mdl.destroy_dataset(item)
+    acl.rt.reset_device(0)
+    acl.finalize()
+
+
 def test_pyacl_dynamic_hw_and_dims_programs(tmp_path: Path) -> None:
     """The calls of the samples' dynamic-HW program (get_input_index_by_name, get_dynamic_hw, set_dynamic_hw_size,
     execute) and of a dims program (get_input_dynamic_gear_count, get_input_dynamic_dims, set_input_dynamic_dims)
@@ -644,14 +649,7 @@ def test_pyacl_dynamic_hw_and_dims_programs(tmp_path: Path) -> None:
         assert acl.mdl.destroy_desc(desc) == 0
         assert acl.mdl.unload(model_id) == 0
     finally:
-        for item in made:
-            if isinstance(item, tuple):
-                acl.destroy_data_buffer(item[1])
-                acl.rt.free(item[0])
-            else:
-                acl.mdl.destroy_dataset(item)
-        acl.rt.reset_device(0)
-        acl.finalize()
+        _release_pyacl(acl, made)
 
 
 def test_pyacl_reserved_index_minus_one(tmp_path: Path) -> None:
@@ -728,14 +726,7 @@ def test_pyacl_shape_range_program(tmp_path: Path) -> None:
         assert acl.mdl.destroy_desc(desc) == 0
         assert acl.mdl.unload(model_id) == 0
     finally:
-        for item in made:
-            if isinstance(item, tuple):
-                acl.destroy_data_buffer(item[1])
-                acl.rt.free(item[0])
-            else:
-                acl.mdl.destroy_dataset(item)
-        acl.rt.reset_device(0)
-        acl.finalize()
+        _release_pyacl(acl, made)
 
 
 # ------------------------------------------------------------------------- static AIPP at image size gears

@@ -573,15 +573,6 @@ def test_random_blocks_never_read_out_of_bounds(acl: Any, tmp_path: Path) -> Non
 # ------------------------------------------------------------------------------- acllite.Model (aipp=)
 
 
-@pytest.fixture
-def device(acl: Any) -> Any:
-    import acllite
-
-    dev = acllite.Device(0)
-    yield dev
-    dev.close()
-
-
 def test_model_object_takes_aipp_parameters(device: Any, tmp_path: Path) -> None:
     """acllite.Model runs a dynamic-AIPP model with aipp= (a static configuration's keys, ATC's defaults): the same
     outputs as the static model built with the same configuration; the parameters stay for the next calls; one

@@ -76,7 +76,7 @@ TESTS: Dict[str, Tuple[str, ...]] = {
     "csrc/emu/model_load.c": (_R2, "tests/test_model_load.py", "tests/test_om_atc.py", _MATRIX),
     "csrc/emu/model_dynamic.c": (_R2, "tests/test_model_dynamic.py", "tests/test_gear_order.py", _MATRIX,
                                  "tests/test_model.py"),
-    "csrc/emu/model_aipp.c": (_R2, "tests/test_model_dynamic_aipp.py", _MATRIX),
+    "csrc/emu/model_aipp.c": (_R2, "tests/test_model_dynamic_aipp.py", "tests/test_model_dynamic.py", _MATRIX),
     "csrc/emu/dvpp_vpc_ops.c": (_R2, "tests/test_dvpp_vpc_ops.py", "tests/test_dvpp_null_data.py", _MATRIX),
     # round two's Python
     "acllite/emulator": (_R2, "tests/test_model.py", "tests/test_reliability_py.py", _MATRIX),
@@ -90,6 +90,7 @@ TESTS: Dict[str, Tuple[str, ...]] = {
                                     "tests/test_tensor_desc.py", _MATRIX),
     "acllite/formats/om/_writer.py": (_R2, "tests/test_om_writer.py", "tests/test_om.py"),
     "acllite/video.py": (_R2, "tests/test_video_objects.py", "tests/test_video_vdec.py"),
+    "acllite/dynamic_aipp.py": (_R2, "tests/test_model_dynamic_aipp.py"),
     "acllite/_lifecycle.py": (_R2, "tests/test_lifecycle.py", "tests/test_reliability_py.py", "tests/test_objects.py"),
     # the objects
     "acllite/runtime.py": ("tests/test_objects.py", _MATRIX, "tests/test_lifecycle.py"),
