@@ -308,6 +308,8 @@ def test_block_written_by_hand_is_checked_at_execution(acl: Any, tmp_path: Path)
                  (with_i32(64 + 12, -2), "the crop 8x6 at (2, -2) is not inside"),
                  (with_i32(8, 0), "a source image of 0x8"),
                  (with_i32(8, 2 ** 31 - 2), "bytes, more than the model's max_src_image_size 4096")]
+        cases.append((with_i32(8, 13), "a source image of 13x8 (YUV420SP needs a positive, even width and height)"))
+        cases.append((with_i32(12, 0), "a source image of 12x0"))
         padded = with_i32(64 + 40, -1)
         padded[64 + 2] = 1
         cases.append((padded, "negative padding (top -1"))
@@ -415,6 +417,10 @@ def test_set_input_misuse(acl: Any, tmp_path: Path) -> None:
         expect_error(ACL_ERROR_GE_AIPP_NOT_EXIST, "input 1 'ascend_dynamic_aipp_data' of model %d has no dynamic "
                      "AIPP input attached" % mid, lib.aclmdlSetAIPPByInputIndex, mid, raw.inp, 1, a,
                      func="aclmdlSetAIPPByInputIndex")
+        expect_error(ACL_ERROR_INVALID_PARAM, "index 5 out of range", lib.aclmdlSetAIPPByInputIndex, mid, raw.inp,
+                     5, a, func="aclmdlSetAIPPByInputIndex")
+        expect_error(100011, "model id %d is not loaded" % (mid + 100), lib.aclmdlSetAIPPByInputIndex, mid + 100,
+                     raw.inp, 0, a, func="aclmdlSetAIPPByInputIndex")  # ACL_ERROR_INVALID_MODEL_ID
         expect_error(ACL_ERROR_INVALID_PARAM, "no input format: call aclmdlSetAIPPInputFormat first",
                      lib.aclmdlSetInputAIPP, mid, raw.inp, 1, empty, func="aclmdlSetInputAIPP")
         expect_error(ACL_ERROR_INVALID_PARAM, "holds 2 batch(es) (256 bytes); the model's AippData input "
@@ -539,6 +545,48 @@ def test_pyacl_flow_equals_static(acl: Any, tmp_path: Path) -> None:
         assert pyacl.mdl.unload(model_id) == 0
 
 
+def test_the_block_in_the_aippdata_input_is_the_devices_layout(acl: Any, tmp_path: Path) -> None:
+    """aclmdlSetInputAIPP writes CANN's kAippDynamicPara layout: the fields at their offsets, little-endian, and the
+    reserved bytes (header 5-7 and 46-63, each element's 4-7 and 80-95) zero."""
+    mid = load(dynamic_om(tmp_path, 2))
+    raw = Raw([4096 * 2, data_size(2)], [4 * 2 * 3 * H * W])
+    params = [yuv_params(), yuv_params(x=4, mean=(7, 8, 9), mn=(0.25, 0.5, 1.0), var=(2.0, 4.0, 0.5))]
+    a = make_set(params)
+    try:
+        ok(lib.aclmdlSetInputAIPP(mid, raw.inp, 1, a))
+        block = get(raw.ptrs[1], np.uint8, (data_size(2),))
+        head = block[:64]
+        assert list(head[:5]) == [YUV420SP, 1, 0, 0, 2]  # format, CSC, RB/UV swap, AX swap, batch
+        assert np.frombuffer(head[8:16].tobytes(), "<i4").tolist() == [12, 8]
+        assert np.frombuffer(head[16:34].tobytes(), "<i2").tolist() == [v for row in YUV_CSC for v in row]
+        assert list(head[40:46]) == [16, 128, 128, 16, 128, 128]  # output biases, input biases
+        assert not head[5:8].any() and not head[46:].any()
+        for b, p in enumerate(params):
+            e = block[64 + 96 * b: 64 + 96 * (b + 1)]
+            assert list(e[:4]) == [1, 0, 0, 0] and not e[4:8].any() and not e[80:].any()
+            assert np.frombuffer(e[8:24].tobytes(), "<i4").tolist() == [p["load_start_pos_w"], 0, W, H]
+            assert np.frombuffer(e[56:64].tobytes(), "<i2").tolist() == [p["mean_chn_%d" % i] for i in range(3)] + [0]
+            assert np.frombuffer(e[64:72].tobytes(), "<f2").tolist() == [p["min_chn_%d" % i] for i in range(3)] + [0]
+            assert np.frombuffer(e[72:80].tobytes(), "<f2").tolist() == [p["var_reci_chn_%d" % i]
+                                                                         for i in range(3)] + [1.0]
+    finally:
+        ok(lib.aclmdlDestroyAIPP(a))
+        raw.close()
+        ok(lib.aclmdlUnload(mid))
+
+
+def test_write_dynamic_aipp_refuses_a_set_the_runtime_cannot_create(acl: Any, tmp_path: Path) -> None:
+    """acllite.dynamic_aipp: aclmdlCreateAIPP refusing (more than 127 images) raises its AclError."""
+    import acllite
+    from acllite.dynamic_aipp import write_dynamic_aipp
+    from acllite.formats.aipp import AippParams
+
+    p = AippParams(dict(yuv_params(), aipp_mode="static")).resolve((3, H, W))
+    with pytest.raises(acllite.AclError) as info:
+        write_dynamic_aipp(0, ffi.NULL, 1, [p] * 128)
+    assert info.value.code == ACL_ERROR_INVALID_PARAM and "aclmdlCreateAIPP" in str(info.value)
+
+
 def test_random_blocks_never_read_out_of_bounds(acl: Any, tmp_path: Path) -> None:
     """Parameter blocks of random bytes (a valid block with random fields overwritten): every execution either
     runs or is refused with one of the execution-time codes; the ASan build of CI checks that nothing is read or
@@ -580,6 +628,8 @@ def test_model_object_takes_aipp_parameters(device: Any, tmp_path: Path) -> None
     import acllite
 
     p, q = yuv_params(), yuv_params(x=4, y=2, mean=(1, 2, 3), mn=(0.0, 0.25, 8.0), var=(1.0, 0.125, 4.0))
+    for params in (p, q):  # every CSC argument counts
+        params.update(input_bias_0=10, input_bias_1=120, input_bias_2=136)
     images = [image_bytes(p, 21), image_bytes(q, 22)]
     want = [run_static(tmp_path, params, image, "m%d" % k) for k, (params, image) in enumerate(zip((p, q), images))]
     with acllite.Model(str(dynamic_om(tmp_path, 1)), device) as model:
@@ -599,6 +649,11 @@ def test_model_object_takes_aipp_parameters(device: Any, tmp_path: Path) -> None
             model.execute([images[0]], aipp=dict(p, load_start_pos_w=6))
         with pytest.raises(ValueError, match="takes 1 image"):
             model.execute([images[0]], aipp=[p, q])
+        # RGB888 with output biases, swap and padding (every CSC argument counts)
+        r = rgb_params()
+        r.update(output_bias_0=1, output_bias_1=2, output_bias_2=3, min_chn_2=0.5, var_reci_chn_1=0.25)
+        rgb = image_bytes(r, 23)
+        np.testing.assert_array_equal(model.execute([rgb], aipp=r)[0], run_static(tmp_path, r, rgb, "rgb"))
     # a batch of two with parameters of their own
     (tmp_path / "two").mkdir()
     with acllite.Model(str(dynamic_om(tmp_path / "two", 2)), device) as model:
@@ -659,3 +714,27 @@ def test_dynamic_aipp_with_batch_gears(acl: Any, tmp_path: Path) -> None:
         np.testing.assert_array_equal(got, np.concatenate(want[:2]))
         got = m.execute([np.stack(images)], aipp=params)[0]
         np.testing.assert_array_equal(got, np.concatenate(want))
+
+
+@pytest.mark.parametrize("fmt", ["YUV400_U8", "XRGB8888_U8"])
+def test_model_object_runs_every_dynamic_format(device: Any, tmp_path: Path, fmt: str) -> None:
+    """aipp= with YUV400 (one channel) and XRGB8888: the static model's outputs."""
+    import acllite
+
+    channels = 1 if fmt == "YUV400_U8" else 3
+    if fmt == "YUV400_U8":
+        p: Params = {"input_format": fmt, "src_image_size_w": W, "src_image_size_h": H, "mean_chn_0": 100,
+                     "var_reci_chn_0": 0.5}
+    else:
+        p = xrgb_params(True)
+    src = str(plain_model(tmp_path / "plain.onnx", channels, False, False))
+    conf = tmp_path / "static.cfg"
+    conf.write_text(static_conf(p))
+    dconf = tmp_path / "dynamic.cfg"
+    dconf.write_text("aipp_op {\n aipp_mode: dynamic\n max_src_image_size: 4096\n}\n")
+    image = image_bytes(p, 9)
+    with acllite.Model(str(atc.convert(src, str(tmp_path / "s"), insert_op_conf=str(conf))), device) as static, \
+            acllite.Model(str(atc.convert(src, str(tmp_path / "d"), insert_op_conf=str(dconf))), device) as dynamic:
+        want = static.execute([image])[0]
+        np.testing.assert_array_equal(dynamic.execute([image], aipp=p)[0], want)
+        assert np.abs(want).max() > 1

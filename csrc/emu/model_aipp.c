@@ -442,7 +442,7 @@ EMU_EXPORT aclError aclmdlSetInputAIPP(uint32_t modelId, aclmdlDataset *dataset,
                                        const aclmdlAIPP *aippParmsSet) {
     const char *func = "aclmdlSetInputAIPP";
     acllite_emu_tensor_desc desc;
-    size_t attached;
+    size_t attached = SIZE_MAX;
     aclError err = emu_model_aipp_input(modelId, index, &desc, &attached, func);
     if (err) return err;
     if (!emu_is_aipp_data_name(desc.name)) {
@@ -456,7 +456,7 @@ EMU_EXPORT aclError aclmdlSetAIPPByInputIndex(uint32_t modelId, aclmdlDataset *d
                                               const aclmdlAIPP *aippParmsSet) {
     const char *func = "aclmdlSetAIPPByInputIndex";
     acllite_emu_tensor_desc desc;
-    size_t attached;
+    size_t attached = SIZE_MAX;
     aclError err = emu_model_aipp_input(modelId, index, &desc, &attached, func);
     if (err) return err;
     if (attached == SIZE_MAX) {
