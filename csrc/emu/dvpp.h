@@ -52,6 +52,10 @@ typedef struct {
 
 /* ---- objects (dvpp_objects.c) ---- */
 /* Copy a live picture description's fields; error (message set) for NULL or a stale handle. */
+/* The emulator's DVPP objects (dvpp_objects.c): a live handle of kind (after checking initialization; NULL and
+ * dead handles refused with what named), and a new zeroed object of size registered as kind (NULL: failed, said). */
+aclError dvpp_live(const void *p, emu_handle_kind kind, const char *func, const char *what);
+void *dvpp_create(size_t size, emu_handle_kind kind, const char *func);
 aclError dvpp_pic_read(const acldvppPicDesc *desc, dvpp_pic *out, const char *func, const char *what);
 /* Keep a description alive for a queued task that writes it back; release with dvpp_pic_unref. Takes emu_lock. */
 aclError dvpp_pic_ref(acldvppPicDesc *desc, const char *func, const char *what);

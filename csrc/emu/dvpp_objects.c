@@ -88,7 +88,7 @@ static aclError lookup(const void *p, emu_handle_kind kind, const char *func, co
 }
 
 /* Look a handle up under emu_lock (after checking initialization). */
-static aclError live(const void *p, emu_handle_kind kind, const char *func, const char *what) {
+aclError dvpp_live(const void *p, emu_handle_kind kind, const char *func, const char *what) {
     aclError err = emu_require_init(func);
     if (err) return err;
     emu_lock();
@@ -97,7 +97,7 @@ static aclError live(const void *p, emu_handle_kind kind, const char *func, cons
     return err;
 }
 
-static void *create(size_t size, emu_handle_kind kind, const char *func) {
+void *dvpp_create(size_t size, emu_handle_kind kind, const char *func) {
     if (emu_require_init(func)) return NULL;
     void *p = calloc(1, size);
     if (!p) {
@@ -183,7 +183,7 @@ aclError dvpp_submit(aclrtStream stream, emu_task_fn fn, void *task, emu_task_dr
 /* ------------------------------------------------------------------------------------------ channels */
 
 EMU_EXPORT acldvppChannelDesc *acldvppCreateChannelDesc(void) {
-    acldvppChannelDesc *c = create(sizeof *c, EMU_H_DVPP_CHANNEL, "acldvppCreateChannelDesc");
+    acldvppChannelDesc *c = dvpp_create(sizeof *c, EMU_H_DVPP_CHANNEL, "acldvppCreateChannelDesc");
     if (c) {
         c->mode = DVPP_CHNMODE_VPC | DVPP_CHNMODE_JPEGD | DVPP_CHNMODE_JPEGE; /* every mode but PNGD by default */
         if (dvpp_soc()->pngd) c->mode |= DVPP_CHNMODE_PNGD;
@@ -194,7 +194,7 @@ EMU_EXPORT acldvppChannelDesc *acldvppCreateChannelDesc(void) {
 
 EMU_EXPORT aclError acldvppDestroyChannelDesc(acldvppChannelDesc *channelDesc) {
     const char *func = "acldvppDestroyChannelDesc";
-    aclError err = live(channelDesc, EMU_H_DVPP_CHANNEL, func, "channel description");
+    aclError err = dvpp_live(channelDesc, EMU_H_DVPP_CHANNEL, func, "channel description");
     if (err) return err;
     pthread_mutex_lock(&field_lock);
     bool created = channelDesc->created;
@@ -207,7 +207,7 @@ EMU_EXPORT aclError acldvppDestroyChannelDesc(acldvppChannelDesc *channelDesc) {
 }
 
 EMU_EXPORT uint64_t acldvppGetChannelDescChannelId(const acldvppChannelDesc *channelDesc) {
-    if (live(channelDesc, EMU_H_DVPP_CHANNEL, "acldvppGetChannelDescChannelId", "channel description")) return 0;
+    if (dvpp_live(channelDesc, EMU_H_DVPP_CHANNEL, "acldvppGetChannelDescChannelId", "channel description")) return 0;
     pthread_mutex_lock(&field_lock);
     uint64_t id = channelDesc->created ? channelDesc->id : 0;
     pthread_mutex_unlock(&field_lock);
@@ -216,7 +216,7 @@ EMU_EXPORT uint64_t acldvppGetChannelDescChannelId(const acldvppChannelDesc *cha
 
 EMU_EXPORT aclError acldvppSetChannelDescMode(acldvppChannelDesc *channelDesc, uint32_t mode) {
     const char *func = "acldvppSetChannelDescMode";
-    aclError err = live(channelDesc, EMU_H_DVPP_CHANNEL, func, "channel description");
+    aclError err = dvpp_live(channelDesc, EMU_H_DVPP_CHANNEL, func, "channel description");
     if (err) return err;
     if (mode == 0 || (mode & ~(uint32_t)DVPP_ALL_MODES)) {
         return emu_fail(ACL_ERROR_INVALID_PARAM, func,
@@ -233,7 +233,7 @@ EMU_EXPORT aclError acldvppSetChannelDescMode(acldvppChannelDesc *channelDesc, u
 
 EMU_EXPORT aclError acldvppCreateChannel(acldvppChannelDesc *channelDesc) {
     const char *func = "acldvppCreateChannel";
-    aclError err = live(channelDesc, EMU_H_DVPP_CHANNEL, func, "channel description");
+    aclError err = dvpp_live(channelDesc, EMU_H_DVPP_CHANNEL, func, "channel description");
     if (err) return err;
     emu_lock();
     emu_context *ctx = emu_current_context_locked(func, &err);
@@ -260,7 +260,7 @@ EMU_EXPORT aclError acldvppCreateChannel(acldvppChannelDesc *channelDesc) {
 
 EMU_EXPORT aclError acldvppDestroyChannel(acldvppChannelDesc *channelDesc) {
     const char *func = "acldvppDestroyChannel";
-    aclError err = live(channelDesc, EMU_H_DVPP_CHANNEL, func, "channel description");
+    aclError err = dvpp_live(channelDesc, EMU_H_DVPP_CHANNEL, func, "channel description");
     if (err) return err;
     pthread_mutex_lock(&field_lock);
     bool created = channelDesc->created;
@@ -271,7 +271,7 @@ EMU_EXPORT aclError acldvppDestroyChannel(acldvppChannelDesc *channelDesc) {
 }
 
 aclError dvpp_channel_check(const acldvppChannelDesc *channel, uint32_t mode, const char *func) {
-    aclError err = live(channel, EMU_H_DVPP_CHANNEL, func, "channel description");
+    aclError err = dvpp_live(channel, EMU_H_DVPP_CHANNEL, func, "channel description");
     if (err) return err;
     pthread_mutex_lock(&field_lock);
     bool created = channel->created;
@@ -291,7 +291,7 @@ aclError dvpp_channel_check(const acldvppChannelDesc *channel, uint32_t mode, co
 /* ------------------------------------------------------------------------------ picture descriptions */
 
 EMU_EXPORT acldvppPicDesc *acldvppCreatePicDesc(void) {
-    acldvppPicDesc *d = create(sizeof *d, EMU_H_DVPP_PIC, "acldvppCreatePicDesc");
+    acldvppPicDesc *d = dvpp_create(sizeof *d, EMU_H_DVPP_PIC, "acldvppCreatePicDesc");
     if (d) {
         d->f.format = PIXEL_FORMAT_YUV_400; /* the documented default */
         atomic_init(&d->refs, 1);
@@ -301,7 +301,7 @@ EMU_EXPORT acldvppPicDesc *acldvppCreatePicDesc(void) {
 
 EMU_EXPORT aclError acldvppDestroyPicDesc(acldvppPicDesc *picDesc) {
     const char *func = "acldvppDestroyPicDesc";
-    aclError err = live(picDesc, EMU_H_DVPP_PIC, func, "picture description");
+    aclError err = dvpp_live(picDesc, EMU_H_DVPP_PIC, func, "picture description");
     if (err) return err;
     if (picDesc->batch) {
         return emu_fail(ACL_ERROR_INVALID_PARAM, func, "picture description %p belongs to batch %p: destroy the "
@@ -320,7 +320,7 @@ EMU_EXPORT acldvppBatchPicDesc *acldvppCreateBatchPicDesc(uint32_t batchSize) {
                  "takes)", batchSize, DVPP_BATCH_MAX);
         return NULL;
     }
-    acldvppBatchPicDesc *b = create(sizeof *b + (size_t)batchSize * sizeof b->pics[0], EMU_H_DVPP_BATCH, func);
+    acldvppBatchPicDesc *b = dvpp_create(sizeof *b + (size_t)batchSize * sizeof b->pics[0], EMU_H_DVPP_BATCH, func);
     if (!b) return NULL;
     for (uint32_t i = 0; i < batchSize; i++) {
         acldvppPicDesc *d = acldvppCreatePicDesc();
@@ -336,7 +336,7 @@ EMU_EXPORT acldvppBatchPicDesc *acldvppCreateBatchPicDesc(uint32_t batchSize) {
 
 EMU_EXPORT acldvppPicDesc *acldvppGetPicDesc(acldvppBatchPicDesc *batchPicDesc, uint32_t index) {
     const char *func = "acldvppGetPicDesc";
-    if (live(batchPicDesc, EMU_H_DVPP_BATCH, func, "batch picture description")) return NULL;
+    if (dvpp_live(batchPicDesc, EMU_H_DVPP_BATCH, func, "batch picture description")) return NULL;
     if (index >= batchPicDesc->count) {
         emu_fail(ACL_ERROR_INVALID_PARAM, func, "index %u is past the batch's %u pictures", index,
                  batchPicDesc->count);
@@ -346,7 +346,7 @@ EMU_EXPORT acldvppPicDesc *acldvppGetPicDesc(acldvppBatchPicDesc *batchPicDesc, 
 }
 
 aclError dvpp_batch_count(const acldvppBatchPicDesc *batch, uint32_t *count, const char *func, const char *what) {
-    aclError err = live(batch, EMU_H_DVPP_BATCH, func, what);
+    aclError err = dvpp_live(batch, EMU_H_DVPP_BATCH, func, what);
     if (!err) *count = batch->count; /* fixed at creation */
     return err;
 }
@@ -385,7 +385,7 @@ aclError dvpp_pic_ref(acldvppPicDesc *desc, const char *func, const char *what) 
 }
 
 aclError dvpp_pic_read(const acldvppPicDesc *desc, dvpp_pic *out, const char *func, const char *what) {
-    aclError err = live(desc, EMU_H_DVPP_PIC, func, what);
+    aclError err = dvpp_live(desc, EMU_H_DVPP_PIC, func, what);
     if (err) return err;
     pthread_mutex_lock(&field_lock);
     *out = desc->f;
@@ -421,7 +421,7 @@ void dvpp_pic_write_back(acldvppPicDesc *desc, const dvpp_pic *f) {
 /* Setters and getters: one field each. */
 #define PIC_SETTER(NAME, TYPE, FIELD, CHECK)                                                                          \
     EMU_EXPORT aclError NAME(acldvppPicDesc *picDesc, TYPE value) {                                                  \
-        aclError err = live(picDesc, EMU_H_DVPP_PIC, #NAME, "picture description");                                  \
+        aclError err = dvpp_live(picDesc, EMU_H_DVPP_PIC, #NAME, "picture description");                               \
         if (err) return err;                                                                                         \
         CHECK;                                                                                                       \
         pthread_mutex_lock(&field_lock);                                                                             \
@@ -431,7 +431,7 @@ void dvpp_pic_write_back(acldvppPicDesc *desc, const dvpp_pic *f) {
     }
 #define PIC_GETTER(NAME, TYPE, FIELD, DEFAULT)                                                                        \
     EMU_EXPORT TYPE NAME(const acldvppPicDesc *picDesc) {                                                            \
-        if (live(picDesc, EMU_H_DVPP_PIC, #NAME, "picture description")) return DEFAULT;                             \
+        if (dvpp_live(picDesc, EMU_H_DVPP_PIC, #NAME, "picture description")) return DEFAULT;                          \
         pthread_mutex_lock(&field_lock);                                                                             \
         TYPE value = picDesc->f.FIELD;                                                                               \
         pthread_mutex_unlock(&field_lock);                                                                           \
@@ -459,7 +459,7 @@ PIC_GETTER(acldvppGetPicDescHeightStride, uint32_t, hstride, 0)
 PIC_GETTER(acldvppGetPicDescRetCode, uint32_t, retcode, 0)
 
 EMU_EXPORT void *acldvppGetPicDescData(const acldvppPicDesc *picDesc) {
-    if (live(picDesc, EMU_H_DVPP_PIC, "acldvppGetPicDescData", "picture description")) return NULL;
+    if (dvpp_live(picDesc, EMU_H_DVPP_PIC, "acldvppGetPicDescData", "picture description")) return NULL;
     pthread_mutex_lock(&field_lock);
     void *data = picDesc->f.data;
     pthread_mutex_unlock(&field_lock);
@@ -469,7 +469,7 @@ EMU_EXPORT void *acldvppGetPicDescData(const acldvppPicDesc *picDesc) {
 /* ------------------------------------------------------------------------------------------- configs */
 
 EMU_EXPORT acldvppRoiConfig *acldvppCreateRoiConfig(uint32_t left, uint32_t right, uint32_t top, uint32_t bottom) {
-    acldvppRoiConfig *r = create(sizeof *r, EMU_H_DVPP_ROI, "acldvppCreateRoiConfig");
+    acldvppRoiConfig *r = dvpp_create(sizeof *r, EMU_H_DVPP_ROI, "acldvppCreateRoiConfig");
     if (r) *r = (acldvppRoiConfig){left, right, top, bottom};
     return r;
 }
@@ -480,7 +480,7 @@ EMU_EXPORT aclError acldvppDestroyRoiConfig(acldvppRoiConfig *roiConfig) {
 
 #define ROI_SETTER(NAME, FIELD)                                                                                       \
     EMU_EXPORT aclError NAME(acldvppRoiConfig *config, uint32_t value) {                                             \
-        aclError err = live(config, EMU_H_DVPP_ROI, #NAME, "ROI configuration");                                     \
+        aclError err = dvpp_live(config, EMU_H_DVPP_ROI, #NAME, "ROI configuration");                                  \
         if (err) return err;                                                                                         \
         pthread_mutex_lock(&field_lock);                                                                             \
         config->FIELD = value;                                                                                       \
@@ -494,7 +494,7 @@ ROI_SETTER(acldvppSetRoiConfigBottom, bottom)
 
 EMU_EXPORT aclError acldvppSetRoiConfig(acldvppRoiConfig *config, uint32_t left, uint32_t right, uint32_t top,
                                         uint32_t bottom) {
-    aclError err = live(config, EMU_H_DVPP_ROI, "acldvppSetRoiConfig", "ROI configuration");
+    aclError err = dvpp_live(config, EMU_H_DVPP_ROI, "acldvppSetRoiConfig", "ROI configuration");
     if (err) return err;
     pthread_mutex_lock(&field_lock);
     *config = (acldvppRoiConfig){left, right, top, bottom};
@@ -503,7 +503,7 @@ EMU_EXPORT aclError acldvppSetRoiConfig(acldvppRoiConfig *config, uint32_t left,
 }
 
 aclError dvpp_roi_read(const acldvppRoiConfig *roi, dvpp_rect *out, const char *func, const char *what) {
-    aclError err = live(roi, EMU_H_DVPP_ROI, func, what);
+    aclError err = dvpp_live(roi, EMU_H_DVPP_ROI, func, what);
     if (err) return err;
     pthread_mutex_lock(&field_lock);
     acldvppRoiConfig r = *roi;
@@ -524,7 +524,7 @@ aclError dvpp_roi_read(const acldvppRoiConfig *roi, dvpp_rect *out, const char *
 }
 
 EMU_EXPORT acldvppResizeConfig *acldvppCreateResizeConfig(void) {
-    return create(sizeof(acldvppResizeConfig), EMU_H_DVPP_RESIZE, "acldvppCreateResizeConfig");
+    return dvpp_create(sizeof(acldvppResizeConfig), EMU_H_DVPP_RESIZE, "acldvppCreateResizeConfig");
 }
 
 EMU_EXPORT aclError acldvppDestroyResizeConfig(acldvppResizeConfig *resizeConfig) {
@@ -533,7 +533,7 @@ EMU_EXPORT aclError acldvppDestroyResizeConfig(acldvppResizeConfig *resizeConfig
 
 EMU_EXPORT aclError acldvppSetResizeConfigInterpolation(acldvppResizeConfig *resizeConfig, uint32_t interpolation) {
     const char *func = "acldvppSetResizeConfigInterpolation";
-    aclError err = live(resizeConfig, EMU_H_DVPP_RESIZE, func, "resize configuration");
+    aclError err = dvpp_live(resizeConfig, EMU_H_DVPP_RESIZE, func, "resize configuration");
     if (err) return err;
     if (interpolation > 5) {
         return emu_fail(ACL_ERROR_INVALID_PARAM, func,
@@ -547,7 +547,9 @@ EMU_EXPORT aclError acldvppSetResizeConfigInterpolation(acldvppResizeConfig *res
 }
 
 EMU_EXPORT uint32_t acldvppGetResizeConfigInterpolation(const acldvppResizeConfig *resizeConfig) {
-    if (live(resizeConfig, EMU_H_DVPP_RESIZE, "acldvppGetResizeConfigInterpolation", "resize configuration")) return 0;
+    if (dvpp_live(resizeConfig, EMU_H_DVPP_RESIZE, "acldvppGetResizeConfigInterpolation", "resize configuration")) {
+        return 0;
+    }
     pthread_mutex_lock(&field_lock);
     uint32_t v = resizeConfig->interpolation;
     pthread_mutex_unlock(&field_lock);
@@ -555,7 +557,7 @@ EMU_EXPORT uint32_t acldvppGetResizeConfigInterpolation(const acldvppResizeConfi
 }
 
 aclError dvpp_resize_read(const acldvppResizeConfig *cfg, uint32_t *interpolation, const char *func) {
-    aclError err = live(cfg, EMU_H_DVPP_RESIZE, func, "resize configuration");
+    aclError err = dvpp_live(cfg, EMU_H_DVPP_RESIZE, func, "resize configuration");
     if (err) return err;
     pthread_mutex_lock(&field_lock);
     *interpolation = cfg->interpolation;
@@ -564,7 +566,7 @@ aclError dvpp_resize_read(const acldvppResizeConfig *cfg, uint32_t *interpolatio
 }
 
 EMU_EXPORT acldvppJpegeConfig *acldvppCreateJpegeConfig(void) {
-    return create(sizeof(acldvppJpegeConfig), EMU_H_DVPP_JPEGE, "acldvppCreateJpegeConfig");
+    return dvpp_create(sizeof(acldvppJpegeConfig), EMU_H_DVPP_JPEGE, "acldvppCreateJpegeConfig");
 }
 
 EMU_EXPORT aclError acldvppDestroyJpegeConfig(acldvppJpegeConfig *jpegeConfig) {
@@ -573,7 +575,7 @@ EMU_EXPORT aclError acldvppDestroyJpegeConfig(acldvppJpegeConfig *jpegeConfig) {
 
 EMU_EXPORT aclError acldvppSetJpegeConfigLevel(acldvppJpegeConfig *jpegeConfig, uint32_t level) {
     const char *func = "acldvppSetJpegeConfigLevel";
-    aclError err = live(jpegeConfig, EMU_H_DVPP_JPEGE, func, "JPEG encode configuration");
+    aclError err = dvpp_live(jpegeConfig, EMU_H_DVPP_JPEGE, func, "JPEG encode configuration");
     if (err) return err;
     if (level > 100) return emu_fail(ACL_ERROR_INVALID_PARAM, func, "level %u is outside [0, 100]", level);
     pthread_mutex_lock(&field_lock);
@@ -589,7 +591,7 @@ EMU_EXPORT uint32_t acldvppGetJpegeConfigLevel(const acldvppJpegeConfig *jpegeCo
 }
 
 aclError dvpp_jpege_read(const acldvppJpegeConfig *cfg, uint32_t *level, const char *func) {
-    aclError err = live(cfg, EMU_H_DVPP_JPEGE, func, "JPEG encode configuration");
+    aclError err = dvpp_live(cfg, EMU_H_DVPP_JPEGE, func, "JPEG encode configuration");
     if (err) return err;
     pthread_mutex_lock(&field_lock);
     *level = cfg->level;
@@ -608,7 +610,7 @@ static size_t channel_param_length(acldvppChannelDescParamType type) {
 
 static aclError channel_param_check(const acldvppChannelDesc *desc, acldvppChannelDescParamType type, size_t length,
                                     const void *param, const char *func) {
-    aclError err = live(desc, EMU_H_DVPP_CHANNEL, func, "channel description");
+    aclError err = dvpp_live(desc, EMU_H_DVPP_CHANNEL, func, "channel description");
     if (err) return err;
     if ((int)type < ACL_DVPP_CSC_MATRIX_UINT32 || type > ACL_DVPP_JPEGD_PRECISION_MODE_ENUM) {
         return emu_fail(ACL_ERROR_INVALID_PARAM, func, "paramType %d is not an acldvppChannelDescParamType", (int)type);

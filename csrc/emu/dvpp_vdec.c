@@ -106,36 +106,6 @@ static void record_free(vdec_record *r) {
 
 /* ------------------------------------------------------------------------------------------ helpers */
 
-static aclError live(const void *p, emu_handle_kind kind, const char *func, const char *what) {
-    aclError err = emu_require_init(func);
-    if (err) return err;
-    if (!p) return emu_fail(ACL_ERROR_INVALID_PARAM, func, "%s is NULL", what);
-    emu_lock();
-    bool ok = emu_reg_has(p, kind);
-    emu_unlock();
-    return ok ? ACL_SUCCESS
-              : emu_fail(ACL_ERROR_RT_INVALID_HANDLE, func, "%s %p is not a live %s (destroyed already?)", what, p,
-                         what);
-}
-
-static void *create(size_t size, emu_handle_kind kind, const char *func) {
-    if (emu_require_init(func)) return NULL;
-    void *p = calloc(1, size);
-    if (!p) {
-        emu_fail(ACL_ERROR_BAD_ALLOC, func, "out of host memory");
-        return NULL;
-    }
-    emu_lock();
-    bool ok = emu_reg_add(p, kind, -1);
-    emu_unlock();
-    if (!ok) {
-        free(p);
-        emu_fail(ACL_ERROR_BAD_ALLOC, func, "out of host memory");
-        return NULL;
-    }
-    return p;
-}
-
 static const char *codec_name(acldvppStreamFormat f) { return f == H265_MAIN_LEVEL ? "H.265" : "H.264"; }
 
 static bool out_format_ok(acldvppPixelFormat f) {
@@ -145,7 +115,7 @@ static bool out_format_ok(acldvppPixelFormat f) {
 /* -------------------------------------------------------------------------------- channel descriptions */
 
 EMU_EXPORT aclvdecChannelDesc *aclvdecCreateChannelDesc(void) {
-    aclvdecChannelDesc *d = create(sizeof *d, EMU_H_VDEC_CHANNEL, "aclvdecCreateChannelDesc");
+    aclvdecChannelDesc *d = dvpp_create(sizeof *d, EMU_H_VDEC_CHANNEL, "aclvdecCreateChannelDesc");
     if (d) {
         d->en_type = H265_MAIN_LEVEL;
         d->out_format = PIXEL_FORMAT_YUV_SEMIPLANAR_420; /* documented default */
@@ -174,7 +144,7 @@ static aclError destroy_channel(aclvdecChannelDesc *desc, const char *func);
 
 EMU_EXPORT aclError aclvdecDestroyChannelDesc(aclvdecChannelDesc *channelDesc) {
     const char *func = "aclvdecDestroyChannelDesc";
-    aclError err = live(channelDesc, EMU_H_VDEC_CHANNEL, func, "channel description");
+    aclError err = dvpp_live(channelDesc, EMU_H_VDEC_CHANNEL, func, "channel description");
     if (err) return err;
     if (channel_core(channelDesc)) {
         emu_log(ACLLITE_EMU_LOG_WARNING, "%s: channel %p is still created; destroying it first (call "
@@ -193,7 +163,7 @@ EMU_EXPORT aclError aclvdecDestroyChannelDesc(aclvdecChannelDesc *channelDesc) {
 #define VDEC_SETTER(NAME, TYPE, FIELD, CHECK)                                                                         \
     EMU_EXPORT aclError NAME(aclvdecChannelDesc *channelDesc, TYPE value) {                                          \
         const char *func = #NAME;                                                                                    \
-        aclError err = live(channelDesc, EMU_H_VDEC_CHANNEL, func, "channel description");                          \
+        aclError err = dvpp_live(channelDesc, EMU_H_VDEC_CHANNEL, func, "channel description");                        \
         if (err) return err;                                                                                         \
         CHECK;                                                                                                       \
         pthread_mutex_lock(&field_lock);                                                                             \
@@ -203,7 +173,7 @@ EMU_EXPORT aclError aclvdecDestroyChannelDesc(aclvdecChannelDesc *channelDesc) {
     }
 #define VDEC_GETTER(NAME, TYPE, FIELD, DEFAULT)                                                                       \
     EMU_EXPORT TYPE NAME(const aclvdecChannelDesc *channelDesc) {                                                    \
-        if (live(channelDesc, EMU_H_VDEC_CHANNEL, #NAME, "channel description")) return DEFAULT;                    \
+        if (dvpp_live(channelDesc, EMU_H_VDEC_CHANNEL, #NAME, "channel description")) return DEFAULT;                  \
         pthread_mutex_lock(&field_lock);                                                                             \
         TYPE value = channelDesc->FIELD;                                                                             \
         pthread_mutex_unlock(&field_lock);                                                                           \
@@ -282,7 +252,7 @@ static size_t param_length(aclvdecChannelDescParamType t) {
 
 static aclError param_check(const aclvdecChannelDesc *d, aclvdecChannelDescParamType t, size_t length,
                             const void *param, const char *func) {
-    aclError err = live(d, EMU_H_VDEC_CHANNEL, func, "channel description");
+    aclError err = dvpp_live(d, EMU_H_VDEC_CHANNEL, func, "channel description");
     if (err) return err;
     if ((int)t < ACL_VDEC_CSC_MATRIX_UINT32 || t > ACL_VDEC_BIT_DEPTH_UINT32) {
         return emu_fail(ACL_ERROR_INVALID_PARAM, func, "paramType %d is not an aclvdecChannelDescParamType", (int)t);
@@ -367,12 +337,12 @@ EMU_EXPORT aclError aclvdecGetChannelDescParam(const aclvdecChannelDesc *channel
 /* ----------------------------------------------------------------------------------- frame configurations */
 
 EMU_EXPORT aclvdecFrameConfig *aclvdecCreateFrameConfig(void) {
-    return create(sizeof(aclvdecFrameConfig), EMU_H_VDEC_FRAME, "aclvdecCreateFrameConfig");
+    return dvpp_create(sizeof(aclvdecFrameConfig), EMU_H_VDEC_FRAME, "aclvdecCreateFrameConfig");
 }
 
 EMU_EXPORT aclError aclvdecDestroyFrameConfig(aclvdecFrameConfig *vdecFrameConfig) {
     const char *func = "aclvdecDestroyFrameConfig";
-    aclError err = live(vdecFrameConfig, EMU_H_VDEC_FRAME, func, "frame configuration");
+    aclError err = dvpp_live(vdecFrameConfig, EMU_H_VDEC_FRAME, func, "frame configuration");
     if (err) return err;
     emu_lock();
     bool ok = emu_reg_remove(vdecFrameConfig, EMU_H_VDEC_FRAME);
@@ -711,7 +681,7 @@ static void wait_jobs(vdec_core *c) {
 
 EMU_EXPORT aclError aclvdecCreateChannel(aclvdecChannelDesc *channelDesc) {
     const char *func = "aclvdecCreateChannel";
-    aclError err = live(channelDesc, EMU_H_VDEC_CHANNEL, func, "channel description");
+    aclError err = dvpp_live(channelDesc, EMU_H_VDEC_CHANNEL, func, "channel description");
     if (err) return err;
     pthread_mutex_lock(&field_lock);
     aclvdecChannelDesc cfg = *channelDesc;
@@ -842,7 +812,7 @@ static aclError destroy_channel(aclvdecChannelDesc *desc, const char *func) {
 
 EMU_EXPORT aclError aclvdecDestroyChannel(aclvdecChannelDesc *channelDesc) {
     const char *func = "aclvdecDestroyChannel";
-    aclError err = live(channelDesc, EMU_H_VDEC_CHANNEL, func, "channel description");
+    aclError err = dvpp_live(channelDesc, EMU_H_VDEC_CHANNEL, func, "channel description");
     return err ? err : destroy_channel(channelDesc, func);
 }
 
@@ -906,7 +876,7 @@ static aclError send_frame_on(vdec_core *c, aclvdecChannelDesc *channelDesc, acl
 
 static aclError send_frame(aclvdecChannelDesc *channelDesc, acldvppStreamDesc *input, acldvppPicDesc *output,
                            aclvdecFrameConfig *config, void *userData, bool skipped, const char *func) {
-    aclError err = live(channelDesc, EMU_H_VDEC_CHANNEL, func, "channel description");
+    aclError err = dvpp_live(channelDesc, EMU_H_VDEC_CHANNEL, func, "channel description");
     if (err) return err;
     vdec_core *c = channel_core_ref(channelDesc);
     if (!c) return emu_fail(ACL_ERROR_INVALID_PARAM, func, "the channel is not created (aclvdecCreateChannel first)");
@@ -921,7 +891,7 @@ static aclError send_frame_on(vdec_core *c, aclvdecChannelDesc *channelDesc, acl
     aclError err;
     dvpp_stream in;
     if ((err = dvpp_stream_read(input, &in, func, "input"))) return err;
-    if (config && (err = live(config, EMU_H_VDEC_FRAME, func, "frame configuration"))) return err;
+    if (config && (err = dvpp_live(config, EMU_H_VDEC_FRAME, func, "frame configuration"))) return err;
     bool has_data = in.data != NULL && in.size != 0;
     if (!has_data && !in.eos) {
         return emu_fail(ACL_ERROR_INVALID_PARAM, func, "input: an empty frame (%s) without eos: send one whole frame "

@@ -87,40 +87,10 @@ static void record_free(venc_record *r) {
     free(r);
 }
 
-static aclError live(const void *p, emu_handle_kind kind, const char *func, const char *what) {
-    aclError err = emu_require_init(func);
-    if (err) return err;
-    if (!p) return emu_fail(ACL_ERROR_INVALID_PARAM, func, "%s is NULL", what);
-    emu_lock();
-    bool ok = emu_reg_has(p, kind);
-    emu_unlock();
-    return ok ? ACL_SUCCESS
-              : emu_fail(ACL_ERROR_RT_INVALID_HANDLE, func, "%s %p is not a live %s (destroyed already?)", what, p,
-                         what);
-}
-
-static void *create(size_t size, emu_handle_kind kind, const char *func) {
-    if (emu_require_init(func)) return NULL;
-    void *p = calloc(1, size);
-    if (!p) {
-        emu_fail(ACL_ERROR_BAD_ALLOC, func, "out of host memory");
-        return NULL;
-    }
-    emu_lock();
-    bool ok = emu_reg_add(p, kind, -1);
-    emu_unlock();
-    if (!ok) {
-        free(p);
-        emu_fail(ACL_ERROR_BAD_ALLOC, func, "out of host memory");
-        return NULL;
-    }
-    return p;
-}
-
 /* -------------------------------------------------------------------------------- channel descriptions */
 
 EMU_EXPORT aclvencChannelDesc *aclvencCreateChannelDesc(void) {
-    aclvencChannelDesc *d = create(sizeof *d, EMU_H_VENC_CHANNEL, "aclvencCreateChannelDesc");
+    aclvencChannelDesc *d = dvpp_create(sizeof *d, EMU_H_VENC_CHANNEL, "aclvencCreateChannelDesc");
     if (d) {
         d->en_type = H264_MAIN_LEVEL;
         d->pic_format = PIXEL_FORMAT_YUV_SEMIPLANAR_420;
@@ -140,7 +110,7 @@ static aclError destroy_channel(aclvencChannelDesc *desc, const char *func);
 
 EMU_EXPORT aclError aclvencDestroyChannelDesc(aclvencChannelDesc *channelDesc) {
     const char *func = "aclvencDestroyChannelDesc";
-    aclError err = live(channelDesc, EMU_H_VENC_CHANNEL, func, "channel description");
+    aclError err = dvpp_live(channelDesc, EMU_H_VENC_CHANNEL, func, "channel description");
     if (err) return err;
     venc_core *c = channel_core_ref(channelDesc);
     if (c) {
@@ -160,7 +130,7 @@ EMU_EXPORT aclError aclvencDestroyChannelDesc(aclvencChannelDesc *channelDesc) {
 #define VENC_SETTER(NAME, TYPE, FIELD, CHECK)                                                                         \
     EMU_EXPORT aclError NAME(aclvencChannelDesc *channelDesc, TYPE value) {                                          \
         const char *func = #NAME;                                                                                    \
-        aclError err = live(channelDesc, EMU_H_VENC_CHANNEL, func, "channel description");                          \
+        aclError err = dvpp_live(channelDesc, EMU_H_VENC_CHANNEL, func, "channel description");                        \
         if (err) return err;                                                                                         \
         CHECK;                                                                                                       \
         pthread_mutex_lock(&field_lock);                                                                             \
@@ -170,7 +140,7 @@ EMU_EXPORT aclError aclvencDestroyChannelDesc(aclvencChannelDesc *channelDesc) {
     }
 #define VENC_GETTER(NAME, TYPE, FIELD, DEFAULT)                                                                       \
     EMU_EXPORT TYPE NAME(const aclvencChannelDesc *channelDesc) {                                                    \
-        if (live(channelDesc, EMU_H_VENC_CHANNEL, #NAME, "channel description")) return DEFAULT;                    \
+        if (dvpp_live(channelDesc, EMU_H_VENC_CHANNEL, #NAME, "channel description")) return DEFAULT;                  \
         pthread_mutex_lock(&field_lock);                                                                             \
         TYPE value = channelDesc->FIELD;                                                                             \
         pthread_mutex_unlock(&field_lock);                                                                           \
@@ -226,7 +196,7 @@ static size_t param_length(aclvencChannelDescParamType t) {
 
 static aclError param_check(const aclvencChannelDesc *d, aclvencChannelDescParamType t, size_t length,
                             const void *param, const char *func) {
-    aclError err = live(d, EMU_H_VENC_CHANNEL, func, "channel description");
+    aclError err = dvpp_live(d, EMU_H_VENC_CHANNEL, func, "channel description");
     if (err) return err;
     if ((int)t < ACL_VENC_THREAD_ID_UINT64 || t > ACL_VENC_MAX_IP_PROP_UINT32) {
         return emu_fail(ACL_ERROR_INVALID_PARAM, func, "paramType %d is not an aclvencChannelDescParamType", (int)t);
@@ -312,12 +282,12 @@ EMU_EXPORT aclError aclvencGetChannelDescParam(const aclvencChannelDesc *channel
 /* ----------------------------------------------------------------------------------- frame configurations */
 
 EMU_EXPORT aclvencFrameConfig *aclvencCreateFrameConfig(void) {
-    return create(sizeof(aclvencFrameConfig), EMU_H_VENC_FRAME, "aclvencCreateFrameConfig");
+    return dvpp_create(sizeof(aclvencFrameConfig), EMU_H_VENC_FRAME, "aclvencCreateFrameConfig");
 }
 
 EMU_EXPORT aclError aclvencDestroyFrameConfig(aclvencFrameConfig *config) {
     const char *func = "aclvencDestroyFrameConfig";
-    aclError err = live(config, EMU_H_VENC_FRAME, func, "frame configuration");
+    aclError err = dvpp_live(config, EMU_H_VENC_FRAME, func, "frame configuration");
     if (err) return err;
     emu_lock();
     bool ok = emu_reg_remove(config, EMU_H_VENC_FRAME);
@@ -328,7 +298,7 @@ EMU_EXPORT aclError aclvencDestroyFrameConfig(aclvencFrameConfig *config) {
 
 EMU_EXPORT aclError aclvencSetFrameConfigForceIFrame(aclvencFrameConfig *config, uint8_t forceIFrame) {
     const char *func = "aclvencSetFrameConfigForceIFrame";
-    aclError err = live(config, EMU_H_VENC_FRAME, func, "frame configuration");
+    aclError err = dvpp_live(config, EMU_H_VENC_FRAME, func, "frame configuration");
     if (err) return err;
     if (forceIFrame > 1) return emu_fail(ACL_ERROR_INVALID_PARAM, func, "forceIFrame %u: 0 or 1", forceIFrame);
     pthread_mutex_lock(&field_lock);
@@ -339,7 +309,7 @@ EMU_EXPORT aclError aclvencSetFrameConfigForceIFrame(aclvencFrameConfig *config,
 
 EMU_EXPORT aclError aclvencSetFrameConfigEos(aclvencFrameConfig *config, uint8_t eos) {
     const char *func = "aclvencSetFrameConfigEos";
-    aclError err = live(config, EMU_H_VENC_FRAME, func, "frame configuration");
+    aclError err = dvpp_live(config, EMU_H_VENC_FRAME, func, "frame configuration");
     if (err) return err;
     if (eos > 1) return emu_fail(ACL_ERROR_INVALID_PARAM, func, "eos %u: 0 or 1", eos);
     pthread_mutex_lock(&field_lock);
@@ -349,7 +319,7 @@ EMU_EXPORT aclError aclvencSetFrameConfigEos(aclvencFrameConfig *config, uint8_t
 }
 
 EMU_EXPORT uint8_t aclvencGetFrameConfigForceIFrame(const aclvencFrameConfig *config) {
-    if (live(config, EMU_H_VENC_FRAME, "aclvencGetFrameConfigForceIFrame", "frame configuration")) return 0;
+    if (dvpp_live(config, EMU_H_VENC_FRAME, "aclvencGetFrameConfigForceIFrame", "frame configuration")) return 0;
     pthread_mutex_lock(&field_lock);
     uint8_t v = config->force_i_frame;
     pthread_mutex_unlock(&field_lock);
@@ -357,7 +327,7 @@ EMU_EXPORT uint8_t aclvencGetFrameConfigForceIFrame(const aclvencFrameConfig *co
 }
 
 EMU_EXPORT uint8_t aclvencGetFrameConfigEos(const aclvencFrameConfig *config) {
-    if (live(config, EMU_H_VENC_FRAME, "aclvencGetFrameConfigEos", "frame configuration")) return 0;
+    if (dvpp_live(config, EMU_H_VENC_FRAME, "aclvencGetFrameConfigEos", "frame configuration")) return 0;
     pthread_mutex_lock(&field_lock);
     uint8_t v = config->eos;
     pthread_mutex_unlock(&field_lock);
@@ -563,7 +533,7 @@ static aclError check_size(const aclvencChannelDesc *d, const char *func) {
 
 EMU_EXPORT aclError aclvencCreateChannel(aclvencChannelDesc *channelDesc) {
     const char *func = "aclvencCreateChannel";
-    aclError err = live(channelDesc, EMU_H_VENC_CHANNEL, func, "channel description");
+    aclError err = dvpp_live(channelDesc, EMU_H_VENC_CHANNEL, func, "channel description");
     if (err) return err;
     if (!dvpp_soc()->venc) {
         return emu_fail(ACL_ERROR_FEATURE_UNSUPPORTED, func, "%s has no video encoder (VENC)", emu_cfg.soc_name);
@@ -676,7 +646,7 @@ static aclError destroy_channel(aclvencChannelDesc *desc, const char *func) {
 
 EMU_EXPORT aclError aclvencDestroyChannel(aclvencChannelDesc *channelDesc) {
     const char *func = "aclvencDestroyChannel";
-    aclError err = live(channelDesc, EMU_H_VENC_CHANNEL, func, "channel description");
+    aclError err = dvpp_live(channelDesc, EMU_H_VENC_CHANNEL, func, "channel description");
     return err ? err : destroy_channel(channelDesc, func);
 }
 
@@ -685,7 +655,7 @@ static aclError send_on(venc_core *c, aclvencChannelDesc *channelDesc, acldvppPi
     aclError err;
     aclvencFrameConfig fc = {0, 0};
     if (config) {
-        if ((err = live(config, EMU_H_VENC_FRAME, func, "frame configuration"))) return err;
+        if ((err = dvpp_live(config, EMU_H_VENC_FRAME, func, "frame configuration"))) return err;
         pthread_mutex_lock(&field_lock);
         fc = *config;
         pthread_mutex_unlock(&field_lock);
@@ -765,7 +735,7 @@ EMU_EXPORT aclError aclvencSendFrame(aclvencChannelDesc *channelDesc, acldvppPic
                                      aclvencFrameConfig *config, void *userdata) {
     const char *func = "aclvencSendFrame";
     (void)reserve; /* reserved by CANN */
-    aclError err = live(channelDesc, EMU_H_VENC_CHANNEL, func, "channel description");
+    aclError err = dvpp_live(channelDesc, EMU_H_VENC_CHANNEL, func, "channel description");
     if (err) return err;
     venc_core *c = channel_core_ref(channelDesc);
     if (!c) return emu_fail(ACL_ERROR_INVALID_PARAM, func, "the channel is not created (aclvencCreateChannel first)");

@@ -63,24 +63,6 @@ static aclError ops_live(const void *p, emu_handle_kind kind, const char *func, 
     return ACL_SUCCESS;
 }
 
-static void *ops_create(size_t size, emu_handle_kind kind, const char *func) {
-    if (emu_require_init(func)) return NULL;
-    void *p = calloc(1, size);
-    if (!p) {
-        emu_fail(ACL_ERROR_BAD_ALLOC, func, "out of host memory");
-        return NULL;
-    }
-    emu_lock();
-    bool ok = emu_reg_add(p, kind, -1);
-    emu_unlock();
-    if (!ok) {
-        free(p);
-        emu_fail(ACL_ERROR_BAD_ALLOC, func, "out of host memory");
-        return NULL;
-    }
-    return p;
-}
-
 static void hist_unref(acldvppHist *h) {
     if (atomic_fetch_sub(&h->refs, 1) == 1) free(h);
 }
@@ -116,7 +98,7 @@ uint64_t dvpp_vpc_ops_count_locked(void) {
 /* ---------------------------------------------------------------------------------- border configurations */
 
 EMU_EXPORT acldvppBorderConfig *acldvppCreateBorderConfig(void) {
-    return ops_create(sizeof(acldvppBorderConfig), EMU_H_DVPP_BORDER, "acldvppCreateBorderConfig");
+    return dvpp_create(sizeof(acldvppBorderConfig), EMU_H_DVPP_BORDER, "acldvppCreateBorderConfig");
 }
 
 EMU_EXPORT aclError acldvppDestroyBorderConfig(acldvppBorderConfig *borderConfig) {
@@ -383,7 +365,7 @@ EMU_EXPORT aclError acldvppVpcMakeBorderAsync(const acldvppChannelDesc *channelD
 /* ------------------------------------------------------------------------------ LUT maps, remapping */
 
 EMU_EXPORT acldvppLutMap *acldvppCreateLutMap(void) {
-    acldvppLutMap *m = ops_create(sizeof *m, EMU_H_DVPP_LUT, "acldvppCreateLutMap");
+    acldvppLutMap *m = dvpp_create(sizeof *m, EMU_H_DVPP_LUT, "acldvppCreateLutMap");
     if (m) { /* an identity map until the caller writes one: an unwritten map leaves pictures unchanged */
         for (uint32_t d = 0; d < LUT_DIMS; d++)
             for (uint32_t i = 0; i < LUT_LEN; i++) m->data[d][i] = (uint8_t)i;
@@ -499,7 +481,7 @@ EMU_EXPORT aclError acldvppVpcEqualizeHistAsync(const acldvppChannelDesc *channe
 /* ------------------------------------------------------------------------------------- histograms */
 
 EMU_EXPORT acldvppHist *acldvppCreateHist(void) {
-    acldvppHist *h = ops_create(sizeof *h, EMU_H_DVPP_HIST, "acldvppCreateHist");
+    acldvppHist *h = dvpp_create(sizeof *h, EMU_H_DVPP_HIST, "acldvppCreateHist");
     if (h) atomic_init(&h->refs, 1);
     return h;
 }
