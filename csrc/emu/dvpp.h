@@ -56,6 +56,28 @@ typedef struct {
  * dead handles refused with what named), and a new zeroed object of size registered as kind (NULL: failed, said). */
 aclError dvpp_live(const void *p, emu_handle_kind kind, const char *func, const char *what);
 void *dvpp_create(size_t size, emu_handle_kind kind, const char *func);
+/* A setter and a getter of one field of a DVPP description (kind: its registry kind; lock: the file's field lock):
+ * the handle must be live; CHECK may refuse the value (err, func and value are in scope). */
+#define DVPP_DESC_SETTER(NAME, DESC, KIND, LOCK, TYPE, FIELD, CHECK)                                                  \
+    EMU_EXPORT aclError NAME(DESC *desc, TYPE value) {                                                               \
+        const char *func = #NAME;                                                                                    \
+        aclError err = dvpp_live(desc, KIND, func, "channel description");                                           \
+        if (err) return err;                                                                                         \
+        CHECK;                                                                                                       \
+        pthread_mutex_lock(LOCK);                                                                                    \
+        desc->FIELD = value;                                                                                         \
+        pthread_mutex_unlock(LOCK);                                                                                  \
+        return ACL_SUCCESS;                                                                                          \
+    }
+#define DVPP_DESC_GETTER(NAME, DESC, KIND, LOCK, TYPE, FIELD, DEFAULT)                                                \
+    EMU_EXPORT TYPE NAME(const DESC *desc) {                                                                         \
+        if (dvpp_live(desc, KIND, #NAME, "channel description")) return DEFAULT;                                     \
+        pthread_mutex_lock(LOCK);                                                                                    \
+        TYPE value = desc->FIELD;                                                                                    \
+        pthread_mutex_unlock(LOCK);                                                                                  \
+        return value;                                                                                                \
+    }
+
 aclError dvpp_pic_read(const acldvppPicDesc *desc, dvpp_pic *out, const char *func, const char *what);
 /* Keep a description alive for a queued task that writes it back; release with dvpp_pic_unref. Takes emu_lock. */
 aclError dvpp_pic_ref(acldvppPicDesc *desc, const char *func, const char *what);

@@ -160,25 +160,10 @@ EMU_EXPORT aclError aclvdecDestroyChannelDesc(aclvdecChannelDesc *channelDesc) {
 }
 
 /* Set one field of a description that is not created (a created channel keeps what it was made with). */
-#define VDEC_SETTER(NAME, TYPE, FIELD, CHECK)                                                                         \
-    EMU_EXPORT aclError NAME(aclvdecChannelDesc *channelDesc, TYPE value) {                                          \
-        const char *func = #NAME;                                                                                    \
-        aclError err = dvpp_live(channelDesc, EMU_H_VDEC_CHANNEL, func, "channel description");                        \
-        if (err) return err;                                                                                         \
-        CHECK;                                                                                                       \
-        pthread_mutex_lock(&field_lock);                                                                             \
-        channelDesc->FIELD = value;                                                                                  \
-        pthread_mutex_unlock(&field_lock);                                                                           \
-        return ACL_SUCCESS;                                                                                          \
-    }
-#define VDEC_GETTER(NAME, TYPE, FIELD, DEFAULT)                                                                       \
-    EMU_EXPORT TYPE NAME(const aclvdecChannelDesc *channelDesc) {                                                    \
-        if (dvpp_live(channelDesc, EMU_H_VDEC_CHANNEL, #NAME, "channel description")) return DEFAULT;                  \
-        pthread_mutex_lock(&field_lock);                                                                             \
-        TYPE value = channelDesc->FIELD;                                                                             \
-        pthread_mutex_unlock(&field_lock);                                                                           \
-        return value;                                                                                                \
-    }
+#define VDEC_SETTER(NAME, TYPE, FIELD, CHECK) \
+    DVPP_DESC_SETTER(NAME, aclvdecChannelDesc, EMU_H_VDEC_CHANNEL, &field_lock, TYPE, FIELD, CHECK)
+#define VDEC_GETTER(NAME, TYPE, FIELD, DEFAULT) \
+    DVPP_DESC_GETTER(NAME, aclvdecChannelDesc, EMU_H_VDEC_CHANNEL, &field_lock, TYPE, FIELD, DEFAULT)
 
 static aclError check_channel_id(uint32_t id, const char *func) {
     uint32_t n = dvpp_soc()->vdec_channels;

@@ -127,25 +127,10 @@ EMU_EXPORT aclError aclvencDestroyChannelDesc(aclvencChannelDesc *channelDesc) {
     return ACL_SUCCESS;
 }
 
-#define VENC_SETTER(NAME, TYPE, FIELD, CHECK)                                                                         \
-    EMU_EXPORT aclError NAME(aclvencChannelDesc *channelDesc, TYPE value) {                                          \
-        const char *func = #NAME;                                                                                    \
-        aclError err = dvpp_live(channelDesc, EMU_H_VENC_CHANNEL, func, "channel description");                        \
-        if (err) return err;                                                                                         \
-        CHECK;                                                                                                       \
-        pthread_mutex_lock(&field_lock);                                                                             \
-        channelDesc->FIELD = value;                                                                                  \
-        pthread_mutex_unlock(&field_lock);                                                                           \
-        return ACL_SUCCESS;                                                                                          \
-    }
-#define VENC_GETTER(NAME, TYPE, FIELD, DEFAULT)                                                                       \
-    EMU_EXPORT TYPE NAME(const aclvencChannelDesc *channelDesc) {                                                    \
-        if (dvpp_live(channelDesc, EMU_H_VENC_CHANNEL, #NAME, "channel description")) return DEFAULT;                  \
-        pthread_mutex_lock(&field_lock);                                                                             \
-        TYPE value = channelDesc->FIELD;                                                                             \
-        pthread_mutex_unlock(&field_lock);                                                                           \
-        return value;                                                                                                \
-    }
+#define VENC_SETTER(NAME, TYPE, FIELD, CHECK) \
+    DVPP_DESC_SETTER(NAME, aclvencChannelDesc, EMU_H_VENC_CHANNEL, &field_lock, TYPE, FIELD, CHECK)
+#define VENC_GETTER(NAME, TYPE, FIELD, DEFAULT) \
+    DVPP_DESC_GETTER(NAME, aclvencChannelDesc, EMU_H_VENC_CHANNEL, &field_lock, TYPE, FIELD, DEFAULT)
 
 VENC_SETTER(aclvencSetChannelDescThreadId, uint64_t, thread_id, (void)0)
 VENC_SETTER(aclvencSetChannelDescCallback, aclvencCallback, callback,
