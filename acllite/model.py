@@ -16,7 +16,7 @@ import os
 import threading
 import weakref
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Dict, List, Mapping, Optional, Sequence, Tuple, Union
+from typing import TYPE_CHECKING, Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
@@ -280,13 +280,15 @@ class Model:
                 ex = self._default = self.executor()
             return ex.execute(inputs, out, hw=hw, dims=dims, aipp=aipp)
 
-    def execute_async(self, inputs: Sequence[Any], stream: "Stream",
-                      out: Optional[Sequence[np.ndarray]] = None) -> "AsyncResult":
+    def execute_async(self, inputs: Sequence[Any], stream: "Stream", out: Optional[Sequence[np.ndarray]] = None, *,
+                      hw: Optional[Tuple[int, int]] = None, dims: Optional[Sequence[int]] = None,
+                      aipp: Union[None, Mapping[str, Any], Sequence[Mapping[str, Any]]] = None) -> "AsyncResult":
         """Queue one run on ``stream`` (copies in, aclmdlExecuteAsync, copies out) with a new executor; the
-        returned AsyncResult's ``wait()`` gives the outputs. Errors surface at ``wait()``."""
+        returned AsyncResult's ``wait()`` gives the outputs. Errors surface at ``wait()``. ``hw``, ``dims`` and
+        ``aipp``: as :meth:`execute`."""
         ex = self.executor()
         try:
-            return ex.execute_async(inputs, stream, out, close_after=True)
+            return ex.execute_async(inputs, stream, out, close_after=True, hw=hw, dims=dims, aipp=aipp)
         except BaseException:
             ex.close()
             raise
@@ -628,14 +630,62 @@ class Executor:
             results.append(arr)
         return results
 
+    def _execute_gear_async(self, inputs: Sequence[Any], stream: "Stream", out: Optional[Sequence[np.ndarray]],
+                            hw: Optional[Tuple[int, int]], dims: Optional[Sequence[int]],
+                            close_after: bool) -> "AsyncResult":
+        """A shape-geared model on a stream: a gear run before copies its outputs at their known shapes; a gear's
+        first run copies each output's whole buffer (the largest gear's bytes) and is cut to the shapes the
+        execution reports (aclmdlGetCurOutputDims) at wait()."""
+        self._stage_inputs(inputs, stream)
+        gear = self._choose_gear(inputs, hw, dims)
+        for slot in self._slots_out:
+            if slot.ptr != slot.own._cdata or slot.size != slot.own.nbytes:
+                self._point(slot, slot.own._cdata, slot.own.nbytes)
+        check(lib.aclmdlExecuteAsync(self.model.id, self._in_ds, self._out_ds, stream.handle), "aclmdlExecuteAsync")
+        shapes = self._gear_shapes.get(gear)
+        landing: List[np.ndarray] = []
+        for i, slot in enumerate(self._slots_out):
+            if shapes is not None:
+                arr = out[i] if out is not None else np.empty(shapes[i], slot.dtype)
+                if arr.dtype != slot.dtype or arr.shape != shapes[i] or not arr.flags.c_contiguous:
+                    raise ValueError("out[%d] must be a C-contiguous %s array of shape %s" % (i, slot.dtype,
+                                                                                              shapes[i]))
+            else:
+                arr = np.empty(slot.own.nbytes, np.uint8)  # the largest gear's bytes: cut at wait()
+            if arr.nbytes:
+                check(lib.aclrtMemcpyAsync(ffi.from_buffer(arr, require_writable=True), arr.nbytes, slot.ptr,
+                                           arr.nbytes, D2H, stream.handle), "aclrtMemcpyAsync")
+                stream._keep(arr)
+            landing.append(arr)
+
+        def finish() -> List[np.ndarray]:
+            if shapes is not None:
+                return landing
+            known = self._gear_shapes[gear] = [self.model.current_output_dims(i) for i in range(len(landing))]
+            results = []
+            for i, (raw, shape) in enumerate(zip(landing, known)):
+                dtype = self._slots_out[i].dtype
+                value = raw[:int(np.prod(shape, dtype=np.int64)) * dtype.itemsize].view(dtype).reshape(shape)
+                if out is not None:
+                    if out[i].dtype != dtype or out[i].shape != shape:
+                        raise ValueError("out[%d] must be a %s array of shape %s" % (i, dtype, shape))
+                    out[i][...] = value
+                    value = out[i]
+                results.append(value)
+            return results
+
+        self._pending = AsyncResult(stream, landing, self, close_after, finish)
+        return self._pending
+
     def execute_async(self, inputs: Sequence[Any], stream: "Stream", out: Optional[Sequence[np.ndarray]] = None,
-                      close_after: bool = False,
+                      close_after: bool = False, *, hw: Optional[Tuple[int, int]] = None,
+                      dims: Optional[Sequence[int]] = None,
                       aipp: Union[None, Mapping[str, Any], Sequence[Mapping[str, Any]]] = None) -> "AsyncResult":
-        """Queue copies in, aclmdlExecuteAsync and copies out on ``stream`` (``aipp=``: as :meth:`execute`)."""
+        """Queue copies in, aclmdlExecuteAsync and copies out on ``stream`` (``hw``, ``dims``, ``aipp``: as
+        :meth:`execute`)."""
         self._check_open()
-        if self._shaped:
-            raise ValueError("model %d has image size or dims gears, whose output shapes are known after the run: "
-                             "use execute" % self.model.id)
+        if not self._shaped and (hw is not None or dims is not None):
+            raise ValueError("model %d has no image size or dims gears" % self.model.id)
         stream._check_open()
         if self._pending is not None:
             self._pending.wait()
@@ -643,6 +693,8 @@ class Executor:
             if self._aipp_slot is None:
                 raise ValueError("model %d has no dynamic AIPP input (aipp=)" % self.model.id)
             self._set_aipp(aipp)
+        if self._shaped:
+            return self._execute_gear_async(inputs, stream, out, hw, dims, close_after)
         batch = self._stage_inputs(inputs, stream)
         results = self._stage_outputs(batch, out)
         check(lib.aclmdlExecuteAsync(self.model.id, self._in_ds, self._out_ds, stream.handle), "aclmdlExecuteAsync")
@@ -657,17 +709,21 @@ class Executor:
 class AsyncResult:
     """Outputs of a queued execution; ``wait()`` synchronizes the stream and returns them."""
 
-    def __init__(self, stream: "Stream", outputs: List[np.ndarray], owner: Executor, close_owner: bool):
+    def __init__(self, stream: "Stream", outputs: List[np.ndarray], owner: Executor, close_owner: bool,
+                 finish: Optional[Callable[[], List[np.ndarray]]] = None):
         self._stream = stream
         self._outputs = outputs
         self._owner = owner
         self._close_owner = close_owner
+        self._finish = finish  # after the run: the outputs at shapes known only then (shape gears)
         self._done = False
 
     def wait(self, timeout_ms: Optional[int] = None) -> List[np.ndarray]:
         if not self._done:
             try:
                 self._stream.synchronize(timeout_ms)
+                if self._finish is not None:
+                    self._outputs = self._finish()
             finally:
                 self._done = True
                 self._owner._pending = None

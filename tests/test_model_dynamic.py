@@ -341,6 +341,35 @@ def test_model_object_runs_hw_gears(device: Any, tmp_path: Path) -> None:
             m.execute([x], dims=[1, 3, 4, 10])
 
 
+def test_model_object_runs_gears_on_a_stream(device: Any, tmp_path: Path) -> None:
+    """execute_async on an image-size-gear model: a gear's first run is cut to the shapes the execution reports
+    at wait(), later runs copy at the known shapes (into out= too); Model.execute_async (a new executor each time)
+    as well; the outputs are execute()'s."""
+    path = atc.convert(str(hw_model(tmp_path)), str(tmp_path / "hw"), input_shape="x:1,3,-1,-1",
+                       dynamic_image_size=";".join("%d,%d" % g for g in HW_GEARS))
+    rng = np.random.default_rng(3)
+    with acllite.Model(path, device) as m, acllite.Stream(device) as stream:
+        ex = m.executor()
+        try:
+            for round_ in range(2):
+                for h, w in HW_GEARS:
+                    x = rng.standard_normal((1, 3, h, w)).astype(np.float32)
+                    y, p = ex.execute_async([x], stream).wait()
+                    assert y.shape == (1, 3, h, w) and p.shape == (1, 3, 1, 1), round_
+                    np.testing.assert_allclose(y, np.maximum(x, 0) * 2, rtol=1e-6)
+                    np.testing.assert_allclose(p, x.mean(axis=(2, 3), keepdims=True), rtol=1e-5, atol=1e-6)
+            out = [np.empty((1, 3, 4, 10), np.float32), np.empty((1, 3, 1, 1), np.float32)]
+            x = rng.standard_normal((1, 3, 4, 10)).astype(np.float32)
+            got = ex.execute_async([x], stream, out=out, hw=(4, 10)).wait()
+            assert got[0] is out[0]
+            np.testing.assert_allclose(out[0], np.maximum(x, 0) * 2, rtol=1e-6)
+        finally:
+            ex.close()
+        x = rng.standard_normal((1, 3, 16, 16)).astype(np.float32)
+        y, _ = m.execute_async([x], stream).wait()
+        np.testing.assert_array_equal(y, m.execute([x])[0])
+
+
 def test_model_object_runs_dims_gears(device: Any, tmp_path: Path) -> None:
     path = atc.convert(str(dims_model(tmp_path)), str(tmp_path / "dims"), input_shape="a:1,-1;b:-1,-1",
                        input_format="ND", dynamic_dims=";".join(",".join(map(str, g)) for g in DIMS_GEARS))
