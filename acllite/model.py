@@ -198,6 +198,26 @@ class Model:
             check(lib.aclmdlGetInputIndexByName(desc, DYNAMIC_TENSOR_NAME.encode(), index),
                   "aclmdlGetInputIndexByName")
             self.dynamic_input = int(index[0])
+        #: Shape ranges (atc ``--input_shape_range``): per input, the [min, max] of each dimension (max -1:
+        #: unbounded), or None for an input without a dynamic dimension; empty for a model without ranges.
+        self.input_ranges: Tuple[Optional[Tuple[Tuple[int, int], ...]], ...] = ()
+        if not (self.batch_gears or self.hw_gears or self.dims_gears) and any(
+                -1 in t.shape for t in self.inputs):
+            ranges: List[Optional[Tuple[Tuple[int, int], ...]]] = []
+            cell = ffi.new("aclmdlIODimsRange *")
+            for i, t in enumerate(self.inputs):
+                found = None
+                if -1 in t.shape and lib.aclmdlGetInputDimsRange(desc, i, cell) == 0 and \
+                        cell.rangeCount == len(t.shape):
+                    found = tuple((int(cell.range[k][0]), int(cell.range[k][1])) for k in range(cell.rangeCount))
+                ranges.append(found)
+            # A dynamic dim reads [1, -1] both when its range is unbounded and when it is a model's symbolic batch
+            # (the emulator runs those without ranges): ranges narrower than that, or outputs sized only by a run,
+            # tell a ranged model.
+            narrower = any(r is not None and any(d == -1 and (lo, hi) != (1, -1) for d, (lo, hi) in zip(t.shape, r))
+                           for t, r in zip(self.inputs, ranges))
+            if narrower or any(-1 in o.shape and o.nbytes <= 0 for o in self.outputs):
+                self.input_ranges = tuple(ranges)
         #: Dynamic AIPP (atc ``aipp_mode: dynamic``): the image input and the AippData input carrying the
         #: parameters (-1: none), and the (channels, height, width) the AIPP output feeds.
         self.aipp_input = self.aipp_data_input = -1
@@ -294,6 +314,37 @@ class Model:
             raise
 
 
+#: A ranged model's buffers whose size is known only at a run start this big and grow 4x when a run says so.
+_RANGED_START_BYTES = 1 << 16
+_RANGED_MAX_BYTES = 1 << 31
+_MODEL_OUTPUT_NOT_MATCH = 100018
+
+
+def _describe_shape(dataset: Any, index: int, info: TensorInfo, shape: Tuple[int, ...]) -> None:
+    """aclmdlSetDatasetTensorDesc of input index at shape (the dataset keeps a copy)."""
+    dims = ffi.new("int64_t[]", [int(d) for d in shape] or [0])
+    desc = lib.aclCreateTensorDesc(info.acl_dtype, len(shape), dims, info.format)
+    if desc == ffi.NULL:
+        raise_for(100000, "aclCreateTensorDesc")
+    try:
+        check(lib.aclmdlSetDatasetTensorDesc(dataset, desc, index), "aclmdlSetDatasetTensorDesc")
+    finally:
+        lib.aclDestroyTensorDesc(desc)
+
+
+def _described_shape(dataset: Any, index: int) -> Tuple[int, ...]:
+    """The shape aclmdlGetDatasetTensorDesc gives output index after a run."""
+    desc = lib.aclmdlGetDatasetTensorDesc(dataset, index)
+    if desc == ffi.NULL:
+        raise_for(100000, "aclmdlGetDatasetTensorDesc")
+    cell = ffi.new("int64_t *")
+    shape = []
+    for k in range(lib.aclGetTensorDescNumDims(desc)):
+        check(lib.aclGetTensorDescDimV2(desc, k, cell), "aclGetTensorDescDimV2")
+        shape.append(int(cell[0]))
+    return tuple(shape)
+
+
 def _release_executor(handles: Tuple[List[Any], List[Any]]) -> int:
     datasets, data_buffers = handles
     rc = 0
@@ -348,11 +399,14 @@ class Executor:
             for infos, slots, ds in ((model.inputs, self._slots_in, self._in_ds), (model.outputs, self._slots_out,
                                                                                        self._out_ds)):
                 for info in infos:
-                    if info.nbytes <= 0:
+                    nbytes = info.nbytes
+                    if nbytes <= 0 and model.input_ranges:  # known after the run, or unbounded: grown on demand
+                        nbytes = _RANGED_START_BYTES
+                    elif nbytes <= 0:
                         raise ValueError("%s has a size that depends on dynamic dimensions other than the batch; "
                                          "use the raw API with buffers of your own" % info.name)
-                    own = DeviceBuffer(info.nbytes, device)
-                    db = lib.aclCreateDataBuffer(own._cdata, info.nbytes)
+                    own = DeviceBuffer(nbytes, device)
+                    db = lib.aclCreateDataBuffer(own._cdata, nbytes)
                     if db == ffi.NULL:
                         own.close()
                         raise_for(200000, "aclCreateDataBuffer")
@@ -373,6 +427,7 @@ class Executor:
         self._data_slots = [s for i, s in enumerate(self._slots_in) if i not in (model.dynamic_input,
                                                                                  model.aipp_data_input)]
         self._aipp_slot = self._slots_in[model.aipp_input] if model.aipp_input >= 0 else None
+        self._range_shapes: Dict[int, Tuple[int, ...]] = {}  # the shape last described per ranged input
         self._aipp_given: Optional[List[Dict[str, Any]]] = None  # the parameters last written (aipp=)
 
     @property
@@ -587,6 +642,8 @@ class Executor:
             return self._execute_gear(inputs, out, hw, dims)
         if hw is not None or dims is not None:
             raise ValueError("model %d has no image size or dims gears" % self.model.id)
+        if self.model.input_ranges:
+            return self._execute_ranged(inputs, out)
         batch = self._stage_inputs(inputs, None)
         results = self._stage_outputs(batch, out)
         rc = _execute(self._model_id, self._in_ds, self._out_ds)
@@ -596,6 +653,61 @@ class Executor:
             rc = _memcpy(_from_buffer(_BYTES, arr, True), arr.nbytes, slot.ptr, arr.nbytes, D2H)
             if rc:
                 check(rc, "aclrtMemcpy")
+        return results
+
+    def _execute_ranged(self, inputs: Sequence[Any], out: Optional[Sequence[np.ndarray]]) -> List[np.ndarray]:
+        """A model with shape ranges: each ranged input's shape is described for the run
+        (aclmdlSetDatasetTensorDesc; the numpy array's shape); outputs come back at the shapes the run reports
+        (aclmdlGetDatasetTensorDesc). An output buffer found too small (ACL_ERROR_MODEL_OUTPUT_NOT_MATCH) is grown
+        and the run repeated, up to _RANGED_MAX_BYTES."""
+        model, slots = self.model, self._data_slots
+        if len(inputs) != len(slots):
+            raise ValueError("model %d takes %d input(s), %d given" % (model.id, len(slots), len(inputs)))
+        for i, (slot, x, ranges) in enumerate(zip(slots, inputs, model.input_ranges)):
+            if not isinstance(x, np.ndarray):
+                raise TypeError("input '%s': a model with shape ranges takes numpy arrays (their shapes are the "
+                                "run's), got %s" % (slot.info.name, type(x).__name__))
+            if x.dtype != slot.dtype:
+                raise TypeError("input '%s' is %s, the model takes %s" % (slot.info.name, x.dtype, slot.dtype))
+            x = np.ascontiguousarray(x)
+            if ranges is not None:
+                if x.ndim != len(ranges) or any(not lo <= d <= (hi if hi >= 0 else d) for d, (lo, hi) in
+                                                zip(x.shape, ranges)):
+                    raise ValueError("input '%s' has shape %s; the model takes dims within %s" % (
+                        slot.info.name, x.shape, [list(r) for r in ranges]))
+                if self._range_shapes.get(i) != x.shape:
+                    _describe_shape(self._in_ds, i, slot.info, x.shape)
+                    self._range_shapes[i] = x.shape
+            elif x.nbytes != slot.nbytes:
+                raise ValueError("input '%s' holds %d bytes (shape %s); the model takes %d bytes, shape %s" % (
+                    slot.info.name, x.nbytes, x.shape, slot.nbytes, slot.shape))
+            if x.nbytes > slot.own.nbytes:
+                self._grow(slot, x.nbytes)
+            self._point(slot, slot.own._cdata, slot.own.nbytes)
+            if x.nbytes:
+                check(_memcpy(slot.own._cdata, x.nbytes, _from_buffer(x), x.nbytes, H2D), "aclrtMemcpy")
+        while True:
+            for slot in self._slots_out:
+                self._point(slot, slot.own._cdata, slot.own.nbytes)
+            rc = _execute(self._model_id, self._in_ds, self._out_ds)
+            if rc != _MODEL_OUTPUT_NOT_MATCH or min(s.own.nbytes for s in self._slots_out) > _RANGED_MAX_BYTES // 4:
+                break
+            for slot in self._slots_out:  # which output did not fit is in the message only: grow them all
+                self._grow(slot, slot.own.nbytes * 4)
+        if rc:
+            check(rc, "aclmdlExecute")
+        results = []
+        for i, slot in enumerate(self._slots_out):
+            shape = _described_shape(self._out_ds, i)
+            if out is not None:
+                arr = out[i]
+                if arr.dtype != slot.dtype or arr.shape != shape or not arr.flags.c_contiguous:
+                    raise ValueError("out[%d] must be a C-contiguous %s array of shape %s" % (i, slot.dtype, shape))
+            else:
+                arr = np.empty(shape, slot.dtype)
+            if arr.nbytes:
+                check(_memcpy(_from_buffer(_BYTES, arr, True), arr.nbytes, slot.ptr, arr.nbytes, D2H), "aclrtMemcpy")
+            results.append(arr)
         return results
 
     def _execute_gear(self, inputs: Sequence[Any], out: Optional[Sequence[np.ndarray]],
@@ -686,6 +798,9 @@ class Executor:
         self._check_open()
         if not self._shaped and (hw is not None or dims is not None):
             raise ValueError("model %d has no image size or dims gears" % self.model.id)
+        if self.model.input_ranges:
+            raise ValueError("model %d has shape ranges: its output buffers are sized after a run; use execute" %
+                             self.model.id)
         stream._check_open()
         if self._pending is not None:
             self._pending.wait()

@@ -525,6 +525,34 @@ def test_shape_range_runs_each_shape_with_data_dependent_outputs(ranged: Any) ->
         raw.close()
 
 
+def test_model_object_runs_shape_ranges(device: Any, tmp_path: Path) -> None:
+    """acllite.Model on a ranged model: each call describes its inputs' shapes, outputs come back at the shapes the
+    run reports (a data-dependent NonZero included); an unbounded range grows the buffers (the output 4x the
+    start size is re-run, not cut); misuse refused before anything runs."""
+    rng = np.random.default_rng(8)
+    m_in = rng.standard_normal((1, 3)).astype(np.float32)
+    for rng_text, sizes in (("x:[1~16]", (3, 16, 1, 7)), ("x:[1~-1]", (5, 20000))):
+        sub = tmp_path / rng_text.replace(":", "_").replace("~", "_").replace("[", "").replace("]", "")
+        sub.mkdir()
+        path = atc.convert(str(range_model(sub)), str(sub / "ranged"), input_shape_range=rng_text, input_format="ND")
+        with acllite.Model(path, device) as m:
+            assert m.input_ranges[0] == ((1, 16 if "16" in rng_text else -1),) and m.input_ranges[1] is None
+            for n in sizes:
+                x = rng.standard_normal(n).astype(np.float32)
+                x[rng.random(n) < 0.4] = 0
+                y, nz, s_ = m.execute([x, m_in])
+                np.testing.assert_array_equal(y, x * 2)
+                np.testing.assert_array_equal(nz, np.array(np.nonzero(x)))
+                np.testing.assert_allclose(s_, x[:, None] + m_in, rtol=1e-6)
+            if "16" in rng_text:
+                with pytest.raises(ValueError, match=r"has shape \(17,\); the model takes dims within \[\[1, 16\]\]"):
+                    m.execute([np.zeros(17, np.float32), m_in])
+                with acllite.DeviceBuffer(64, device) as buf, pytest.raises(TypeError, match="takes numpy arrays"):
+                    m.execute([buf, m_in])
+                with acllite.Stream(device) as stream, pytest.raises(ValueError, match="has shape ranges"):
+                    m.execute_async([x, m_in], stream)
+
+
 def test_shape_range_misuse(ranged: Any) -> None:
     model_id, desc = ranged
     raw = Raw([64, 12], [64, 16, 16 * 3 * 4])
