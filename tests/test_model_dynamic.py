@@ -553,6 +553,21 @@ def test_model_object_runs_shape_ranges(device: Any, tmp_path: Path) -> None:
                     m.execute_async([x, m_in], stream)
 
 
+def test_ranges_written_in_input_shape(acl: Any, tmp_path: Path) -> None:
+    """Newer CANN's --input_shape with min~max or -1 and no gear option is --input_shape_range's ranges."""
+    a = atc.convert(str(range_model(tmp_path)), str(tmp_path / "a"), input_shape="x:1~16;m:1,3", input_format="ND")
+    b = atc.convert(str(range_model(tmp_path)), str(tmp_path / "b"), input_shape="x:-1", input_format="ND")
+    for path, want in ((a, [1, 16]), (b, [0, -1])):
+        model_id, desc = load_file(path)
+        try:
+            r = ffi.new("aclmdlIODimsRange *")
+            ok(lib.aclmdlGetInputDimsRange(desc, 0, r))
+            assert (r.rangeCount, [r.range[0][0], r.range[0][1]]) == (1, want)
+        finally:
+            ok(lib.aclmdlDestroyDesc(desc))
+            ok(lib.aclmdlUnload(model_id))
+
+
 def test_shape_range_misuse(ranged: Any) -> None:
     model_id, desc = ranged
     raw = Raw([64, 12], [64, 16, 16 * 3 * 4])

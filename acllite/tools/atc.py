@@ -85,6 +85,24 @@ def _parse_input_shape(text: str) -> Dict[str, List[int]]:
     return shapes
 
 
+def _ranges_in_input_shape(input_shape: str, input_shape_range: Optional[str]) -> Tuple[str, Optional[str]]:
+    """Newer CANN's dynamic shapes in --input_shape (no gear option): ``x:1~8,3,-1`` is ``--input_shape_range``'s
+    ``x:[1~8,3,-1]`` (``-1``: any size). Returns (--input_shape with the static inputs only, the ranges)."""
+    static, ranged = [], []
+    for part in filter(None, (p.strip() for p in input_shape.split(";"))):
+        dims = part.rpartition(":")[2].split(",")
+        if any("~" in d or d.strip() == "-1" for d in dims):
+            ranged.append("%s:[%s]" % (part.rpartition(":")[0], ",".join(d.strip() for d in dims)))
+        else:
+            static.append(part)
+    if not ranged:
+        return input_shape, input_shape_range
+    if input_shape_range:
+        raise AtcError("--input_shape has dynamic dimensions (-1 or min~max) and --input_shape_range is given: give "
+                       "the ranges in one of them")
+    return ";".join(static), ";".join(ranged)
+
+
 def _parse_gears(text: str) -> List[int]:
     """ATC's rules (graphengine multi_batch_options.cc, the --dynamic_batch_size reference): digits, commas and
     spaces only; 2 to 100 gears, no duplicates; kept in the order given (gear i is the i-th value: on a device,
@@ -222,6 +240,8 @@ def convert(model: str, output: str, insert_op_conf: Optional[str] = None, input
         raise AtcError("--soc_version: expected a SoC name such as Ascend310 or Ascend310P3, got %r" % soc_version)
 
     gears = _parse_gears(dynamic_batch_size) if dynamic_batch_size else []
+    if input_shape and not (dynamic_batch_size or dynamic_image_size or dynamic_dims):
+        input_shape, input_shape_range = _ranges_in_input_shape(input_shape, input_shape_range)
     shapes = _parse_input_shape(input_shape) if input_shape else {}
     gear_kind, shape_gear_values = _shape_gear_options(dynamic_batch_size, dynamic_image_size, dynamic_dims, fmt,
                                                        shapes)
