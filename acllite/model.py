@@ -748,15 +748,10 @@ class Executor:
         """A shape-geared model on a stream: a gear run before copies its outputs at their known shapes; a gear's
         first run copies each output's whole buffer (the largest gear's bytes) and is cut to the shapes the
         execution reports (aclmdlGetCurOutputDims) at wait()."""
-        self._stage_inputs(inputs, stream)
         gear = self._choose_gear(inputs, hw, dims)
-        for slot in self._slots_out:
-            if slot.ptr != slot.own._cdata or slot.size != slot.own.nbytes:
-                self._point(slot, slot.own._cdata, slot.own.nbytes)
-        check(lib.aclmdlExecuteAsync(self.model.id, self._in_ds, self._out_ds, stream.handle), "aclmdlExecuteAsync")
         shapes = self._gear_shapes.get(gear)
         landing: List[np.ndarray] = []
-        for i, slot in enumerate(self._slots_out):
+        for i, slot in enumerate(self._slots_out):  # checked before anything is queued
             if shapes is not None:
                 arr = out[i] if out is not None else np.empty(shapes[i], slot.dtype)
                 if arr.dtype != slot.dtype or arr.shape != shapes[i] or not arr.flags.c_contiguous:
@@ -764,11 +759,17 @@ class Executor:
                                                                                               shapes[i]))
             else:
                 arr = np.empty(slot.own.nbytes, np.uint8)  # the largest gear's bytes: cut at wait()
+            landing.append(arr)
+        self._stage_inputs(inputs, stream)
+        for slot in self._slots_out:
+            if slot.ptr != slot.own._cdata or slot.size != slot.own.nbytes:
+                self._point(slot, slot.own._cdata, slot.own.nbytes)
+        check(lib.aclmdlExecuteAsync(self.model.id, self._in_ds, self._out_ds, stream.handle), "aclmdlExecuteAsync")
+        for slot, arr in zip(self._slots_out, landing):
             if arr.nbytes:
                 check(lib.aclrtMemcpyAsync(ffi.from_buffer(arr, require_writable=True), arr.nbytes, slot.ptr,
                                            arr.nbytes, D2H, stream.handle), "aclrtMemcpyAsync")
                 stream._keep(arr)
-            landing.append(arr)
 
         def finish() -> List[np.ndarray]:
             if shapes is not None:
