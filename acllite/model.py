@@ -24,7 +24,7 @@ from . import _lifecycle
 from ._native import ffi, lib
 from .dynamic_aipp import write_dynamic_aipp
 from .errors import check, raise_for
-from .formats.aipp import AIPP_BATCH_BYTES, AIPP_HEADER_BYTES, AippParams
+from .formats.aipp import AIPP_BATCH_BYTES, AIPP_HEADER_BYTES, params_from_mapping
 from .memory import Buffer, DeviceBuffer, H2D, D2H
 
 if TYPE_CHECKING:
@@ -614,7 +614,12 @@ class Executor:
                 raise ValueError("model %d has dynamic AIPP: give aipp= (each image's parameters, with the keys of a "
                                  "static AIPP configuration)" % model.id)
             return  # the last parameters stay in the AippData input
-        images = [aipp] if isinstance(aipp, Mapping) else list(aipp)
+        if isinstance(aipp, Mapping):
+            images = [aipp]
+        elif isinstance(aipp, (list, tuple)) and all(isinstance(p, Mapping) for p in aipp):
+            images = list(aipp)
+        else:
+            raise TypeError("aipp= takes a dict of AIPP parameters or a list of them, not %s" % type(aipp).__name__)
         if self._aipp_given is not None and images == self._aipp_given:
             return
         given = [dict(p) for p in images]
@@ -623,7 +628,7 @@ class Executor:
             raise ValueError("model %d takes %d image(s): give 1 to %d aipp= parameter sets; got %d" % (
                 model.id, batch, batch, len(images)))
         images = images + images[-1:] * (batch - len(images))  # the block holds the largest batch's
-        resolved = [AippParams(dict(p, aipp_mode="static"), source="aipp=").resolve(model.aipp_chw) for p in images]
+        resolved = [params_from_mapping(dict(p, aipp_mode="static")).resolve(model.aipp_chw) for p in images]
         write_dynamic_aipp(model.id, self._in_ds, model.aipp_data_input, resolved)
         self._aipp_given = given
 

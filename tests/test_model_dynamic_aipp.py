@@ -649,6 +649,14 @@ def test_model_object_takes_aipp_parameters(device: Any, tmp_path: Path) -> None
             model.execute([images[0]], aipp=dict(p, load_start_pos_w=6))
         with pytest.raises(ValueError, match="takes 1 image"):
             model.execute([images[0]], aipp=[p, q])
+        with pytest.raises(AippConfigError, match="'load_start_pos' is not a key of an aipp_op block"):
+            model.execute([images[0]], aipp=dict(p, load_start_pos=2))
+        with pytest.raises(AippConfigError, match="mean_chn_0 300 is outside 0 to 255"):
+            model.execute([images[0]], aipp=dict(p, mean_chn_0=300))
+        with pytest.raises(AippConfigError, match="crop takes true or false"):
+            model.execute([images[0]], aipp=dict(p, crop="yes"))
+        with pytest.raises(TypeError, match="aipp= takes a dict of AIPP parameters or a list of them, not int"):
+            model.execute([images[0]], aipp=5)
         # RGB888 with output biases, swap and padding (every CSC argument counts)
         r = rgb_params()
         r.update(output_bias_0=1, output_bias_1=2, output_bias_2=3, min_chn_2=0.5, var_reci_chn_1=0.25)

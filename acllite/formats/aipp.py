@@ -34,7 +34,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Dict, List, Tuple, Union
+from typing import Any, Dict, List, Mapping, Tuple, Union
 
 import numpy as np
 
@@ -43,7 +43,8 @@ AIPP_SWITCH_KEYS = ("crop", "padding", "csc_switch", "rbuv_swap_switch", "ax_swa
 
 __all__ = ["AIPP_SWITCH_KEYS",
            "AippConfigError", "AippParams", "parse_aipp_config", "parse_aipp_text", "reference_aipp",
-           "input_bytes", "source_images_bytes", "INPUT_FORMATS", "AIPP_HEADER_BYTES", "AIPP_BATCH_BYTES"]
+           "input_bytes", "source_images_bytes", "params_from_mapping", "INPUT_FORMATS", "AIPP_HEADER_BYTES",
+           "AIPP_BATCH_BYTES"]
 
 #: Accepted input formats -> (channels of the decoded image, bytes per pixel times 2 (for 4:2:0)).
 INPUT_FORMATS = {
@@ -306,6 +307,22 @@ def parse_aipp_text(text: str, source: str = "<aipp config>") -> List[AippParams
     if dupes:
         raise AippConfigError("%s: several aipp_op blocks for related_input_rank %s" % (source, dupes))
     return blocks
+
+
+def params_from_mapping(values: Mapping[str, Any], source: str = "aipp=") -> AippParams:
+    """An ``aipp_op`` block given as a mapping (``acllite.Model.execute(aipp=...)``): the keys and values of a
+    configuration file, checked as the file's are (unknown keys, types, documented ranges)."""
+    out: Dict[str, Any] = {}
+    for key, value in values.items():
+        if key not in KNOWN_KEYS:
+            raise AippConfigError("%s: %r is not a key of an aipp_op block" % (source, key))
+        if isinstance(value, (str, bool, int, float, np.integer, np.floating)):
+            text = value if isinstance(value, str) else str(value)
+            out[key] = _convert(key, text, "word", source)
+        else:
+            raise AippConfigError("%s: %s takes a number, a boolean or a word, not %s" % (source, key,
+                                                                                        type(value).__name__))
+    return AippParams(out, source=source)
 
 
 def parse_aipp_config(path: Union[str, Path]) -> List[AippParams]:
