@@ -4,6 +4,7 @@ cleanly on Ctrl-C.
 ::
 
     acllite serve [--model M] [--replicas N|auto] [--max-batch B] [--port P] [--host H] [--address ADDR]
+                  [--ingress haproxy|proxy]
 
 Without Ray Serve installed it says what to install (``pip install 'acllite[serve]'``) and exits with status 1.
 """
@@ -19,6 +20,8 @@ import signal
 import sys
 import threading
 from typing import Any, List, Optional, Sequence
+
+from .ingress import INGRESS_KINDS, LocalIngress, default_ingress
 
 __all__ = ["main", "build_parser"]
 
@@ -41,6 +44,10 @@ def build_parser() -> argparse.ArgumentParser:
                    "for every interface)")
     p.add_argument("--address", help="an existing Ray cluster (ray start --head ...; e.g. 10.0.0.1:6379 or auto); "
                    "default: start a local Ray instance")
+    p.add_argument("--ingress", choices=INGRESS_KINDS, default=None, help="how HTTP reaches the replicas of the "
+                   "local Ray instance: haproxy (default where Ray ships it, Ray 2.60 on Linux: HAProxy forwards "
+                   "each request to an HTTP server inside the replica) or proxy (Ray Serve's Python HTTP proxy, "
+                   "an actor call per request); a cluster's is chosen where `ray start` runs (docs/SERVING.md)")
     p.add_argument("--health-check-period", type=float, default=None, help="seconds between Ray Serve's health "
                    "checks of each replica (default Ray's)")
     return p
@@ -54,10 +61,25 @@ def _say(line: str) -> None:
 def main(argv: Sequence[str]) -> int:
     args = build_parser().parse_args(list(argv))
     local = not args.address
+    if not local and args.ingress:
+        _say("--ingress applies to a local Ray instance; a cluster's ingress is set in the environment of `ray "
+             "start` (RAY_SERVE_ENABLE_HA_PROXY, docs/SERVING.md)")
+        return 2
+    ingress = LocalIngress(args.ingress or default_ingress())
+    try:
+        return _main(args, ingress)
+    finally:
+        ingress.close()  # after Ray has stopped: HAProxy's files
+
+
+def _main(args: argparse.Namespace, ingress: LocalIngress) -> int:
+    local = not args.address
+    which_ingress = "the cluster's"
     if local:
-        # Ray's single-machine mode: every process of the local instance uses the loopback address, none listens
-        # on the machine's network interfaces (Ray reads this when it is imported).
+        # Ray's single-machine mode: every process of the local instance uses the loopback address (Ray reads
+        # this when it is imported).
         os.environ.setdefault("RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER", "0")
+        which_ingress = ingress.apply()  # before Ray is imported: Ray reads its switches then
     try:
         import ray
         from ray import serve
@@ -103,9 +125,10 @@ def main(argv: Sequence[str]) -> int:
     try:
         npus = serve_app.npus_in_cluster()
         accel = sorted(k.split(":", 1)[1] for k in ray.cluster_resources() if k.startswith("accelerator_type:"))
-        _say("Ray %s: %d NPU(s)%s%s (acl module: %s)" % (
+        _say("Ray %s: %d NPU(s)%s%s (acl module: %s; ingress: %s)" % (
             "cluster at %s" % args.address if args.address else "started locally (logs in %s)" % session_logs, npus,
-            " (%s)" % ", ".join(accel) if accel else "", "" if npus else " -- see docs/SERVING.md", which_acl))
+            " (%s)" % ", ".join(accel) if accel else "", "" if npus else " -- see docs/SERVING.md", which_acl,
+            which_ingress))
         replicas = npus if args.replicas == "auto" else int(args.replicas)
         if replicas < 1 or replicas > npus:
             _say("%s replica(s) need as many NPUs; the cluster has %d" % (replicas or "some", npus))
