@@ -85,6 +85,7 @@ class Server:
         self._reader = threading.Thread(target=self._read_stderr, daemon=True)
         self._reader.start()
         self.session_logs: Optional[str] = None
+        self.haproxy: List[Tuple[int, str]] = []
 
     def _read_stderr(self) -> None:
         assert self.proc.stderr is not None
@@ -106,6 +107,7 @@ class Server:
             raise AssertionError("acllite serve did not start:\n" + self.stderr())
         m = re.search(r"logs in (\S+)\)", self.stderr())
         self.session_logs = m.group(1) if m else None
+        self.haproxy = haproxy_processes(self.session_logs) if self.session_logs else []
         return box[0].strip()
 
     def stop(self) -> int:
@@ -152,6 +154,34 @@ def ray_processes(session_logs: str) -> List[int]:
     return pids
 
 
+def haproxy_processes(session_logs: str) -> List[Tuple[int, str]]:
+    """The HAProxy processes of the Ray session (descendants of its raylet: HAProxy is a child of Serve's
+    HAProxyManager actor), with their configuration file."""
+    session = set(ray_processes(session_logs))
+    parent: Dict[int, int] = {}
+    for d in os.listdir("/proc"):
+        if d.isdigit():
+            try:
+                stat = Path("/proc", d, "stat").read_text()
+            except OSError:
+                continue
+            parent[int(d)] = int(stat[stat.rindex(")") + 2:].split()[1])
+    found = []
+    for pid in parent:
+        try:
+            args = Path("/proc/%d/cmdline" % pid).read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if not (args and args[0].endswith(b"/haproxy") and b"-f" in args):
+            continue
+        up = parent.get(pid, 0)
+        while up > 1 and up not in session:
+            up = parent.get(up, 0)
+        if up in session:
+            found.append((pid, args[args.index(b"-f") + 1].decode()))
+    return found
+
+
 def assert_stopped_cleanly(server: Server, replicas: int) -> None:
     rc = server.stop()
     err = server.stderr()
@@ -160,6 +190,12 @@ def assert_stopped_cleanly(server: Server, replicas: int) -> None:
     assert len(reports) >= replicas and all(r == "empty" for r in reports), err
     assert server.session_logs and ray_processes(server.session_logs) == [], err
     assert port_is_free(server.port)
+    # HAProxy (the default ingress where Ray ships it) is gone, and so is its private directory
+    if "ingress: haproxy" in err:
+        assert server.haproxy, err
+    for pid, config in server.haproxy:
+        assert not Path("/proc/%d" % pid).exists() or b"haproxy" not in Path("/proc/%d/cmdline" % pid).read_bytes()
+        assert "acllite-ha-" in config and not Path(config).parent.parent.exists(), config
 
 
 # ------------------------------------------------------------------------------------------------ fixtures
@@ -271,6 +307,7 @@ ray.shutdown()
 
 
 def test_two_replicas_each_on_the_npu_ray_gave_it(server: Server) -> None:
+    assert "ingress: proxy" in server.stderr()  # the default: Ray Serve's Python proxy
     seen = replicas_seen(server.url, 2)
     assert len(seen) == 2, seen
     assert sorted(b["ascend_rt_visible_devices"] for b in seen.values()) == ["0", "1"]
@@ -390,11 +427,16 @@ def test_a_replica_whose_model_fails_to_load_says_why(tmp_path: Path) -> None:
 
 
 def test_start_and_stop_three_times_leaves_nothing_behind(images: Dict[str, bytes]) -> None:
-    for _ in range(3):
-        s = Server(1, "auto")
+    from acllite.tools.serve.ingress import haproxy_available
+
+    haproxy = ["--ingress", "haproxy"] if haproxy_available() else []
+    for extra in ([], haproxy, []):  # the default (Ray Serve's Python proxy), HAProxy where Ray ships it
+        s = Server(1, "auto", *extra)
         s.wait_ready()
         status, body = request(s.url + "/classify", images["cat.jpg"])
         assert status == 200 and body["predictions"][0]["label"] == 285
+        assert ("ingress: haproxy" if extra else "ingress: proxy") in s.stderr()
+        assert bool(s.haproxy) == bool(extra), s.haproxy
         assert_stopped_cleanly(s, 1)
 
 

