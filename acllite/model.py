@@ -701,9 +701,13 @@ class Executor:
                 self._grow(slot, slot.own.nbytes * 4)
         if rc:
             check(rc, "aclmdlExecute")
+        return self._copy_out([_described_shape(self._out_ds, i) for i in range(len(self._slots_out))], out)
+
+    def _copy_out(self, shapes: Sequence[Tuple[int, ...]], out: Optional[Sequence[np.ndarray]]) -> List[np.ndarray]:
+        """The outputs of a run at these shapes, copied from the device (into ``out`` when given)."""
         results = []
         for i, slot in enumerate(self._slots_out):
-            shape = _described_shape(self._out_ds, i)
+            shape = tuple(shapes[i])
             if out is not None:
                 arr = out[i]
                 if arr.dtype != slot.dtype or arr.shape != shape or not arr.flags.c_contiguous:
@@ -711,7 +715,9 @@ class Executor:
             else:
                 arr = np.empty(shape, slot.dtype)
             if arr.nbytes:
-                check(_memcpy(_from_buffer(_BYTES, arr, True), arr.nbytes, slot.ptr, arr.nbytes, D2H), "aclrtMemcpy")
+                rc = _memcpy(_from_buffer(_BYTES, arr, True), arr.nbytes, slot.ptr, arr.nbytes, D2H)
+                if rc:
+                    check(rc, "aclrtMemcpy")
             results.append(arr)
         return results
 
@@ -730,22 +736,7 @@ class Executor:
         shapes = self._gear_shapes.get(gear)
         if shapes is None:  # a gear's output shapes do not change: asked once per gear
             shapes = self._gear_shapes[gear] = [self.model.current_output_dims(i) for i in range(len(self._slots_out))]
-        results = []
-        for i, slot in enumerate(self._slots_out):
-            shape = shapes[i]
-            if out is not None:
-                arr = out[i]
-                if arr.dtype != slot.dtype or arr.shape != shape or not arr.flags.c_contiguous:
-                    raise ValueError("out[%d] must be a C-contiguous %s array of shape %s" % (i, slot.dtype, shape))
-            else:
-                arr = np.empty(shape, slot.dtype)
-            n = arr.nbytes
-            if n:
-                rc = _memcpy(_from_buffer(_BYTES, arr, True), n, slot.ptr, n, D2H)
-                if rc:
-                    check(rc, "aclrtMemcpy")
-            results.append(arr)
-        return results
+        return self._copy_out(shapes, out)
 
     def _execute_gear_async(self, inputs: Sequence[Any], stream: "Stream", out: Optional[Sequence[np.ndarray]],
                             hw: Optional[Tuple[int, int]], dims: Optional[Sequence[int]],
