@@ -185,6 +185,10 @@ def test_several_submodels_and_the_inout_partition_is_preferred() -> None:
             body, body + 8)) as err:
         om.parse(padded, "multi.om")
     assert err.value.code == GE_DATA_SIZE_INVALID
+    # a name field padded after its NUL (as fixed-size C strings are): the name ends at the NUL
+    padded_name = ob.om_file(ob.V2, [[(0, md), (8, ob.tlv(0, ob.inout_descs([("x_in\0\0junk", 192, NHWC, FLOAT,
+                                                                               [1, 4, 4, 3], [1, 4, 4, 3])])))]])
+    assert om.parse(padded_name, "padded.om").inputs[0].name == "x_in"
     bad = ob.om_file(ob.V2, [[(0, md), (8, ob.tlv(0, struct.pack("<I", 1) + bytes(10)))]])
     with pytest.raises(om.OmError, match=r"MODEL_INOUT_INFO record 0: 32 bytes needed at byte 4; 10 are left"):
         om.parse(bad, "inout.om")

@@ -1514,3 +1514,15 @@ def _cast_model(n: int) -> bytes:
         "op": "Cast", "input_desc": [{"format": "ND", "shape": [n], "type": "float32"}],
         "output_desc": [{"format": "ND", "shape": [n], "type": "float16"}],
         "attr": [{"name": "dst_type", "type": "int", "value": 1}]}]))[0])
+
+
+def test_batch_pic_desc_sizes_outside_the_batch_limit() -> None:
+    """acl.media.dvpp_create_batch_pic_desc: 0 or more than 256 pictures log and return 0 without asking the
+    device (as pyACL); a size no uint32_t holds is an OverflowError."""
+    from acllite.pyacl import media
+
+    for n in (0, 257, 0xFFFFFFFF):
+        assert media.dvpp_create_batch_pic_desc(n) == 0, n
+    for n in (-1, 1 << 32):
+        with pytest.raises(OverflowError, match="does not fit a uint32_t"):
+            media.dvpp_create_batch_pic_desc(n)
