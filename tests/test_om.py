@@ -576,3 +576,20 @@ def test_dynamic_batch_om_runs_through_an_atc_twin(acl: Any, tmp_path: Path) -> 
             x = np.random.default_rng(batch).standard_normal((batch, 3, 4, 4)).astype(np.float32)
             (y,) = model.execute([x])
             assert np.array_equal(y, 2 * x)
+
+
+def test_a_model_def_with_the_most_gears_acl_allows() -> None:
+    """_batch_num may be 0 (no gears) to 100 (ACL_MAX_BATCH_NUM), not 101."""
+    def model(count: int) -> bytes:
+        gears = {"_pred_value_%d" % i: [i + 1] for i in range(count)}
+        md = ob.model_def("many", [ob.graph("g", [
+            ob.op("x", "Data", {"index": 0, "_mbatch_origin_input_dims": [-1, 4]},
+                  [ob.tensor(ob.DT_FLOAT, [max(count, 1), 4], "ND")]),
+            ob.op("case", "Case", dict(gears, _batch_num=count, mbatch_dynamic_type=1)),
+            ob.op("out", "NetOutput", {}, [ob.tensor(ob.DT_FLOAT, [max(count, 1), 4], "ND")], src=[("x", 0)])])])
+        return ob.om_file(ob.V2, [[(0, md)]])
+
+    assert om.parse(model(100), "100.om").dynamic_batch == tuple(range(1, 101))
+    assert om.parse(model(0), "0.om").dynamic_batch == ()
+    with pytest.raises(om.OmError, match="not a readable ge.proto.ModelDef"):
+        om.parse(model(101), "101.om")

@@ -1526,3 +1526,15 @@ def test_batch_pic_desc_sizes_outside_the_batch_limit() -> None:
     for n in (-1, 1 << 32):
         with pytest.raises(OverflowError, match="does not fit a uint32_t"):
             media.dvpp_create_batch_pic_desc(n)
+
+
+def test_physical_memory_prop_without_reserve(acl: Any) -> None:
+    """acl.rt.malloc_physical: a prop dict without "reserve" means reserve 0 (the struct is built before the call,
+    which the emulator answers as not emulated)."""
+    from acllite.pyacl import rt
+
+    prop = {"handleType": 0, "allocationType": 0, "memAttr": 0, "location": {"id": 0, "type": 1}}
+    handle, ret = rt.malloc_physical(1 << 20, prop, 0)
+    assert ret == acl.ACL_ERROR_API_NOT_SUPPORT and handle == 0
+    with pytest.raises(OverflowError):
+        rt.malloc_physical(1 << 20, dict(prop, reserve=-1), 0)
