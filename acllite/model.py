@@ -222,6 +222,7 @@ class Model:
         #: parameters (-1: none), and the (channels, height, width) the AIPP output feeds.
         self.aipp_input = self.aipp_data_input = -1
         self.aipp_chw: Tuple[int, int, int] = (0, 0, 0)
+        self.aipp_batch = 0  #: the images one set of dynamic AIPP parameters holds (the largest batch gear's)
         kind, attached = ffi.new("aclmdlInputAippType *"), ffi.new("size_t *")
         for i in range(len(self.inputs)):
             check(lib.aclmdlGetAippType(self.id, i, kind, attached), "aclmdlGetAippType")
@@ -229,6 +230,7 @@ class Model:
                 self.aipp_input, self.aipp_data_input = i, int(attached[0])
                 _, h, w, c = self.inputs[i].shape  # described as the source images: [N, H, W, C]
                 self.aipp_chw = (int(c), int(h), int(w))
+                self.aipp_batch = (self.inputs[self.aipp_data_input].nbytes - AIPP_HEADER_BYTES) // AIPP_BATCH_BYTES
         #: The inputs a caller passes to execute (all but the dynamic batch input and the AippData input).
         self.data_inputs = [t for i, t in enumerate(self.inputs) if i not in (self.dynamic_input,
                                                                               self.aipp_data_input)]
@@ -609,6 +611,8 @@ class Executor:
     def _set_aipp(self, aipp: Union[None, Mapping[str, Any], Sequence[Mapping[str, Any]]]) -> None:
         """Write dynamic AIPP parameters into the AippData input when they differ from the last ones written."""
         model = self.model
+        if self._aipp_slot is None:
+            raise ValueError("model %d has no dynamic AIPP input (aipp=)" % model.id)
         if aipp is None:
             if self._aipp_given is None:
                 raise ValueError("model %d has dynamic AIPP: give aipp= (each image's parameters, with the keys of a "
@@ -623,7 +627,7 @@ class Executor:
         if self._aipp_given is not None and images == self._aipp_given:
             return
         given = [dict(p) for p in images]
-        batch = (model.inputs[model.aipp_data_input].nbytes - AIPP_HEADER_BYTES) // AIPP_BATCH_BYTES
+        batch = model.aipp_batch
         if not 1 <= len(images) <= batch:
             raise ValueError("model %d takes %d image(s): give 1 to %d aipp= parameter sets; got %d" % (
                 model.id, batch, batch, len(images)))
@@ -640,8 +644,6 @@ class Executor:
         if self._pending is not None:
             self._pending.wait()
         if self._aipp_slot is not None or aipp is not None:
-            if self._aipp_slot is None:
-                raise ValueError("model %d has no dynamic AIPP input (aipp=)" % self.model.id)
             self._set_aipp(aipp)
         if self._shaped:
             return self._execute_gear(inputs, out, hw, dims)
@@ -802,8 +804,6 @@ class Executor:
         if self._pending is not None:
             self._pending.wait()
         if self._aipp_slot is not None or aipp is not None:
-            if self._aipp_slot is None:
-                raise ValueError("model %d has no dynamic AIPP input (aipp=)" % self.model.id)
             self._set_aipp(aipp)
         if self._shaped:
             return self._execute_gear_async(inputs, stream, out, hw, dims, close_after)
