@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any, Callable, Dict, List, Mapping, Optional, 
 import numpy as np
 
 from . import _lifecycle
-from ._native import ffi, lib
+from ._native import backend_info, ffi, lib
 from .dynamic_aipp import write_dynamic_aipp
 from .errors import check, raise_for
 from .formats.aipp import AIPP_BATCH_BYTES, AIPP_HEADER_BYTES, params_from_mapping
@@ -211,12 +211,11 @@ class Model:
                         cell.rangeCount == len(t.shape):
                     found = tuple((int(cell.range[k][0]), int(cell.range[k][1])) for k in range(cell.rangeCount))
                 ranges.append(found)
-            # A dynamic dim reads [1, -1] both when its range is unbounded and when it is a model's symbolic batch
-            # (the emulator runs those without ranges): ranges narrower than that, or outputs sized only by a run,
-            # tell a ranged model.
-            narrower = any(r is not None and any(d == -1 and (lo, hi) != (1, -1) for d, (lo, hi) in zip(t.shape, r))
-                           for t, r in zip(self.inputs, ranges))
-            if narrower or any(-1 in o.shape and o.nbytes <= 0 for o in self.outputs):
+            # A dynamic dim reads [1, -1] both when its range is unbounded and when it is an ONNX model's symbolic
+            # dim, which only the emulator has (it runs those at the size the buffers give): the emulator says
+            # which; on CANN a -1 without gears is a range. Outputs sized only by a run need the ranged path too.
+            if any(_has_ranges(desc, i) for i, r in enumerate(ranges) if r is not None) or any(
+                    -1 in o.shape and o.nbytes <= 0 for o in self.outputs):
                 self.input_ranges = tuple(ranges)
         #: Dynamic AIPP (atc ``aipp_mode: dynamic``): the image input and the AippData input carrying the
         #: parameters (-1: none), and the (channels, height, width) the AIPP output feeds.
@@ -314,6 +313,15 @@ class Model:
         except BaseException:
             ex.close()
             raise
+
+
+def _has_ranges(desc: Any, index: int) -> bool:
+    """Input ``index`` of the model has shape ranges (see :attr:`Model.input_ranges`)."""
+    if backend_info().name != "emulator":
+        return True
+    cell = ffi.new("int32_t *")
+    check(lib.acllite_emu_model_input_has_ranges(desc, index, cell), "acllite_emu_model_input_has_ranges")
+    return bool(cell[0])
 
 
 #: A ranged model's buffers whose size is known only at a run start this big and grow 4x when a run says so.

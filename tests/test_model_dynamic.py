@@ -553,6 +553,42 @@ def test_model_object_runs_shape_ranges(device: Any, tmp_path: Path) -> None:
                     m.execute_async([x, m_in], stream)
 
 
+def sum_model(tmp_path: Path) -> Path:
+    """y = ReduceSum(x) ([1]: its size does not depend on x's)."""
+    f = TensorProto.FLOAT
+    return _save(tmp_path / "sum.onnx", [helper.make_node("ReduceSum", ["x"], ["y"], keepdims=1)],
+                 [helper.make_tensor_value_info("x", f, ["n"])], [helper.make_tensor_value_info("y", f, [1])])
+
+
+def test_an_unbounded_range_with_outputs_of_fixed_size_is_a_ranged_model(device: Any, tmp_path: Path) -> None:
+    """x:[1~-1] reads [1, -1] from aclmdlGetInputDimsRange, as the ONNX model's own symbolic dim does; the emulator
+    tells them apart (acllite_emu_model_input_has_ranges), so acllite.Model runs the ranged model at any size."""
+    onnx_path = sum_model(tmp_path)
+    ranged = atc.convert(str(onnx_path), str(tmp_path / "sum"), input_shape_range="x:[1~-1]", input_format="ND")
+    has = ffi.new("int32_t *")
+    for path, want in ((ranged, 1), (onnx_path, 0)):
+        model_id, desc = load_file(Path(path))
+        try:
+            ok(lib.acllite_emu_model_input_has_ranges(desc, 0, has))
+            assert has[0] == want, path
+            cell = ffi.new("aclmdlIODimsRange *")
+            ok(lib.aclmdlGetInputDimsRange(desc, 0, cell))
+            assert (cell.rangeCount, cell.range[0][0], cell.range[0][1]) == (1, 1, -1)  # the same for both
+            expect_error(100000, "index 1", lib.acllite_emu_model_input_has_ranges, desc, 1, has)
+            expect_error(100000, "hasRanges is NULL", lib.acllite_emu_model_input_has_ranges, desc, 0, ffi.NULL)
+        finally:
+            ok(lib.aclmdlDestroyDesc(desc))
+            ok(lib.aclmdlUnload(model_id))
+    with acllite.Model(ranged, device) as m:
+        assert m.input_ranges == (((1, -1),),)
+        for n in (1, 5, 3000):
+            x = np.arange(n, dtype=np.float32)
+            (y,) = m.execute([x])
+            np.testing.assert_allclose(y, [x.sum()], rtol=1e-6)
+    with acllite.Model(str(onnx_path), device) as m:
+        assert m.input_ranges == ()  # a symbolic dim: the model's batch, no ranges to describe
+
+
 def test_ranges_written_in_input_shape(acl: Any, tmp_path: Path) -> None:
     """Newer CANN's --input_shape with min~max or -1 and no gear option is --input_shape_range's ranges."""
     a = atc.convert(str(range_model(tmp_path)), str(tmp_path / "a"), input_shape="x:1~16;m:1,3", input_format="ND")

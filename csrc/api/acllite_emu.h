@@ -48,6 +48,10 @@ aclError acllite_emu_last_leak_report(acllite_emu_counts *counts);
 /* 1 when kind mismatches are errors (ACLLITE_EMU_STRICT unset or 1), 0 when they are warnings. */
 int32_t acllite_emu_strict_mode(void);
 const char *acllite_emu_version(void);
+/* 1 in *hasRanges when input `index` of the model has shape ranges (ATC --input_shape_range), 0 when its -1
+ * dimensions are an ONNX model's own symbolic ones (run at the size its buffers give). aclmdlGetInputDimsRange
+ * reads [1, -1] for both an unbounded range and a symbolic dimension; CANN's models have no symbolic dimensions. */
+aclError acllite_emu_model_input_has_ranges(const aclmdlDesc *modelDesc, size_t index, int32_t *hasRanges);
 
 /* ---- model engine ----
  * The emulator owns model ids, descriptions, datasets and every check; running the graph is delegated to an

@@ -498,6 +498,17 @@ aclError emu_ranges_fit(const emu_io *io, size_t index, acllite_emu_tensor *t, c
     return ACL_SUCCESS;
 }
 
+EMU_EXPORT aclError acllite_emu_model_input_has_ranges(const aclmdlDesc *modelDesc, size_t index,
+                                                      int32_t *hasRanges) {
+    const char *func = "acllite_emu_model_input_has_ranges";
+    if (!hasRanges) return emu_fail(ACL_ERROR_INVALID_PARAM, func, "hasRanges is NULL");
+    acllite_emu_tensor_desc d;
+    aclError err = emu_desc_input(modelDesc, index, &d, func);
+    if (err) return err;
+    *hasRanges = d.rangeCount == d.dimCount && d.dimCount > 0;
+    return ACL_SUCCESS;
+}
+
 EMU_EXPORT aclError aclmdlGetInputDimsRange(const aclmdlDesc *modelDesc, size_t index, aclmdlIODimsRange *dimsRange) {
     const char *func = "aclmdlGetInputDimsRange";
     if (!dimsRange) return emu_fail(ACL_ERROR_INVALID_PARAM, func, "dimsRange is NULL");
