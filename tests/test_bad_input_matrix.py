@@ -2158,6 +2158,30 @@ def _(env: Env) -> Raw:
                env.pic(out, 32 * 24 * 3 // 2, NV12, 32, 24, 32, 24), roi, ffi.NULL)
 
 
+@row("dvpp-roi-2-32-only-wide", "dvpp", "acldvppVpcCropAsync(ROI 2**32 wide, 24 tall)", 100000,
+     "wider or taller than any picture")
+def _(env: Env) -> Raw:
+    env.device()
+    src, out = env.malloc(64 * 48 * 3 // 2, "dvpp"), env.malloc(32 * 24 * 3 // 2, "dvpp")
+    ch = env.channel()
+    roi = lib.acldvppCreateRoiConfig(0, 0xFFFFFFFF, 0, 23)
+    env.later(lambda: lib.acldvppDestroyRoiConfig(roi))
+    return raw(lib.acldvppVpcCropAsync, ch, env.pic(src, 64 * 48 * 3 // 2, NV12, 64, 48, 64, 48),
+               env.pic(out, 32 * 24 * 3 // 2, NV12, 32, 24, 32, 24), roi, ffi.NULL)
+
+
+@row("dvpp-roi-2-32-only-tall", "dvpp", "acldvppVpcCropAsync(ROI 32 wide, 2**32 tall)", 100000,
+     "wider or taller than any picture")
+def _(env: Env) -> Raw:
+    env.device()
+    src, out = env.malloc(64 * 48 * 3 // 2, "dvpp"), env.malloc(32 * 24 * 3 // 2, "dvpp")
+    ch = env.channel()
+    roi = lib.acldvppCreateRoiConfig(0, 31, 0, 0xFFFFFFFF)
+    env.later(lambda: lib.acldvppDestroyRoiConfig(roi))
+    return raw(lib.acldvppVpcCropAsync, ch, env.pic(src, 64 * 48 * 3 // 2, NV12, 64, 48, 64, 48),
+               env.pic(out, 32 * 24 * 3 // 2, NV12, 32, 24, 32, 24), roi, ffi.NULL)
+
+
 @row("dvpp-png-two-ihdr", "dvpp", "acldvppPngPredictDecSize(a PNG with two IHDR chunks)", 100000,
      "a second IHDR chunk")
 def _(env: Env) -> Raw:

@@ -1442,6 +1442,23 @@ def test_a_real_pyacl_is_never_hidden(tmp_path: Path, show: Path, fake_pyacl: Pa
     assert proc.returncode == 2 and "no module named 'acl'" in proc.stderr
 
 
+def test_select_says_when_a_real_pyacl_wins_in_process(monkeypatch: pytest.MonkeyPatch,
+                                                      capsys: pytest.CaptureFixture[str], fake_pyacl: Path) -> None:
+    """The same choice in this process (the runner above runs the installed package in a child): auto tells that
+    the real pyACL won; an explicit --real, or quiet, says nothing; --force installs acllite's."""
+    from acllite.pyacl.__main__ import select
+
+    monkeypatch.syspath_prepend(str(fake_pyacl))
+    monkeypatch.setitem(sys.modules, "acl", None)  # put back as it was when the test ends
+    for mode, quiet, notice in (("auto", False, True), ("real", False, False), ("auto", True, False)):
+        del sys.modules["acl"]
+        assert select(mode, quiet=quiet) == "real"
+        assert getattr(sys.modules["acl"], "IS_FAKE_REAL_PYACL", False)
+        err = capsys.readouterr().err
+        assert (("using the real pyACL at %s" % (fake_pyacl / "acl.py")) in err) == notice, (mode, quiet, err)
+    assert select("acllite") == "acllite" and sys.modules["acl"] is acllite.pyacl and capsys.readouterr().err == ""
+
+
 def test_a_pyacl_that_cannot_be_imported_falls_back(tmp_path: Path, show: Path, fake_pyacl: Path) -> None:
     """A pyACL built for another Python (or without its libraries) fails to import: auto uses acllite's, --real
     says why."""
