@@ -245,10 +245,12 @@ class Model:
         return self._res.released
 
     def close(self) -> None:
-        """Release the executors' buffers and unload the model (idempotent)."""
-        for ex in list(self._executors):
-            ex.close()
-        self._finalizer()
+        """Release the executors' buffers and unload the model (idempotent). A run in another thread finishes
+        first: its buffers are not freed under it."""
+        with self._lock:
+            for ex in list(self._executors):
+                ex.close()
+            self._finalizer()
         _lifecycle.drain()
 
     def __enter__(self) -> "Model":
@@ -397,6 +399,8 @@ class Executor:
         self._res = _lifecycle.Resource(_release_executor, "aclmdlDestroyDataset", (datasets, dbs))
         self._finalizer = weakref.finalize(self, self._res.release)
         self._in_ds, self._out_ds = datasets
+        # Held by a run and by close(): close() from another thread waits for the run instead of freeing its buffers.
+        self._run_lock = threading.RLock()
         try:
             for infos, slots, ds in ((model.inputs, self._slots_in, self._in_ds), (model.outputs, self._slots_out,
                                                                                        self._out_ds)):
@@ -437,10 +441,12 @@ class Executor:
         return self._res.released or self.model.closed
 
     def close(self) -> None:
-        """Destroy the datasets and data buffers and free the device buffers (idempotent)."""
-        self._finalizer()
-        for slot in self._slots_in + self._slots_out:
-            slot.own.close()
+        """Destroy the datasets and data buffers and free the device buffers (idempotent). A run in another thread
+        finishes first."""
+        with self._run_lock:
+            self._finalizer()
+            for slot in self._slots_in + self._slots_out:
+                slot.own.close()
         _lifecycle.drain()
 
     def __enter__(self) -> "Executor":
@@ -640,6 +646,12 @@ class Executor:
                 hw: Optional[Tuple[int, int]] = None, dims: Optional[Sequence[int]] = None,
                 aipp: Union[None, Mapping[str, Any], Sequence[Mapping[str, Any]]] = None) -> List[np.ndarray]:
         """Run once, synchronously (aclmdlExecute); see :meth:`Model.execute`."""
+        with self._run_lock:
+            return self._execute(inputs, out, hw, dims, aipp)
+
+    def _execute(self, inputs: Sequence[Any], out: Optional[Sequence[np.ndarray]], hw: Optional[Tuple[int, int]],
+                 dims: Optional[Sequence[int]],
+                 aipp: Union[None, Mapping[str, Any], Sequence[Mapping[str, Any]]]) -> List[np.ndarray]:
         self._check_open()
         if self._pending is not None:
             self._pending.wait()
@@ -794,6 +806,12 @@ class Executor:
                       aipp: Union[None, Mapping[str, Any], Sequence[Mapping[str, Any]]] = None) -> "AsyncResult":
         """Queue copies in, aclmdlExecuteAsync and copies out on ``stream`` (``hw``, ``dims``, ``aipp``: as
         :meth:`execute`)."""
+        with self._run_lock:
+            return self._execute_async(inputs, stream, out, close_after, hw, dims, aipp)
+
+    def _execute_async(self, inputs: Sequence[Any], stream: "Stream", out: Optional[Sequence[np.ndarray]],
+                       close_after: bool, hw: Optional[Tuple[int, int]], dims: Optional[Sequence[int]],
+                       aipp: Union[None, Mapping[str, Any], Sequence[Mapping[str, Any]]]) -> "AsyncResult":
         self._check_open()
         if not self._shaped and (hw is not None or dims is not None):
             raise ValueError("model %d has no image size or dims gears" % self.model.id)

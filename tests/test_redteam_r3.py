@@ -1,0 +1,102 @@
+"""Red-team findings of round 3 (acllite.Model's aipp=, shape ranges, execute_async with gears, executors shared
+between threads, the serving replica's image handling): each test is an input or a call sequence that crashed,
+used freed device memory, answered wrongly or raised an unclear exception before its fix, and must now be refused
+cleanly or answer right."""
+
+from __future__ import annotations
+
+import io
+import struct
+import threading
+import time
+import zlib
+from pathlib import Path
+from typing import Any, List
+
+import numpy as np
+import pytest
+from onnx import TensorProto, helper
+
+import acllite
+from acllite.formats.aipp import AippConfigError
+from conftest import requires_emulator
+from test_model_dynamic import _save, range_model
+from test_model_dynamic_aipp import H, W, dynamic_om, identity_model, image_bytes, yuv_params
+
+pytestmark = requires_emulator
+
+
+def slow_model(path: Path, n: int = 384, depth: int = 24) -> Path:
+    """y = x @ I @ I ... ([n, n] float, depth MatMuls): slow enough that a queued run is still in flight."""
+    eye = helper.make_tensor("w", TensorProto.FLOAT, [n, n], np.eye(n, dtype=np.float32).ravel().tolist())
+    nodes, prev = [], "x"
+    for i in range(depth):
+        nodes.append(helper.make_node("MatMul", [prev, "w"], ["m%d" % i]))
+        prev = "m%d" % i
+    nodes.append(helper.make_node("Identity", [prev], ["y"]))
+    f = TensorProto.FLOAT
+    g = helper.make_graph(nodes, "g", [helper.make_tensor_value_info("x", f, [n, n])],
+                          [helper.make_tensor_value_info("y", f, [n, n])], initializer=[eye])
+    model = helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)])
+    model.ir_version = 8
+    path.write_bytes(model.SerializeToString())
+    return path
+
+
+def _plain(tmp_path: Path) -> Path:
+    return identity_model(tmp_path / "plain.onnx", 1)
+
+
+# ------------------------------------------------------------------------------------------------ out=
+
+
+# ------------------------------------------------------------------------------------------ execute_async
+
+
+def test_closing_a_model_while_other_threads_execute_it(device: Any, tmp_path: Path) -> None:
+    """Model.close() from one thread while others were inside Model.execute freed the default executor's buffers
+    under the running aclmdlExecute ('input buffer ... not in a live allocation'). Now a thread either finishes
+    its run with the right answer or is told the model is closed."""
+    x = np.random.default_rng(5).standard_normal((384, 384)).astype(np.float32)
+    m = acllite.Model(str(slow_model(tmp_path / "slow.onnx")), device)
+    m.execute([x])
+    errors: List[str] = []
+    started = threading.Barrier(4)
+
+    def run() -> None:
+        device.make_current()
+        started.wait()
+        try:
+            for _ in range(50):
+                np.testing.assert_allclose(m.execute([x])[0], x, rtol=1e-5, atol=1e-5)
+        except ValueError as exc:
+            if "closed" not in str(exc):
+                errors.append(repr(exc))
+        except BaseException as exc:  # noqa: BLE001 (any other failure is the finding)
+            errors.append(repr(exc))
+
+    threads = [threading.Thread(target=run) for _ in range(3)]
+    for t in threads:
+        t.start()
+    started.wait()
+    time.sleep(0.05)  # the threads are running the model (a run takes about 20 ms)
+    m.close()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert not any(acllite.emulator_leak_report().values())
+
+
+# ------------------------------------------------------------------------------------------------ aipp=
+
+
+# ------------------------------------------------------------------------------------ PNG decoded on the host
+
+
+def _png_header_only(width: int, height: int) -> bytes:
+    """A PNG whose IHDR claims width x height, with a few bytes of image data (a decompression bomb's header)."""
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
+            + chunk(b"IDAT", zlib.compress(b"\x00" * 64)) + chunk(b"IEND", b""))
