@@ -399,6 +399,7 @@ class Executor:
         self._res = _lifecycle.Resource(_release_executor, "aclmdlDestroyDataset", (datasets, dbs))
         self._finalizer = weakref.finalize(self, self._res.release)
         self._in_ds, self._out_ds = datasets
+        self._pending: Optional[AsyncResult] = None
         # Held by a run and by close(): close() from another thread waits for the run instead of freeing its buffers.
         self._run_lock = threading.RLock()
         try:
@@ -423,7 +424,6 @@ class Executor:
         except BaseException:
             self.close()  # what was made before the failure goes now, not whenever the collector gets to it
             raise
-        self._pending: Optional[AsyncResult] = None
         self._gears = model.batch_gears
         self._model_id = model.id
         self._batch_set = 0  # the batch last written with aclmdlSetDynamicBatchSize
@@ -441,9 +441,12 @@ class Executor:
         return self._res.released or self.model.closed
 
     def close(self) -> None:
-        """Destroy the datasets and data buffers and free the device buffers (idempotent). A run in another thread
-        finishes first."""
+        """Destroy the datasets and data buffers and free the device buffers (idempotent). A run in flight finishes
+        first: a run in another thread, and a queued execute_async, whose AsyncResult keeps its outcome."""
         with self._run_lock:
+            pending = self._pending
+            if pending is not None:
+                pending._settle()
             self._finalizer()
             for slot in self._slots_in + self._slots_out:
                 slot.own.close()
@@ -847,19 +850,36 @@ class AsyncResult:
         self._close_owner = close_owner
         self._finish = finish  # after the run: the outputs at shapes known only then (shape gears)
         self._done = False
+        self._error: Optional[BaseException] = None  # the run's failure, raised by every wait()
 
     def wait(self, timeout_ms: Optional[int] = None) -> List[np.ndarray]:
+        """The outputs once the run has finished; a failure is the run's, raised again by later waits."""
         if not self._done:
             try:
                 self._stream.synchronize(timeout_ms)
                 if self._finish is not None:
                     self._outputs = self._finish()
-            finally:
-                self._done = True
-                self._owner._pending = None
-                if self._close_owner:
-                    self._owner.close()
+            except BaseException as exc:
+                self._error = exc
+                self._end()
+                raise
+            self._end()
+        elif self._error is not None:
+            raise self._error
         return self._outputs
+
+    def _end(self) -> None:
+        self._done = True
+        self._owner._pending = None
+        if self._close_owner:
+            self._owner.close()
+
+    def _settle(self) -> None:
+        """Wait for the run (its executor is closing); the outcome stays for wait()."""
+        try:
+            self.wait()
+        except Exception:  # noqa: BLE001 (kept in self._error: wait() raises it to its caller)
+            pass
 
     @property
     def done(self) -> bool:

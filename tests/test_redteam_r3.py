@@ -53,6 +53,20 @@ def _plain(tmp_path: Path) -> Path:
 # ------------------------------------------------------------------------------------------ execute_async
 
 
+def test_closing_a_model_with_a_run_in_flight_waits_for_it(device: Any, tmp_path: Path) -> None:
+    """Model.close() freed the executor's device buffers while its execute_async run was still queued: the copies
+    and the run then used freed device memory (the emulator reported 'not in a live allocation' at wait())."""
+    x = np.random.default_rng(3).standard_normal((384, 384)).astype(np.float32)
+    path = slow_model(tmp_path / "slow.onnx")
+    with acllite.Stream(device) as stream:
+        for use_executor in (False, True):
+            m = acllite.Model(str(path), device)
+            pending = (m.executor().execute_async([x], stream) if use_executor else m.execute_async([x], stream))
+            m.close()
+            np.testing.assert_allclose(pending.wait()[0], x, rtol=1e-5, atol=1e-5)
+    assert not any(acllite.emulator_leak_report().values())
+
+
 def test_closing_a_model_while_other_threads_execute_it(device: Any, tmp_path: Path) -> None:
     """Model.close() from one thread while others were inside Model.execute freed the default executor's buffers
     under the running aclmdlExecute ('input buffer ... not in a live allocation'). Now a thread either finishes
