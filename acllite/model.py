@@ -23,7 +23,7 @@ import numpy as np
 from . import _lifecycle
 from ._native import ffi, lib
 from .dynamic_aipp import write_dynamic_aipp
-from .errors import check, raise_for
+from .errors import AclTimeoutError, check, raise_for
 from .formats.aipp import AIPP_BATCH_BYTES, AIPP_HEADER_BYTES, params_from_mapping
 from .memory import Buffer, DeviceBuffer, H2D, D2H
 
@@ -853,13 +853,16 @@ class AsyncResult:
         self._error: Optional[BaseException] = None  # the run's failure, raised by every wait()
 
     def wait(self, timeout_ms: Optional[int] = None) -> List[np.ndarray]:
-        """The outputs once the run has finished; a failure is the run's, raised again by later waits."""
+        """The outputs once the run has finished. A wait that times out leaves the run queued (wait again); any
+        other failure is the run's, raised again by later waits."""
         if not self._done:
             try:
                 self._stream.synchronize(timeout_ms)
                 if self._finish is not None:
                     self._outputs = self._finish()
             except BaseException as exc:
+                if timeout_ms is not None and isinstance(exc, AclTimeoutError):  # still running: its buffers stay
+                    raise
                 self._error = exc
                 self._end()
                 raise

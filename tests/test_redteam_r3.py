@@ -67,6 +67,20 @@ def test_closing_a_model_with_a_run_in_flight_waits_for_it(device: Any, tmp_path
     assert not any(acllite.emulator_leak_report().values())
 
 
+def test_a_wait_that_times_out_keeps_the_run_and_its_buffers(device: Any, tmp_path: Path) -> None:
+    """AsyncResult.wait(timeout_ms) that timed out marked the result done and (Model.execute_async) closed its
+    executor: the run still in flight used freed buffers, and a second wait() returned unfilled arrays."""
+    x = np.random.default_rng(4).standard_normal((384, 384)).astype(np.float32)
+    with acllite.Model(str(slow_model(tmp_path / "slow.onnx", depth=60)), device) as m, \
+            acllite.Stream(device) as stream:
+        pending = m.execute_async([x], stream)
+        with pytest.raises(acllite.AclError, match="timeout|Timeout|TIMEOUT"):
+            pending.wait(timeout_ms=1)
+        assert not pending.done
+        np.testing.assert_allclose(pending.wait()[0], x, rtol=1e-5, atol=1e-5)
+    assert not any(acllite.emulator_leak_report().values())
+
+
 def test_closing_a_model_while_other_threads_execute_it(device: Any, tmp_path: Path) -> None:
     """Model.close() from one thread while others were inside Model.execute freed the default executor's buffers
     under the running aclmdlExecute ('input buffer ... not in a live allocation'). Now a thread either finishes
