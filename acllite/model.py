@@ -773,16 +773,21 @@ class Executor:
             else:
                 arr = np.empty(slot.own.nbytes, np.uint8)  # the largest gear's bytes: cut at wait()
             landing.append(arr)
-        self._stage_inputs(inputs, stream)
-        for slot in self._slots_out:
-            if slot.ptr != slot.own._cdata or slot.size != slot.own.nbytes:
-                self._point(slot, slot.own._cdata, slot.own.nbytes)
-        check(lib.aclmdlExecuteAsync(self.model.id, self._in_ds, self._out_ds, stream.handle), "aclmdlExecuteAsync")
-        for slot, arr in zip(self._slots_out, landing):
-            if arr.nbytes:
-                check(lib.aclrtMemcpyAsync(ffi.from_buffer(arr, require_writable=True), arr.nbytes, slot.ptr,
-                                           arr.nbytes, D2H, stream.handle), "aclrtMemcpyAsync")
-                stream._keep(arr)
+        try:
+            self._stage_inputs(inputs, stream)
+            for slot in self._slots_out:
+                if slot.ptr != slot.own._cdata or slot.size != slot.own.nbytes:
+                    self._point(slot, slot.own._cdata, slot.own.nbytes)
+            check(lib.aclmdlExecuteAsync(self.model.id, self._in_ds, self._out_ds, stream.handle),
+                  "aclmdlExecuteAsync")
+            for slot, arr in zip(self._slots_out, landing):
+                if arr.nbytes:
+                    check(lib.aclrtMemcpyAsync(ffi.from_buffer(arr, require_writable=True), arr.nbytes, slot.ptr,
+                                               arr.nbytes, D2H, stream.handle), "aclrtMemcpyAsync")
+                    stream._keep(arr)
+        except BaseException:
+            _drain(stream)
+            raise
 
         def finish() -> List[np.ndarray]:
             if shapes is not None:
@@ -828,15 +833,29 @@ class Executor:
             self._set_aipp(aipp)
         if self._shaped:
             return self._execute_gear_async(inputs, stream, out, hw, dims, close_after)
-        batch = self._stage_inputs(inputs, stream)
-        results = self._stage_outputs(batch, out)
-        check(lib.aclmdlExecuteAsync(self.model.id, self._in_ds, self._out_ds, stream.handle), "aclmdlExecuteAsync")
-        for slot, arr in zip(self._slots_out, results):
-            check(lib.aclrtMemcpyAsync(ffi.from_buffer(arr, require_writable=True), arr.nbytes, slot.ptr, arr.nbytes,
-                                       D2H, stream.handle), "aclrtMemcpyAsync")
-            stream._keep(arr)
+        try:
+            batch = self._stage_inputs(inputs, stream)
+            results = self._stage_outputs(batch, out)
+            check(lib.aclmdlExecuteAsync(self.model.id, self._in_ds, self._out_ds, stream.handle),
+                  "aclmdlExecuteAsync")
+            for slot, arr in zip(self._slots_out, results):
+                check(lib.aclrtMemcpyAsync(ffi.from_buffer(arr, require_writable=True), arr.nbytes, slot.ptr,
+                                           arr.nbytes, D2H, stream.handle), "aclrtMemcpyAsync")
+                stream._keep(arr)
+        except BaseException:
+            _drain(stream)
+            raise
         self._pending = AsyncResult(stream, results, self, close_after)
         return self._pending
+
+
+def _drain(stream: "Stream") -> None:
+    """A call failed after queueing work on stream: let that work finish before the caller frees what it uses (its
+    error, if any, belongs to the failed call, which raises its own)."""
+    try:
+        stream.synchronize()
+    except Exception:  # noqa: BLE001 (the failed call's own exception is the one raised)
+        pass
 
 
 class AsyncResult:

@@ -53,6 +53,20 @@ def _plain(tmp_path: Path) -> Path:
 # ------------------------------------------------------------------------------------------ execute_async
 
 
+def test_a_refused_execute_async_leaves_nothing_queued_on_freed_buffers(device: Any, tmp_path: Path) -> None:
+    """Model.execute_async refused out= after the input copies were queued on the stream; its executor was then
+    closed with the copies still queued: they wrote into freed device memory, and the stream's next
+    synchronization failed with the refused call's error (aclrtMemcpyAsync: dst ... not in a live allocation)."""
+    x = np.random.default_rng(2).standard_normal((1, 3, H, W)).astype(np.float32)
+    with acllite.Model(str(_plain(tmp_path)), device) as m, acllite.Stream(device) as stream:
+        for _ in range(3):
+            with pytest.raises(ValueError, match=r"out\[0\] must be a C-contiguous float32 array"):
+                m.execute_async([x], stream, [np.empty(x.shape, np.float64)])
+        got = m.execute_async([x * 3], stream).wait()
+        np.testing.assert_array_equal(got[0], x * 3)
+    assert not any(acllite.emulator_leak_report().values())
+
+
 def test_closing_a_model_with_a_run_in_flight_waits_for_it(device: Any, tmp_path: Path) -> None:
     """Model.close() freed the executor's device buffers while its execute_async run was still queued: the copies
     and the run then used freed device memory (the emulator reported 'not in a live allocation' at wait())."""
