@@ -658,6 +658,8 @@ class Executor:
         self._check_open()
         if self._pending is not None:
             self._pending.wait()
+        if out is not None:
+            self._check_out(out)
         if self._aipp_slot is not None or aipp is not None:
             self._set_aipp(aipp)
         if self._shaped:
@@ -829,6 +831,8 @@ class Executor:
         stream._check_open()
         if self._pending is not None:
             self._pending.wait()
+        if out is not None:
+            self._check_out(out)
         if self._aipp_slot is not None or aipp is not None:
             self._set_aipp(aipp)
         if self._shaped:
@@ -847,6 +851,18 @@ class Executor:
             raise
         self._pending = AsyncResult(stream, results, self, close_after)
         return self._pending
+
+    def _check_out(self, out: Sequence[np.ndarray]) -> None:
+        """out= is one writable numpy array per output (their dtypes and shapes are checked with the run's)."""
+        if isinstance(out, np.ndarray) or not isinstance(out, (list, tuple)):
+            raise TypeError("out= takes a list of numpy arrays, one per output, not %s" % type(out).__name__)
+        if len(out) != len(self._slots_out):
+            raise ValueError("out= holds %d array(s); the model has %d output(s)" % (len(out), len(self._slots_out)))
+        for i, arr in enumerate(out):
+            if not isinstance(arr, np.ndarray):
+                raise TypeError("out[%d] is a %s, not a numpy array" % (i, type(arr).__name__))
+            if not arr.flags.writeable:
+                raise ValueError("out[%d] is read-only" % i)
 
 
 def _drain(stream: "Stream") -> None:

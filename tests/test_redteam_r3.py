@@ -50,6 +50,44 @@ def _plain(tmp_path: Path) -> Path:
 # ------------------------------------------------------------------------------------------------ out=
 
 
+def test_out_arrays_are_checked_with_clear_errors_before_anything_runs(device: Any, tmp_path: Path) -> None:
+    """out= with too few arrays, a list that is not an array, or a read-only array raised IndexError,
+    AttributeError ('list' object has no attribute 'dtype') or cffi's 'buffer source array is read-only' (after the
+    model had run); too many arrays were taken silently. Plain, ranged, and geared-async paths."""
+    x = np.random.default_rng(1).standard_normal((1, 3, H, W)).astype(np.float32)
+    ro = np.empty_like(x)
+    ro.flags.writeable = False
+    with acllite.Model(str(_plain(tmp_path)), device) as m, acllite.Stream(device) as stream:
+        for run in (lambda out: m.execute([x], out), lambda out: m.execute_async([x], stream, out).wait()):
+            with pytest.raises(ValueError, match=r"out= holds 0 array\(s\); the model has 1 output"):
+                run([])
+            with pytest.raises(ValueError, match=r"out= holds 2 array\(s\); the model has 1 output"):
+                run([np.empty_like(x), np.empty_like(x)])
+            with pytest.raises(TypeError, match="out\\[0\\] is a list, not a numpy array"):
+                run([[0.0] * x.size])
+            with pytest.raises(TypeError, match="out= takes a list of numpy arrays"):
+                run(np.empty_like(x))
+            with pytest.raises(ValueError, match=r"out\[0\] is read-only"):
+                run([ro])
+        np.testing.assert_array_equal(m.execute([x])[0], x)
+    path = range_model(tmp_path)
+    from acllite.tools import atc
+
+    ranged = atc.convert(str(path), str(tmp_path / "ranged"), input_shape_range="x:[1~16]", input_format="ND")
+    mi = np.ones((1, 3), np.float32)
+    with acllite.Model(ranged, device) as m:
+        xr = np.arange(1, 5, dtype=np.float32)
+        with pytest.raises(ValueError, match=r"out= holds 1 array\(s\); the model has 3 output"):
+            m.execute([xr, mi], [np.empty(4, np.float32)])
+        ro4 = np.empty(4, np.float32)
+        ro4.flags.writeable = False
+        with pytest.raises(ValueError, match=r"out\[0\] is read-only"):
+            m.execute([xr, mi], [ro4, np.empty((1, 4), np.int64), np.empty((4, 3), np.float32)])
+        y, nz, s = m.execute([xr, mi])
+        np.testing.assert_array_equal(y, xr * 2)
+    assert not any(acllite.emulator_leak_report().values())
+
+
 # ------------------------------------------------------------------------------------------ execute_async
 
 
