@@ -775,6 +775,7 @@ class Executor:
             else:
                 arr = np.empty(slot.own.nbytes, np.uint8)  # the largest gear's bytes: cut at wait()
             landing.append(arr)
+        stream._keep(self)  # until the stream is synchronized: its buffers outlive a dropped AsyncResult
         try:
             self._stage_inputs(inputs, stream)
             for slot in self._slots_out:
@@ -837,6 +838,7 @@ class Executor:
             self._set_aipp(aipp)
         if self._shaped:
             return self._execute_gear_async(inputs, stream, out, hw, dims, close_after)
+        stream._keep(self)  # until the stream is synchronized: its buffers outlive a dropped AsyncResult
         try:
             batch = self._stage_inputs(inputs, stream)
             results = self._stage_outputs(batch, out)

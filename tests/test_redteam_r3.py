@@ -133,6 +133,25 @@ def test_a_wait_that_times_out_keeps_the_run_and_its_buffers(device: Any, tmp_pa
     assert not any(acllite.emulator_leak_report().values())
 
 
+def test_dropping_an_unfinished_async_result_keeps_its_buffers_until_the_stream_is_done(device: Any,
+                                                                                        tmp_path: Path) -> None:
+    """The AsyncResult of Model.execute_async and its executor only refer to each other: dropping the result
+    while the run was queued let the collector free the executor's device buffers under the run (the stream's next
+    synchronization failed: 'aclmdlExecuteAsync: input buffer ... not in a live allocation')."""
+    import gc
+
+    x = np.random.default_rng(7).standard_normal((384, 384)).astype(np.float32)
+    with acllite.Model(str(slow_model(tmp_path / "slow.onnx", depth=40)), device) as m, \
+            acllite.Stream(device) as stream:
+        pending = m.execute_async([x], stream)
+        del pending
+        gc.collect()
+        np.testing.assert_allclose(m.execute_async([x * 2], stream).wait()[0], x * 2, rtol=1e-5, atol=1e-5)
+        gc.collect()
+        assert len(m._executors) == 0  # released once the stream was synchronized
+    assert not any(acllite.emulator_leak_report().values())
+
+
 def test_closing_a_model_while_other_threads_execute_it(device: Any, tmp_path: Path) -> None:
     """Model.close() from one thread while others were inside Model.execute freed the default executor's buffers
     under the running aclmdlExecute ('input buffer ... not in a live allocation'). Now a thread either finishes
