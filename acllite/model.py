@@ -24,7 +24,7 @@ from . import _lifecycle
 from ._native import ffi, lib
 from .dynamic_aipp import write_dynamic_aipp
 from .errors import AclTimeoutError, check, raise_for
-from .formats.aipp import AIPP_BATCH_BYTES, AIPP_HEADER_BYTES, params_from_mapping
+from .formats.aipp import AIPP_BATCH_BYTES, AIPP_HEADER_BYTES, input_bytes, params_from_mapping
 from .memory import Buffer, DeviceBuffer, H2D, D2H
 
 if TYPE_CHECKING:
@@ -435,6 +435,7 @@ class Executor:
         self._aipp_slot = self._slots_in[model.aipp_input] if model.aipp_input >= 0 else None
         self._range_shapes: Dict[int, Tuple[int, ...]] = {}  # the shape last described per ranged input
         self._aipp_given: Optional[List[Dict[str, Any]]] = None  # the parameters last written (aipp=)
+        self._aipp_image = (0, "")  # one source image's bytes and description, as the parameters written say
 
     @property
     def closed(self) -> bool:
@@ -542,6 +543,7 @@ class Executor:
                 if slot is self._aipp_slot:  # source images, [batch, bytes] (1-D: one image); smaller than the most
                     if slot.dynamic:
                         batch = batch or (int(x.shape[0]) if x.ndim >= 2 else 1)
+                    self._check_source_images(x)
                     if nbytes > slot.nbytes * max(self._gears or (1,)):
                         raise ValueError("input '%s' holds %d bytes; the model takes at most %d" % (
                             slot.info.name, nbytes, slot.nbytes * max(self._gears or (1,))))
@@ -591,6 +593,23 @@ class Executor:
                       "aclmdlSetDynamicBatchSize")
                 self._batch_set = batch
         return batch
+
+    def _check_source_images(self, x: np.ndarray) -> None:
+        """The dynamic AIPP input's buffer is sized for the largest image (max_src_image_size): source images
+        shorter than the parameters say would be completed by what an earlier call left there."""
+        per_image, what = self._aipp_image
+        name = self._aipp_slot.info.name if self._aipp_slot is not None else ""
+        if x.ndim >= 2 and x.shape[0] == 0:
+            raise ValueError("input '%s' holds no image (shape %s)" % (name, x.shape))
+        if x.ndim >= 2 and x.shape[0] > 1 and x.nbytes != x.shape[0] * per_image:
+            raise ValueError("input '%s' has rows of %d bytes; an image of %s is %d" % (
+                name, x.nbytes // x.shape[0], what, per_image))
+        described = int(self.model.inputs[self.model.aipp_input].shape[0])
+        dynamic = self._aipp_slot is not None and self._aipp_slot.dynamic
+        images = (int(x.shape[0]) if x.ndim >= 2 else 1) if dynamic or described < 1 else described
+        if x.nbytes < images * per_image:
+            raise ValueError("input '%s' holds %d bytes; %d image(s) of %s need %d" % (
+                name, x.nbytes, images, what, images * per_image))
 
     def _stage_outputs(self, batch: int, out: Optional[Sequence[np.ndarray]]) -> List[np.ndarray]:
         results = []
@@ -644,6 +663,9 @@ class Executor:
         resolved = [params_from_mapping(dict(p, aipp_mode="static")).resolve(model.aipp_chw) for p in images]
         write_dynamic_aipp(model.id, self._in_ds, model.aipp_data_input, resolved)
         self._aipp_given = given
+        first = resolved[0]  # every image of a batch has the first's format and source size
+        self._aipp_image = (input_bytes(first), "%dx%d %s" % (first["src_image_size_w"], first["src_image_size_h"],
+                                                            first["input_format"]))
 
     def execute(self, inputs: Sequence[Any], out: Optional[Sequence[np.ndarray]] = None, *,
                 hw: Optional[Tuple[int, int]] = None, dims: Optional[Sequence[int]] = None,

@@ -189,6 +189,56 @@ def test_closing_a_model_while_other_threads_execute_it(device: Any, tmp_path: P
 # ------------------------------------------------------------------------------------------------ aipp=
 
 
+def test_dynamic_aipp_images_shorter_than_the_parameters_need_are_refused(device: Any, tmp_path: Path) -> None:
+    """The AippData input's buffer is the model's max_src_image_size, so a source image shorter than the
+    parameters' (here 12x8 YUV420SP: 144 bytes), even 0 bytes, ran on what the previous call left in the buffer:
+    the previous image's answer, silently. Rows of a batch longer than one image were read as if packed."""
+    p = yuv_params()
+    img = image_bytes(p, 1)
+    with acllite.Model(str(dynamic_om(tmp_path, 1)), device) as m:
+        want = m.execute([img], aipp=p)[0].copy()
+        for short in (img[:10], np.zeros(0, np.uint8), img[:-1].reshape(1, -1)):
+            with pytest.raises(ValueError, match=r"input 'x' holds %d bytes; 1 image\(s\) of 12x8 YUV420SP_U8 need "
+                                                 r"144" % short.nbytes):
+                m.execute([short])
+        np.testing.assert_array_equal(m.execute([img])[0], want)
+    (tmp_path / "two").mkdir()
+    with acllite.Model(str(dynamic_om(tmp_path / "two", 2)), device) as m:
+        with pytest.raises(ValueError, match=r"holds 144 bytes; 2 image\(s\) of 12x8 YUV420SP_U8 need 288"):
+            m.execute([img], aipp=p)
+        padded = np.zeros((2, 150), np.uint8)
+        with pytest.raises(ValueError, match=r"rows of 150 bytes; an image of 12x8 YUV420SP_U8 is 144"):
+            m.execute([padded], aipp=p)
+
+
+def test_dynamic_aipp_batch_gears_refuse_empty_and_misshaped_batches(device: Any, tmp_path: Path) -> None:
+    """With batch gears, a [0, bytes] batch ran gear 1 on the stale buffer; [4, 250] (rows longer than the
+    max_src_image_size of 200) was refused as 'a batch of 5'."""
+    import onnx
+    from acllite.tools import atc
+
+    src = identity_model(tmp_path / "n.onnx", 1)
+    model = onnx.load(str(src))
+    for vi in list(model.graph.input) + list(model.graph.output):
+        vi.type.tensor_type.shape.dim[0].dim_param = "N"
+    onnx.save(model, str(src))
+    conf = tmp_path / "dyn.cfg"
+    conf.write_text("aipp_op {\n aipp_mode: dynamic\n max_src_image_size: 200\n}\n")
+    om = atc.convert(str(src), str(tmp_path / "batched"), insert_op_conf=str(conf),
+                     input_shape="x:-1,3,%d,%d" % (H, W), dynamic_batch_size="1,2,4")
+    params = [yuv_params(x=2 * (b % 3), mean=(b, 2 * b, 3 * b)) for b in range(4)]
+    images = np.stack([image_bytes(q, 30 + b) for b, q in enumerate(params)])
+    with acllite.Model(str(om), device) as m:
+        want = m.execute([images], aipp=params)[0].copy()
+        with pytest.raises(ValueError, match=r"input 'x' holds no image"):
+            m.execute([np.zeros((0, 144), np.uint8)])
+        with pytest.raises(ValueError, match=r"rows of 250 bytes; an image of 12x8 YUV420SP_U8 is 144"):
+            m.execute([np.zeros((4, 250), np.uint8)])
+        with pytest.raises(ValueError, match=r"holds 10 bytes; 1 image\(s\) of 12x8 YUV420SP_U8 need 144"):
+            m.execute([np.zeros((1, 10), np.uint8)])
+        np.testing.assert_array_equal(m.execute([images])[0], want)
+
+
 # ------------------------------------------------------------------------------------ PNG decoded on the host
 
 
