@@ -652,7 +652,7 @@ class Executor:
             images = list(aipp)
         else:
             raise TypeError("aipp= takes a dict of AIPP parameters or a list of them, not %s" % type(aipp).__name__)
-        if self._aipp_given is not None and images == self._aipp_given:
+        if self._aipp_given is not None and _same_parameters(images, self._aipp_given):
             return
         given = [dict(p) for p in images]
         batch = model.aipp_batch
@@ -887,6 +887,24 @@ class Executor:
                 raise TypeError("out[%d] is a %s, not a numpy array" % (i, type(arr).__name__))
             if not arr.flags.writeable:
                 raise ValueError("out[%d] is read-only" % i)
+
+
+_PLAIN = (str, bool, int, float, np.integer, np.floating, np.bool_)
+
+
+def _same_parameters(given: Sequence[Mapping[str, Any]], last: List[Dict[str, Any]]) -> bool:
+    """Whether aipp= repeats the parameters written last (then nothing is written). A value that does not compare
+    as a plain number or word (a numpy array, say) is not the same: the check refuses it with its own message."""
+    if len(given) != len(last):
+        return False
+    for p, q in zip(given, last):
+        if len(p) != len(q):
+            return False
+        for key, value in p.items():
+            if key not in q or type(value) is not type(q[key]) or not isinstance(value, _PLAIN) \
+                    or value != q[key]:
+                return False
+    return True
 
 
 def _drain(stream: "Stream") -> None:

@@ -239,6 +239,19 @@ def test_dynamic_aipp_batch_gears_refuse_empty_and_misshaped_batches(device: Any
         np.testing.assert_array_equal(m.execute([images])[0], want)
 
 
+def test_aipp_parameters_that_cannot_be_compared_are_checked_not_raised_raw(device: Any, tmp_path: Path) -> None:
+    """After a first aipp= call, a second with a numpy array as a value raised numpy's 'The truth value of an array
+    with more than one element is ambiguous' (the comparison with the last parameters ran before the check), and
+    a 0-d array was taken without a check when it equalled the last value."""
+    p = yuv_params()
+    img = image_bytes(p, 1)
+    with acllite.Model(str(dynamic_om(tmp_path, 1)), device) as m:
+        m.execute([img], aipp=p)
+        for value in (np.array([10, 10]), np.array(10)):
+            with pytest.raises(AippConfigError, match="mean_chn_0 takes a number, a boolean or a word, not ndarray"):
+                m.execute([img], aipp=dict(p, mean_chn_0=value))
+
+
 # ------------------------------------------------------------------------------------ PNG decoded on the host
 
 
