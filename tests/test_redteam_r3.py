@@ -252,6 +252,20 @@ def test_aipp_parameters_that_cannot_be_compared_are_checked_not_raised_raw(devi
                 m.execute([img], aipp=dict(p, mean_chn_0=value))
 
 
+def test_numpy_booleans_are_booleans_in_aipp_parameters(device: Any, tmp_path: Path) -> None:
+    """crop=np.bool_(True) was refused as 'crop takes a number, a boolean or a word, not bool', while numpy integers
+    and floats were taken."""
+    p = yuv_params()
+    img = image_bytes(p, 1)
+    with acllite.Model(str(dynamic_om(tmp_path, 1)), device) as m:
+        want = m.execute([img], aipp=p)[0].copy()
+        m.execute([img], aipp=dict(p, mean_chn_0=0))
+        np.testing.assert_array_equal(m.execute([img], aipp=dict(p, crop=np.bool_(True), csc_switch=np.True_))[0],
+                                      want)
+        with pytest.raises(AippConfigError, match="load_start_pos_w takes an integer, not 'True'"):
+            m.execute([img], aipp=dict(p, load_start_pos_w=np.bool_(True)))
+
+
 # ------------------------------------------------------------------------------------ PNG decoded on the host
 
 
