@@ -526,8 +526,25 @@ class Executor:
                     io.dims[k] = d
                 check(lib.aclmdlSetInputDynamicDims(model.id, self._in_ds, model.dynamic_input, io),
                       "aclmdlSetInputDynamicDims")
+        self._check_gear_shapes(inputs, gear)
         self._gear_set = gear
         return gear
+
+    def _check_gear_shapes(self, inputs: Sequence[Any], gear: Tuple[int, ...]) -> None:
+        """A numpy input of the described rank must have the shape the gear runs it at: a larger array would be
+        read as if it were (its first bytes, rows and channels mixed). Source image bytes (AIPP) are not shaped."""
+        offset = 0
+        for slot, x in zip(self._data_slots, inputs):
+            shape = slot.shape
+            if self.model.hw_gears:
+                hw = iter(gear)
+                want = tuple(next(hw) if d == -1 else d for d in shape) if shape.count(-1) == 2 else shape
+            else:
+                want = gear[offset:offset + len(shape)]
+                offset += len(shape)
+            if isinstance(x, np.ndarray) and x.ndim == len(want) and x.shape != want and slot is not self._aipp_slot:
+                raise ValueError("input '%s' has shape %s; gear %s runs it at %s" % (slot.info.name, x.shape,
+                                                                                   gear, want))
 
     def _stage_inputs(self, inputs: Sequence[Any], stream: Optional["Stream"]) -> int:
         slots = self._data_slots

@@ -276,3 +276,31 @@ def _png_header_only(width: int, height: int) -> bytes:
 
     return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
             + chunk(b"IDAT", zlib.compress(b"\x00" * 64)) + chunk(b"IEND", b""))
+
+
+def test_a_gear_given_for_an_array_of_another_shape_is_refused(device: Any, tmp_path: Path) -> None:
+    """hw=(8, 6) with a [1, 3, 16, 16] array ran gear (8, 6) on the array's first 576 bytes (rows and channels
+    mixed) and returned a [1, 3, 8, 6] answer; an array with a wrong static dimension ([1, 4, 8, 6] for
+    [1, 3, -1, -1]) ran too. Same with dims=."""
+    from acllite.tools import atc
+    from test_model_dynamic import DIMS_GEARS, HW_GEARS, dims_model, hw_model
+
+    hw = atc.convert(str(hw_model(tmp_path)), str(tmp_path / "hw"), input_shape="x:1,3,-1,-1",
+                     dynamic_image_size=";".join("%d,%d" % g for g in HW_GEARS))
+    rng = np.random.default_rng(8)
+    big = rng.standard_normal((1, 3, 16, 16)).astype(np.float32)
+    with acllite.Model(hw, device) as m, acllite.Stream(device) as stream:
+        for run in (lambda x, **kw: m.execute([x], **kw), lambda x, **kw: m.execute_async([x], stream, **kw).wait()):
+            with pytest.raises(ValueError, match=r"input 'x' has shape \(1, 3, 16, 16\); gear \(8, 6\) runs it at "
+                                                 r"\(1, 3, 8, 6\)"):
+                run(big, hw=(8, 6))
+            with pytest.raises(ValueError, match=r"has shape \(1, 4, 8, 6\); gear \(8, 6\) runs it at \(1, 3, 8, 6\)"):
+                run(np.zeros((1, 4, 8, 6), np.float32))
+            np.testing.assert_allclose(run(big, hw=(16, 16))[0], np.maximum(big, 0) * 2, rtol=1e-6)
+    dims = atc.convert(str(dims_model(tmp_path)), str(tmp_path / "dims"), input_shape="a:1,-1;b:-1,-1",
+                       input_format="ND", dynamic_dims=";".join(",".join(map(str, g)) for g in DIMS_GEARS))
+    with acllite.Model(dims, device) as m:
+        a, b = np.ones((1, 8), np.float32), np.ones((5, 1), np.float32)
+        with pytest.raises(ValueError, match=r"input 'a' has shape \(1, 8\); gear \(1, 4, 2, 3\) runs it at \(1, 4\)"):
+            m.execute([a, b], dims=[1, 4, 2, 3])
+        np.testing.assert_array_equal(m.execute([a, b])[0], a + 1)
