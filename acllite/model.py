@@ -245,8 +245,8 @@ class Model:
         return self._res.released
 
     def close(self) -> None:
-        """Release the executors' buffers and unload the model (idempotent). A run in another thread finishes
-        first: its buffers are not freed under it."""
+        """Release the executors' buffers and unload the model (idempotent). A run in flight (an execute in another
+        thread, a queued execute_async) finishes first: its buffers are not freed under it."""
         with self._lock:
             for ex in list(self._executors):
                 ex.close()
