@@ -671,13 +671,13 @@ class Executor:
             raise TypeError("aipp= takes a dict of AIPP parameters or a list of them, not %s" % type(aipp).__name__)
         if self._aipp_given is not None and _same_parameters(images, self._aipp_given):
             return
-        given = [dict(p) for p in images]
+        given = [dict(p) for p in images]  # read once: what is written is what is remembered
         batch = model.aipp_batch
-        if not 1 <= len(images) <= batch:
+        if not 1 <= len(given) <= batch:
             raise ValueError("model %d takes %d image(s): give 1 to %d aipp= parameter sets; got %d" % (
-                model.id, batch, batch, len(images)))
-        images = images + images[-1:] * (batch - len(images))  # the block holds the largest batch's
-        resolved = [params_from_mapping(dict(p, aipp_mode="static")).resolve(model.aipp_chw) for p in images]
+                model.id, batch, batch, len(given)))
+        padded = given + given[-1:] * (batch - len(given))  # the block holds the largest batch's
+        resolved = [params_from_mapping(dict(p, aipp_mode="static")).resolve(model.aipp_chw) for p in padded]
         write_dynamic_aipp(model.id, self._in_ds, model.aipp_data_input, resolved)
         self._aipp_given = given
         first = resolved[0]  # every image of a batch has the first's format and source size

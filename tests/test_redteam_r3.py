@@ -359,3 +359,40 @@ def test_a_gear_given_for_an_array_of_another_shape_is_refused(device: Any, tmp_
         with pytest.raises(ValueError, match=r"input 'a' has shape \(1, 8\); gear \(1, 4, 2, 3\) runs it at \(1, 4\)"):
             m.execute([a, b], dims=[1, 4, 2, 3])
         np.testing.assert_array_equal(m.execute([a, b])[0], a + 1)
+
+
+def test_aipp_parameters_are_read_once_per_call(device: Any, tmp_path: Path) -> None:
+    """A mapping whose values change while it is read: the parameters remembered as written (to skip writing the
+    same ones again) were one reading and the parameters written another, so a later call asking for the
+    remembered ones silently ran with the others."""
+    from collections.abc import Mapping as MappingABC
+
+    p = yuv_params()
+    img = image_bytes(p, 1)
+
+    class Flipping(MappingABC):  # type: ignore[type-arg]
+        """mean_chn_0 reads 10, then 20, then 10..."""
+
+        def __init__(self) -> None:
+            self.reads = 0
+
+        def __getitem__(self, key: str) -> Any:
+            if key == "mean_chn_0":
+                self.reads += 1
+                return 10 if self.reads % 2 else 20
+            return p[key]
+
+        def __iter__(self) -> Any:
+            return iter(p)
+
+        def __len__(self) -> int:
+            return len(p)
+
+    with acllite.Model(str(dynamic_om(tmp_path, 1)), device) as m:
+        want = {mean: m.execute([img], aipp=dict(p, mean_chn_0=mean))[0].copy() for mean in (10, 20)}
+        flipping = Flipping()
+        m.execute([img], aipp=flipping)
+        # the parameters written are those of one reading: asking for either runs with it
+        np.testing.assert_array_equal(m.execute([img], aipp=dict(p, mean_chn_0=20))[0], want[20])
+        np.testing.assert_array_equal(m.execute([img], aipp=dict(p, mean_chn_0=10))[0], want[10])
+        assert flipping.reads == 2  # compared with the last parameters once, copied once
