@@ -491,6 +491,10 @@ class Executor:
                 return named
         if hw is not None and dims is not None:
             raise ValueError("give hw or dims, not both")
+        if hw is not None:
+            hw = _integers(hw, "hw= takes (height, width), two integers", 2)  # type: ignore[assignment]
+        if dims is not None:
+            dims = _integers(dims, "dims= takes a list of integers")
         if model.hw_gears:
             if dims is not None:
                 raise ValueError("model %d has image size gears (hw=), not dims gears" % model.id)
@@ -907,6 +911,15 @@ class Executor:
 
 
 _PLAIN = (str, bool, int, float, np.integer, np.floating, np.bool_)
+
+
+def _integers(value: Any, what: str, count: Optional[int] = None) -> Tuple[int, ...]:
+    """hw= or dims=: a list, tuple or 1-D array of integers (not bools, floats or digits in a string)."""
+    items = value.tolist() if isinstance(value, np.ndarray) and value.ndim == 1 and value.dtype.kind in "iu" else value
+    if not isinstance(items, (list, tuple)) or (count is not None and len(items) != count) or not all(
+            isinstance(v, (int, np.integer)) and not isinstance(v, bool) for v in items):
+        raise TypeError("%s, not %r" % (what, value))
+    return tuple(int(v) for v in items)
 
 
 def _same_parameters(given: Sequence[Mapping[str, Any]], last: List[Dict[str, Any]]) -> bool:

@@ -6,6 +6,7 @@ cleanly or answer right."""
 from __future__ import annotations
 
 import io
+import re
 import struct
 import threading
 import time
@@ -396,3 +397,27 @@ def test_aipp_parameters_are_read_once_per_call(device: Any, tmp_path: Path) -> 
         np.testing.assert_array_equal(m.execute([img], aipp=dict(p, mean_chn_0=20))[0], want[20])
         np.testing.assert_array_equal(m.execute([img], aipp=dict(p, mean_chn_0=10))[0], want[10])
         assert flipping.reads == 2  # compared with the last parameters once, copied once
+
+
+def test_hw_and_dims_must_be_integers(device: Any, tmp_path: Path) -> None:
+    """hw=(8.7, 6.2) and hw="86" ran gear (8, 6), hw=(8, 6, 1) ignored the 1, dims=[1, 4.5, 2, 3] and dims="1423"
+    ran gear (1, 4, 2, 3): int() of whatever was given; hw=(8,) raised IndexError, hw=5 "'int' object is not
+    subscriptable", dims=5 "'int' object is not iterable"."""
+    from acllite.tools import atc
+    from test_model_dynamic import DIMS_GEARS, HW_GEARS, dims_model, hw_model
+
+    hw = atc.convert(str(hw_model(tmp_path)), str(tmp_path / "hw"), input_shape="x:1,3,-1,-1",
+                     dynamic_image_size=";".join("%d,%d" % g for g in HW_GEARS))
+    dims = atc.convert(str(dims_model(tmp_path)), str(tmp_path / "dims"), input_shape="a:1,-1;b:-1,-1",
+                       input_format="ND", dynamic_dims=";".join(",".join(map(str, g)) for g in DIMS_GEARS))
+    with acllite.Model(hw, device) as m, acllite.DeviceBuffer(3072, device) as buf:
+        for bad in ((8.7, 6.2), "86", (8, 6, 1), (8,), 5, (True, 6)):
+            with pytest.raises(TypeError, match=r"hw= takes \(height, width\), two integers, not %s" % re.escape(
+                    repr(bad))):
+                m.execute([buf], hw=bad)
+        assert m.execute([buf], hw=(np.int64(4), 10))[0].shape == (1, 3, 4, 10)
+    with acllite.Model(dims, device) as m, acllite.DeviceBuffer(64, device) as a, acllite.DeviceBuffer(64, device) as b:
+        for bad in ([1, 4.5, 2, 3], "1423", 5, [1, None, 2, 3]):
+            with pytest.raises(TypeError, match=r"dims= takes a list of integers, not %s" % re.escape(repr(bad))):
+                m.execute([a, b], dims=bad)
+        assert [y.shape for y in m.execute([a, b], dims=np.array([1, 4, 2, 3]))] == [(1, 4), (3, 2)]
