@@ -555,6 +555,7 @@ class Executor:
         if len(inputs) != len(slots):
             raise ValueError("model %d takes %d input(s), %d given" % (self.model.id, len(slots), len(inputs)))
         batch = 0
+        first = ""  # the input that gave the batch
         shaped = self._shaped
         for slot, x in zip(slots, inputs):
             if isinstance(x, np.ndarray):
@@ -562,8 +563,8 @@ class Executor:
                 if x.dtype != slot.dtype:
                     raise TypeError("input '%s' is %s, the model takes %s" % (slot.info.name, x.dtype, slot.dtype))
                 if slot is self._aipp_slot:  # source images, [batch, bytes] (1-D: one image); smaller than the most
-                    if slot.dynamic:
-                        batch = batch or (int(x.shape[0]) if x.ndim >= 2 else 1)
+                    if slot.dynamic and not batch:
+                        batch, first = (int(x.shape[0]) if x.ndim >= 2 else 1), slot.info.name
                     self._check_source_images(x)
                     if nbytes > slot.nbytes * max(self._gears or (1,)):
                         raise ValueError("input '%s' holds %d bytes; the model takes at most %d" % (
@@ -573,7 +574,14 @@ class Executor:
                                                 and slot.info.format_name != "NHWC"):
                         raise ValueError("input '%s' has shape %s; the model takes %s" % (slot.info.name, x.shape,
                                                                                          slot.shape))
-                    batch = batch or nbytes // slot.sample
+                    # geared buffers are the largest gear's: an empty or shorter batch would run on stale samples
+                    if not nbytes:
+                        raise ValueError("input '%s' has shape %s: a batch of 0" % (slot.info.name, x.shape))
+                    if batch and nbytes // slot.sample != batch:
+                        raise ValueError("input '%s' holds a batch of %d; input '%s' holds %d" % (
+                            slot.info.name, nbytes // slot.sample, first, batch))
+                    if not batch:
+                        batch, first = nbytes // slot.sample, slot.info.name
                 elif nbytes != slot.nbytes and not ((shaped or slot is self._aipp_slot) and nbytes <= slot.nbytes):
                     raise ValueError("input '%s' holds %d bytes (shape %s); the model takes %d bytes, shape %s" % (
                         slot.info.name, nbytes, x.shape, slot.nbytes, slot.shape))

@@ -421,3 +421,29 @@ def test_hw_and_dims_must_be_integers(device: Any, tmp_path: Path) -> None:
             with pytest.raises(TypeError, match=r"dims= takes a list of integers, not %s" % re.escape(repr(bad))):
                 m.execute([a, b], dims=bad)
         assert [y.shape for y in m.execute([a, b], dims=np.array([1, 4, 2, 3]))] == [(1, 4), (3, 2)]
+
+
+def test_batch_gears_refuse_an_empty_batch_and_inputs_of_different_batches(device: Any, tmp_path: Path) -> None:
+    """With batch gears every input's buffer is the largest gear's, so a [0, ...] input ran gear 1 on what the
+    previous call left there (the previous first sample's answer, silently), and inputs of different batches ran
+    at the first one's batch: [4, 3] and [2, 3] ran gear 4 with two stale rows of the second input. (Without gears
+    the runtime refuses both.)"""
+    from acllite.tools import atc
+
+    f = TensorProto.FLOAT
+    src = _save(tmp_path / "two.onnx", [helper.make_node("Add", ["a", "b"], ["y"])],
+                [helper.make_tensor_value_info("a", f, ["N", 3]), helper.make_tensor_value_info("b", f, ["N", 3])],
+                [helper.make_tensor_value_info("y", f, ["N", 3])])
+    om = atc.convert(str(src), str(tmp_path / "two"), input_shape="a:-1,3;b:-1,3", input_format="ND",
+                     dynamic_batch_size="1,2,4")
+    rng = np.random.default_rng(9)
+    a4, b4 = rng.standard_normal((4, 3)).astype(np.float32), rng.standard_normal((4, 3)).astype(np.float32)
+    for path in (om, src):
+        with acllite.Model(str(path), device) as m, acllite.Stream(device) as stream:
+            for run in (lambda xs: m.execute(xs), lambda xs: m.execute_async(xs, stream).wait()):
+                np.testing.assert_array_equal(run([a4, b4])[0], a4 + b4)
+                with pytest.raises(ValueError, match=r"input 'a' has shape \(0, 3\): a batch of 0"):
+                    run([a4[:0], b4[:0]])
+                with pytest.raises(ValueError, match="input 'b' holds a batch of 2; input 'a' holds 4"):
+                    run([a4, b4[:2]])
+                np.testing.assert_array_equal(run([a4[:2], b4[:2]])[0], a4[:2] + b4[:2])
