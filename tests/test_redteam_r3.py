@@ -447,3 +447,30 @@ def test_batch_gears_refuse_an_empty_batch_and_inputs_of_different_batches(devic
                 with pytest.raises(ValueError, match="input 'b' holds a batch of 2; input 'a' holds 4"):
                     run([a4, b4[:2]])
                 np.testing.assert_array_equal(run([a4[:2], b4[:2]])[0], a4[:2] + b4[:2])
+
+
+def test_serving_query_and_content_length_take_ascii_digits_only() -> None:
+    """?top= went through int(), which takes "1_0" (10), "+5", " 3" and digits of other scripts; a Content-Length
+    of "\\u00b2" passed str.isdigit() and then raised int()'s ValueError out of the replica (a 500)."""
+    import asyncio
+
+    from acllite.tools.serve.engine import RequestError, declared_length, parse_top
+
+    for text, want in (("1", 1), ("1000", 1000), ("007", 7)):
+        assert parse_top(text) == want
+    for text in ("1_0", "+5", " 3", "3 ", "\u0663", "0", "1001", "-1", "10" * 20, "abc", "", "3.0"):
+        with pytest.raises(RequestError, match="top must be 1 to 1000, got %s" % re.escape(repr(text))) as info:
+            parse_top(text)
+        assert info.value.status == 400
+    assert [declared_length(v) for v in ("123", None, "\u00b2", "-5", "1_0", "", "abc")] == [123] + [None] * 6
+    pytest.importorskip("ray")
+    from acllite.tools.serve.app import _read_body
+
+    class Body:
+        def __init__(self, length: str) -> None:
+            self.headers = {"content-length": length}
+
+        async def stream(self) -> Any:
+            yield b"\xff\xd8abc"
+
+    assert asyncio.run(_read_body(Body("\u00b2"))) == b"\xff\xd8abc"  # type: ignore[arg-type]
