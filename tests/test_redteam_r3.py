@@ -474,3 +474,21 @@ def test_serving_query_and_content_length_take_ascii_digits_only() -> None:
             yield b"\xff\xd8abc"
 
     assert asyncio.run(_read_body(Body("\u00b2"))) == b"\xff\xd8abc"  # type: ignore[arg-type]
+
+
+def test_a_data_dependent_output_can_change_size_at_the_same_input_shape(device: Any, tmp_path: Path) -> None:
+    """The emulator's engine cached its onnxruntime I/O binding per set of buffers and shapes, outputs of
+    data-dependent size included: onnxruntime kept the output it had allocated in the binding, so the same input
+    shape with another count of non-zero values failed (ACL_ERROR_GE_FAILURE: 'The output OrtValue provided for
+    output 'nz' ... has shape {1,3} but the computed output shape for this run is {1,4}')."""
+    from acllite.tools import atc
+
+    path = atc.convert(str(range_model(tmp_path)), str(tmp_path / "ranged"), input_shape_range="x:[1~16]",
+                       input_format="ND")
+    mi = np.ones((1, 3), np.float32)
+    with acllite.Model(path, device) as m:
+        for x in ([1, 0, 2, 3], [1, 5, 2, 3], [0, 0, 0, 3], [0, 0, 0, 0], [1, 2, 3, 4]):
+            xs = np.array(x, np.float32)
+            y, nz, s = m.execute([xs, mi])
+            np.testing.assert_array_equal(nz, np.array(np.nonzero(xs)))
+            np.testing.assert_array_equal(y, xs * 2)
