@@ -15,8 +15,9 @@ from __future__ import annotations
 import os
 import threading
 import weakref
+from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple, Union
+from typing import TYPE_CHECKING, Any, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
@@ -193,6 +194,9 @@ class Model:
             check(lib.aclmdlGetInputDynamicDims(desc, _RESERVED_INDEX, table, count[0]), "aclmdlGetInputDynamicDims")
             self.dims_gears = tuple(tuple(int(table[k].dims[j]) for j in range(table[k].dimCount))
                                     for k in range(count[0]))
+        #: Output shapes per image size or dims gear, learned at a gear's first run by any executor.
+        self._gear_shapes: Dict[Tuple[int, ...], List[Tuple[int, ...]]] = {}
+        self._gear_launches = _GearLaunches()
         if self.batch_gears or self.hw_gears or self.dims_gears:
             index = ffi.new("size_t *")
             check(lib.aclmdlGetInputIndexByName(desc, DYNAMIC_TENSOR_NAME.encode(), index),
@@ -429,7 +433,7 @@ class Executor:
         self._batch_set = 0  # the batch last written with aclmdlSetDynamicBatchSize
         self._shaped = bool(model.hw_gears or model.dims_gears)
         self._gear_set: Optional[Tuple[int, ...]] = None  # the HW or dims last written
-        self._gear_shapes: Dict[Tuple[int, ...], List[Tuple[int, ...]]] = {}  # output shapes per gear
+        self._gear_shapes = model._gear_shapes  # output shapes per gear, the model's (shared by its executors)
         self._data_slots = [s for i, s in enumerate(self._slots_in) if i not in (model.dynamic_input,
                                                                                  model.aipp_data_input)]
         self._aipp_slot = self._slots_in[model.aipp_input] if model.aipp_input >= 0 else None
@@ -800,40 +804,55 @@ class Executor:
         for slot in self._slots_out:
             if slot.ptr != slot.own._cdata or slot.size != slot.own.nbytes:
                 self._point(slot, slot.own._cdata, slot.own.nbytes)
-        rc = _execute(self._model_id, self._in_ds, self._out_ds)
-        if rc:
-            check(rc, "aclmdlExecute")
         shapes = self._gear_shapes.get(gear)
-        if shapes is None:  # a gear's output shapes do not change: asked once per gear
-            shapes = self._gear_shapes[gear] = [self.model.current_output_dims(i) for i in range(len(self._slots_out))]
+        if shapes is None:  # a gear's output shapes do not change: asked once per gear, no other run in between
+            with self.model._gear_launches.alone(self.model.device):
+                rc = _execute(self._model_id, self._in_ds, self._out_ds)
+                if rc:
+                    check(rc, "aclmdlExecute")
+                shapes = self._learn_shapes(gear)
+        else:
+            with self.model._gear_launches.shared():
+                rc = _execute(self._model_id, self._in_ds, self._out_ds)
+            if rc:
+                check(rc, "aclmdlExecute")
         return self._copy_out(shapes, out)
+
+    def _learn_shapes(self, gear: Tuple[int, ...]) -> List[Tuple[int, ...]]:
+        """The output shapes of the run just made (aclmdlGetCurOutputDims: the model's last run, whichever made it;
+        read with no other run in flight)."""
+        return self._gear_shapes.setdefault(gear, [self.model.current_output_dims(i)
+                                                   for i in range(len(self._slots_out))])
 
     def _execute_gear_async(self, inputs: Sequence[Any], stream: "Stream", out: Optional[Sequence[np.ndarray]],
                             hw: Optional[Tuple[int, int]], dims: Optional[Sequence[int]],
                             close_after: bool) -> "AsyncResult":
-        """A shape-geared model on a stream: a gear run before copies its outputs at their known shapes; a gear's
-        first run copies each output's whole buffer (the largest gear's bytes) and is cut to the shapes the
-        execution reports (aclmdlGetCurOutputDims) at wait()."""
+        """A shape-geared model on a stream: a gear run before (by any executor of the model) copies its outputs at
+        their known shapes. A gear's first run is made synchronously, after the work queued on the stream: its
+        output shapes are read from the model's current output dims, which no other run may change meanwhile."""
         gear = self._choose_gear(inputs, hw, dims)
         shapes = self._gear_shapes.get(gear)
+        if shapes is None:
+            stream.synchronize()  # the stream's earlier work (copies into device inputs, say) comes first
+            result = AsyncResult(stream, self._execute_gear(inputs, out, hw, dims), self, close_after)
+            self._pending = result
+            return result
         landing: List[np.ndarray] = []
         for i, slot in enumerate(self._slots_out):  # checked before anything is queued
-            if shapes is not None:
-                arr = out[i] if out is not None else np.empty(shapes[i], slot.dtype)
-                if arr.dtype != slot.dtype or arr.shape != shapes[i] or not arr.flags.c_contiguous:
-                    raise ValueError("out[%d] must be a C-contiguous %s array of shape %s" % (i, slot.dtype,
-                                                                                              shapes[i]))
-            else:
-                arr = np.empty(slot.own.nbytes, np.uint8)  # the largest gear's bytes: cut at wait()
+            arr = out[i] if out is not None else np.empty(shapes[i], slot.dtype)
+            if arr.dtype != slot.dtype or arr.shape != shapes[i] or not arr.flags.c_contiguous:
+                raise ValueError("out[%d] must be a C-contiguous %s array of shape %s" % (i, slot.dtype, shapes[i]))
             landing.append(arr)
+        launches = self.model._gear_launches
         stream._keep(self)  # until the stream is synchronized: its buffers outlive a dropped AsyncResult
         try:
             self._stage_inputs(inputs, stream)
             for slot in self._slots_out:
                 if slot.ptr != slot.own._cdata or slot.size != slot.own.nbytes:
                     self._point(slot, slot.own._cdata, slot.own.nbytes)
-            check(lib.aclmdlExecuteAsync(self.model.id, self._in_ds, self._out_ds, stream.handle),
-                  "aclmdlExecuteAsync")
+            with launches.shared():
+                check(lib.aclmdlExecuteAsync(self.model.id, self._in_ds, self._out_ds, stream.handle),
+                      "aclmdlExecuteAsync")
             for slot, arr in zip(self._slots_out, landing):
                 if arr.nbytes:
                     check(lib.aclrtMemcpyAsync(ffi.from_buffer(arr, require_writable=True), arr.nbytes, slot.ptr,
@@ -842,25 +861,10 @@ class Executor:
         except BaseException:
             _drain(stream)
             raise
-
-        def finish() -> List[np.ndarray]:
-            if shapes is not None:
-                return landing
-            known = self._gear_shapes[gear] = [self.model.current_output_dims(i) for i in range(len(landing))]
-            results = []
-            for i, (raw, shape) in enumerate(zip(landing, known)):
-                dtype = self._slots_out[i].dtype
-                value = raw[:int(np.prod(shape, dtype=np.int64)) * dtype.itemsize].view(dtype).reshape(shape)
-                if out is not None:
-                    if out[i].dtype != dtype or out[i].shape != shape:
-                        raise ValueError("out[%d] must be a %s array of shape %s" % (i, dtype, shape))
-                    out[i][...] = value
-                    value = out[i]
-                results.append(value)
-            return results
-
-        self._pending = AsyncResult(stream, landing, self, close_after, finish)
-        return self._pending
+        result = AsyncResult(stream, landing, self, close_after, launches)
+        stream._keep(result)  # known to the model's launches (a first run waits for it) until the stream is done
+        self._pending = result
+        return result
 
     def execute_async(self, inputs: Sequence[Any], stream: "Stream", out: Optional[Sequence[np.ndarray]] = None,
                       close_after: bool = False, *, hw: Optional[Tuple[int, int]] = None,
@@ -954,16 +958,61 @@ def _drain(stream: "Stream") -> None:
         pass
 
 
+class _GearLaunches:
+    """Runs of a shape-geared model: shared by runs whose gear's output shapes are known; a gear's first run is
+    alone (its shapes are the model's current output dims just after it): it waits for the runs being launched or
+    made and for the queued ones (``inflight``) to finish, and no other starts until it has read them."""
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self._shared = 0  # launches in progress (a synchronous run: the whole run)
+        self._alone = 0  # first runs waiting or in progress: shared launches wait for them
+        self._busy = False  # a first run is in progress
+        self.inflight: "weakref.WeakSet[AsyncResult]" = weakref.WeakSet()  # queued runs, until done
+
+    @contextmanager
+    def shared(self) -> Iterator[None]:
+        with self._cond:
+            while self._alone:
+                self._cond.wait()
+            self._shared += 1
+        try:
+            yield
+        finally:
+            with self._cond:
+                self._shared -= 1
+                self._cond.notify_all()
+
+    @contextmanager
+    def alone(self, device: "Device") -> Iterator[None]:
+        with self._cond:
+            self._alone += 1
+            while self._shared or self._busy:
+                self._cond.wait()
+            self._busy = True
+        try:
+            for queued in list(self.inflight):
+                queued._reach()
+            yield
+        finally:
+            with self._cond:
+                self._alone -= 1
+                self._busy = False
+                self._cond.notify_all()
+
+
 class AsyncResult:
     """Outputs of a queued execution; ``wait()`` synchronizes the stream and returns them."""
 
     def __init__(self, stream: "Stream", outputs: List[np.ndarray], owner: Executor, close_owner: bool,
-                 finish: Optional[Callable[[], List[np.ndarray]]] = None):
+                 launches: Optional[_GearLaunches] = None):
         self._stream = stream
         self._outputs = outputs
         self._owner = owner
         self._close_owner = close_owner
-        self._finish = finish  # after the run: the outputs at shapes known only then (shape gears)
+        self._launches = launches  # a shape-geared model's runs: this one is in flight until done
+        if launches is not None:
+            launches.inflight.add(self)
         self._done = False
         self._error: Optional[BaseException] = None  # the run's failure, raised by every wait()
 
@@ -973,8 +1022,6 @@ class AsyncResult:
         if not self._done:
             try:
                 self._stream.synchronize(timeout_ms)
-                if self._finish is not None:
-                    self._outputs = self._finish()
             except BaseException as exc:
                 if timeout_ms is not None and isinstance(exc, AclTimeoutError):  # still running: its buffers stay
                     raise
@@ -988,9 +1035,24 @@ class AsyncResult:
 
     def _end(self) -> None:
         self._done = True
+        if self._launches is not None:
+            self._launches.inflight.discard(self)
         self._owner._pending = None
         if self._close_owner:
             self._owner.close()
+
+    def _reach(self) -> None:
+        """Wait until the stream has run this far (an event recorded on it), leaving the outcome to wait()."""
+        from .runtime import Event
+
+        if self._done or self._stream.closed:
+            return
+        try:
+            with Event(self._owner.model.device) as event:
+                event.record(self._stream)
+                event.synchronize()
+        except Exception:  # noqa: BLE001 (the run's own error is wait()'s to raise)
+            pass
 
     def _settle(self) -> None:
         """Wait for the run (its executor is closing); the outcome stays for wait()."""

@@ -492,3 +492,64 @@ def test_a_data_dependent_output_can_change_size_at_the_same_input_shape(device:
             y, nz, s = m.execute([xs, mi])
             np.testing.assert_array_equal(nz, np.array(np.nonzero(xs)))
             np.testing.assert_array_equal(y, xs * 2)
+
+
+def test_gear_output_shapes_are_not_taken_from_another_executors_run(device: Any, tmp_path: Path) -> None:
+    """A gear's output shapes were read with aclmdlGetCurOutputDims (the model's LAST run, whichever executor made
+    it) once per executor: at wait() for a gear's first execute_async run. With a second executor of the same model
+    launching another gear in between, the first got the other gear's shapes, answered (1, 3, 8, 6) for a
+    (16, 16) run (or refused its out= arrays) and kept those shapes for the gear."""
+    from acllite.tools import atc
+    from test_model_dynamic import HW_GEARS, hw_model
+
+    path = atc.convert(str(hw_model(tmp_path)), str(tmp_path / "hw"), input_shape="x:1,3,-1,-1",
+                       dynamic_image_size=";".join("%d,%d" % g for g in HW_GEARS))
+    rng = np.random.default_rng(10)
+    big = rng.standard_normal((1, 3, 16, 16)).astype(np.float32)
+    small = rng.standard_normal((1, 3, 8, 6)).astype(np.float32)
+    with acllite.Model(path, device) as m, acllite.Stream(device) as s1, acllite.Stream(device) as s2:
+        a, b = m.executor(), m.executor()
+        first = a.execute_async([big], s1)  # gear (16, 16): its first run on a
+        other = b.execute_async([small], s2)  # gear (8, 6) launched before the first is waited for
+        np.testing.assert_allclose(first.wait()[0], np.maximum(big, 0) * 2, rtol=1e-6)
+        np.testing.assert_allclose(other.wait()[0], np.maximum(small, 0) * 2, rtol=1e-6)
+        np.testing.assert_allclose(a.execute([big])[0], np.maximum(big, 0) * 2, rtol=1e-6)
+        c = m.executor()
+        c.execute_async([small], s1)  # learned by c's first run, not waited for ...
+        np.testing.assert_allclose(b.execute([big])[0], np.maximum(big, 0) * 2, rtol=1e-6)  # ... b runs another
+        for ex in (a, b, c):
+            ex.close()
+
+
+def test_executors_of_a_geared_model_in_threads_answer_right(device: Any, tmp_path: Path) -> None:
+    """Three threads, each with an executor and a stream, and Model.execute, over the gears in random order (sync
+    and async): with shapes read per executor from the model's last run, about a third of the answers had another
+    gear's shape."""
+    import random
+
+    from acllite.tools import atc
+    from test_model_dynamic import HW_GEARS, hw_model
+
+    path = atc.convert(str(hw_model(tmp_path)), str(tmp_path / "hw"), input_shape="x:1,3,-1,-1",
+                       dynamic_image_size=";".join("%d,%d" % g for g in HW_GEARS))
+    wrong: List[str] = []
+    with acllite.Model(path, device) as m:
+        def work(seed: int) -> None:
+            device.make_current()
+            r, rng = random.Random(seed), np.random.default_rng(seed)
+            with m.executor() as ex, acllite.Stream(device) as stream:
+                for k in range(30):
+                    h, w = r.choice(HW_GEARS)
+                    x = rng.standard_normal((1, 3, h, w)).astype(np.float32)
+                    how = k % 3
+                    got = (m.execute([x]) if how == 0 else ex.execute([x]) if how == 1 else
+                           ex.execute_async([x], stream).wait())[0]
+                    if got.shape != x.shape or not np.allclose(got, np.maximum(x, 0) * 2):
+                        wrong.append("seed %d run %d: %s for %s" % (seed, k, got.shape, x.shape))
+
+        threads = [threading.Thread(target=work, args=(seed,)) for seed in range(3)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    assert wrong == []
