@@ -434,6 +434,7 @@ class Executor:
         self._shaped = bool(model.hw_gears or model.dims_gears)
         self._gear_set: Optional[Tuple[int, ...]] = None  # the HW or dims last written
         self._gear_shapes = model._gear_shapes  # output shapes per gear, the model's (shared by its executors)
+        self._gear_inputs: Dict[Tuple[int, ...], List[Optional[Tuple[int, ...]]]] = {}  # numpy input shapes per gear
         self._data_slots = [s for i, s in enumerate(self._slots_in) if i not in (model.dynamic_input,
                                                                                  model.aipp_data_input)]
         self._aipp_slot = self._slots_in[model.aipp_input] if model.aipp_input >= 0 else None
@@ -541,18 +542,24 @@ class Executor:
     def _check_gear_shapes(self, inputs: Sequence[Any], gear: Tuple[int, ...]) -> None:
         """A numpy input of the described rank must have the shape the gear runs it at: a larger array would be
         read as if it were (its first bytes, rows and channels mixed). Source image bytes (AIPP) are not shaped."""
-        offset = 0
-        for slot, x in zip(self._data_slots, inputs):
-            shape = slot.shape
-            if self.model.hw_gears:
-                hw = iter(gear)
-                want = tuple(next(hw) if d == -1 else d for d in shape) if shape.count(-1) == 2 else shape
-            else:
-                want = gear[offset:offset + len(shape)]
-                offset += len(shape)
-            if isinstance(x, np.ndarray) and x.ndim == len(want) and x.shape != want and slot is not self._aipp_slot:
+        wants = self._gear_inputs.get(gear)
+        if wants is None:
+            wants, offset = [], 0
+            for slot in self._data_slots:
+                shape = slot.shape
+                if self.model.hw_gears:
+                    hw = iter(gear)
+                    want = tuple(next(hw) if d == -1 else d for d in shape) if shape.count(-1) == 2 else shape
+                else:
+                    want = gear[offset:offset + len(shape)]
+                    offset += len(shape)
+                wants.append(None if slot is self._aipp_slot else want)
+            self._gear_inputs[gear] = wants
+        for expected, x, slot in zip(wants, inputs, self._data_slots):
+            if expected is not None and isinstance(x, np.ndarray) and x.shape != expected and \
+                    x.ndim == len(expected):
                 raise ValueError("input '%s' has shape %s; gear %s runs it at %s" % (slot.info.name, x.shape,
-                                                                                   gear, want))
+                                                                                   gear, expected))
 
     def _stage_inputs(self, inputs: Sequence[Any], stream: Optional["Stream"]) -> int:
         slots = self._data_slots
@@ -812,8 +819,12 @@ class Executor:
                     check(rc, "aclmdlExecute")
                 shapes = self._learn_shapes(gear)
         else:
-            with self.model._gear_launches.shared():
+            launches = self.model._gear_launches
+            launches.enter()
+            try:
                 rc = _execute(self._model_id, self._in_ds, self._out_ds)
+            finally:
+                launches.leave()
             if rc:
                 check(rc, "aclmdlExecute")
         return self._copy_out(shapes, out)
@@ -850,9 +861,12 @@ class Executor:
             for slot in self._slots_out:
                 if slot.ptr != slot.own._cdata or slot.size != slot.own.nbytes:
                     self._point(slot, slot.own._cdata, slot.own.nbytes)
-            with launches.shared():
-                check(lib.aclmdlExecuteAsync(self.model.id, self._in_ds, self._out_ds, stream.handle),
-                      "aclmdlExecuteAsync")
+            launches.enter()
+            try:
+                rc = lib.aclmdlExecuteAsync(self.model.id, self._in_ds, self._out_ds, stream.handle)
+            finally:
+                launches.leave()
+            check(rc, "aclmdlExecuteAsync")
             for slot, arr in zip(self._slots_out, landing):
                 if arr.nbytes:
                     check(lib.aclrtMemcpyAsync(ffi.from_buffer(arr, require_writable=True), arr.nbytes, slot.ptr,
@@ -964,24 +978,31 @@ class _GearLaunches:
     made and for the queued ones (``inflight``) to finish, and no other starts until it has read them."""
 
     def __init__(self) -> None:
-        self._cond = threading.Condition()
+        self._lock = threading.Lock()  # the hot path takes it directly (a Condition's own methods cost more)
+        self._cond = threading.Condition(self._lock)
         self._shared = 0  # launches in progress (a synchronous run: the whole run)
         self._alone = 0  # first runs waiting or in progress: shared launches wait for them
         self._busy = False  # a first run is in progress
         self.inflight: "weakref.WeakSet[AsyncResult]" = weakref.WeakSet()  # queued runs, until done
 
-    @contextmanager
-    def shared(self) -> Iterator[None]:
-        with self._cond:
+    def enter(self) -> None:
+        """A run whose gear's shapes are known starts (launched, or made when synchronous)."""
+        self._lock.acquire()
+        try:
             while self._alone:
                 self._cond.wait()
             self._shared += 1
-        try:
-            yield
         finally:
-            with self._cond:
-                self._shared -= 1
+            self._lock.release()
+
+    def leave(self) -> None:
+        self._lock.acquire()
+        try:
+            self._shared -= 1
+            if self._alone:
                 self._cond.notify_all()
+        finally:
+            self._lock.release()
 
     @contextmanager
     def alone(self, device: "Device") -> Iterator[None]:
