@@ -42,6 +42,9 @@ _MODES_ALL = lib.DVPP_CHNMODE_VPC | lib.DVPP_CHNMODE_JPEGD | lib.DVPP_CHNMODE_JP
 _MODES_NO_PNGD = _MODES_ALL & ~lib.DVPP_CHNMODE_PNGD
 #: VPC's smallest width stride in units of the format's bytes per pixel (its "widthStride / coefficient").
 VPC_MIN_WIDTH_STRIDE = 32
+#: The largest PNG side decoded on the host where the SoC has no PNGD (VPC's largest input, 8192x8192): a file
+#: claiming more is refused from its header, before Pillow allocates its pixels.
+_HOST_PNG_MAX = 8192
 Box = Tuple[int, int, int, int]
 
 
@@ -329,15 +332,20 @@ class ImageProcessor:
         from PIL import Image as PILImage
 
         data = image.to_numpy().tobytes() if isinstance(image, Image) else bytes(image)
-        if not isinstance(image, Image):
-            Image.from_bytes(data)  # the same checks (and errors) as a PNG that PNGD would decode
-        with PILImage.open(io.BytesIO(data)) as pil:
-            alpha = pil.mode in ("RGBA", "LA", "PA") or (pil.mode == "P" and "transparency" in pil.info)
-            keep_alpha = fmt == PixelFormat.RGBA8888 or (fmt == PixelFormat.UNKNOWN and alpha)
-            if fmt not in (PixelFormat.RGB888, PixelFormat.RGBA8888, PixelFormat.UNKNOWN):
-                raise ValueError("PNG decodes to RGB888 or RGBA8888 (or PixelFormat.UNKNOWN: as stored), not %s"
-                                 % PixelFormat(fmt).name)
-            pixels = np.asarray(pil.convert("RGBA" if keep_alpha else "RGB"))
+        header = Image.from_bytes(data)  # the same checks (and errors) as a PNG that PNGD would decode
+        if header.width > _HOST_PNG_MAX or header.height > _HOST_PNG_MAX:  # refused before Pillow allocates it
+            raise ValueError("a PNG of %dx%d is more than %dx%d, the largest decoded on the host" % (
+                header.width, header.height, _HOST_PNG_MAX, _HOST_PNG_MAX))
+        if fmt not in (PixelFormat.RGB888, PixelFormat.RGBA8888, PixelFormat.UNKNOWN):
+            raise ValueError("PNG decodes to RGB888 or RGBA8888 (or PixelFormat.UNKNOWN: as stored), not %s"
+                             % PixelFormat(fmt).name)
+        try:
+            with PILImage.open(io.BytesIO(data)) as pil:
+                alpha = pil.mode in ("RGBA", "LA", "PA") or (pil.mode == "P" and "transparency" in pil.info)
+                keep_alpha = fmt == PixelFormat.RGBA8888 or (fmt == PixelFormat.UNKNOWN and alpha)
+                pixels = np.asarray(pil.convert("RGBA" if keep_alpha else "RGB"))
+        except (OSError, SyntaxError, ValueError, PILImage.DecompressionBombError) as exc:  # Pillow's decode errors
+            raise ValueError("the PNG cannot be decoded: %s" % exc) from None
         out_fmt = PixelFormat.RGBA8888 if keep_alpha else PixelFormat.RGB888
         out = self._new(out_fmt, pixels.shape[1], pixels.shape[0])
         rows = np.zeros(out.nbytes, np.uint8)

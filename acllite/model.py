@@ -15,16 +15,17 @@ from __future__ import annotations
 import os
 import threading
 import weakref
+from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple, Union
+from typing import TYPE_CHECKING, Any, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
 from . import _lifecycle
 from ._native import backend_info, ffi, lib
 from .dynamic_aipp import write_dynamic_aipp
-from .errors import check, raise_for
-from .formats.aipp import AIPP_BATCH_BYTES, AIPP_HEADER_BYTES, params_from_mapping
+from .errors import AclTimeoutError, check, raise_for
+from .formats.aipp import AIPP_BATCH_BYTES, AIPP_HEADER_BYTES, input_bytes, params_from_mapping
 from .memory import Buffer, DeviceBuffer, H2D, D2H
 
 if TYPE_CHECKING:
@@ -193,6 +194,9 @@ class Model:
             check(lib.aclmdlGetInputDynamicDims(desc, _RESERVED_INDEX, table, count[0]), "aclmdlGetInputDynamicDims")
             self.dims_gears = tuple(tuple(int(table[k].dims[j]) for j in range(table[k].dimCount))
                                     for k in range(count[0]))
+        #: Output shapes per image size or dims gear, learned at a gear's first run by any executor.
+        self._gear_shapes: Dict[Tuple[int, ...], List[Tuple[int, ...]]] = {}
+        self._gear_launches = _GearLaunches()
         if self.batch_gears or self.hw_gears or self.dims_gears:
             index = ffi.new("size_t *")
             check(lib.aclmdlGetInputIndexByName(desc, DYNAMIC_TENSOR_NAME.encode(), index),
@@ -244,10 +248,12 @@ class Model:
         return self._res.released
 
     def close(self) -> None:
-        """Release the executors' buffers and unload the model (idempotent)."""
-        for ex in list(self._executors):
-            ex.close()
-        self._finalizer()
+        """Release the executors' buffers and unload the model (idempotent). A run in flight (an execute in another
+        thread, a queued execute_async) finishes first: its buffers are not freed under it."""
+        with self._lock:
+            for ex in list(self._executors):
+                ex.close()
+            self._finalizer()
         _lifecycle.drain()
 
     def __enter__(self) -> "Model":
@@ -405,6 +411,9 @@ class Executor:
         self._res = _lifecycle.Resource(_release_executor, "aclmdlDestroyDataset", (datasets, dbs))
         self._finalizer = weakref.finalize(self, self._res.release)
         self._in_ds, self._out_ds = datasets
+        self._pending: Optional[AsyncResult] = None
+        # Held by a run and by close(): close() from another thread waits for the run instead of freeing its buffers.
+        self._run_lock = threading.RLock()
         try:
             for infos, slots, ds in ((model.inputs, self._slots_in, self._in_ds), (model.outputs, self._slots_out,
                                                                                        self._out_ds)):
@@ -427,28 +436,34 @@ class Executor:
         except BaseException:
             self.close()  # what was made before the failure goes now, not whenever the collector gets to it
             raise
-        self._pending: Optional[AsyncResult] = None
         self._gears = model.batch_gears
         self._model_id = model.id
         self._batch_set = 0  # the batch last written with aclmdlSetDynamicBatchSize
         self._shaped = bool(model.hw_gears or model.dims_gears)
         self._gear_set: Optional[Tuple[int, ...]] = None  # the HW or dims last written
-        self._gear_shapes: Dict[Tuple[int, ...], List[Tuple[int, ...]]] = {}  # output shapes per gear
+        self._gear_shapes = model._gear_shapes  # output shapes per gear, the model's (shared by its executors)
+        self._gear_inputs: Dict[Tuple[int, ...], List[Optional[Tuple[int, ...]]]] = {}  # numpy input shapes per gear
         self._data_slots = [s for i, s in enumerate(self._slots_in) if i not in (model.dynamic_input,
                                                                                  model.aipp_data_input)]
         self._aipp_slot = self._slots_in[model.aipp_input] if model.aipp_input >= 0 else None
         self._range_shapes: Dict[int, Tuple[int, ...]] = {}  # the shape last described per ranged input
         self._aipp_given: Optional[List[Dict[str, Any]]] = None  # the parameters last written (aipp=)
+        self._aipp_image = (0, "")  # one source image's bytes and description, as the parameters written say
 
     @property
     def closed(self) -> bool:
         return self._res.released or self.model.closed
 
     def close(self) -> None:
-        """Destroy the datasets and data buffers and free the device buffers (idempotent)."""
-        self._finalizer()
-        for slot in self._slots_in + self._slots_out:
-            slot.own.close()
+        """Destroy the datasets and data buffers and free the device buffers (idempotent). A run in flight finishes
+        first: a run in another thread, and a queued execute_async, whose AsyncResult keeps its outcome."""
+        with self._run_lock:
+            pending = self._pending
+            if pending is not None:
+                pending._settle()
+            self._finalizer()
+            for slot in self._slots_in + self._slots_out:
+                slot.own.close()
         _lifecycle.drain()
 
     def __enter__(self) -> "Executor":
@@ -489,6 +504,10 @@ class Executor:
                 return named
         if hw is not None and dims is not None:
             raise ValueError("give hw or dims, not both")
+        if hw is not None:
+            hw = _integers(hw, "hw= takes (height, width), two integers", 2)  # type: ignore[assignment]
+        if dims is not None:
+            dims = _integers(dims, "dims= takes a list of integers")
         if model.hw_gears:
             if dims is not None:
                 raise ValueError("model %d has image size gears (hw=), not dims gears" % model.id)
@@ -524,14 +543,38 @@ class Executor:
                     io.dims[k] = d
                 check(lib.aclmdlSetInputDynamicDims(model.id, self._in_ds, model.dynamic_input, io),
                       "aclmdlSetInputDynamicDims")
+        self._check_gear_shapes(inputs, gear)
         self._gear_set = gear
         return gear
+
+    def _check_gear_shapes(self, inputs: Sequence[Any], gear: Tuple[int, ...]) -> None:
+        """A numpy input of the described rank must have the shape the gear runs it at: a larger array would be
+        read as if it were (its first bytes, rows and channels mixed). Source image bytes (AIPP) are not shaped."""
+        wants = self._gear_inputs.get(gear)
+        if wants is None:
+            wants, offset = [], 0
+            for slot in self._data_slots:
+                shape = slot.shape
+                if self.model.hw_gears:
+                    hw = iter(gear)
+                    want = tuple(next(hw) if d == -1 else d for d in shape) if shape.count(-1) == 2 else shape
+                else:
+                    want = gear[offset:offset + len(shape)]
+                    offset += len(shape)
+                wants.append(None if slot is self._aipp_slot else want)
+            self._gear_inputs[gear] = wants
+        for expected, x, slot in zip(wants, inputs, self._data_slots):
+            if expected is not None and isinstance(x, np.ndarray) and x.shape != expected and \
+                    x.ndim == len(expected):
+                raise ValueError("input '%s' has shape %s; gear %s runs it at %s" % (slot.info.name, x.shape,
+                                                                                   gear, expected))
 
     def _stage_inputs(self, inputs: Sequence[Any], stream: Optional["Stream"]) -> int:
         slots = self._data_slots
         if len(inputs) != len(slots):
             raise ValueError("model %d takes %d input(s), %d given" % (self.model.id, len(slots), len(inputs)))
         batch = 0
+        first = ""  # the input that gave the batch
         shaped = self._shaped
         for slot, x in zip(slots, inputs):
             if isinstance(x, np.ndarray):
@@ -539,8 +582,9 @@ class Executor:
                 if x.dtype != slot.dtype:
                     raise TypeError("input '%s' is %s, the model takes %s" % (slot.info.name, x.dtype, slot.dtype))
                 if slot is self._aipp_slot:  # source images, [batch, bytes] (1-D: one image); smaller than the most
-                    if slot.dynamic:
-                        batch = batch or (int(x.shape[0]) if x.ndim >= 2 else 1)
+                    if slot.dynamic and not batch:
+                        batch, first = (int(x.shape[0]) if x.ndim >= 2 else 1), slot.info.name
+                    self._check_source_images(x)
                     if nbytes > slot.nbytes * max(self._gears or (1,)):
                         raise ValueError("input '%s' holds %d bytes; the model takes at most %d" % (
                             slot.info.name, nbytes, slot.nbytes * max(self._gears or (1,))))
@@ -549,7 +593,14 @@ class Executor:
                                                 and slot.info.format_name != "NHWC"):
                         raise ValueError("input '%s' has shape %s; the model takes %s" % (slot.info.name, x.shape,
                                                                                          slot.shape))
-                    batch = batch or nbytes // slot.sample
+                    # geared buffers are the largest gear's: an empty or shorter batch would run on stale samples
+                    if not nbytes:
+                        raise ValueError("input '%s' has shape %s: a batch of 0" % (slot.info.name, x.shape))
+                    if batch and nbytes // slot.sample != batch:
+                        raise ValueError("input '%s' holds a batch of %d; input '%s' holds %d" % (
+                            slot.info.name, nbytes // slot.sample, first, batch))
+                    if not batch:
+                        batch, first = nbytes // slot.sample, slot.info.name
                 elif nbytes != slot.nbytes and not ((shaped or slot is self._aipp_slot) and nbytes <= slot.nbytes):
                     raise ValueError("input '%s' holds %d bytes (shape %s); the model takes %d bytes, shape %s" % (
                         slot.info.name, nbytes, x.shape, slot.nbytes, slot.shape))
@@ -590,6 +641,23 @@ class Executor:
                       "aclmdlSetDynamicBatchSize")
                 self._batch_set = batch
         return batch
+
+    def _check_source_images(self, x: np.ndarray) -> None:
+        """The dynamic AIPP input's buffer is sized for the largest image (max_src_image_size): source images
+        shorter than the parameters say would be completed by what an earlier call left there."""
+        per_image, what = self._aipp_image
+        name = self._aipp_slot.info.name if self._aipp_slot is not None else ""
+        if x.ndim >= 2 and x.shape[0] == 0:
+            raise ValueError("input '%s' holds no image (shape %s)" % (name, x.shape))
+        if x.ndim >= 2 and x.shape[0] > 1 and x.nbytes != x.shape[0] * per_image:
+            raise ValueError("input '%s' has rows of %d bytes; an image of %s is %d" % (
+                name, x.nbytes // x.shape[0], what, per_image))
+        described = int(self.model.inputs[self.model.aipp_input].shape[0])
+        dynamic = self._aipp_slot is not None and self._aipp_slot.dynamic
+        images = (int(x.shape[0]) if x.ndim >= 2 else 1) if dynamic or described < 1 else described
+        if x.nbytes < images * per_image:
+            raise ValueError("input '%s' holds %d bytes; %d image(s) of %s need %d" % (
+                name, x.nbytes, images, what, images * per_image))
 
     def _stage_outputs(self, batch: int, out: Optional[Sequence[np.ndarray]]) -> List[np.ndarray]:
         results = []
@@ -632,25 +700,36 @@ class Executor:
             images = list(aipp)
         else:
             raise TypeError("aipp= takes a dict of AIPP parameters or a list of them, not %s" % type(aipp).__name__)
-        if self._aipp_given is not None and images == self._aipp_given:
+        if self._aipp_given is not None and _same_parameters(images, self._aipp_given):
             return
-        given = [dict(p) for p in images]
+        given = [dict(p) for p in images]  # read once: what is written is what is remembered
         batch = model.aipp_batch
-        if not 1 <= len(images) <= batch:
+        if not 1 <= len(given) <= batch:
             raise ValueError("model %d takes %d image(s): give 1 to %d aipp= parameter sets; got %d" % (
-                model.id, batch, batch, len(images)))
-        images = images + images[-1:] * (batch - len(images))  # the block holds the largest batch's
-        resolved = [params_from_mapping(dict(p, aipp_mode="static")).resolve(model.aipp_chw) for p in images]
+                model.id, batch, batch, len(given)))
+        padded = given + given[-1:] * (batch - len(given))  # the block holds the largest batch's
+        resolved = [params_from_mapping(dict(p, aipp_mode="static")).resolve(model.aipp_chw) for p in padded]
         write_dynamic_aipp(model.id, self._in_ds, model.aipp_data_input, resolved)
         self._aipp_given = given
+        first = resolved[0]  # every image of a batch has the first's format and source size
+        self._aipp_image = (input_bytes(first), "%dx%d %s" % (first["src_image_size_w"], first["src_image_size_h"],
+                                                            first["input_format"]))
 
     def execute(self, inputs: Sequence[Any], out: Optional[Sequence[np.ndarray]] = None, *,
                 hw: Optional[Tuple[int, int]] = None, dims: Optional[Sequence[int]] = None,
                 aipp: Union[None, Mapping[str, Any], Sequence[Mapping[str, Any]]] = None) -> List[np.ndarray]:
         """Run once, synchronously (aclmdlExecute); see :meth:`Model.execute`."""
+        with self._run_lock:
+            return self._execute(inputs, out, hw, dims, aipp)
+
+    def _execute(self, inputs: Sequence[Any], out: Optional[Sequence[np.ndarray]], hw: Optional[Tuple[int, int]],
+                 dims: Optional[Sequence[int]],
+                 aipp: Union[None, Mapping[str, Any], Sequence[Mapping[str, Any]]]) -> List[np.ndarray]:
         self._check_open()
         if self._pending is not None:
             self._pending.wait()
+        if out is not None:
+            self._check_out(out)
         if self._aipp_slot is not None or aipp is not None:
             self._set_aipp(aipp)
         if self._shaped:
@@ -740,61 +819,74 @@ class Executor:
         for slot in self._slots_out:
             if slot.ptr != slot.own._cdata or slot.size != slot.own.nbytes:
                 self._point(slot, slot.own._cdata, slot.own.nbytes)
-        rc = _execute(self._model_id, self._in_ds, self._out_ds)
-        if rc:
-            check(rc, "aclmdlExecute")
         shapes = self._gear_shapes.get(gear)
-        if shapes is None:  # a gear's output shapes do not change: asked once per gear
-            shapes = self._gear_shapes[gear] = [self.model.current_output_dims(i) for i in range(len(self._slots_out))]
+        if shapes is None:  # a gear's output shapes do not change: asked once per gear, no other run in between
+            with self.model._gear_launches.alone(self.model.device):
+                rc = _execute(self._model_id, self._in_ds, self._out_ds)
+                if rc:
+                    check(rc, "aclmdlExecute")
+                shapes = self._learn_shapes(gear)
+        else:
+            launches = self.model._gear_launches
+            launches.enter()
+            try:
+                rc = _execute(self._model_id, self._in_ds, self._out_ds)
+            finally:
+                launches.leave()
+            if rc:
+                check(rc, "aclmdlExecute")
         return self._copy_out(shapes, out)
+
+    def _learn_shapes(self, gear: Tuple[int, ...]) -> List[Tuple[int, ...]]:
+        """The output shapes of the run just made (aclmdlGetCurOutputDims: the model's last run, whichever made it;
+        read with no other run in flight)."""
+        return self._gear_shapes.setdefault(gear, [self.model.current_output_dims(i)
+                                                   for i in range(len(self._slots_out))])
 
     def _execute_gear_async(self, inputs: Sequence[Any], stream: "Stream", out: Optional[Sequence[np.ndarray]],
                             hw: Optional[Tuple[int, int]], dims: Optional[Sequence[int]],
                             close_after: bool) -> "AsyncResult":
-        """A shape-geared model on a stream: a gear run before copies its outputs at their known shapes; a gear's
-        first run copies each output's whole buffer (the largest gear's bytes) and is cut to the shapes the
-        execution reports (aclmdlGetCurOutputDims) at wait()."""
+        """A shape-geared model on a stream: a gear run before (by any executor of the model) copies its outputs at
+        their known shapes. A gear's first run is made synchronously, after the work queued on the stream: its
+        output shapes are read from the model's current output dims, which no other run may change meanwhile."""
         gear = self._choose_gear(inputs, hw, dims)
         shapes = self._gear_shapes.get(gear)
+        if shapes is None:
+            stream.synchronize()  # the stream's earlier work (copies into device inputs, say) comes first
+            result = AsyncResult(stream, self._execute_gear(inputs, out, hw, dims), self, close_after)
+            self._pending = result
+            return result
         landing: List[np.ndarray] = []
         for i, slot in enumerate(self._slots_out):  # checked before anything is queued
-            if shapes is not None:
-                arr = out[i] if out is not None else np.empty(shapes[i], slot.dtype)
-                if arr.dtype != slot.dtype or arr.shape != shapes[i] or not arr.flags.c_contiguous:
-                    raise ValueError("out[%d] must be a C-contiguous %s array of shape %s" % (i, slot.dtype,
-                                                                                              shapes[i]))
-            else:
-                arr = np.empty(slot.own.nbytes, np.uint8)  # the largest gear's bytes: cut at wait()
+            arr = out[i] if out is not None else np.empty(shapes[i], slot.dtype)
+            if arr.dtype != slot.dtype or arr.shape != shapes[i] or not arr.flags.c_contiguous:
+                raise ValueError("out[%d] must be a C-contiguous %s array of shape %s" % (i, slot.dtype, shapes[i]))
             landing.append(arr)
-        self._stage_inputs(inputs, stream)
-        for slot in self._slots_out:
-            if slot.ptr != slot.own._cdata or slot.size != slot.own.nbytes:
-                self._point(slot, slot.own._cdata, slot.own.nbytes)
-        check(lib.aclmdlExecuteAsync(self.model.id, self._in_ds, self._out_ds, stream.handle), "aclmdlExecuteAsync")
-        for slot, arr in zip(self._slots_out, landing):
-            if arr.nbytes:
-                check(lib.aclrtMemcpyAsync(ffi.from_buffer(arr, require_writable=True), arr.nbytes, slot.ptr,
-                                           arr.nbytes, D2H, stream.handle), "aclrtMemcpyAsync")
-                stream._keep(arr)
-
-        def finish() -> List[np.ndarray]:
-            if shapes is not None:
-                return landing
-            known = self._gear_shapes[gear] = [self.model.current_output_dims(i) for i in range(len(landing))]
-            results = []
-            for i, (raw, shape) in enumerate(zip(landing, known)):
-                dtype = self._slots_out[i].dtype
-                value = raw[:int(np.prod(shape, dtype=np.int64)) * dtype.itemsize].view(dtype).reshape(shape)
-                if out is not None:
-                    if out[i].dtype != dtype or out[i].shape != shape:
-                        raise ValueError("out[%d] must be a %s array of shape %s" % (i, dtype, shape))
-                    out[i][...] = value
-                    value = out[i]
-                results.append(value)
-            return results
-
-        self._pending = AsyncResult(stream, landing, self, close_after, finish)
-        return self._pending
+        launches = self.model._gear_launches
+        stream._keep(self)  # until the stream is synchronized: its buffers outlive a dropped AsyncResult
+        try:
+            self._stage_inputs(inputs, stream)
+            for slot in self._slots_out:
+                if slot.ptr != slot.own._cdata or slot.size != slot.own.nbytes:
+                    self._point(slot, slot.own._cdata, slot.own.nbytes)
+            launches.enter()
+            try:
+                rc = lib.aclmdlExecuteAsync(self.model.id, self._in_ds, self._out_ds, stream.handle)
+            finally:
+                launches.leave()
+            check(rc, "aclmdlExecuteAsync")
+            for slot, arr in zip(self._slots_out, landing):
+                if arr.nbytes:
+                    check(lib.aclrtMemcpyAsync(ffi.from_buffer(arr, require_writable=True), arr.nbytes, slot.ptr,
+                                               arr.nbytes, D2H, stream.handle), "aclrtMemcpyAsync")
+                    stream._keep(arr)
+        except BaseException:
+            _drain(stream)
+            raise
+        result = AsyncResult(stream, landing, self, close_after, launches)
+        stream._keep(result)  # known to the model's launches (a first run waits for it) until the stream is done
+        self._pending = result
+        return result
 
     def execute_async(self, inputs: Sequence[Any], stream: "Stream", out: Optional[Sequence[np.ndarray]] = None,
                       close_after: bool = False, *, hw: Optional[Tuple[int, int]] = None,
@@ -802,6 +894,12 @@ class Executor:
                       aipp: Union[None, Mapping[str, Any], Sequence[Mapping[str, Any]]] = None) -> "AsyncResult":
         """Queue copies in, aclmdlExecuteAsync and copies out on ``stream`` (``hw``, ``dims``, ``aipp``: as
         :meth:`execute`)."""
+        with self._run_lock:
+            return self._execute_async(inputs, stream, out, close_after, hw, dims, aipp)
+
+    def _execute_async(self, inputs: Sequence[Any], stream: "Stream", out: Optional[Sequence[np.ndarray]],
+                       close_after: bool, hw: Optional[Tuple[int, int]], dims: Optional[Sequence[int]],
+                       aipp: Union[None, Mapping[str, Any], Sequence[Mapping[str, Any]]]) -> "AsyncResult":
         self._check_open()
         if not self._shaped and (hw is not None or dims is not None):
             raise ValueError("model %d has no image size or dims gears" % self.model.id)
@@ -811,45 +909,186 @@ class Executor:
         stream._check_open()
         if self._pending is not None:
             self._pending.wait()
+        if out is not None:
+            self._check_out(out)
         if self._aipp_slot is not None or aipp is not None:
             self._set_aipp(aipp)
         if self._shaped:
             return self._execute_gear_async(inputs, stream, out, hw, dims, close_after)
-        batch = self._stage_inputs(inputs, stream)
-        results = self._stage_outputs(batch, out)
-        check(lib.aclmdlExecuteAsync(self.model.id, self._in_ds, self._out_ds, stream.handle), "aclmdlExecuteAsync")
-        for slot, arr in zip(self._slots_out, results):
-            check(lib.aclrtMemcpyAsync(ffi.from_buffer(arr, require_writable=True), arr.nbytes, slot.ptr, arr.nbytes,
-                                       D2H, stream.handle), "aclrtMemcpyAsync")
-            stream._keep(arr)
+        stream._keep(self)  # until the stream is synchronized: its buffers outlive a dropped AsyncResult
+        try:
+            batch = self._stage_inputs(inputs, stream)
+            results = self._stage_outputs(batch, out)
+            check(lib.aclmdlExecuteAsync(self.model.id, self._in_ds, self._out_ds, stream.handle),
+                  "aclmdlExecuteAsync")
+            for slot, arr in zip(self._slots_out, results):
+                check(lib.aclrtMemcpyAsync(ffi.from_buffer(arr, require_writable=True), arr.nbytes, slot.ptr,
+                                           arr.nbytes, D2H, stream.handle), "aclrtMemcpyAsync")
+                stream._keep(arr)
+        except BaseException:
+            _drain(stream)
+            raise
         self._pending = AsyncResult(stream, results, self, close_after)
         return self._pending
+
+    def _check_out(self, out: Sequence[np.ndarray]) -> None:
+        """out= is one writable numpy array per output (their dtypes and shapes are checked with the run's)."""
+        if isinstance(out, np.ndarray) or not isinstance(out, (list, tuple)):
+            raise TypeError("out= takes a list of numpy arrays, one per output, not %s" % type(out).__name__)
+        if len(out) != len(self._slots_out):
+            raise ValueError("out= holds %d array(s); the model has %d output(s)" % (len(out), len(self._slots_out)))
+        for i, arr in enumerate(out):
+            if not isinstance(arr, np.ndarray):
+                raise TypeError("out[%d] is a %s, not a numpy array" % (i, type(arr).__name__))
+            if not arr.flags.writeable:
+                raise ValueError("out[%d] is read-only" % i)
+
+
+_PLAIN = (str, bool, int, float, np.integer, np.floating, np.bool_)
+
+
+def _integers(value: Any, what: str, count: Optional[int] = None) -> Tuple[int, ...]:
+    """hw= or dims=: a list, tuple or 1-D array of integers (not bools, floats or digits in a string)."""
+    items = value.tolist() if isinstance(value, np.ndarray) and value.ndim == 1 and value.dtype.kind in "iu" else value
+    if not isinstance(items, (list, tuple)) or (count is not None and len(items) != count) or not all(
+            isinstance(v, (int, np.integer)) and not isinstance(v, bool) for v in items):
+        raise TypeError("%s, not %r" % (what, value))
+    return tuple(int(v) for v in items)
+
+
+def _same_parameters(given: Sequence[Mapping[str, Any]], last: List[Dict[str, Any]]) -> bool:
+    """Whether aipp= repeats the parameters written last (then nothing is written). A value that does not compare
+    as a plain number or word (a numpy array, say) is not the same: the check refuses it with its own message."""
+    if len(given) != len(last):
+        return False
+    for p, q in zip(given, last):
+        if len(p) != len(q):
+            return False
+        for key, value in p.items():
+            if key not in q or type(value) is not type(q[key]) or not isinstance(value, _PLAIN) \
+                    or value != q[key]:
+                return False
+    return True
+
+
+def _drain(stream: "Stream") -> None:
+    """A call failed after queueing work on stream: let that work finish before the caller frees what it uses (its
+    error, if any, belongs to the failed call, which raises its own)."""
+    try:
+        stream.synchronize()
+    except Exception:  # noqa: BLE001 (the failed call's own exception is the one raised)
+        pass
+
+
+class _GearLaunches:
+    """Runs of a shape-geared model: shared by runs whose gear's output shapes are known; a gear's first run is
+    alone (its shapes are the model's current output dims just after it): it waits for the runs being launched or
+    made and for the queued ones (``inflight``) to finish, and no other starts until it has read them."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()  # the hot path takes it directly (a Condition's own methods cost more)
+        self._cond = threading.Condition(self._lock)
+        self._shared = 0  # launches in progress (a synchronous run: the whole run)
+        self._alone = 0  # first runs waiting or in progress: shared launches wait for them
+        self._busy = False  # a first run is in progress
+        self.inflight: "weakref.WeakSet[AsyncResult]" = weakref.WeakSet()  # queued runs, until done
+
+    def enter(self) -> None:
+        """A run whose gear's shapes are known starts (launched, or made when synchronous)."""
+        self._lock.acquire()
+        try:
+            while self._alone:
+                self._cond.wait()
+            self._shared += 1
+        finally:
+            self._lock.release()
+
+    def leave(self) -> None:
+        self._lock.acquire()
+        try:
+            self._shared -= 1
+            if self._alone:
+                self._cond.notify_all()
+        finally:
+            self._lock.release()
+
+    @contextmanager
+    def alone(self, device: "Device") -> Iterator[None]:
+        with self._cond:
+            self._alone += 1
+            while self._shared or self._busy:
+                self._cond.wait()
+            self._busy = True
+        try:
+            for queued in list(self.inflight):
+                queued._reach()
+            yield
+        finally:
+            with self._cond:
+                self._alone -= 1
+                self._busy = False
+                self._cond.notify_all()
 
 
 class AsyncResult:
     """Outputs of a queued execution; ``wait()`` synchronizes the stream and returns them."""
 
     def __init__(self, stream: "Stream", outputs: List[np.ndarray], owner: Executor, close_owner: bool,
-                 finish: Optional[Callable[[], List[np.ndarray]]] = None):
+                 launches: Optional[_GearLaunches] = None):
         self._stream = stream
         self._outputs = outputs
         self._owner = owner
         self._close_owner = close_owner
-        self._finish = finish  # after the run: the outputs at shapes known only then (shape gears)
+        self._launches = launches  # a shape-geared model's runs: this one is in flight until done
+        if launches is not None:
+            launches.inflight.add(self)
         self._done = False
+        self._error: Optional[BaseException] = None  # the run's failure, raised by every wait()
 
     def wait(self, timeout_ms: Optional[int] = None) -> List[np.ndarray]:
+        """The outputs once the run has finished. A wait that times out leaves the run queued (wait again); any
+        other failure is the run's, raised again by later waits."""
         if not self._done:
             try:
                 self._stream.synchronize(timeout_ms)
-                if self._finish is not None:
-                    self._outputs = self._finish()
-            finally:
-                self._done = True
-                self._owner._pending = None
-                if self._close_owner:
-                    self._owner.close()
+            except BaseException as exc:
+                if timeout_ms is not None and isinstance(exc, AclTimeoutError):  # still running: its buffers stay
+                    raise
+                self._error = exc
+                self._end()
+                raise
+            self._end()
+        elif self._error is not None:
+            raise self._error
         return self._outputs
+
+    def _end(self) -> None:
+        self._done = True
+        if self._launches is not None:
+            self._launches.inflight.discard(self)
+        self._owner._pending = None
+        if self._close_owner:
+            self._owner.close()
+
+    def _reach(self) -> None:
+        """Wait until the stream has run this far (an event recorded on it), leaving the outcome to wait()."""
+        from .runtime import Event
+
+        if self._done or self._stream.closed:
+            return
+        try:
+            with Event(self._owner.model.device) as event:
+                event.record(self._stream)
+                event.synchronize()
+        except Exception:  # noqa: BLE001 (the run's own error is wait()'s to raise)
+            pass
+
+    def _settle(self) -> None:
+        """Wait for the run (its executor is closing); the outcome stays for wait()."""
+        try:
+            self.wait()
+        except Exception:  # noqa: BLE001 (kept in self._error: wait() raises it to its caller)
+            pass
 
     @property
     def done(self) -> bool:

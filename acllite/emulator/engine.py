@@ -159,10 +159,13 @@ def acllite_py_model_execute(handle, inputs, n_in, outputs, n_out, message, mess
             except EngineError as exc:
                 write_message(message, message_len, str(exc))
                 return exc.code
-            with model.lock:
-                model.bindings[key] = entry
-                if len(model.bindings) > BINDINGS_KEPT:
-                    model.bindings.popitem(last=False)
+            # A binding with outputs onnxruntime allocates keeps what the run allocated, and the next run would
+            # have to fit it: those (outputs of data-dependent size) are bound anew for each run.
+            if not entry[1]:
+                with model.lock:
+                    model.bindings[key] = entry
+                    if len(model.bindings) > BINDINGS_KEPT:
+                        model.bindings.popitem(last=False)
         binding, unbound = entry
         model.session.run_with_iobinding(binding)
         return _copy_unbound(model, binding, unbound, outputs, message, message_len)

@@ -316,6 +316,8 @@ def params_from_mapping(values: Mapping[str, Any], source: str = "aipp=") -> Aip
     for key, value in values.items():
         if key not in KNOWN_KEYS:
             raise AippConfigError("%s: %r is not a key of an aipp_op block" % (source, key))
+        if isinstance(value, np.bool_):
+            value = bool(value)
         if isinstance(value, (str, bool, int, float, np.integer, np.floating)):
             text = value if isinstance(value, str) else str(value)
             out[key] = _convert(key, text, "word", source)

@@ -33,7 +33,8 @@ from ray import serve
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
-from .engine import MAX_BODY_BYTES, BatchClassifier, ImageRejected, RequestError, check_image, device_error
+from .engine import (MAX_BODY_BYTES, BatchClassifier, ImageRejected, RequestError, check_image, declared_length,
+                     device_error, parse_top)
 from .model import DEFAULT_MAX_BATCH, prepare_serving_model
 
 __all__ = ["Classifier", "build_app", "deployment_options", "DEFAULT_BATCH_WAIT_S"]
@@ -102,12 +103,7 @@ class Classifier:
     async def _post_classify(self, request: Request) -> JSONResponse:
         top = self._top
         if "top" in request.query_params:
-            try:
-                top = int(request.query_params["top"])
-            except ValueError:
-                top = 0
-            if not 1 <= top <= 1000:
-                raise RequestError(400, "top must be 1 to 1000, got %r" % request.query_params["top"])
+            top = parse_top(request.query_params["top"])
         data = await _read_body(request)
         check_image(data)
         if self._failed is not None:
@@ -176,8 +172,8 @@ async def _read_body(request: Request) -> bytes:
     """The body, or 413 when it passes MAX_BODY_BYTES. Past the limit nothing more is kept, but the rest is still
     read (and dropped): a client that sends its whole body before reading the answer then gets the 413 instead of
     a reset connection."""
-    length = request.headers.get("content-length")
-    too_large = length is not None and length.isdigit() and int(length) > MAX_BODY_BYTES
+    length = declared_length(request.headers.get("content-length"))
+    too_large = length is not None and length > MAX_BODY_BYTES
     chunks = []
     size = 0
     async for chunk in request.stream():
@@ -187,7 +183,7 @@ async def _read_body(request: Request) -> bytes:
         if not too_large:
             chunks.append(chunk)
     if too_large:
-        raise ImageRejected(413, "the body is %d bytes; the limit is %d (%d MiB)" % (max(size, int(length or 0)),
+        raise ImageRejected(413, "the body is %d bytes; the limit is %d (%d MiB)" % (max(size, length or 0),
                                                                                    MAX_BODY_BYTES,
                                                                                    MAX_BODY_BYTES >> 20))
     return b"".join(chunks)

@@ -24,7 +24,8 @@ import numpy as np
 
 from ..classify import Prediction, softmax
 
-__all__ = ["BatchClassifier", "ImageRejected", "RequestError", "check_image", "MAX_BODY_BYTES", "split_into_gears"]
+__all__ = ["BatchClassifier", "ImageRejected", "RequestError", "check_image", "declared_length", "parse_top",
+           "MAX_BODY_BYTES", "split_into_gears"]
 
 logger = logging.getLogger("acllite.serve")
 
@@ -90,6 +91,19 @@ def check_image(data: bytes) -> str:
     if kind not in ("JPEG", "PNG"):
         raise ImageRejected(415, "unsupported image format %s: send JPEG or PNG" % kind)
     return kind
+
+
+def parse_top(text: str) -> int:
+    """The ``top`` query parameter: 1 to 1000 in ASCII digits (int() would also take "1_0", "+5", " 3" and other
+    scripts' digits), else 400."""
+    if not (text.isascii() and text.isdigit() and 1 <= int(text) <= 1000):
+        raise RequestError(400, "top must be 1 to 1000, got %r" % text)
+    return int(text)
+
+
+def declared_length(value: Optional[str]) -> Optional[int]:
+    """A Content-Length header's value when it is a number in ASCII digits ("\u00b2".isdigit() is true too)."""
+    return int(value) if value is not None and value.isascii() and value.isdigit() else None
 
 
 def _input_fault(code: int) -> bool:
