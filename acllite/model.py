@@ -219,7 +219,7 @@ class Model:
             # dim, which only the emulator has (it runs those at the size the buffers give): the emulator says
             # which; on CANN a -1 without gears is a range. Outputs sized only by a run need the ranged path too.
             if any(_has_ranges(desc, i) for i, r in enumerate(ranges) if r is not None) or any(
-                    -1 in o.shape and o.nbytes <= 0 for o in self.outputs):
+                    -1 in o.shape and 0 not in o.shape and o.nbytes <= 0 for o in self.outputs):
                 self.input_ranges = tuple(ranges)
         #: Dynamic AIPP (atc ``aipp_mode: dynamic``): the image input and the AippData input carrying the
         #: parameters (-1: none), and the (channels, height, width) the AIPP output feeds.
@@ -421,6 +421,9 @@ class Executor:
                     nbytes = info.nbytes
                     if nbytes <= 0 and model.input_ranges:  # known after the run, or unbounded: grown on demand
                         nbytes = _RANGED_START_BYTES
+                    elif nbytes <= 0 and 0 in info.shape:
+                        raise ValueError("%s has shape %s: acllite.Model does not run tensors without elements; "
+                                         "use the raw API" % (info.name, info.shape))
                     elif nbytes <= 0:
                         raise ValueError("%s has a size that depends on dynamic dimensions other than the batch; "
                                          "use the raw API with buffers of your own" % info.name)

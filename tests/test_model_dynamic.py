@@ -589,6 +589,16 @@ def test_an_unbounded_range_with_outputs_of_fixed_size_is_a_ranged_model(device:
         assert m.input_ranges == ()  # a symbolic dim: the model's batch, no ranges to describe
 
 
+def test_a_tensor_without_elements_is_refused_clearly(device: Any, tmp_path: Path) -> None:
+    """[n, 0] in and out: neither a shape range (no tensor description to read back) nor a batch of any size."""
+    f = TensorProto.FLOAT
+    path = _save(tmp_path / "empty.onnx", [helper.make_node("Identity", ["x"], ["y"])],
+                 [helper.make_tensor_value_info("x", f, ["n", 0])], [helper.make_tensor_value_info("y", f, ["n", 0])])
+    with acllite.Model(str(path), device) as m, pytest.raises(
+            ValueError, match=r"x has shape \(-1, 0\): acllite.Model does not run tensors without elements"):
+        m.execute([np.zeros((3, 0), np.float32)])
+
+
 def test_ranges_written_in_input_shape(acl: Any, tmp_path: Path) -> None:
     """Newer CANN's --input_shape with min~max or -1 and no gear option is --input_shape_range's ranges."""
     a = atc.convert(str(range_model(tmp_path)), str(tmp_path / "a"), input_shape="x:1~16;m:1,3", input_format="ND")
