@@ -878,11 +878,7 @@ class Executor:
             finally:
                 launches.leave()
             check(rc, "aclmdlExecuteAsync")
-            for slot, arr in zip(self._slots_out, landing):
-                if arr.nbytes:
-                    check(lib.aclrtMemcpyAsync(ffi.from_buffer(arr, require_writable=True), arr.nbytes, slot.ptr,
-                                               arr.nbytes, D2H, stream.handle), "aclrtMemcpyAsync")
-                    stream._keep(arr)
+            self._queue_copies_out(landing, stream)
         except BaseException:
             _drain(stream)
             raise
@@ -890,6 +886,14 @@ class Executor:
         stream._keep(result)  # known to the model's launches (a first run waits for it) until the stream is done
         self._pending = result
         return result
+
+    def _queue_copies_out(self, arrays: Sequence[np.ndarray], stream: "Stream") -> None:
+        """Queue each output's copy from its device buffer into ``arrays`` (kept alive by the stream)."""
+        for slot, arr in zip(self._slots_out, arrays):
+            if arr.nbytes:
+                check(lib.aclrtMemcpyAsync(ffi.from_buffer(arr, require_writable=True), arr.nbytes, slot.ptr,
+                                           arr.nbytes, D2H, stream.handle), "aclrtMemcpyAsync")
+                stream._keep(arr)
 
     def execute_async(self, inputs: Sequence[Any], stream: "Stream", out: Optional[Sequence[np.ndarray]] = None,
                       close_after: bool = False, *, hw: Optional[Tuple[int, int]] = None,
@@ -924,10 +928,7 @@ class Executor:
             results = self._stage_outputs(batch, out)
             check(lib.aclmdlExecuteAsync(self.model.id, self._in_ds, self._out_ds, stream.handle),
                   "aclmdlExecuteAsync")
-            for slot, arr in zip(self._slots_out, results):
-                check(lib.aclrtMemcpyAsync(ffi.from_buffer(arr, require_writable=True), arr.nbytes, slot.ptr,
-                                           arr.nbytes, D2H, stream.handle), "aclrtMemcpyAsync")
-                stream._keep(arr)
+            self._queue_copies_out(results, stream)
         except BaseException:
             _drain(stream)
             raise

@@ -2146,40 +2146,24 @@ def _(env: Env) -> Raw:
                env.pic(out, 32 * 24 * 3 // 2, NV12, 32, 24, 32, 24), cfg, ffi.NULL)
 
 
-@row("dvpp-roi-2-32-wide", "dvpp", "acldvppVpcCropAsync(ROI 0..2**32 - 1)", 100000,
-     "wider or taller than any picture")
-def _(env: Env) -> Raw:
-    env.device()
-    src, out = env.malloc(64 * 48 * 3 // 2, "dvpp"), env.malloc(32 * 24 * 3 // 2, "dvpp")
-    ch = env.channel()
-    roi = lib.acldvppCreateRoiConfig(0, 0xFFFFFFFF, 0, 0xFFFFFFFF)
-    env.later(lambda: lib.acldvppDestroyRoiConfig(roi))
-    return raw(lib.acldvppVpcCropAsync, ch, env.pic(src, 64 * 48 * 3 // 2, NV12, 64, 48, 64, 48),
-               env.pic(out, 32 * 24 * 3 // 2, NV12, 32, 24, 32, 24), roi, ffi.NULL)
+def _crop_with_roi(left: int, right: int, top: int, bottom: int) -> Callable[[Env], Raw]:
+    def case(env: Env) -> Raw:
+        env.device()
+        src, out = env.malloc(64 * 48 * 3 // 2, "dvpp"), env.malloc(32 * 24 * 3 // 2, "dvpp")
+        ch = env.channel()
+        roi = lib.acldvppCreateRoiConfig(left, right, top, bottom)
+        env.later(lambda: lib.acldvppDestroyRoiConfig(roi))
+        return raw(lib.acldvppVpcCropAsync, ch, env.pic(src, 64 * 48 * 3 // 2, NV12, 64, 48, 64, 48),
+                   env.pic(out, 32 * 24 * 3 // 2, NV12, 32, 24, 32, 24), roi, ffi.NULL)
+    return case
 
 
-@row("dvpp-roi-2-32-only-wide", "dvpp", "acldvppVpcCropAsync(ROI 2**32 wide, 24 tall)", 100000,
-     "wider or taller than any picture")
-def _(env: Env) -> Raw:
-    env.device()
-    src, out = env.malloc(64 * 48 * 3 // 2, "dvpp"), env.malloc(32 * 24 * 3 // 2, "dvpp")
-    ch = env.channel()
-    roi = lib.acldvppCreateRoiConfig(0, 0xFFFFFFFF, 0, 23)
-    env.later(lambda: lib.acldvppDestroyRoiConfig(roi))
-    return raw(lib.acldvppVpcCropAsync, ch, env.pic(src, 64 * 48 * 3 // 2, NV12, 64, 48, 64, 48),
-               env.pic(out, 32 * 24 * 3 // 2, NV12, 32, 24, 32, 24), roi, ffi.NULL)
-
-
-@row("dvpp-roi-2-32-only-tall", "dvpp", "acldvppVpcCropAsync(ROI 32 wide, 2**32 tall)", 100000,
-     "wider or taller than any picture")
-def _(env: Env) -> Raw:
-    env.device()
-    src, out = env.malloc(64 * 48 * 3 // 2, "dvpp"), env.malloc(32 * 24 * 3 // 2, "dvpp")
-    ch = env.channel()
-    roi = lib.acldvppCreateRoiConfig(0, 31, 0, 0xFFFFFFFF)
-    env.later(lambda: lib.acldvppDestroyRoiConfig(roi))
-    return raw(lib.acldvppVpcCropAsync, ch, env.pic(src, 64 * 48 * 3 // 2, NV12, 64, 48, 64, 48),
-               env.pic(out, 32 * 24 * 3 // 2, NV12, 32, 24, 32, 24), roi, ffi.NULL)
+# an inclusive ROI from 0 to 2**32 - 1 is 2**32 wide or tall: more than uint32 holds (each side alone too)
+for _id, _what, _roi in (("dvpp-roi-2-32-wide", "ROI 0..2**32 - 1", (0, 0xFFFFFFFF, 0, 0xFFFFFFFF)),
+                         ("dvpp-roi-2-32-only-wide", "ROI 2**32 wide, 24 tall", (0, 0xFFFFFFFF, 0, 23)),
+                         ("dvpp-roi-2-32-only-tall", "ROI 32 wide, 2**32 tall", (0, 31, 0, 0xFFFFFFFF))):
+    row(_id, "dvpp", "acldvppVpcCropAsync(%s)" % _what, 100000, "wider or taller than any picture")(
+        _crop_with_roi(*_roi))
 
 
 @row("dvpp-png-two-ihdr", "dvpp", "acldvppPngPredictDecSize(a PNG with two IHDR chunks)", 100000,
