@@ -12,6 +12,7 @@ create one executor each with :meth:`Model.executor`.
 
 from __future__ import annotations
 
+import collections.abc
 import os
 import threading
 import weakref
@@ -284,7 +285,8 @@ class Model:
                 hw: Optional[Tuple[int, int]] = None, dims: Optional[Sequence[int]] = None,
                 aipp: Union[None, Mapping[str, Any], Sequence[Mapping[str, Any]]] = None) -> List[np.ndarray]:
         """Run once. ``inputs``: numpy arrays (copied to the device) or device buffers (used in place), one per
-        model input; the batch of a model with a dynamic batch is the arrays' first dimension. Returns the
+        model input, in a list or tuple (a bare array or buffer is the model's one input); the batch of a model
+        with a dynamic batch is the arrays' first dimension. Returns the
         outputs as numpy arrays (written into ``out`` when given).
 
         A model with dynamic AIPP (``aipp_mode: dynamic``) takes the source images' bytes as its image input and
@@ -319,6 +321,18 @@ class Model:
         except BaseException:
             ex.close()
             raise
+
+
+def _input_list(inputs: Any) -> Sequence[Any]:
+    """``inputs`` as a sequence with an item per model input; a bare array or buffer is the one input."""
+    if isinstance(inputs, (list, tuple)):
+        return inputs
+    if isinstance(inputs, (np.ndarray, Buffer)):
+        return (inputs,)
+    if isinstance(inputs, collections.abc.Sequence) and not isinstance(inputs, (str, bytes, bytearray)):
+        return inputs
+    raise TypeError("inputs: a list or tuple with a numpy array or device buffer per model input, not %s" %
+                    type(inputs).__name__)
 
 
 def _has_ranges(desc: Any, index: int) -> bool:
@@ -722,6 +736,7 @@ class Executor:
                 hw: Optional[Tuple[int, int]] = None, dims: Optional[Sequence[int]] = None,
                 aipp: Union[None, Mapping[str, Any], Sequence[Mapping[str, Any]]] = None) -> List[np.ndarray]:
         """Run once, synchronously (aclmdlExecute); see :meth:`Model.execute`."""
+        inputs = _input_list(inputs)
         with self._run_lock:
             return self._execute(inputs, out, hw, dims, aipp)
 
@@ -901,6 +916,7 @@ class Executor:
                       aipp: Union[None, Mapping[str, Any], Sequence[Mapping[str, Any]]] = None) -> "AsyncResult":
         """Queue copies in, aclmdlExecuteAsync and copies out on ``stream`` (``hw``, ``dims``, ``aipp``: as
         :meth:`execute`)."""
+        inputs = _input_list(inputs)
         with self._run_lock:
             return self._execute_async(inputs, stream, out, close_after, hw, dims, aipp)
 

@@ -553,3 +553,23 @@ def test_executors_of_a_geared_model_in_threads_answer_right(device: Any, tmp_pa
         for t in threads:
             t.join()
     assert wrong == []
+
+
+def test_inputs_that_are_not_a_sequence_are_refused_and_a_bare_array_is_the_one_input(device: Any,
+                                                                                    tmp_path: Path) -> None:
+    """execute(None) or a generator raised Python's own "has no len()"; a bare array for a one-input model was
+    split along its first axis (a batch of 2 became '2 inputs given')."""
+    f = TensorProto.FLOAT
+    path = _save(tmp_path / "twice.onnx", [helper.make_node("Add", ["x", "x"], ["y"])],
+                 [helper.make_tensor_value_info("x", f, ["n", 3])], [helper.make_tensor_value_info("y", f, ["n", 3])])
+    x = np.arange(6, dtype=np.float32).reshape(2, 3)
+    with acllite.Model(str(path), device) as m, acllite.Stream(device) as stream:
+        for bad in (None, (a for a in [x]), 5, "x"):
+            with pytest.raises(TypeError, match="inputs: a list or tuple with a numpy array or device buffer per "
+                                                "model input, not"):
+                m.execute(bad)  # type: ignore[arg-type]
+            with pytest.raises(TypeError, match="inputs: a list or tuple"):
+                m.execute_async(bad, stream)  # type: ignore[arg-type]
+        np.testing.assert_array_equal(m.execute(x)[0], x + x)  # type: ignore[arg-type]
+        np.testing.assert_array_equal(m.execute([x])[0], x + x)
+        np.testing.assert_array_equal(m.execute_async(x, stream).wait()[0], x + x)  # type: ignore[arg-type]
