@@ -86,6 +86,8 @@ VISIBLE_CASES = [
     (4, None, "3,0", [0, 3]),            # the container's devices are in physical order
     (4, "0,1", "0-1,3", [0, 1]),
     (4, "1,2", "0-1,3", [1, 3]),
+    (64, None, None, list(range(64))),   # the emulator's most devices, each seen
+    (64, "0,63", None, [0, 63]),
 ]
 
 

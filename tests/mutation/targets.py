@@ -48,6 +48,7 @@ TESTS: Dict[str, Tuple[str, ...]] = {
     # the emulator's C
     "csrc/emu": ("tests/test_runtime_emulator.py", _MATRIX),
     "csrc/emu/init.c": ("tests/test_runtime_emulator.py", _MATRIX, "tests/test_lifecycle.py"),
+    "csrc/emu/device.c": ("tests/test_runtime_emulator.py", "tests/test_visible_devices.py", _MATRIX),
     "csrc/emu/json_check.c": ("tests/test_runtime_emulator.py", "tests/test_reliability_c.py", _MATRIX),
     "csrc/emu/stream.c": ("tests/test_runtime_emulator.py", "tests/test_threads.py", _MATRIX),
     "csrc/emu/memory.c": ("tests/test_runtime_emulator.py", _MATRIX, "tests/test_fuzz_regressions.py"),
