@@ -71,16 +71,27 @@ def serve_env(devices: int) -> Dict[str, str]:
     return env
 
 
+def console_script() -> str:
+    """The installed `acllite` command beside this interpreter."""
+    path = os.path.join(os.path.dirname(sys.executable), "acllite")
+    if not os.access(path, os.X_OK):
+        pytest.skip("no acllite console script beside %s" % sys.executable)
+    return path
+
+
 class Server:
     """``acllite serve`` in a child process: started, read, stopped with SIGINT."""
 
-    def __init__(self, devices: int, replicas: str, *extra: str):
+    def __init__(self, devices: int, replicas: str, *extra: str, cwd: str = OUTSIDE):
         self.port = free_port()
         self.url = "http://127.0.0.1:%d" % self.port
-        cmd = [sys.executable, "-m", "acllite", "serve", "--replicas", replicas, "--port", str(self.port),
+        # from another directory `python -m acllite`; from a checkout the console script, as the README runs it
+        # (`-m` would put the checkout first on the command's own sys.path)
+        entry = [sys.executable, "-m", "acllite"] if cwd == OUTSIDE else [console_script()]
+        cmd = [*entry, "serve", "--replicas", replicas, "--port", str(self.port),
                "--health-check-period", "1", *extra]
         self.proc = subprocess.Popen(cmd, env=serve_env(devices), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                     text=True, cwd=OUTSIDE)
+                                     text=True, cwd=cwd)
         self.err: List[str] = []
         self._reader = threading.Thread(target=self._read_stderr, daemon=True)
         self._reader.start()
@@ -446,11 +457,16 @@ def test_a_replica_whose_model_fails_to_load_says_why(tmp_path: Path) -> None:
                      r"aclmdlLoadFromFile: ", err), err
 
 
-def test_start_and_stop_three_times_leaves_nothing_behind(images: Dict[str, bytes]) -> None:
+def test_start_and_stop_three_times_leaves_nothing_behind(images: Dict[str, bytes], tmp_path: Path) -> None:
+    """The third start is from a directory with an `acllite` package that cannot be imported, as the README's
+    command runs in a source checkout: Ray puts the driver's directory on the replicas' sys.path."""
     from acllite.tools.serve.ingress import default_ingress
 
-    for kind in (None, "proxy", None):  # the default (HAProxy where Ray ships it), and Ray Serve's Python proxy
-        s = Server(1, "auto", *(["--ingress", kind] if kind else []))
+    checkout = tmp_path / "checkout"
+    (checkout / "acllite").mkdir(parents=True)
+    (checkout / "acllite" / "__init__.py").write_text("raise ImportError('the source checkout was imported')\n")
+    for kind, cwd in ((None, OUTSIDE), ("proxy", OUTSIDE), (None, str(checkout))):
+        s = Server(1, "auto", *(["--ingress", kind] if kind else []), cwd=cwd)
         s.wait_ready()
         status, body = request(s.url + "/classify", images["cat.jpg"])
         assert status == 200 and body["predictions"][0]["label"] == 285

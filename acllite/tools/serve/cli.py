@@ -18,6 +18,7 @@ import os
 import re
 import signal
 import sys
+import tempfile
 import threading
 import time
 from typing import Any, List, Optional, Sequence
@@ -55,6 +56,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--health-check-period", type=float, default=None, help="seconds between Ray Serve's health "
                    "checks of each replica (default Ray's)")
     return p
+
+
+def _leave_source_checkout() -> None:
+    """Ray puts the driver's working directory on every worker's sys.path: started in a source checkout (as the
+    README does), the replicas would import the checkout's acllite, which has no compiled binding, instead of the
+    installed one. The command then works from the temporary directory (its paths are absolute by then)."""
+    import acllite
+
+    here = os.getcwd()
+    installed_in = os.path.dirname(os.path.dirname(os.path.abspath(acllite.__file__)))
+    if os.path.isfile(os.path.join(here, "acllite", "__init__.py")) and \
+            os.path.realpath(here) != os.path.realpath(installed_in):
+        os.chdir(tempfile.gettempdir())
 
 
 def _say(line: str) -> None:
@@ -128,6 +142,7 @@ def _main(args: argparse.Namespace, ingress: LocalIngress) -> int:
         init_kwargs["include_dashboard"] = False
     else:
         init_kwargs["address"] = args.address
+    _leave_source_checkout()
     ray.init(**init_kwargs)
     logging.getLogger("ray.serve").setLevel(logging.WARNING)  # this command says what happens, in its own words
     stop = threading.Event()
