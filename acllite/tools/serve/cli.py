@@ -171,10 +171,12 @@ def _main(args: argparse.Namespace, ingress: LocalIngress) -> int:
             _say("the replicas failed to start: %s" % _reason(_deployment_message(serve) or str(exc)))
             return 2
         if which_ingress == "haproxy" and local:
-            # the URL is printed once every replica gets requests: Serve adds a ready replica to HAProxy a moment
-            # later
+            # the URL is printed once every replica gets requests (Serve adds a ready replica to HAProxy a moment
+            # later) and HAProxy has run a second since Serve last reloaded it (a request arriving at a reload can
+            # be dropped by the old process)
             deadline = time.monotonic() + HAPROXY_DEADLINE_S
-            while ingress.replicas_up() < replicas and time.monotonic() < deadline and not stop.is_set():
+            while (ingress.replicas_up() < replicas or ingress.seconds_since_reload() < 1) and \
+                    time.monotonic() < deadline and not stop.is_set():
                 time.sleep(0.1)
             if ingress.replicas_up() < replicas:
                 _say("HAProxy sends requests to %d of the %d replicas so far" % (ingress.replicas_up(), replicas))

