@@ -286,7 +286,7 @@ class Stream(Owned):
         else:
             rc = lib.aclrtSynchronizeStreamWithTimeout(self.handle, timeout_ms)
             name = "aclrtSynchronizeStreamWithTimeout"
-        if rc == 0 or rc != lib.ACL_ERROR_RT_STREAM_SYNC_TIMEOUT:
+        if rc != lib.ACL_ERROR_RT_STREAM_SYNC_TIMEOUT:  # done, or failed: either way nothing stays queued
             self._pending.clear()
         check(rc, name)
 

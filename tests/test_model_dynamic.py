@@ -921,6 +921,36 @@ def test_static_aipp_follows_each_image_size_gear(acl: Any, tmp_path: Path, conf
         ok(lib.aclmdlUnload(model_id))
 
 
+def test_gray_static_aipp_at_image_size_gears_takes_one_channel_images(acl: Any, tmp_path: Path) -> None:
+    """YUV400 source images have one channel: the input is described as [1, H, W, 1] and takes H x W bytes."""
+    f = TensorProto.FLOAT
+    gray = _save(tmp_path / "gray.onnx", [helper.make_node("Relu", ["x"], ["y"])],
+                 [helper.make_tensor_value_info("x", f, [1, 1, "h", "w"])],
+                 [helper.make_tensor_value_info("y", f, [1, 1, "h", "w"])])
+    cfg = tmp_path / "gray.cfg"
+    cfg.write_text("aipp_op {\n aipp_mode: static\n input_format: YUV400_U8\n mean_chn_0: 10\n}\n")
+    path = atc.convert(str(gray), str(tmp_path / "gray"), insert_op_conf=str(cfg), input_shape="x:1,1,-1,-1",
+                       dynamic_image_size=";".join("%d,%d" % g for g in HW_GEARS))
+    model_id, desc = load_file(Path(path))
+    try:
+        assert dims_of(desc, 0) == (1, -1, -1, 1)
+        assert lib.aclmdlGetInputSizeByIndex(desc, 0) == max(h * w for h, w in HW_GEARS)
+        h, w = HW_GEARS[0]
+        image = np.random.default_rng(3).integers(0, 256, h * w, dtype=np.uint8)
+        raw = Raw([max(hh * ww for hh, ww in HW_GEARS), 8 * 2], [4 * max(hh * ww for hh, ww in HW_GEARS)])
+        try:
+            put(raw.ptrs[0], image)
+            ok(lib.aclmdlSetDynamicHWSize(model_id, raw.inp, 1, h, w), "aclmdlSetDynamicHWSize")
+            ok(lib.aclmdlExecute(model_id, raw.inp, raw.out), "aclmdlExecute")
+            np.testing.assert_array_equal(get(raw.ptrs[2], np.float32, (1, 1, h, w)),
+                                          np.maximum(image.reshape(1, 1, h, w).astype(np.float32) - 10, 0))
+        finally:
+            raw.close()
+    finally:
+        ok(lib.aclmdlDestroyDesc(desc))
+        ok(lib.aclmdlUnload(model_id))
+
+
 def test_static_aipp_at_a_gear_equals_the_static_model_of_that_size(acl: Any, tmp_path: Path) -> None:
     """The emulator's AIPP at a gear (C) and acllite atc's static AIPP operators (ONNX) at the same size agree."""
     h, w = HW_GEARS[0]

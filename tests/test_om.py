@@ -9,6 +9,7 @@ built by tests/om_builder.py.
 from __future__ import annotations
 
 import json
+import os
 import struct
 from pathlib import Path
 from typing import Any, Callable, List, Sequence
@@ -373,6 +374,9 @@ def test_twins_found_through_set_twin_and_the_environment(acl: Any, om_copy: Pat
     cell = ffi.new("uint32_t *")
     monkeypatch.setenv(om.ENV_TWINS, "%s=%s" % (om_copy, elsewhere))
     ok(lib.aclmdlUnload(load_file(om_copy)))
+    # the entry whose OM path matches, wherever it is in the list
+    monkeypatch.setenv(om.ENV_TWINS, os.pathsep.join(["/other.om=/x.onnx", "%s=%s" % (om_copy, elsewhere)]))
+    assert om.twin_for(om_copy) == (str(elsewhere), om.ENV_TWINS)
     monkeypatch.setenv(om.ENV_TWINS, "/other.om=/x.onnx:%s=%s" % (om_copy, tmp_path / "gone.onnx"))
     expect_error(INVALID_FILE, "cannot read %s, the ONNX twin of %s (from %s): No such file or directory" % (
         tmp_path / "gone.onnx", om_copy, om.ENV_TWINS), lib.aclmdlLoadFromFile, str(om_copy).encode(), cell,

@@ -870,6 +870,9 @@ def test_every_covered_function_returns_pyacls_shape(uninitialized: None, models
     c.ok(rt.memcpy, ptr, 64, dev, 64, 2)  # into the bytes object, in place, as programs do
     assert np.frombuffer(data, np.float32).tolist() == [0.0] * 16
     strided = np.arange(32, dtype=np.float32)[::2]
+    assert c(util.numpy_to_ptr, strided) == strided.__array_interface__["data"][0]  # its first element, as pyACL
+    with pytest.raises((ValueError, TypeError, BufferError)):
+        util.numpy_to_ptr([1.0, 2.0])  # not an array: no address to give
     cptr, contiguous = c(util.numpy_contiguous_to_ptr, strided)
     assert contiguous.flags.c_contiguous and cptr == contiguous.ctypes.data
     np.testing.assert_array_equal(contiguous, strided)

@@ -1215,6 +1215,25 @@ def test_concurrent_threads_copy_independently(acl: Any) -> None:
 # ============================================================================ other configurations
 
 
+def test_a_new_acl_init_clears_the_last_leak_report() -> None:
+    run_python_ok(child("""
+    def leaks():
+        c = ffi.new("acllite_emu_counts *")
+        ok(lib.acllite_emu_last_leak_report(c))
+        return (c.deviceAllocations, c.deviceBytes)
+    ok(lib.aclInit(ffi.NULL))
+    ok(lib.aclrtSetDevice(0))
+    p = ffi.new("void **")
+    ok(lib.aclrtMalloc(p, 4096, 0))            # not freed: aclFinalize releases it and reports it
+    ok(lib.aclFinalize())
+    assert leaks() == (1, 4096), leaks()
+    ok(lib.aclInit(ffi.NULL))                  # a new run starts with a clean report
+    assert leaks() == (0, 0), leaks()
+    ok(lib.aclFinalize())
+    assert leaks() == (0, 0), leaks()
+    """))
+
+
 def test_two_devices() -> None:
     out = run_python_ok(child("""
     import acllite

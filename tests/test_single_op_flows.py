@@ -221,6 +221,11 @@ def test_aclopcompile_then_execute_and_compile_and_execute(acl: Any) -> None:
                                           lib.ACL_COMPILE_SYS, ffi.NULL, stream) == 0
         assert dev.sync() == 0
         np.testing.assert_array_equal(dev.read(out_ptr, np.float32, [2, 3]), a - b)
+        # a compile it refuses is the answer: nothing runs (the output keeps a - b, not a + b)
+        assert lib.aclopCompileAndExecute(b"Add", 2, ins, in_bufs, 1, outs, out_bufs, ffi.NULL, 0, 7, ffi.NULL,
+                                          stream) == API_NOT_SUPPORT
+        assert dev.sync() == 0
+        np.testing.assert_array_equal(dev.read(out_ptr, np.float32, [2, 3]), a - b)
         # custom operators need their implementation: the emulator says so
         assert lib.aclopCompile(b"AddCustom", 2, ins, 1, outs, ffi.NULL, 0, lib.ACL_COMPILE_UNREGISTERED,
                                 b"/ops") == API_NOT_SUPPORT

@@ -108,7 +108,7 @@ TESTS: Dict[str, Tuple[str, ...]] = {
     "acllite/tools/atc_gears.py": (_R2, "tests/test_gear_order.py", "tests/test_model_dynamic.py",
                                    "tests/test_om_atc.py", "tests/test_atc.py"),
     "acllite/tools/atc.py": ("tests/test_atc.py", "tests/test_gear_order.py", "tests/test_reference_tables.py",
-                             "tests/test_model_dynamic_aipp.py", _MATRIX),
+                             "tests/test_model_dynamic_aipp.py", "tests/test_model_dynamic.py", _MATRIX),
     "acllite/formats/aipp.py": (_R2, "tests/test_atc.py", "tests/test_reference_tables.py",
                                 "tests/test_model_dynamic_aipp.py", "tests/test_fuzz_regressions.py"),
     # the OM reader
