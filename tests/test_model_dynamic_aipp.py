@@ -115,6 +115,21 @@ def run_static(tmp_path: Path, p: Params, image: np.ndarray, tag: str) -> np.nda
         ok(lib.aclmdlUnload(mid))
 
 
+def batched_dynamic_om(tmp_path: Path) -> Path:
+    """The identity model with dynamic AIPP (max_src_image_size 200) and batch gears 1, 2, 4."""
+    import onnx
+
+    src = identity_model(tmp_path / "n.onnx", 1)
+    model = onnx.load(str(src))
+    for vi in list(model.graph.input) + list(model.graph.output):
+        vi.type.tensor_type.shape.dim[0].dim_param = "N"
+    onnx.save(model, str(src))
+    conf = tmp_path / "dyn.cfg"
+    conf.write_text("aipp_op {\n aipp_mode: dynamic\n max_src_image_size: 200\n}\n")
+    return Path(atc.convert(str(src), str(tmp_path / "batched"), insert_op_conf=str(conf),
+                            input_shape="x:-1,3,%d,%d" % (H, W), dynamic_batch_size="1,2,4"))
+
+
 def dynamic_om(tmp_path: Path, n: int, max_bytes: int = 4096) -> Path:
     conf = tmp_path / "dynamic.cfg"
     conf.write_text("aipp_op {\n aipp_mode: dynamic\n related_input_rank: 0\n max_src_image_size: %d\n}\n" % max_bytes)
@@ -680,17 +695,8 @@ def test_dynamic_aipp_with_batch_gears(acl: Any, tmp_path: Path) -> None:
     is created with the largest batch, as ACL requires) and each execution applies the first `batch` of them; the
     raw API and acllite.Model, each gear against the static model."""
     import acllite
-    import onnx
 
-    src = identity_model(tmp_path / "n.onnx", 1)
-    model = onnx.load(str(src))
-    for vi in list(model.graph.input) + list(model.graph.output):
-        vi.type.tensor_type.shape.dim[0].dim_param = "N"
-    onnx.save(model, str(src))
-    conf = tmp_path / "dyn.cfg"
-    conf.write_text("aipp_op {\n aipp_mode: dynamic\n max_src_image_size: 200\n}\n")
-    om = atc.convert(str(src), str(tmp_path / "batched"), insert_op_conf=str(conf), input_shape="x:-1,3,%d,%d" % (H, W),
-                     dynamic_batch_size="1,2,4")
+    om = batched_dynamic_om(tmp_path)
     params = [yuv_params(x=2 * (b % 3), mean=(b, 2 * b, 3 * b)) for b in range(4)]
     images = [image_bytes(p, 30 + b) for b, p in enumerate(params)]
     want = [run_static(tmp_path, p, image, "g%d" % b) for b, (p, image) in enumerate(zip(params, images))]

@@ -22,7 +22,7 @@ import acllite
 from acllite.formats.aipp import AippConfigError
 from conftest import requires_emulator
 from test_model_dynamic import _save, range_model
-from test_model_dynamic_aipp import H, W, dynamic_om, identity_model, image_bytes, yuv_params
+from test_model_dynamic_aipp import H, W, batched_dynamic_om, dynamic_om, identity_model, image_bytes, yuv_params
 
 pytestmark = requires_emulator
 
@@ -215,18 +215,7 @@ def test_dynamic_aipp_images_shorter_than_the_parameters_need_are_refused(device
 def test_dynamic_aipp_batch_gears_refuse_empty_and_misshaped_batches(device: Any, tmp_path: Path) -> None:
     """With batch gears, a [0, bytes] batch ran gear 1 on the stale buffer; [4, 250] (rows longer than the
     max_src_image_size of 200) was refused as 'a batch of 5'."""
-    import onnx
-    from acllite.tools import atc
-
-    src = identity_model(tmp_path / "n.onnx", 1)
-    model = onnx.load(str(src))
-    for vi in list(model.graph.input) + list(model.graph.output):
-        vi.type.tensor_type.shape.dim[0].dim_param = "N"
-    onnx.save(model, str(src))
-    conf = tmp_path / "dyn.cfg"
-    conf.write_text("aipp_op {\n aipp_mode: dynamic\n max_src_image_size: 200\n}\n")
-    om = atc.convert(str(src), str(tmp_path / "batched"), insert_op_conf=str(conf),
-                     input_shape="x:-1,3,%d,%d" % (H, W), dynamic_batch_size="1,2,4")
+    om = batched_dynamic_om(tmp_path)
     params = [yuv_params(x=2 * (b % 3), mean=(b, 2 * b, 3 * b)) for b in range(4)]
     images = np.stack([image_bytes(q, 30 + b) for b, q in enumerate(params)])
     with acllite.Model(str(om), device) as m:
